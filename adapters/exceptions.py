@@ -1,0 +1,51 @@
+"""Errors raised by adapters, translated from vendor errors with ``raise ... from``.
+
+    AdapterError
+    ├── PlatformError                 a platform answered
+    │   ├── RateLimited               429: nothing was created; retry after ``retry_after`` seconds
+    │   ├── Rejected                  4xx: the request is wrong or not allowed; do not retry as is
+    │   │   └── AuthExpired           401/190/invalid token: the account needs re-authorisation
+    │   ├── Unavailable               nothing reached the platform (connect error) or a read failed: retry later
+    │   └── OutcomeUnknown            timeout, dropped connection or 5xx after the request was sent:
+    │                                 the post may exist; reconcile by looking it up, never blindly retry
+    └── ConfigError                   a site or account file is wrong
+"""
+
+
+class AdapterError(Exception):
+    pass
+
+
+class ConfigError(AdapterError):
+    pass
+
+
+class PlatformError(AdapterError):
+    def __init__(self, platform: str, message: str, *, code: str = "", status: int | None = None) -> None:
+        super().__init__(f"{platform}: {message}")
+        self.platform = platform
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+class RateLimited(PlatformError):
+    def __init__(self, platform: str, message: str, *, retry_after: float, code: str = "rate_limited", status: int = 429) -> None:
+        super().__init__(platform, message, code=code, status=status)
+        self.retry_after = retry_after
+
+
+class Rejected(PlatformError):
+    pass
+
+
+class AuthExpired(Rejected):
+    pass
+
+
+class OutcomeUnknown(PlatformError):
+    pass
+
+
+class Unavailable(PlatformError):
+    pass

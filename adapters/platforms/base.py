@@ -1,0 +1,119 @@
+"""The platform port and the HTTP plumbing shared by its adapters (error translation, rate limits)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+
+from adapters.accounts import Account
+from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPost:
+    post_id: str
+    text: str
+    link_url: str | None = None
+    media_urls: tuple[str, ...] = ()
+    thread: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRef:
+    platform_post_id: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    impressions: int = 0
+    clicks: int = 0
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def engagement_rate(self) -> float:
+        return round((self.likes + self.comments + self.shares + self.clicks) / self.impressions, 6) if self.impressions else 0.0
+
+
+class PlatformClient(Protocol):
+    platform: str
+
+    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+        """Create the post. Raises OutcomeUnknown when the request may have created it."""
+
+    async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:
+        """Look for a post created by an earlier attempt (same text, created after ``since``)."""
+
+    async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
+        """Current engagement of the given platform post ids."""
+
+
+def _retry_after(resp: httpx.Response) -> float:
+    ra = resp.headers.get("retry-after")
+    if ra:
+        try:
+            return max(0.0, float(ra))
+        except ValueError:
+            pass
+    reset = resp.headers.get("x-rate-limit-reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - time.time())
+        except ValueError:
+            pass
+    return 60.0
+
+
+class HttpPlatform:
+    platform = "base"
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
+        self.http = http
+        self.base = base_url.rstrip("/")
+
+    def _error_text(self, resp: httpx.Response) -> tuple[str, str]:
+        try:
+            body = resp.json()
+        except ValueError:
+            return resp.text[:200], ""
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            return str(err.get("message", err)), str(err.get("code", ""))
+        if isinstance(body, dict) and body.get("errors"):
+            first = body["errors"][0]
+            return str(first.get("message", first)), str(first.get("code", ""))
+        if isinstance(body, dict):
+            return str(body.get("detail") or body.get("message") or body.get("error_description") or body)[:300], str(
+                body.get("serviceErrorCode") or body.get("error") or ""
+            )
+        return str(body)[:300], ""
+
+    async def request(self, method: str, path: str, *, creates: bool = False, **kw: Any) -> httpx.Response:
+        """Send and translate failures. ``creates`` marks a request whose lost answer leaves the outcome unknown."""
+        url = path if path.startswith("http") else f"{self.base}{path}"
+        try:
+            resp = await self.http.request(method, url, **kw)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
+            raise Unavailable(self.platform, f"could not reach the platform: {type(err).__name__}") from err
+        except httpx.TransportError as err:  # sent, answer lost: timeout, reset, protocol error
+            if creates:
+                raise OutcomeUnknown(self.platform, f"no answer to the create request: {type(err).__name__}") from err
+            raise Unavailable(self.platform, f"no answer: {type(err).__name__}") from err
+        if resp.status_code < 400:
+            return resp
+        message, code = self._error_text(resp)
+        if resp.status_code == 429:
+            raise RateLimited(self.platform, message, retry_after=_retry_after(resp), code=code or "rate_limited")
+        if resp.status_code == 401:
+            raise AuthExpired(self.platform, message, code=code, status=401)
+        if resp.status_code >= 500:
+            if creates:
+                raise OutcomeUnknown(self.platform, f"{resp.status_code}: {message}", code=code, status=resp.status_code)
+            raise Unavailable(self.platform, f"{resp.status_code}: {message}", code=code, status=resp.status_code)
+        raise Rejected(self.platform, message, code=code, status=resp.status_code)

@@ -1,0 +1,62 @@
+"""X API v2: ``POST /2/tweets`` (201, id in ``data.id``), user timeline lookup, ``public_metrics``."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from adapters.accounts import Account
+from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+
+
+def _auth(account: Account) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account.access_token}"}
+
+
+class XClient(HttpPlatform):
+    platform = "x"
+
+    def _url(self, account: Account, tweet_id: str) -> str:
+        return f"https://x.com/{account.handle}/status/{tweet_id}"
+
+    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+        parts = list(post.thread) if post.thread else [post.text]
+        first_id = ""
+        reply_to: str | None = None
+        for text in parts:
+            body: dict = {"text": text}
+            if reply_to:
+                body["reply"] = {"in_reply_to_tweet_id": reply_to}
+            resp = await self.request("POST", "/2/tweets", json=body, headers=_auth(account), creates=True)
+            reply_to = resp.json()["data"]["id"]
+            first_id = first_id or reply_to
+        return PublishedRef(first_id, self._url(account, first_id))
+
+    async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:
+        first = post.thread[0] if post.thread else post.text
+        params = {
+            "max_results": "100",
+            "start_time": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tweet.fields": "created_at",
+        }
+        resp = await self.request("GET", f"/2/users/{account.platform_account_id}/tweets", params=params, headers=_auth(account))
+        for tweet in resp.json().get("data", []):
+            if tweet.get("text") == first:
+                return PublishedRef(tweet["id"], self._url(account, tweet["id"]))
+        return None
+
+    async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
+        out: dict[str, Metrics] = {}
+        for i in range(0, len(ids), 100):
+            params = {"ids": ",".join(ids[i : i + 100]), "tweet.fields": "public_metrics,non_public_metrics"}
+            resp = await self.request("GET", "/2/tweets", params=params, headers=_auth(account))
+            for tweet in resp.json().get("data", []):
+                pm = tweet.get("public_metrics", {})
+                npm = tweet.get("non_public_metrics", {})
+                out[tweet["id"]] = Metrics(
+                    likes=pm.get("like_count", 0),
+                    comments=pm.get("reply_count", 0),
+                    shares=pm.get("retweet_count", 0) + pm.get("quote_count", 0),
+                    impressions=pm.get("impression_count", 0),
+                    clicks=npm.get("url_link_clicks", 0),
+                    raw={"public_metrics": pm, "non_public_metrics": npm},
+                )
+        return out

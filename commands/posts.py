@@ -1,0 +1,116 @@
+"""The post lifecycle: ``decide(state, command) -> events`` and ``evolve(state, event) -> state``.
+
+    draft ──schedule──▶ scheduled ──due──▶ publishing ──▶ published
+      │                  │  ▲                  │
+      │                  └──┘ reschedule       └──▶ failed ──schedule──▶ scheduled
+      └──────cancel──────┴──────────────────────────────────▶ cancelled
+
+Pure: no I/O and no clock (``now`` is an argument), so replay and tests are deterministic.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from commands.exceptions import InvalidSchedule, InvalidTransition
+from schemas import commands as c
+from schemas import events as e
+
+# A manual time this far in the past is a mistake, not "now".
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class PostState:
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: str
+    status: str = "draft"
+    scheduled_at: datetime | None = None
+
+
+def new_post_id() -> str:
+    return str(uuid.uuid4())
+
+
+def create(cmd: c.CreatePost, *, platform: str, post_id: str) -> list[e.Event]:
+    return [
+        e.PostDrafted(
+            post_id=post_id,
+            site_id=cmd.site_id,
+            account_id=cmd.account_id,
+            platform=platform,  # type: ignore[arg-type]
+            post_type=cmd.post_type,
+            text=cmd.text,
+            hashtags=cmd.hashtags,
+            link_url=cmd.link_url,
+            media_urls=cmd.media_urls,
+            writer="manual",
+        )
+    ]
+
+
+def _refuse(state: PostState, action: str) -> InvalidTransition:
+    return InvalidTransition(f"cannot {action} a post that is {state.status}", field="status")
+
+
+def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
+    s = state.status
+    if isinstance(cmd, c.SchedulePost):
+        if s not in ("draft", "scheduled", "failed"):
+            raise _refuse(state, "schedule")
+        if cmd.scheduled_at is None:
+            return [e.PostQueued(post_id=state.post_id, account_id=state.account_id)]
+        if cmd.scheduled_at < now - PAST_TOLERANCE:
+            raise InvalidSchedule("scheduled_at is in the past", field="scheduled_at")
+        if s == "scheduled":
+            return [e.PostRescheduled(post_id=state.post_id, scheduled_at=cmd.scheduled_at, previous_at=state.scheduled_at)]
+        return [
+            e.PostScheduled(
+                post_id=state.post_id,
+                account_id=state.account_id,
+                platform=state.platform,  # type: ignore[arg-type]
+                scheduled_at=cmd.scheduled_at,
+                slot="manual",
+            )
+        ]
+    if isinstance(cmd, c.PublishPostNow):
+        if s not in ("draft", "scheduled", "failed"):
+            raise _refuse(state, "publish")
+        if s == "scheduled":
+            return [e.PostRescheduled(post_id=state.post_id, scheduled_at=now, previous_at=state.scheduled_at, slot="now")]
+        return [
+            e.PostScheduled(
+                post_id=state.post_id, account_id=state.account_id, platform=state.platform,  # type: ignore[arg-type]
+                scheduled_at=now, slot="now",
+            )
+        ]
+    if isinstance(cmd, c.CancelPost):
+        if s not in ("draft", "scheduled", "failed"):
+            raise _refuse(state, "cancel")
+        return [e.PostCancelled(post_id=state.post_id, reason=cmd.reason)]
+    if isinstance(cmd, c.EditPost):
+        if s not in ("draft", "scheduled", "failed"):
+            raise _refuse(state, "edit")
+        changes = cmd.model_dump(exclude_none=True)
+        if not changes:
+            raise InvalidTransition("nothing to edit: give at least one of text, hashtags, link_url, media_urls", field="text")
+        return [e.PostEdited(post_id=state.post_id, **changes)]
+    raise TypeError(f"no decider for {type(cmd).__name__}")
+
+
+def evolve(state: PostState, event: e.Event) -> PostState:
+    match event:
+        case e.PostScheduled(scheduled_at=at) | e.PostRescheduled(scheduled_at=at):
+            return replace(state, status="scheduled", scheduled_at=at)
+        case e.PostCancelled():
+            return replace(state, status="cancelled")
+        case e.PostPublishing():
+            return replace(state, status="publishing")
+        case e.PostPublished():
+            return replace(state, status="published")
+        case e.PostPublishFailed():
+            return replace(state, status="failed")
+    return state

@@ -1,0 +1,140 @@
+"""Read queries over the read models (the HTTP API's only source of reads)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+POST_COLUMNS = (
+    "post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags, link_url, utm, thread,"
+    " media_urls, writer, scheduled_at, published_at, platform_post_id, platform_post_url, error, created_at, updated_at"
+)
+
+
+def _row(r: asyncpg.Record) -> dict[str, Any]:
+    return dict(r)
+
+
+async def list_posts(pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, status: str | None = None,
+                     content_id: str | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
+                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    where, args = ["site_id = $1"], [site_id]
+    for col, val in (("platform", platform), ("status", status), ("content_id", content_id)):
+        if val is not None:
+            args.append(val)
+            where.append(f"{col} = ${len(args)}")
+    if date_from is not None:
+        args.append(date_from)
+        where.append(f"coalesce(published_at, scheduled_at, created_at) >= ${len(args)}")
+    if date_to is not None:
+        args.append(date_to)
+        where.append(f"coalesce(published_at, scheduled_at, created_at) < ${len(args)}")
+    args += [limit, offset]
+    sql = (f"SELECT {POST_COLUMNS} FROM posts WHERE {' AND '.join(where)}"
+           f" ORDER BY created_at DESC, post_id LIMIT ${len(args) - 1} OFFSET ${len(args)}")
+    return [_row(r) for r in await pool.fetch(sql, *args)]
+
+
+async def get_post(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | None:
+    r = await pool.fetchrow(f"SELECT {POST_COLUMNS} FROM posts WHERE post_id = $1", post_id)
+    return _row(r) if r else None
+
+
+async def get_content(pool: asyncpg.Pool, content_id: str) -> dict[str, Any] | None:
+    r = await pool.fetchrow("SELECT * FROM contents WHERE content_id = $1", content_id)
+    return _row(r) if r else None
+
+
+CALENDAR_SQL = (
+    "SELECT post_id, account_id, platform, post_type, status, left(text, 140) AS preview,"
+    " coalesce(published_at, scheduled_at) AS at FROM posts"
+    " WHERE site_id = $1 AND status IN ('scheduled', 'publishing', 'published', 'failed')"
+    " AND coalesce(published_at, scheduled_at) >= $2 AND coalesce(published_at, scheduled_at) < $3 ORDER BY at, post_id"
+)
+
+
+async def calendar(pool: asyncpg.Pool, *, site_id: str, start: date, end: date, tz: str) -> dict[str, Any]:
+    """Scheduled and published posts between two local dates, grouped by local day."""
+    zone = ZoneInfo(tz)
+    lo = datetime.combine(start, datetime.min.time(), tzinfo=zone)
+    hi = datetime.combine(end, datetime.min.time(), tzinfo=zone)
+    days: dict[str, list[dict[str, Any]]] = {}
+    d = start
+    while d < end:
+        days[d.isoformat()] = []
+        d += timedelta(days=1)
+    for r in await pool.fetch(CALENDAR_SQL, site_id, lo, hi):
+        item = dict(r)
+        days.setdefault(item["at"].astimezone(zone).date().isoformat(), []).append(item)
+    return {"site_id": site_id, "timezone": tz, "start": start.isoformat(), "end": end.isoformat(),
+            "days": [{"date": k, "posts": v} for k, v in days.items()]}
+
+
+async def analytics(pool: asyncpg.Pool, *, site_id: str, tz: str = "UTC", top: int = 10) -> dict[str, Any]:
+    per_platform = await pool.fetch(
+        "SELECT p.platform, count(*) AS posts, count(*) FILTER (WHERE p.status = 'published') AS published,"
+        " coalesce(sum(e.likes), 0)::bigint AS likes, coalesce(sum(e.comments), 0)::bigint AS comments,"
+        " coalesce(sum(e.shares), 0)::bigint AS shares, coalesce(sum(e.impressions), 0)::bigint AS impressions,"
+        " coalesce(sum(e.clicks), 0)::bigint AS clicks, coalesce(avg(e.engagement_rate), 0)::float8 AS avg_engagement_rate"
+        " FROM posts p LEFT JOIN engagement e USING (post_id) WHERE p.site_id = $1 GROUP BY p.platform ORDER BY p.platform",
+        site_id,
+    )
+    top_posts = await pool.fetch(
+        "SELECT p.post_id, p.platform, p.post_type, left(p.text, 140) AS preview, p.platform_post_url, e.likes, e.comments,"
+        " e.shares, e.impressions, e.clicks, e.engagement_rate FROM engagement e JOIN posts p USING (post_id)"
+        " WHERE e.site_id = $1 ORDER BY e.engagement_rate DESC, e.impressions DESC LIMIT $2",
+        site_id, top,
+    )
+    best_hours = await pool.fetch(
+        "SELECT p.platform, extract(hour FROM p.published_at AT TIME ZONE $2)::int AS hour, count(*) AS posts,"
+        " avg(e.engagement_rate)::float8 AS avg_engagement_rate FROM engagement e JOIN posts p USING (post_id)"
+        " WHERE e.site_id = $1 GROUP BY 1, 2 ORDER BY 1, 4 DESC",
+        site_id, tz,
+    )
+    return {
+        "site_id": site_id,
+        "platforms": [dict(r) for r in per_platform],
+        "top_posts": [dict(r) for r in top_posts],
+        "best_hours": [dict(r) for r in best_hours],
+    }
+
+
+async def analytics_posts(pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, limit: int = 100,
+                          offset: int = 0) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT p.post_id, p.platform, p.post_type, p.status, p.published_at, p.platform_post_url, left(p.text, 140) AS preview,"
+        " e.likes, e.comments, e.shares, e.impressions, e.clicks, e.engagement_rate, e.fetched_at"
+        " FROM posts p JOIN engagement e USING (post_id) WHERE p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)"
+        " ORDER BY p.published_at DESC NULLS LAST, p.post_id LIMIT $3 OFFSET $4",
+        site_id, platform, limit, offset,
+    )
+    return [dict(r) for r in rows]
+
+
+async def post_analytics(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | None:
+    latest = await pool.fetchrow("SELECT * FROM engagement WHERE post_id = $1", post_id)
+    if latest is None:
+        return None
+    history = await pool.fetch(
+        "SELECT fetched_at, likes, comments, shares, impressions, clicks, engagement_rate FROM engagement_history"
+        " WHERE post_id = $1 ORDER BY fetched_at", post_id,
+    )
+    return {**dict(latest), "history": [dict(r) for r in history]}
+
+
+async def checkpoints(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        'SELECT projection, topic, partition, "offset", high_watermark, greatest(high_watermark - "offset" - 1, 0) AS lag,'
+        " updated_at FROM projection_checkpoints ORDER BY 1, 2, 3"
+    )
+    return [dict(r) for r in rows]
+
+
+async def position_reached(pool: asyncpg.Pool, projection: str, topic: str, partition: int, offset: int) -> bool:
+    got = await pool.fetchval(
+        'SELECT "offset" FROM projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3',
+        projection, topic, partition,
+    )
+    return got is not None and got >= offset

@@ -1,0 +1,116 @@
+"""The read models: contents, posts (with the calendar) and engagement (analytics).
+
+Status updates are guarded so that a late event can never move a post backwards
+(e.g. a PostScheduled echo arriving after PostPublishing).
+"""
+from __future__ import annotations
+
+from schemas import events as e
+from schemas.registry import Decoded, decode_upstream
+from streams import topics as t
+from projections.base import Projection, Statement
+
+EDITABLE = "('draft', 'scheduled', 'failed')"
+
+
+class ContentProjection(Projection):
+    def decode(self, raw: bytes) -> Decoded:
+        return decode_upstream(raw)
+
+    def statements(self, d: Decoded) -> list[Statement]:
+        m = d.message
+        if not isinstance(m, e.ContentPublished):
+            return []
+        return [("upsert", (m.content_id, m.site_id, m.title, str(m.url), m.excerpt, m.html, m.keywords,
+                            [str(u) for u in m.image_urls], m.language, m.published_at, d.envelope.id))]
+
+
+CONTENT = ContentProjection(
+    name="contents",
+    topics=(t.CONTENT_PUBLISHED,),
+    tables=("contents",),
+    sql={
+        "upsert": "INSERT INTO {contents} (content_id, site_id, title, url, excerpt, html, keywords, image_urls, language,"
+        " published_at, event_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (content_id) DO UPDATE SET"
+        " site_id = EXCLUDED.site_id, title = EXCLUDED.title, url = EXCLUDED.url, excerpt = EXCLUDED.excerpt,"
+        " html = EXCLUDED.html, keywords = EXCLUDED.keywords, image_urls = EXCLUDED.image_urls,"
+        " language = EXCLUDED.language, published_at = EXCLUDED.published_at, event_id = EXCLUDED.event_id",
+    },
+)
+
+
+class PostsProjection(Projection):
+    def statements(self, d: Decoded) -> list[Statement]:
+        m, env = d.message, d.envelope
+        at, eid = env.time, env.id
+        match m:
+            case e.PostDrafted():
+                return [("drafted", (m.post_id, m.site_id, m.content_id, m.account_id, m.platform, m.post_type, m.text,
+                                     m.hashtags, m.link_url, m.utm, m.thread, m.media_urls, m.writer, at, eid))]
+            case e.PostScheduled() | e.PostRescheduled():
+                return [("scheduled", (m.post_id, m.scheduled_at, at, eid))]
+            case e.PostEdited():
+                return [("edited", (m.post_id, m.text, m.hashtags, m.link_url, m.media_urls, m.thread, at, eid))]
+            case e.PostCancelled():
+                return [("cancelled", (m.post_id, m.reason or None, at, eid))]
+            case e.PostPublishing():
+                return [("publishing", (m.post_id, at, eid))]
+            case e.PostPublished():
+                return [("published", (m.post_id, m.published_at, m.platform_post_id, m.platform_post_url, at, eid))]
+            case e.PostPublishFailed():
+                return [("failed", (m.post_id, f"{m.code}: {m.reason}" if m.code else m.reason, at, eid))]
+        return []
+
+
+POSTS = PostsProjection(
+    name="posts",
+    topics=(t.POSTS,),
+    tables=("posts",),
+    sql={
+        "drafted": "INSERT INTO {posts} (post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags,"
+        " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id)"
+        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15) ON CONFLICT (post_id) DO NOTHING",
+        "scheduled": "UPDATE {posts} SET status = 'scheduled', scheduled_at = $2, error = NULL, updated_at = $3, last_event_id = $4"
+        f" WHERE post_id = $1 AND status IN {EDITABLE}",
+        "edited": "UPDATE {posts} SET text = coalesce($2, text), hashtags = coalesce($3, hashtags), link_url = coalesce($4, link_url),"
+        " media_urls = coalesce($5, media_urls), thread = coalesce($6, thread), updated_at = $7, last_event_id = $8"
+        f" WHERE post_id = $1 AND status IN {EDITABLE}",
+        "cancelled": "UPDATE {posts} SET status = 'cancelled', error = $2, updated_at = $3, last_event_id = $4"
+        f" WHERE post_id = $1 AND status IN {EDITABLE}",
+        "publishing": "UPDATE {posts} SET status = 'publishing', updated_at = $2, last_event_id = $3"
+        " WHERE post_id = $1 AND status IN ('draft', 'scheduled', 'failed')",
+        "published": "UPDATE {posts} SET status = 'published', published_at = $2, platform_post_id = $3, platform_post_url = $4,"
+        " error = NULL, updated_at = $5, last_event_id = $6 WHERE post_id = $1",
+        "failed": "UPDATE {posts} SET status = 'failed', error = $2, updated_at = $3, last_event_id = $4"
+        " WHERE post_id = $1 AND status <> 'published'",
+    },
+)
+
+
+class EngagementProjection(Projection):
+    def statements(self, d: Decoded) -> list[Statement]:
+        m = d.message
+        if not isinstance(m, e.EngagementRecorded):
+            return []
+        row = (m.post_id, m.site_id, m.account_id, m.platform, m.platform_post_id, m.likes, m.comments, m.shares,
+               m.impressions, m.clicks, m.engagement_rate, m.fetched_at)
+        return [("latest", row),
+                ("history", (m.post_id, m.fetched_at, m.likes, m.comments, m.shares, m.impressions, m.clicks, m.engagement_rate, m.raw))]
+
+
+ENGAGEMENT = EngagementProjection(
+    name="engagement",
+    topics=(t.ENGAGEMENT,),
+    tables=("engagement", "engagement_history"),
+    sql={
+        "latest": "INSERT INTO {engagement} (post_id, site_id, account_id, platform, platform_post_id, likes, comments, shares,"
+        " impressions, clicks, engagement_rate, fetched_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+        " ON CONFLICT (post_id) DO UPDATE SET likes = EXCLUDED.likes, comments = EXCLUDED.comments, shares = EXCLUDED.shares,"
+        " impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, engagement_rate = EXCLUDED.engagement_rate,"
+        " fetched_at = EXCLUDED.fetched_at WHERE {engagement}.fetched_at <= EXCLUDED.fetched_at",
+        "history": "INSERT INTO {engagement_history} (post_id, fetched_at, likes, comments, shares, impressions, clicks,"
+        " engagement_rate, raw) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING",
+    },
+)
+
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT)}

@@ -1,0 +1,123 @@
+"""The projector: applies batches of events to the read models with exactly-once effect.
+
+Each batch is one transaction that first moves the ``(projection, topic, partition) → offset``
+checkpoints (forward only) and then writes the rows, so a crash anywhere re-applies nothing and
+loses nothing. On partition assignment the consumer seeks to the stored checkpoint + 1; Kafka's own
+committed offsets are written too, but only for operators' lag tools.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from projections.base import Projection, apply_statements, collect, live_names
+
+log = logging.getLogger("socializer.projector")
+
+CHECKPOINT_SQL = (
+    'INSERT INTO projection_checkpoints (projection, topic, partition, "offset", high_watermark, updated_at)'
+    " VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (projection, topic, partition) DO UPDATE"
+    ' SET "offset" = EXCLUDED."offset", high_watermark = EXCLUDED.high_watermark, updated_at = now()'
+    ' WHERE projection_checkpoints."offset" < EXCLUDED."offset"'
+)
+
+
+async def load_checkpoints(conn: asyncpg.Connection | asyncpg.Pool, projection: str) -> dict[tuple[str, int], int]:
+    rows = await conn.fetch('SELECT topic, partition, "offset" FROM projection_checkpoints WHERE projection = $1', projection)
+    return {(r["topic"], r["partition"]): r["offset"] for r in rows}
+
+
+class _Seek(ConsumerRebalanceListener):
+    def __init__(self, runner: "Projector") -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        await self.runner.seek(assigned)
+
+
+class Projector:
+    def __init__(self, pool: asyncpg.Pool, bootstrap: str, projections: Sequence[Projection], *,
+                 group_id: str = "socializer.projector", max_records: int = 2000, session_timeout_ms: int = 10000) -> None:
+        self.pool = pool
+        self.bootstrap = bootstrap
+        self.by_topic = {topic: p for p in projections for topic in p.topics}
+        self.group_id = group_id
+        self.max_records = max_records
+        self.session_timeout_ms = session_timeout_ms
+        self.positions: dict[tuple[str, int], int] = {}  # last applied offset per partition
+        self.consumer: AIOKafkaConsumer | None = None
+        self.applied = 0
+
+    async def seek(self, assigned: Sequence[TopicPartition]) -> None:
+        assert self.consumer is not None
+        async with self.pool.acquire() as conn:
+            stored: dict[tuple[str, int], int] = {}
+            for name in {p.name for p in self.by_topic.values()}:
+                for (topic, part), off in (await load_checkpoints(conn, name)).items():
+                    if self.by_topic.get(topic) and self.by_topic[topic].name == name:
+                        stored[(topic, part)] = off
+        for tp in assigned:
+            off = stored.get((tp.topic, tp.partition))
+            if off is None:
+                self.positions.pop((tp.topic, tp.partition), None)
+                await self.consumer.seek_to_beginning(tp)
+            else:
+                self.positions[(tp.topic, tp.partition)] = off
+                self.consumer.seek(tp, off + 1)
+
+    async def apply_batch(self, batch: dict[TopicPartition, list]) -> int:
+        """One transaction: checkpoints first (so replay's swap can lock them), then the rows."""
+        per_projection: dict[str, list] = defaultdict(list)
+        checkpoints = []
+        for tp, messages in batch.items():
+            last = self.positions.get((tp.topic, tp.partition), -1)
+            fresh = [m for m in messages if m.offset > last]  # redelivered after a rebalance: already applied
+            if not fresh:
+                continue
+            projection = self.by_topic[tp.topic]
+            per_projection[projection.name].append((projection, fresh))
+            hw = self.consumer.highwater(tp) if self.consumer else None
+            checkpoints.append((projection.name, tp.topic, tp.partition, fresh[-1].offset, hw or fresh[-1].offset + 1))
+        if not checkpoints:
+            return 0
+        n = 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.executemany(CHECKPOINT_SQL, checkpoints)
+            for items in per_projection.values():
+                for projection, messages in items:
+                    await apply_statements(conn, projection, collect(projection, (m.value for m in messages)), live_names(projection))
+                    n += len(messages)
+        for name, topic, part, off, _ in checkpoints:
+            self.positions[(topic, part)] = off
+        self.applied += n
+        return n
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
+            auto_offset_reset="earliest", session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(1000, self.session_timeout_ms // 5), max_poll_records=self.max_records,
+        )
+        self.consumer.subscribe(topics=list(self.by_topic), listener=_Seek(self))
+        await self.consumer.start()
+        stop = stop or asyncio.Event()
+        try:
+            while not stop.is_set():
+                batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
+                if not batch:
+                    continue
+                await self.apply_batch(batch)
+                try:
+                    await self.consumer.commit()
+                except Exception as err:  # informational only: our checkpoints are the truth
+                    log.debug("kafka commit failed: %s", err)
+        finally:
+            await self.consumer.stop()

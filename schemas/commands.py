@@ -1,0 +1,79 @@
+"""Commands: imperative requests that a decider accepts (emitting events) or refuses by name."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from schemas.events import ContentPublished, Platform, PostType
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GeneratePosts(Command):
+    """Adapt one article into posts for the site's accounts (the adapt agent's input).
+
+    Carries the article itself so the adapt agent needs no read model (no race with projections).
+    """
+
+    article: ContentPublished
+    platforms: list[Platform] | None = None
+    post_types: list[PostType] | None = None
+    auto_schedule: bool | None = None
+
+
+class CreatePost(Command):
+    """A manual post written by a person for one account."""
+
+    account_id: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=63206)
+    site_id: str = Field(min_length=1)
+    post_type: PostType = "announcement"
+    hashtags: list[str] = Field(default_factory=list)
+    link_url: str | None = None
+    media_urls: list[str] = Field(default_factory=list)
+
+
+class SchedulePost(Command):
+    """Schedule at ``scheduled_at``; without it, at the account's next free best-time slot."""
+
+    scheduled_at: datetime | None = None
+
+    @field_validator("scheduled_at")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("scheduled_at needs a time zone offset (RFC 3339)")
+        return v
+
+
+class PublishPostNow(Command):
+    pass
+
+
+class CancelPost(Command):
+    reason: str = ""
+
+
+class EditPost(Command):
+    text: str | None = Field(None, min_length=1, max_length=63206)
+    hashtags: list[str] | None = None
+    link_url: str | None = None
+    media_urls: list[str] | None = None
+
+
+class PublishPost(Command):
+    """Sent by the scheduler to the publish agent when a post is due: a snapshot of what to post."""
+
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: Platform
+    text: str
+    link_url: str | None = None
+    hashtags: list[str] = Field(default_factory=list)
+    media_urls: list[str] = Field(default_factory=list)
+    thread: list[str] | None = None
+    due_at: datetime

@@ -1,0 +1,137 @@
+"""Domain events: frozen, named in the past tense, evolved only by adding optional fields.
+
+A breaking change gets a new ``.v2`` type registered beside v1 (see :mod:`schemas.registry`).
+Consumers ignore unknown fields (``extra="ignore"``) so producers may add fields first.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+
+Platform = Literal["linkedin", "x", "facebook", "instagram", "tiktok"]
+PLATFORMS: tuple[str, ...] = ("linkedin", "x", "facebook", "instagram", "tiktok")
+PostType = Literal["announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread"]
+PostStatus = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled"]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ContentPublished(Event):
+    """The upstream contract: an article went live on a site."""
+
+    content_id: str = Field(min_length=1, max_length=200)
+    site_id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=1000)
+    url: AnyHttpUrl
+    html: str = Field(min_length=1)
+    excerpt: str = ""
+    keywords: list[str] = Field(default_factory=list, max_length=100)
+    image_urls: list[AnyHttpUrl] = Field(default_factory=list, max_length=50)
+    language: str = Field("en", min_length=2, max_length=35)
+    published_at: datetime
+
+    @field_validator("published_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("published_at needs a time zone offset (RFC 3339)")
+        return v
+
+
+class PostDrafted(Event):
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: Platform
+    post_type: PostType
+    text: str
+    content_id: str | None = None
+    hashtags: list[str] = Field(default_factory=list)
+    link_url: str | None = None
+    utm: dict[str, str] = Field(default_factory=dict)
+    thread: list[str] | None = None
+    media_urls: list[str] = Field(default_factory=list)
+    auto_schedule: bool = False
+    writer: str = "rules"
+
+
+class PostQueued(Event):
+    """The post asks the scheduler for the next free best-time slot of its account."""
+
+    post_id: str
+    account_id: str
+
+
+class PostScheduled(Event):
+    post_id: str
+    account_id: str
+    platform: Platform
+    scheduled_at: datetime
+    slot: Literal["best_time", "interval", "manual", "now"] = "manual"
+
+
+class PostRescheduled(Event):
+    post_id: str
+    scheduled_at: datetime
+    previous_at: datetime | None = None
+    slot: Literal["best_time", "interval", "manual", "now"] = "manual"
+
+
+class PostEdited(Event):
+    post_id: str
+    text: str | None = None
+    hashtags: list[str] | None = None
+    link_url: str | None = None
+    media_urls: list[str] | None = None
+    thread: list[str] | None = None
+
+
+class PostCancelled(Event):
+    post_id: str
+    reason: str = ""
+
+
+class PostPublishing(Event):
+    """An attempt was recorded durably and the platform is about to be called."""
+
+    post_id: str
+    account_id: str
+    attempt_id: str
+
+
+class PostPublished(Event):
+    post_id: str
+    account_id: str
+    platform: Platform
+    platform_post_id: str
+    platform_post_url: str = ""
+    published_at: datetime
+    reconciled: bool = False
+
+
+class PostPublishFailed(Event):
+    post_id: str
+    account_id: str
+    reason: str
+    code: str = ""
+    retryable: bool = False
+
+
+class EngagementRecorded(Event):
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: Platform
+    platform_post_id: str
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    impressions: int = 0
+    clicks: int = 0
+    engagement_rate: float = 0.0
+    fetched_at: datetime
+    raw: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Composition root: settings, the CLI, the embedded dev stack and the HTTP API wiring."""

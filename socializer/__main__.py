@@ -1,0 +1,3 @@
+from socializer.cli import main
+
+main()

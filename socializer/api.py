@@ -1,0 +1,310 @@
+"""The HTTP API: read endpoints over the read models, command endpoints that append events.
+
+Commands are decided against the read model's state and answered with the event id and its
+position (topic, partition, offset); ``?wait=true`` returns only once the read model has applied it
+(read-your-writes). Every error is ``application/problem+json`` naming the field.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+import asyncpg
+import orjson
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from adapters.accounts import SiteDirectory
+from commands import posts as decider
+from commands.exceptions import CommandRefused, InvalidTransition, PostNotFound
+from projections import queries as q
+from projections.db import create_pool
+from schemas import commands as c
+from schemas.events import ContentPublished, Event, Platform, PostStatus, PostType
+from schemas.registry import registry
+from socializer.settings import Settings
+from streams import topics as t
+
+SOURCE = "socializer/api"
+PROBLEM = "application/problem+json"
+
+
+class ORJSON(JSONResponse):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=str, option=orjson.OPT_UTC_Z)
+
+
+def problem(status: int, title: str, detail: str, *, field: str | None = None, code: str | None = None,
+            errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {"type": f"https://socializer.dev/problems/{code or status}", "title": title, "status": status, "detail": detail}
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM)
+
+
+class Position(BaseModel):
+    event_id: str
+    type: str
+    topic: str
+    partition: int
+    offset: int
+
+
+class Accepted(BaseModel):
+    events: list[Position]
+
+
+class GenerateRequest(BaseModel):
+    content_id: str = Field(min_length=1)
+    platforms: list[Platform] | None = None
+    post_types: list[PostType] | None = None
+    auto_schedule: bool | None = None
+
+
+class BulkGenerateRequest(BaseModel):
+    content_ids: list[str] = Field(min_length=1, max_length=500)
+    platforms: list[Platform] | None = None
+    post_types: list[PostType] | None = None
+    auto_schedule: bool | None = None
+
+
+class BulkScheduleRequest(BaseModel):
+    post_ids: list[str] = Field(min_length=1, max_length=1000)
+    auto_space: bool = True
+    scheduled_at: datetime | None = None
+
+
+class Bus:
+    """Appends events to their topics and reports where they landed."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all", linger_ms=1)
+
+    async def append(self, topic: str, key: str, message: BaseModel, *, causation: str | None = None) -> Position:
+        env = registry.envelope(message, source=SOURCE, subject=key, causationid=causation)
+        md = await self.producer.send_and_wait(topic, env.encode(), key=key.encode(), headers=env.headers())
+        return Position(event_id=env.id, type=env.type, topic=topic, partition=md.partition, offset=md.offset)
+
+
+def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        settings.require("broker", "database_url")
+        state["pool"] = await create_pool(settings.database_url, max_size=10)  # type: ignore[arg-type]
+        bus = Bus(settings.broker)  # type: ignore[arg-type]
+        await bus.producer.start()
+        state["bus"] = bus
+        try:
+            yield
+        finally:
+            await bus.producer.stop()
+            await state["pool"].close()
+
+    app = FastAPI(title="Socializer", version="0.1.0", lifespan=lifespan, default_response_class=ORJSON,
+                  description="Turns published articles into social posts, schedules, publishes and measures them.")
+    api = APIRouter(prefix="/api/v1/social")
+
+    def pool() -> asyncpg.Pool:
+        return state["pool"]
+
+    def bus() -> Bus:
+        return state["bus"]
+
+    # ---------- errors ----------
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, err: RequestValidationError) -> Response:
+        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in err.errors()]
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        return problem(422, "Invalid request", f"{first['field']}: {first['message']}", field=first["field"],
+                       code="invalid_request", errors=errors)
+
+    @app.exception_handler(CommandRefused)
+    async def refused(_: Request, err: CommandRefused) -> Response:
+        status = 404 if isinstance(err, PostNotFound) else 409 if isinstance(err, InvalidTransition) else 422
+        return problem(status, type(err).__name__, err.detail, field=err.field, code=err.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, err: StarletteHTTPException) -> Response:
+        return problem(err.status_code, "HTTP error", str(err.detail))
+
+    # ---------- helpers ----------
+    def site_tz(site_id: str) -> str:
+        site = sites.site(site_id)
+        return site.timezone if site else "UTC"
+
+    async def load_state(post_id: str) -> decider.PostState:
+        row = await q.get_post(pool(), post_id)
+        if row is None:
+            raise PostNotFound(f"no post {post_id}", field="post_id")
+        return decider.PostState(post_id=row["post_id"], site_id=row["site_id"], account_id=row["account_id"],
+                                 platform=row["platform"], status=row["status"], scheduled_at=row["scheduled_at"])
+
+    async def wait_for(positions: list[Position], projection: str, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        for p in positions:
+            while not await q.position_reached(pool(), projection, p.topic, p.partition, p.offset):
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.02)
+
+    async def append_events(events: list[Event], wait: bool) -> Accepted:
+        positions = [await bus().append(t.POSTS, ev.post_id, ev) for ev in events]  # type: ignore[attr-defined]
+        if wait:
+            await wait_for(positions, "posts")
+        return Accepted(events=positions)
+
+    async def decide_and_append(post_id: str, cmd: c.Command, wait: bool) -> Accepted:
+        st = await load_state(post_id)
+        return await append_events(decider.decide(st, cmd, datetime.now(timezone.utc)), wait)
+
+    async def generate_for(content_id: str, body: GenerateRequest | BulkGenerateRequest) -> Position:
+        row = await q.get_content(pool(), content_id)
+        if row is None:
+            raise PostNotFound(f"no content {content_id} has been published", field="content_id")
+        article = ContentPublished.model_validate({**row, "image_urls": row["image_urls"], "keywords": row["keywords"]})
+        cmd = c.GeneratePosts(article=article, platforms=body.platforms, post_types=body.post_types, auto_schedule=body.auto_schedule)
+        return await bus().append(t.POSTS_GENERATE, content_id, cmd)
+
+    # ---------- reads ----------
+    @api.get("/posts/", summary="List posts with filters")
+    async def list_posts(site_id: str, platform: Platform | None = None, status: PostStatus | None = None,
+                         content_id: str | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
+                         limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Any:
+        items = await q.list_posts(pool(), site_id=site_id, platform=platform, status=status, content_id=content_id,
+                                   date_from=date_from, date_to=date_to, limit=limit, offset=offset)
+        return {"count": len(items), "results": items}
+
+    @api.get("/posts/{post_id}/", summary="One post")
+    async def get_post(post_id: str) -> Any:
+        row = await q.get_post(pool(), post_id)
+        if row is None:
+            raise PostNotFound(f"no post {post_id}", field="post_id")
+        return row
+
+    @api.get("/calendar/", summary="Scheduled and published posts by day, for a month or an ISO week")
+    async def calendar(site_id: str, month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+                       week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$")) -> Any:
+        if bool(month) == bool(week):
+            return problem(422, "Invalid request", "give exactly one of month=YYYY-MM or week=YYYY-Www", field="month")
+        if month:
+            y, m = map(int, month.split("-"))
+            if not 1 <= m <= 12:
+                return problem(422, "Invalid request", "month: must be 01..12", field="month")
+            start, end = date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
+        else:
+            y, w = int(week[:4]), int(week[6:])  # type: ignore[index]
+            try:
+                start = date.fromisocalendar(y, w, 1)
+            except ValueError:
+                return problem(422, "Invalid request", "week: no such ISO week", field="week")
+            end = date.fromordinal(start.toordinal() + 7)
+        return await q.calendar(pool(), site_id=site_id, start=start, end=end, tz=site_tz(site_id))
+
+    @api.get("/analytics/", summary="Per-platform performance, top posts and best hours")
+    async def analytics(site_id: str, top: int = Query(10, ge=1, le=100)) -> Any:
+        return await q.analytics(pool(), site_id=site_id, tz=site_tz(site_id), top=top)
+
+    @api.get("/analytics/posts/", summary="Per-post engagement")
+    async def analytics_posts(site_id: str, platform: Platform | None = None, limit: int = Query(100, ge=1, le=1000),
+                              offset: int = Query(0, ge=0)) -> Any:
+        items = await q.analytics_posts(pool(), site_id=site_id, platform=platform, limit=limit, offset=offset)
+        return {"count": len(items), "results": items}
+
+    @api.get("/analytics/posts/{post_id}/", summary="One post's engagement and its history")
+    async def post_analytics(post_id: str) -> Any:
+        row = await q.post_analytics(pool(), post_id)
+        if row is None:
+            raise PostNotFound(f"no engagement recorded for post {post_id}", field="post_id")
+        return row
+
+    @api.get("/accounts/", summary="Connected accounts of a site (never tokens)")
+    async def accounts(site_id: str) -> Any:
+        site = sites.site(site_id)
+        if site is None:
+            return {"count": 0, "results": []}
+        return {"count": len(site.accounts), "results": [a.model_dump() for a in site.accounts]}
+
+    # ---------- commands ----------
+    @api.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
+    async def generate(body: GenerateRequest) -> Any:
+        return Accepted(events=[await generate_for(body.content_id, body)])
+
+    @api.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, summary="Adapt several articles")
+    async def bulk_generate(body: BulkGenerateRequest) -> Any:
+        return Accepted(events=[await generate_for(cid, body) for cid in body.content_ids])
+
+    @api.post("/posts/", status_code=202, response_model=Accepted, summary="Create a manual post for one account")
+    async def create_post(body: c.CreatePost, wait: bool = False) -> Any:
+        found = sites.account(body.account_id)
+        if found is None or found[0].site_id != body.site_id:
+            raise PostNotFound(f"no account {body.account_id} on site {body.site_id}", field="account_id")
+        events = decider.create(body, platform=found[1].platform, post_id=decider.new_post_id())
+        return await append_events(events, wait)
+
+    @api.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")
+    async def edit_post(post_id: str, body: c.EditPost, wait: bool = False) -> Any:
+        return await decide_and_append(post_id, body, wait)
+
+    @api.post("/posts/{post_id}/schedule/", status_code=202, response_model=Accepted,
+              summary="Schedule at a time, or (no body) at the account's next free best-time slot")
+    async def schedule_post(post_id: str, body: c.SchedulePost | None = None, wait: bool = False) -> Any:
+        return await decide_and_append(post_id, body or c.SchedulePost(), wait)
+
+    @api.post("/posts/{post_id}/publish/", status_code=202, response_model=Accepted, summary="Publish now")
+    async def publish_now(post_id: str, wait: bool = False) -> Any:
+        return await decide_and_append(post_id, c.PublishPostNow(), wait)
+
+    @api.delete("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Cancel a post")
+    async def cancel_post(post_id: str, reason: str = "", wait: bool = False) -> Any:
+        return await decide_and_append(post_id, c.CancelPost(reason=reason), wait)
+
+    @api.post("/posts/bulk-schedule/", status_code=202, response_model=Accepted,
+              summary="Schedule many posts, auto-spaced over their accounts' best-time slots")
+    async def bulk_schedule(body: BulkScheduleRequest, wait: bool = False) -> Any:
+        cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at)
+        if not body.auto_space and body.scheduled_at is None:
+            return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
+        now = datetime.now(timezone.utc)
+        events: list[Event] = []
+        for pid in body.post_ids:
+            events += decider.decide(await load_state(pid), cmd, now)
+        return await append_events(events, wait)
+
+    app.include_router(api)
+
+    @app.get("/healthz", summary="Broker, database and projection lag")
+    async def healthz() -> Any:
+        out: dict[str, Any] = {}
+        try:
+            await pool().fetchval("SELECT 1")
+            out["database"] = "ok"
+        except Exception as err:
+            out["database"] = f"error: {type(err).__name__}"
+        try:
+            await asyncio.wait_for(bus().producer.client.fetch_all_metadata(), 3)
+            out["broker"] = "ok"
+        except Exception as err:
+            out["broker"] = f"error: {type(err).__name__}"
+        lag: dict[str, int] = {}
+        if out["database"] == "ok":
+            for r in await q.checkpoints(pool()):
+                lag[r["projection"]] = lag.get(r["projection"], 0) + r["lag"]
+        out["projection_lag"] = lag
+        ok = out["database"] == "ok" and out["broker"] == "ok"
+        out["status"] = "ok" if ok else "degraded"
+        return ORJSON(out, status_code=200 if ok else 503)
+
+    return app

@@ -1,0 +1,31 @@
+"""Builds the object graph each role needs from the settings: the one place adapters are chosen."""
+from __future__ import annotations
+
+import httpx
+
+from adapters.accounts import SiteDirectory, StaticSiteDirectory, demo_sites
+from adapters.platforms import clients_for
+from adapters.writer.rules import RuleWriter
+from socializer.settings import Settings
+
+
+def site_directory(settings: Settings) -> SiteDirectory:
+    if settings.sites_file:
+        return StaticSiteDirectory.from_file(settings.sites_file)
+    return StaticSiteDirectory(demo_sites())
+
+
+def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
+    from streams.app import Deps
+
+    # Idle connections expire before the server's keep-alive does, so a create is never sent on a
+    # connection the server is closing (which would turn a clean request into an unknown outcome).
+    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.publish_timeout_seconds, connect=5.0),
+                             limits=httpx.Limits(keepalive_expiry=2.0))
+    return Deps(
+        settings=settings,
+        sites=site_directory(settings),
+        writer=RuleWriter(campaign=settings.utm_campaign),
+        platforms=clients_for(settings.platform_base_url, http),
+        http=http,
+    )

@@ -1,0 +1,353 @@
+"""``socializer``: run the whole system or one role, and the operators' tools (tail, emit, replay, schemas)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from socializer.exceptions import SocializerError
+from socializer.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+# ---------------------------------------------------------------- roles
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from projections.db import migrate
+
+    s = _settings()
+    s.require("database_url")
+    applied = asyncio.run(migrate(s.database_url))  # type: ignore[arg-type]
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or '-'}")
+
+
+def _prepare(s: Settings) -> None:
+    from projections.db import migrate
+    from socializer.devstack import create_topics
+    from streams import topics
+
+    asyncio.run(migrate(s.database_url))  # type: ignore[arg-type]
+    asyncio.run(create_topics(s.broker, topics.ALL, s.topic_partitions, s.topic_replication))  # type: ignore[arg-type]
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from faust import Worker
+
+    from socializer.bootstrap import worker_deps
+    from streams.app import create_app, quiet_loggers
+
+    s = _settings()
+    s.require("broker", "database_url")
+    _prepare(s)
+    app = create_app(s, worker_deps(s))
+    worker = Worker(app, loglevel=s.log_level.lower() if s.log_level.lower() in ("crit", "error", "warn", "info", "debug") else "warn",
+                    quiet=True)
+    quiet_loggers(s.log_level)
+    worker.execute_from_commandline()
+
+
+def cmd_projector(args: argparse.Namespace) -> None:
+    from projections.db import create_pool
+    from projections.read_models import ALL
+    from projections.runner import Projector
+
+    s = _settings()
+    s.require("broker", "database_url")
+    _prepare(s)
+    logging.basicConfig(level=s.log_level)
+
+    async def run() -> None:
+        pool = await create_pool(s.database_url, max_size=4)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await Projector(pool, s.broker, list(ALL.values()), session_timeout_ms=int(s.session_timeout_seconds * 1000)).run(stop)  # type: ignore[arg-type]
+        await pool.close()
+
+    asyncio.run(run())
+
+
+def cmd_api(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from socializer.api import create_api
+    from socializer.bootstrap import site_directory
+
+    s = _settings()
+    s.require("broker", "database_url")
+    uvicorn.run(create_api(s, site_directory(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from adapters.sandbox.app import create_sandbox
+
+    s = _settings()
+    uvicorn.run(create_sandbox(growth_seconds=args.growth_seconds), host=s.sandbox_host, port=s.sandbox_port,
+                log_level="warning", access_log=False, timeout_keep_alive=30)
+
+
+# ---------------------------------------------------------------- the whole system
+def cmd_up(args: argparse.Namespace) -> None:
+    from socializer.devstack import Embedded, start_broker, start_postgres, wait_port
+
+    s = _settings()
+    stack = Embedded()
+    env = dict(os.environ)
+    data = s.data_dir.resolve()
+    try:
+        if not s.broker:
+            env["SOCIALIZER_BROKER"] = start_broker(s.broker_port, data / "logs", stack)
+        if not s.database_url:
+            if args.fresh and (data / "pg").exists():
+                import shutil
+
+                shutil.rmtree(data / "pg")
+            env["SOCIALIZER_DATABASE_URL"] = start_postgres(s.database_port, data / "pg" / "data", stack)
+        if args.demo and "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS" not in env:
+            env["SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS"] = "20"
+        os.environ.update(env)
+        s = _settings()
+        _prepare(s)
+        logs = data / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        roles = ["sandbox", "projector", "api"] + ["worker"] * args.workers
+        for i, role in enumerate(roles):
+            out = open(logs / f"{role}{i - 3 + 1 if role == 'worker' else ''}.log", "ab")
+            stack.procs.append(subprocess.Popen([sys.executable, "-m", "socializer", role], env=env, stdout=out,
+                                                stderr=subprocess.STDOUT, start_new_session=True))
+        wait_port(s.sandbox_port, 30)
+        wait_port(s.api_port, 60)
+        print(f"broker    {s.broker}   (kcat -b {s.broker} -C -t social.posts)")
+        print(f"database  {s.database_url}")
+        print(f"sandbox   {s.sandbox_url}/_sandbox/posts")
+        print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")
+        print(f"logs      {logs}")
+        if args.demo:
+            n = asyncio.run(_emit_demo(s))
+            print(f"demo      emitted {n} articles to content.published; watch them become posts:")
+            print(f"          curl '{s.api_url}/api/v1/social/posts/?site_id=demo'")
+            print(f"          curl '{s.api_url}/api/v1/social/analytics/?site_id=demo'")
+        print("Ctrl-C stops everything.", flush=True)
+        while all(p.poll() is None for p in stack.procs):
+            time.sleep(0.5)
+        dead = [p.args for p in stack.procs if p.poll() is not None]
+        print(f"a process exited: {dead}; stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+async def _emit_demo(s: Settings) -> int:
+    from importlib import resources
+
+    from aiokafka import AIOKafkaProducer
+
+    from schemas.registry import registry
+    from schemas.events import ContentPublished
+    from streams import topics
+
+    articles = json.loads((resources.files("socializer") / "demo" / "articles.json").read_text())
+    producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
+    await producer.start()
+    try:
+        for a in articles:
+            a = {**a, "published_at": datetime.now(timezone.utc).isoformat()}
+            ev = ContentPublished.model_validate(a)
+            env = registry.envelope(ev, source="socializer/demo", subject=ev.content_id)
+            await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=ev.content_id.encode(), headers=env.headers())
+    finally:
+        await producer.stop()
+    return len(articles)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    s = _settings()
+    s.require("broker")
+    print(f"emitted {asyncio.run(_emit_demo(s))} articles")
+
+
+# ---------------------------------------------------------------- operators' tools
+def cmd_tail(args: argparse.Namespace) -> None:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    s = _settings()
+    s.require("broker")
+
+    async def run() -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=s.broker, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            parts = consumer.partitions_for_topic(args.topic) or set()
+            if not parts:
+                await consumer._client.force_metadata_update()  # noqa: SLF001
+                parts = consumer.partitions_for_topic(args.topic) or set()
+            if not parts:
+                raise SocializerError(f"no topic {args.topic}")
+            tps = [TopicPartition(args.topic, p) for p in sorted(parts)]
+            consumer.assign(tps)
+            ends = await consumer.end_offsets(tps)
+            if args.from_beginning:
+                await consumer.seek_to_beginning(*tps)
+            else:
+                await consumer.seek_to_end(*tps)
+            while True:
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                for tp, msgs in batch.items():
+                    for m in msgs:
+                        _print_message(m, args)
+                if not args.follow and all(await consumer.position(tp) >= ends[tp] for tp in tps):
+                    return
+        finally:
+            await consumer.stop()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+def _print_message(m, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    try:
+        obj = orjson.loads(m.value) if m.value else None
+    except orjson.JSONDecodeError:
+        obj = None
+    etype = obj.get("type") if isinstance(obj, dict) else None
+    subject = obj.get("subject") if isinstance(obj, dict) else None
+    if args.type and etype != args.type and not (etype or "").endswith(args.type):
+        return
+    if args.subject and subject != args.subject:
+        return
+    headers = {k: v.decode(errors="replace") for k, v in (m.headers or [])}
+    if args.json:
+        print(orjson.dumps({"topic": m.topic, "partition": m.partition, "offset": m.offset,
+                            "key": m.key.decode(errors="replace") if m.key else None, "headers": headers,
+                            "value": obj if obj is not None else (m.value or b"").decode(errors="replace")}).decode(), flush=True)
+        return
+    when = obj.get("time", "") if isinstance(obj, dict) else ""
+    print(f"{m.topic}[{m.partition}]@{m.offset}  {when}  {etype or '(not an envelope)'}  subject={subject}", flush=True)
+    if "dlq-reason" in headers:
+        print(f"    dlq-reason: {headers['dlq-reason']}")
+    body = obj.get("data") if isinstance(obj, dict) and "data" in obj else obj
+    text = orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() if body is not None else repr(m.value)
+    print("    " + text.replace("\n", "\n    "), flush=True)
+
+
+def cmd_emit(args: argparse.Namespace) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    from schemas.registry import decode_upstream, registry
+    from schemas.events import ContentPublished
+    from streams import topics
+
+    s = _settings()
+    s.require("broker")
+    raw = Path(args.file).read_bytes()
+    items = orjson.loads(raw)
+    items = items if isinstance(items, list) else [items]
+
+    async def run() -> int:
+        producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
+        await producer.start()
+        try:
+            for item in items:
+                decoded = decode_upstream(orjson.dumps(item))  # validate before sending: fail here, not in the DLQ
+                ev = decoded.message
+                assert isinstance(ev, ContentPublished)
+                env = registry.envelope(ev, source="socializer/cli", subject=ev.content_id)
+                md = await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=ev.content_id.encode(), headers=env.headers())
+                print(f"{env.id} -> {md.topic}[{md.partition}]@{md.offset}")
+        finally:
+            await producer.stop()
+        return len(items)
+
+    asyncio.run(run())
+
+
+def cmd_replay(args: argparse.Namespace) -> None:
+    from projections.read_models import ALL
+    from projections.replay import replay
+
+    s = _settings()
+    s.require("broker", "database_url")
+    names = list(ALL) if args.projection == "all" else [args.projection]
+    for name in names:
+        report = asyncio.run(replay(s.database_url, s.broker, ALL[name], swap=not args.no_swap,
+                                    require_identical=args.verify, progress=True))  # type: ignore[arg-type]
+        print(report.summary())
+
+
+def cmd_schemas(args: argparse.Namespace) -> None:
+    from schemas.registry import registry
+
+    schemas = registry.json_schemas()
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for type_, schema in schemas.items():
+            (out / f"{type_}.json").write_bytes(orjson.dumps(schema, option=orjson.OPT_INDENT_2))
+        print(f"wrote {len(schemas)} schemas to {out}")
+    else:
+        print(orjson.dumps(schemas, option=orjson.OPT_INDENT_2).decode())
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="socializer", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start everything on the embedded default (broker, Postgres, sandbox, workers, API, demo)")
+    up.add_argument("--workers", type=int, default=1)
+    up.add_argument("--no-demo", dest="demo", action="store_false")
+    up.add_argument("--fresh", action="store_true", help="start with an empty database")
+    up.set_defaults(fn=cmd_up)
+    for name, fn, help_ in [
+        ("worker", cmd_worker, "run the stream agents (intake, adapt, schedule, publish, engagement)"),
+        ("projector", cmd_projector, "run the read-model projector"),
+        ("api", cmd_api, "serve the HTTP API"),
+        ("migrate", cmd_migrate, "apply database migrations"),
+        ("demo", cmd_demo, "emit the demo articles to content.published"),
+    ]:
+        sp = sub.add_parser(name, help=help_)
+        sp.set_defaults(fn=fn)
+    sb = sub.add_parser("sandbox", help="serve the platform sandbox")
+    sb.add_argument("--growth-seconds", type=float, default=600.0, help="time for engagement to reach ~63%% of its final value")
+    sb.set_defaults(fn=cmd_sandbox)
+    tail = sub.add_parser("tail", help="print a topic's events")
+    tail.add_argument("topic")
+    tail.add_argument("-b", "--from-beginning", action="store_true")
+    tail.add_argument("-f", "--follow", action="store_true")
+    tail.add_argument("--json", action="store_true", help="JSON lines")
+    tail.add_argument("--type", help="only this event type (full or suffix)")
+    tail.add_argument("--subject", help="only this subject (aggregate id)")
+    tail.set_defaults(fn=cmd_tail)
+    emit = sub.add_parser("emit", help="validate and emit ContentPublished from a JSON file (object or list)")
+    emit.add_argument("file")
+    emit.set_defaults(fn=cmd_emit)
+    rp = sub.add_parser("replay", help="rebuild a projection from offset 0 into fresh tables, verify, swap in")
+    rp.add_argument("projection", help="contents | posts | engagement | all")
+    rp.add_argument("--no-swap", action="store_true", help="build and compare only")
+    rp.add_argument("--verify", action="store_true", help="fail, without swapping, if the rebuilt copy differs")
+    rp.set_defaults(fn=cmd_replay)
+    sc = sub.add_parser("schemas", help="export the JSON Schema of every event and command type")
+    sc.add_argument("--out", help="directory to write one file per type (default: print)")
+    sc.set_defaults(fn=cmd_schemas)
+    args = p.parse_args(argv)
+    try:
+        args.fn(args)
+    except SocializerError as err:
+        print(f"socializer: {err}", file=sys.stderr)
+        sys.exit(2)

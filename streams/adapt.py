@@ -1,0 +1,38 @@
+"""adapt: turn a ``GeneratePosts`` command into one ``PostDrafted`` per account and post type."""
+from __future__ import annotations
+
+from typing import Any
+
+from commands.generation import generate_posts
+from schemas.commands import GeneratePosts
+from schemas.envelope import derived_id
+from schemas.exceptions import InvalidEvent
+from schemas.registry import registry
+from streams.app import SOURCE
+from streams.exceptions import Unprocessable
+from streams.plumbing import each, send_all
+
+
+def register(app: Any, topics: Any, deps: Any) -> None:
+    @app.agent(topics.generate, name="adapt")
+    async def adapt(stream: Any) -> None:
+        async def handle(message: Any) -> None:
+            decoded = registry.decode(message.value or b"")
+            cmd = decoded.message
+            if not isinstance(cmd, GeneratePosts):
+                raise InvalidEvent(f"envelope.type: expected GeneratePosts, got {decoded.envelope.type!r}")
+            site = deps.sites.site(cmd.article.site_id)
+            if site is None:
+                raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
+            env = decoded.envelope
+            drafts = generate_posts(cmd, site, deps.writer)
+            await send_all(
+                topics.posts,
+                [
+                    (d.post_id, registry.envelope(d, source=SOURCE, subject=d.post_id, id=derived_id(env.id, d.post_id),
+                                                  correlationid=env.correlationid, causationid=env.id))
+                    for d in drafts
+                ],
+            )
+
+        await each(stream, agent="adapt", dlq_topic=topics.dlq[topics.generate.get_topic_name()], handle=handle)

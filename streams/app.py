@@ -1,0 +1,98 @@
+"""The Faust app factory and the dependencies its agents share.
+
+Built by a factory (never at import time) so tests get a fresh app bound to their own loop, and so
+adapters are injected here, once: the composition root of the stream side.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import faust
+import httpx
+
+from adapters.accounts import SiteDirectory
+from adapters.platforms import PlatformClient
+from commands.generation import Writer
+from projections.db import create_pool
+from socializer.settings import Settings
+from streams import topics as t
+
+SOURCE = "socializer/worker"
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    sites: SiteDirectory
+    writer: Writer
+    platforms: dict[str, PlatformClient]
+    http: httpx.AsyncClient | None = None
+    _pool: asyncpg.Pool | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def db(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    assert self.settings.database_url, "database_url is required by the worker"
+                    self._pool = await create_pool(self.settings.database_url, max_size=5)
+        return self._pool
+
+
+class Topics:
+    """Faust topic objects for every name in :mod:`streams.topics` (raw bytes in and out)."""
+
+    def __init__(self, app: faust.App, partitions: int) -> None:
+        def topic(name: str) -> Any:
+            return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw", partitions=partitions)
+
+        self.content_published = topic(t.CONTENT_PUBLISHED)
+        self.generate = topic(t.POSTS_GENERATE)
+        self.posts = topic(t.POSTS)
+        self.publish = topic(t.PUBLISH)
+        self.engagement = topic(t.ENGAGEMENT)
+        self.dlq = {name: topic(t.dlq(name)) for name in t.CONSUMED}
+
+
+def create_app(settings: Settings, deps: Deps, *, app_id: str = "socializer") -> faust.App:
+    assert settings.broker, "broker is required by the worker"
+    app = faust.App(
+        app_id,
+        broker=[f"kafka://{b.strip()}" for b in settings.broker.split(",")],
+        value_serializer="raw",
+        key_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout_seconds / 5),
+        broker_commit_interval=1.0,
+        web_enabled=False,
+        producer_linger_ms=5,
+        stream_wait_empty=False,
+    )
+    topics = Topics(app, settings.topic_partitions)
+    app.socializer_topics = topics  # type: ignore[attr-defined]
+    app.socializer_deps = deps  # type: ignore[attr-defined]
+
+    # One agent per module, listed explicitly: the flow reads top to bottom.
+    from streams import adapt, engagement, intake, publish, schedule
+
+    intake.register(app, topics, deps)
+    adapt.register(app, topics, deps)
+    schedule.register(app, topics, deps)
+    publish.register(app, topics, deps)
+    engagement.register(app, topics, deps)
+    return app
+
+
+def quiet_loggers(level: str) -> None:
+    """Faust leaves its loggers at DEBUG; every send then builds a record that is thrown away."""
+    lvl = getattr(logging, level.upper(), logging.WARNING)
+    logging.getLogger().setLevel(lvl)
+    for name in ("faust", "mode", "aiokafka", "kafka"):
+        logging.getLogger(name).setLevel(max(lvl, logging.WARNING))

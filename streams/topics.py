@@ -1,0 +1,27 @@
+"""Every topic, in one place. Values are CloudEvents JSON (bytes), keys the aggregate id.
+
+| topic                     | key        | carries                                             |
+|---------------------------|------------|-----------------------------------------------------|
+| content.published         | content_id | ContentPublished from the upstream pipeline          |
+| social.posts.generate     | content_id | GeneratePosts commands (intake and HTTP → adapt)     |
+| social.posts              | post_id    | the post lifecycle: PostDrafted … PostPublished      |
+| social.publish            | post_id    | PublishPost commands (schedule → publish)            |
+| social.engagement         | post_id    | EngagementRecorded                                   |
+| <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
+"""
+from __future__ import annotations
+
+CONTENT_PUBLISHED = "content.published"
+POSTS_GENERATE = "social.posts.generate"
+POSTS = "social.posts"
+PUBLISH = "social.publish"
+ENGAGEMENT = "social.engagement"
+
+CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH)
+
+
+def dlq(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH, ENGAGEMENT, *(dlq(t) for t in CONSUMED))
