@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -103,11 +102,12 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------- the whole system
 def cmd_up(args: argparse.Namespace) -> None:
-    from socializer.devstack import Embedded, start_broker, start_postgres, wait_port
+    from socializer.devstack import Embedded, ensure_free, spawn, start_broker, start_postgres, wait_port
 
     s = _settings()
     stack = Embedded()
     env = dict(os.environ)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the finally below: stop the children
     data = s.data_dir.resolve()
     try:
         if not s.broker:
@@ -126,10 +126,11 @@ def cmd_up(args: argparse.Namespace) -> None:
         logs = data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         roles = ["sandbox", "projector", "api"] + ["worker"] * args.workers
+        ensure_free(s.api_port, "API")
+        ensure_free(s.sandbox_port, "sandbox")
         for i, role in enumerate(roles):
-            out = open(logs / f"{role}{i - 3 + 1 if role == 'worker' else ''}.log", "ab")
-            stack.procs.append(subprocess.Popen([sys.executable, "-m", "socializer", role], env=env, stdout=out,
-                                                stderr=subprocess.STDOUT, start_new_session=True))
+            log = logs / f"{role}{i - 2 if role == 'worker' else ''}.log"
+            stack.procs.append(spawn([sys.executable, "-m", "socializer", role], log, env=env))
         wait_port(s.sandbox_port, 30)
         wait_port(s.api_port, 60)
         print(f"broker    {s.broker}   (kcat -b {s.broker} -C -t social.posts)")
@@ -211,14 +212,16 @@ def cmd_tail(args: argparse.Namespace) -> None:
                 for tp, msgs in batch.items():
                     for m in msgs:
                         _print_message(m, args)
-                if not args.follow and all(await consumer.position(tp) >= ends[tp] for tp in tps):
-                    return
+                if not args.follow:
+                    positions = [await consumer.position(tp) for tp in tps]
+                    if all(pos >= ends[tp] for pos, tp in zip(positions, tps)):
+                        return
         finally:
             await consumer.stop()
 
     try:
         asyncio.run(run())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError):
         pass
 
 

