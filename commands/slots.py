@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -32,7 +32,7 @@ class SlotPolicy(BaseModel):
     best_times: list[str] = Field(default_factory=list)
     max_per_day: int = Field(2, ge=1, le=1000)
     cooldown_hours: float = Field(4.0, ge=0, le=168)
-    interval_minutes: int | None = Field(None, ge=1, le=1440)
+    interval_minutes: float | None = Field(None, gt=0, le=1440)
     horizon_days: int = Field(60, ge=1, le=366)
 
     @field_validator("best_times")
@@ -45,7 +45,10 @@ class SlotPolicy(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        ZoneInfo(v)
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {v!r}") from err
         return v
 
 

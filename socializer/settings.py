@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     due_check_seconds: float = 0.25
     publish_timeout_seconds: float = 10.0
     publish_max_tries: int = 5
+    # How long an attempt belongs to the worker that started it; must exceed a create call with its polling.
+    publish_lease_seconds: float | None = None
     reconcile_delay_seconds: float = 3.0
     session_timeout_seconds: float = 10.0
     utm_campaign: str = "socializer"

@@ -38,7 +38,7 @@ class Publisher:
         self.deps = deps
         self.posts_topic = posts_topic
         s = deps.settings
-        self.lease = timedelta(seconds=s.publish_timeout_seconds * 4 + 10)
+        self.lease = timedelta(seconds=s.publish_lease_seconds or s.publish_timeout_seconds * 4 + 10)
         self.reconcile_delay = timedelta(seconds=s.reconcile_delay_seconds)
         self.max_tries = s.publish_max_tries
 

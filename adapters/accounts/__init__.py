@@ -24,7 +24,7 @@ class AccountSettings(BaseModel):
     max_per_day: int = 2
     best_times: list[str] = Field(default_factory=list)
     cooldown_hours: float = 4.0
-    interval_minutes: int | None = None
+    interval_minutes: float | None = None
 
 
 class Account(BaseModel):
