@@ -97,9 +97,11 @@ class HttpPlatform:
     async def request(self, method: str, path: str, *, creates: bool = False, **kw: Any) -> httpx.Response:
         """Send and translate failures. ``creates`` marks a request whose lost answer leaves the outcome unknown."""
         url = path if path.startswith("http") else f"{self.base}{path}"
+        if (kw.get("headers") or {}).get("Authorization", "").strip() == "Bearer":
+            raise AuthExpired(self.platform, "the account has no access token", code="no_token")
         try:
             resp = await self.http.request(method, url, **kw)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as err:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError) as err:
             raise Unavailable(self.platform, f"could not reach the platform: {type(err).__name__}") from err
         except httpx.TransportError as err:  # sent, answer lost: timeout, reset, protocol error
             if creates:

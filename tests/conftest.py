@@ -1,0 +1,56 @@
+"""Shared fixtures: a real sandbox served over HTTP on a free port, in a thread."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from adapters.sandbox.app import create_sandbox
+from socializer.devstack import free_port
+
+
+class ServedSandbox:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_sandbox(growth_seconds=5)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error",
+                                                    timeout_keep_alive=30))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "ServedSandbox":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("sandbox did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+    def base(self, platform: str) -> str:
+        return f"{self.url}/{platform}"
+
+    def fault(self, platform: str, mode: str, **kw: object) -> None:
+        httpx.post(f"{self.url}/_sandbox/faults", json={"platform": platform, "mode": mode, **kw}).raise_for_status()
+
+    def posts(self, platform: str | None = None) -> list[dict]:
+        params = {"platform": platform} if platform else {}
+        return httpx.get(f"{self.url}/_sandbox/posts", params=params).json()["posts"]
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/_sandbox/reset").raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[ServedSandbox]:
+    s = ServedSandbox().start()
+    yield s
+    s.stop()

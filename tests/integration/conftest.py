@@ -1,0 +1,167 @@
+"""Integration fixtures: a real Tansu broker and a real PostgreSQL on free ports, and the system's
+roles (worker, projector, API) as real processes, exactly as ``socializer up`` runs them."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from projections.db import migrate
+from schemas.events import ContentPublished
+from schemas.registry import registry
+from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+from streams import topics
+
+pytestmark = pytest.mark.integration
+
+FAST = {"auto_publish": True, "max_per_day": 1000, "cooldown_hours": 0, "interval_minutes": 0.05}
+
+
+def account(aid: str, platform: str, pid: str, **settings: Any) -> dict[str, Any]:
+    return {"account_id": aid, "platform": platform, "platform_account_id": pid, "handle": aid,
+            "access_token": f"sandbox-token-{aid}", "settings": {**FAST, **settings}}
+
+
+SITES = {
+    "sites": [
+        {"site_id": "itest", "timezone": "Europe/Berlin", "accounts": [
+            account("it-linkedin", "linkedin", "urn:li:organization:77"),
+            account("it-x", "x", "7001"),
+            account("it-facebook", "facebook", "7002"),
+            account("it-instagram", "instagram", "7003"),
+            account("it-tiktok", "tiktok", "7004"),
+            account("it-review", "linkedin", "urn:li:person:78", auto_publish=False),
+        ]},
+        {"site_id": "crash", "timezone": "UTC", "accounts": [
+            account(f"crash-x{i}", "x", f"80{i}") for i in range(3)
+        ]},
+    ]
+}
+
+
+class Infra:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.stack = Embedded()
+        self.broker = start_broker(free_port(), root / "logs", self.stack)
+        self.dsn = start_postgres(free_port(), root / "pg" / "data", self.stack)
+        asyncio.run(migrate(self.dsn))
+        asyncio.run(create_topics(self.broker, topics.ALL, 4))
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    inf = Infra(tmp_path_factory.mktemp("infra"))
+    yield inf
+    inf.stack.stop()
+
+
+class System:
+    """The roles as processes, against the shared broker, database and sandbox."""
+
+    def __init__(self, infra: Infra, sandbox: Any, root: Path) -> None:
+        self.infra, self.sandbox, self.root = infra, sandbox, root
+        sites = root / "sites.json"
+        sites.write_text(json.dumps(SITES))
+        self.api_port = free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.env = {
+            **os.environ,
+            "SOCIALIZER_BROKER": infra.broker,
+            "SOCIALIZER_DATABASE_URL": infra.dsn,
+            "SOCIALIZER_SITES_FILE": str(sites),
+            "SOCIALIZER_API_PORT": str(self.api_port),
+            "SOCIALIZER_SANDBOX_PORT": str(sandbox.port),
+            "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS": "2",
+            "SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6",
+            "SOCIALIZER_PUBLISH_TIMEOUT_SECONDS": "8",
+            "SOCIALIZER_PUBLISH_LEASE_SECONDS": "12",
+            "SOCIALIZER_RECONCILE_DELAY_SECONDS": "1",
+            "SOCIALIZER_LOG_LEVEL": "WARNING",
+        }
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, role: str) -> subprocess.Popen:
+        log = self.root / f"{role}.log"
+        proc = spawn([sys.executable, "-m", "socializer", role], log, env=self.env)
+        self.procs[role] = proc
+        return proc
+
+    def kill(self, role: str) -> None:
+        proc = self.procs.pop(role)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def log(self, role: str) -> str:
+        return (self.root / f"{role}.log").read_text(errors="replace")
+
+    # ---- helpers used by the tests
+    async def emit(self, article: ContentPublished | bytes, key: str | None = None) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self.infra.broker, enable_idempotence=False)
+        await producer.start()
+        try:
+            if isinstance(article, bytes):
+                await producer.send_and_wait(topics.CONTENT_PUBLISHED, article, key=(key or "raw").encode())
+            else:
+                env = registry.envelope(article, source="tests", subject=article.content_id)
+                await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=article.content_id.encode(),
+                                             headers=env.headers())
+        finally:
+            await producer.stop()
+
+    async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.infra.dsn)
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await conn.close()
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 60, every: float = 0.5, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or check}: last={last!r}")
+
+
+@pytest.fixture(scope="session")
+def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    sysm = System(infra, sandbox, tmp_path_factory.mktemp("system"))
+    for role in ("projector", "worker", "api"):
+        sysm.start(role)
+    wait_port(sysm.api_port, 60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{sysm.api}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    yield sysm
+    sysm.stop()

@@ -1,0 +1,79 @@
+"""Each platform adapter against the sandbox over real HTTP: create, look up, metrics, and every
+fault translated to the error the publish agent relies on."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from adapters.accounts import demo_sites
+from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited
+from adapters.platforms import clients_for
+from adapters.platforms.base import OutgoingPost
+
+ACCOUNTS = {a.platform: a for a in demo_sites()[0].accounts if a.account_id != "demo-linkedin-review"}
+PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
+
+
+def post(text: str) -> OutgoingPost:
+    return OutgoingPost(post_id="p", text=text, link_url="https://blog.example/a?utm_source=x",
+                        media_urls=("https://blog.example/a.jpg",))
+
+
+@pytest.fixture
+async def clients(sandbox):  # type: ignore[no-untyped-def]
+    sandbox.reset()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(1.5, connect=2.0)) as http:
+        cs = clients_for(sandbox.base, http)
+        for c in cs.values():
+            if hasattr(c, "poll_interval"):
+                c.poll_interval = 0.01  # type: ignore[attr-defined]
+        yield cs
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_create_find_and_measure(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    client, account = clients[platform], ACCOUNTS[platform]
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    ref = await client.create_post(account, post(f"hello from {platform}"))
+    assert ref.platform_post_id and ref.url.startswith("https://")
+    assert len(sandbox.posts(platform)) == 1
+    found = await client.find_post(account, post(f"hello from {platform}"), since)
+    assert found is not None and found.platform_post_id == ref.platform_post_id
+    assert await client.find_post(account, post("never posted"), since) is None
+    metrics = await client.fetch_metrics(account, [ref.platform_post_id])
+    m = metrics[ref.platform_post_id]
+    assert m.impressions > 0 and 0 <= m.engagement_rate < 1
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_rate_limit_says_when_to_retry_and_creates_nothing(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sandbox.fault(platform, "rate_limit", times=1, retry_after=42)
+    with pytest.raises(RateLimited) as err:
+        await clients[platform].create_post(ACCOUNTS[platform], post("limited"))
+    assert 40 <= err.value.retry_after <= 42
+    assert sandbox.posts(platform) == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_server_error_on_create_is_an_unknown_outcome(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sandbox.fault(platform, "error", times=1)
+    with pytest.raises(OutcomeUnknown):
+        await clients[platform].create_post(ACCOUNTS[platform], post("error"))
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_accept_then_hang_is_unknown_and_the_lookup_finds_the_post(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sandbox.fault(platform, "hang_after_accept", times=1, hang_seconds=5)
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    with pytest.raises(OutcomeUnknown):
+        await clients[platform].create_post(ACCOUNTS[platform], post("hung"))
+    assert await clients[platform].find_post(ACCOUNTS[platform], post("hung"), since) is not None
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_missing_token_is_an_auth_error(platform: str, clients) -> None:  # type: ignore[no-untyped-def]
+    account = ACCOUNTS[platform].model_copy(update={"access_token": ""})
+    with pytest.raises(AuthExpired):
+        await clients[platform].create_post(account, post("no token"))
