@@ -33,6 +33,7 @@ def register(app: Any, topics: Any, deps: Any) -> None:
                                                   correlationid=env.correlationid, causationid=env.id))
                     for d in drafts
                 ],
+                wait=False,
             )
 
         await each(stream, agent="adapt", dlq_topic=topics.dlq[topics.generate.get_topic_name()], handle=handle)

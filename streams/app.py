@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from collections.abc import Collection
 from typing import Any
 
 import asyncpg
@@ -58,7 +59,8 @@ class Topics:
         self.dlq = {name: topic(t.dlq(name)) for name in t.CONSUMED}
 
 
-def create_app(settings: Settings, deps: Deps, *, app_id: str = "socializer") -> faust.App:
+def create_app(settings: Settings, deps: Deps, *, app_id: str = "socializer", only: Collection[str] | None = None) -> faust.App:
+    """Build the app; ``only`` names the agent modules to run (all by default; benchmarks run one)."""
     assert settings.broker, "broker is required by the worker"
     app = faust.App(
         app_id,
@@ -82,11 +84,10 @@ def create_app(settings: Settings, deps: Deps, *, app_id: str = "socializer") ->
     # One agent per module, listed explicitly: the flow reads top to bottom.
     from streams import adapt, engagement, intake, publish, schedule
 
-    intake.register(app, topics, deps)
-    adapt.register(app, topics, deps)
-    schedule.register(app, topics, deps)
-    publish.register(app, topics, deps)
-    engagement.register(app, topics, deps)
+    for name, module in (("intake", intake), ("adapt", adapt), ("schedule", schedule), ("publish", publish),
+                         ("engagement", engagement)):
+        if only is None or name in only:
+            module.register(app, topics, deps)
     return app
 
 

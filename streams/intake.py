@@ -31,6 +31,6 @@ def register(app: Any, topics: Any, deps: Any) -> None:
                 id=derived_id(decoded.envelope.id, "generate"),
                 correlationid=decoded.envelope.correlationid or decoded.envelope.id, causationid=decoded.envelope.id,
             )
-            await send_all(topics.generate, [(article.content_id, env)])
+            await send_all(topics.generate, [(article.content_id, env)], wait=False)
 
         await each(stream, agent="intake", dlq_topic=topics.dlq[topics.content_published.get_topic_name()], handle=handle)

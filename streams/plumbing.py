@@ -19,12 +19,18 @@ from streams.exceptions import Unprocessable
 log = logging.getLogger("socializer.streams")
 
 
-async def send_all(topic: Any, items: Iterable[tuple[str, Envelope]]) -> None:
-    """Send every (key, envelope) and wait until the broker acknowledged all of them."""
+async def send_all(topic: Any, items: Iterable[tuple[str, Envelope]], *, wait: bool = True) -> None:
+    """Send every (key, envelope).
+
+    ``wait=False`` is for agents: Faust flushes the producer before it commits the source offsets,
+    so what an agent sent is on the broker before its input counts as processed (at-least-once)
+    without paying a round trip per message. Timers and anything that records "sent" in a database
+    afterwards wait for the broker's acknowledgement.
+    """
     futures = [
         await topic.send(key=key.encode(), value=env.encode(), headers=env.headers(), force=True) for key, env in items
     ]
-    if futures:
+    if wait and futures:
         await asyncio.gather(*futures)
 
 

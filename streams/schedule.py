@@ -144,7 +144,7 @@ def register(app: Any, topics: Any, deps: Any) -> None:
                 out = registry.envelope(scheduled, source=SOURCE, subject=scheduled.post_id,
                                         id=derived_id(scheduled.post_id, "slot", scheduled.scheduled_at.isoformat()),
                                         correlationid=env.correlationid, causationid=env.id)
-                await send_all(topics.posts, [(scheduled.post_id, out)])
+                await send_all(topics.posts, [(scheduled.post_id, out)], wait=False)
 
         await each(stream, agent="schedule", dlq_topic=topics.dlq[topics.posts.get_topic_name()], handle=handle)
 
