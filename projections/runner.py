@@ -54,10 +54,13 @@ class Projector:
         self.session_timeout_ms = session_timeout_ms
         self.positions: dict[tuple[str, int], int] = {}  # last applied offset per partition
         self.consumer: AIOKafkaConsumer | None = None
+        self.pending: asyncio.Future | None = None
         self.applied = 0
 
     async def seek(self, assigned: Sequence[TopicPartition]) -> None:
         assert self.consumer is not None
+        if self.pending is not None:  # a batch still being written: its checkpoint is part of what we read
+            await asyncio.shield(self.pending)
         async with self.pool.acquire() as conn:
             stored: dict[tuple[str, int], int] = {}
             for name in {p.name for p in self.by_topic.values()}:
@@ -73,32 +76,37 @@ class Projector:
                 self.positions[(tp.topic, tp.partition)] = off
                 self.consumer.seek(tp, off + 1)
 
-    async def apply_batch(self, batch: dict[TopicPartition, list]) -> int:
-        """One transaction: checkpoints first (so replay's swap can lock them), then the rows."""
-        per_projection: dict[str, list] = defaultdict(list)
-        checkpoints = []
+    def prepare(self, batch: dict[TopicPartition, list]) -> tuple[list[tuple], list[tuple[Projection, list]], int]:
+        """Decode and map a batch (CPU only), skipping offsets already applied."""
+        checkpoints: list[tuple] = []
+        work: list[tuple[Projection, list]] = []
+        n = 0
         for tp, messages in batch.items():
             last = self.positions.get((tp.topic, tp.partition), -1)
             fresh = [m for m in messages if m.offset > last]  # redelivered after a rebalance: already applied
             if not fresh:
                 continue
             projection = self.by_topic[tp.topic]
-            per_projection[projection.name].append((projection, fresh))
+            work.append((projection, collect(projection, (m.value for m in fresh))))
             hw = self.consumer.highwater(tp) if self.consumer else None
             checkpoints.append((projection.name, tp.topic, tp.partition, fresh[-1].offset, hw or fresh[-1].offset + 1))
+            self.positions[(tp.topic, tp.partition)] = fresh[-1].offset
+            n += len(fresh)
+        return checkpoints, work, n
+
+    async def write(self, checkpoints: list[tuple], work: list[tuple[Projection, list]], n: int) -> int:
+        """One transaction: checkpoints first (so replay's swap can lock them), then the rows."""
         if not checkpoints:
             return 0
-        n = 0
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.executemany(CHECKPOINT_SQL, checkpoints)
-            for items in per_projection.values():
-                for projection, messages in items:
-                    await apply_statements(conn, projection, collect(projection, (m.value for m in messages)), live_names(projection))
-                    n += len(messages)
-        for name, topic, part, off, _ in checkpoints:
-            self.positions[(topic, part)] = off
+            for projection, statements in work:
+                await apply_statements(conn, projection, statements, live_names(projection))
         self.applied += n
         return n
+
+    async def apply_batch(self, batch: dict[TopicPartition, list]) -> int:
+        return await self.write(*self.prepare(batch))
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         self.consumer = AIOKafkaConsumer(
@@ -114,10 +122,16 @@ class Projector:
                 batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
                 if not batch:
                     continue
-                await self.apply_batch(batch)
+                # Pipelined: this batch is decoded while the previous one is still being written.
+                prepared = self.prepare(batch)
+                if self.pending is not None:
+                    await self.pending
+                self.pending = asyncio.ensure_future(self.write(*prepared))
                 try:
                     await self.consumer.commit()
                 except Exception as err:  # informational only: our checkpoints are the truth
                     log.debug("kafka commit failed: %s", err)
+            if self.pending is not None:
+                await self.pending
         finally:
             await self.consumer.stop()

@@ -1,0 +1,309 @@
+"""``python -m bench.run``: every figure against a raw baseline measured in the same run.
+
+    adapt agent            vs  a bare Faust agent that only forwards         (goal >= 80 %)
+    projector              vs  raw batched asyncpg executemany of the rows  (goal >= 60 %)
+    replay of 100k events  vs  the same raw ceiling                          (goal >= 50 %)
+    calendar endpoint p99  vs  the raw SQL query's p99, at 100k posts        (goal <= 3x)
+    worker peak RSS holding 100k scheduled posts                             (goal < 300 MB)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from adapters.accounts import demo_sites
+from commands.generation import post_id_for
+from projections.base import apply_statements, collect, live_names
+from projections.db import _init, create_pool, migrate
+from projections.queries import CALENDAR_SQL
+from projections.read_models import POSTS
+from projections.replay import replay
+from projections.runner import Projector
+from schemas import events as e
+from schemas.commands import GeneratePosts
+from schemas.registry import registry
+from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+from streams import topics
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def line(name: str, ours: str, raw: str, ratio: str, goal: str, ok: bool) -> None:
+    print(f"{name:<34} {ours:>18} {raw:>18} {ratio:>9}  {goal:<10} {'meets' if ok else 'MISSES'}", flush=True)
+
+
+async def produce(broker: str, topic: str, items: list[tuple[str, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False, linger_ms=20, max_batch_size=1 << 20)
+    await producer.start()
+    try:
+        batch_futs = [await producer.send(topic, value, key=key.encode()) for key, value in items]
+        await asyncio.gather(*batch_futs)
+    finally:
+        await producer.stop()
+
+
+# ----------------------------------------------------------------- 1. adapt vs forward
+def bench_adapt(n: int, tmp: Path) -> None:
+    site = demo_sites()[0]
+    from tests.integration.articles import article  # a realistic article
+
+    results = {}
+    for mode in ("forward", "adapt"):
+        stack = Embedded()
+        try:
+            broker = start_broker(free_port(), tmp / f"adapt-{mode}", stack)
+            asyncio.run(create_topics(broker, topics.ALL, 4))
+            items = []
+            for i in range(n):
+                a = article(f"bench-{i}", site_id=site.site_id)
+                items.append((a.content_id, registry.encode(GeneratePosts(article=a), source="bench", subject=a.content_id)))
+            asyncio.run(produce(broker, topics.POSTS_GENERATE, items))
+            env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": "postgresql://unused/"}
+            out = subprocess.run([sys.executable, "-m", "bench.stage", mode, str(n)], env=env, cwd=ROOT,
+                                 capture_output=True, text=True, timeout=600)
+            last = [x for x in out.stdout.splitlines() if x.startswith("{")]
+            if not last:
+                raise RuntimeError(f"bench.stage {mode} printed nothing: {out.stderr[-2000:]}")
+            results[mode] = json.loads(last[-1])
+        finally:
+            stack.stop()
+    fw = n / results["forward"]["seconds"]
+    ad = n / results["adapt"]["seconds"]
+    drafts = len(site.accounts)
+    line("adapt agent (articles/s)", f"{ad:,.0f}/s", f"{fw:,.0f}/s", f"{ad / fw:.0%}", ">= 80%", ad / fw >= 0.8)
+    print(f"{'':<34} (each article becomes {drafts} PostDrafted events: {ad * drafts:,.0f} events/s out)")
+
+
+# ----------------------------------------------------------------- 2-3. projector and replay vs raw
+def lifecycle_events(n_posts: int) -> list[tuple[str, bytes]]:
+    now = datetime.now(timezone.utc)
+    out = []
+    for i in range(n_posts):
+        pid = post_id_for(f"c{i // 6}", f"acct{i % 6}", "announcement")
+        at = now + timedelta(minutes=i)
+        evs: list[e.Event] = [
+            e.PostDrafted(post_id=pid, site_id="bench", account_id=f"acct{i % 6}", platform="x", post_type="announcement",
+                          text=f"Post number {i} about event sourcing #Kafka", content_id=f"c{i // 6}", hashtags=["#Kafka"],
+                          link_url=f"https://blog.example/{i}", utm={"utm_source": "x"}),
+            e.PostScheduled(post_id=pid, account_id=f"acct{i % 6}", platform="x", scheduled_at=at),
+            e.PostPublishing(post_id=pid, account_id=f"acct{i % 6}", attempt_id="a"),
+            e.PostPublished(post_id=pid, account_id=f"acct{i % 6}", platform="x", platform_post_id=str(i), published_at=at),
+        ]
+        out += [(pid, registry.encode(ev, source="bench", subject=pid)) for ev in evs]
+    return out
+
+
+async def raw_upsert(dsn: str, values: list[bytes], batch: int = 500) -> float:
+    """The ceiling: the same statements, already decoded, executemany'd in batches of 500."""
+    conn = await asyncpg.connect(dsn)
+    await _init(conn)
+    await conn.execute("TRUNCATE posts")
+    statements = collect(POSTS, values)
+    t0 = time.perf_counter()
+    for i in range(0, len(statements), batch):
+        async with conn.transaction():
+            await apply_statements(conn, POSTS, statements[i : i + batch], live_names(POSTS))
+    took = time.perf_counter() - t0
+    await conn.close()
+    return took
+
+
+async def run_projector(dsn: str, broker: str, total: int) -> float:
+    pool = await create_pool(dsn, max_size=2)
+    await pool.execute("TRUNCATE posts; DELETE FROM projection_checkpoints")
+    projector = Projector(pool, broker, [POSTS], group_id=f"bench-{uuid.uuid4()}")
+    stop = asyncio.Event()
+    task = asyncio.create_task(projector.run(stop))
+    while projector.applied == 0:
+        await asyncio.sleep(0.001)
+    t0 = time.perf_counter()
+    first = projector.applied
+    while projector.applied < total:
+        await asyncio.sleep(0.002)
+        if task.done():
+            task.result()
+    took = time.perf_counter() - t0
+    stop.set()
+    await task
+    await pool.close()
+    return took * total / max(1, total - first)
+
+
+def bench_projections(n_events: int, tmp: Path) -> None:
+    stack = Embedded()
+    try:
+        broker = start_broker(free_port(), tmp / "proj", stack)
+        dsn = start_postgres(free_port(), tmp / "proj-pg" / "data", stack)
+        asyncio.run(migrate(dsn))
+        asyncio.run(create_topics(broker, topics.ALL, 4))
+        events = lifecycle_events(n_events // 4)
+        asyncio.run(produce(broker, topics.POSTS, events))
+        values = [v for _, v in events]
+        raw = min(asyncio.run(raw_upsert(dsn, values)) for _ in range(2))
+        raw_rate = len(values) / raw
+        took = asyncio.run(run_projector(dsn, broker, len(values)))
+        rate = len(values) / took
+        line(f"projector ({len(values) // 1000}k events)", f"{rate:,.0f}/s", f"{raw_rate:,.0f}/s", f"{rate / raw_rate:.0%}", ">= 60%",
+             rate / raw_rate >= 0.6)
+        async def checkpointed() -> int:
+            conn = await asyncpg.connect(dsn)
+            n = await conn.fetchval("SELECT sum(\"offset\" + 1) FROM projection_checkpoints WHERE projection = 'posts'")
+            await conn.close()
+            return int(n or 0)
+
+        got = asyncio.run(checkpointed())
+        assert got == len(values), f"the projector checkpointed {got} of {len(values)} events"
+        report = asyncio.run(replay(dsn, broker, POSTS, swap=True))
+        rrate = report.events / report.seconds
+        line(f"replay ({report.events // 1000}k events)", f"{rrate:,.0f}/s", f"{raw_rate:,.0f}/s", f"{rrate / raw_rate:.0%}", ">= 50%",
+             rrate / raw_rate >= 0.5)
+    finally:
+        stack.stop()
+
+
+# ----------------------------------------------------------------- 4. calendar p99
+async def seed_posts(dsn: str, n: int) -> None:
+    conn = await asyncpg.connect(dsn)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    rows = []
+    for i in range(n):
+        at = start + timedelta(minutes=5 * i)  # 100k posts over ~347 days
+        rows.append((f"p{i}", "bench", f"acct{i % 6}", ["linkedin", "x", "facebook", "instagram", "tiktok"][i % 5],
+                     "announcement", "published" if i % 3 else "scheduled", f"Post {i}", at, at if i % 3 else None, at, at, "e"))
+    await conn.execute("TRUNCATE posts")
+    await conn.copy_records_to_table("posts", records=rows, columns=[
+        "post_id", "site_id", "account_id", "platform", "post_type", "status", "text", "scheduled_at", "published_at",
+        "created_at", "updated_at", "last_event_id"])
+    await conn.execute("ANALYZE posts")
+    await conn.close()
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98]
+
+
+def bench_calendar(n: int, tmp: Path) -> None:
+    stack = Embedded()
+    try:
+        broker = start_broker(free_port(), tmp / "cal", stack)
+        dsn = start_postgres(free_port(), tmp / "cal-pg" / "data", stack)
+        asyncio.run(migrate(dsn))
+        asyncio.run(seed_posts(dsn, n))
+        port = free_port()
+        env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": dsn, "SOCIALIZER_API_PORT": str(port)}
+        stack.procs.append(spawn([sys.executable, "-m", "socializer", "api"], tmp / "cal-api.log", env=env))
+        wait_port(port, 60)
+        url = f"http://127.0.0.1:{port}/api/v1/social/calendar/?site_id=bench&month=2026-06"
+
+        async def raw_p99() -> float:
+            conn = await asyncpg.connect(dsn)
+            lo, hi = datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 7, 1, tzinfo=timezone.utc)
+            for _ in range(50):
+                await conn.fetch(CALENDAR_SQL, "bench", lo, hi)
+            samples = []
+            for _ in range(500):
+                t0 = time.perf_counter()
+                await conn.fetch(CALENDAR_SQL, "bench", lo, hi)
+                samples.append(time.perf_counter() - t0)
+            await conn.close()
+            return p99(samples)
+
+        raw = asyncio.run(raw_p99())
+        n_posts = len([p for d in httpx.get(url).json()["days"] for p in d["posts"]])
+        if shutil.which("wrk"):
+            out = subprocess.run(["wrk", "-t1", "-c1", "-d10s", "--latency", url], capture_output=True, text=True).stdout
+            lat = next(ln for ln in out.splitlines() if ln.strip().startswith("99%")).split()[1]
+            ours = float(lat[:-2]) / 1000 if lat.endswith("ms") else float(lat[:-2]) / 1e6 if lat.endswith("us") else float(lat[:-1])
+            how = "wrk"
+        else:
+            with httpx.Client() as c:
+                for _ in range(50):
+                    c.get(url)
+                samples = []
+                for _ in range(500):
+                    t0 = time.perf_counter()
+                    c.get(url)
+                    samples.append(time.perf_counter() - t0)
+            ours, how = p99(samples), "httpx"
+        line(f"calendar p99 ({n // 1000}k posts, {n_posts}/month)", f"{ours * 1000:.2f} ms", f"{raw * 1000:.2f} ms",
+             f"{ours / raw:.1f}x", "<= 3x", ours / raw <= 3)
+        print(f"{'':<34} (endpoint measured with {how}, one connection; raw = asyncpg on one connection)")
+    finally:
+        stack.stop()
+
+
+# ----------------------------------------------------------------- 5. worker RSS
+def bench_rss(n: int, tmp: Path) -> None:
+    import psutil
+
+    stack = Embedded()
+    try:
+        broker = start_broker(free_port(), tmp / "rss", stack)
+        dsn = start_postgres(free_port(), tmp / "rss-pg" / "data", stack)
+        asyncio.run(migrate(dsn))
+        asyncio.run(create_topics(broker, topics.ALL, 4))
+
+        async def seed() -> None:
+            conn = await asyncpg.connect(dsn)
+            await _init(conn)
+            due = datetime.now(timezone.utc) + timedelta(days=1)
+            await conn.copy_records_to_table("scheduler_posts", records=[
+                (f"p{i}", "demo", "demo-x", "x", "pending", due + timedelta(seconds=i), json.dumps({"text": f"post {i}"}))
+                for i in range(n)], columns=["post_id", "site_id", "account_id", "platform", "state", "due_at", "payload"])
+            await conn.close()
+
+        asyncio.run(seed())
+        env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": dsn}
+        proc = spawn([sys.executable, "-m", "socializer", "worker"], tmp / "rss-worker.log", env=env)
+        stack.procs.append(proc)
+        peak = 0
+        deadline = time.monotonic() + 25
+        p = psutil.Process(proc.pid)
+        while time.monotonic() < deadline and proc.poll() is None:
+            peak = max(peak, p.memory_info().rss)
+            time.sleep(0.2)
+        ok = peak < 300 * 2**20
+        line(f"worker peak RSS ({n // 1000}k scheduled)", f"{peak / 2**20:.0f} MB", "-", "-", "< 300 MB", ok)
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", choices=["adapt", "projections", "calendar", "rss"], action="append")
+    ap.add_argument("--articles", type=int, default=3000)
+    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--posts", type=int, default=100_000)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="socializer-bench-"))
+    print(f"{'measure':<34} {'socializer':>18} {'raw baseline':>18} {'ratio':>9}  {'goal':<10}")
+    try:
+        if not args.only or "adapt" in args.only:
+            bench_adapt(args.articles, tmp)
+        if not args.only or "projections" in args.only:
+            bench_projections(args.events, tmp)
+        if not args.only or "calendar" in args.only:
+            bench_calendar(args.posts, tmp)
+        if not args.only or "rss" in args.only:
+            bench_rss(args.posts, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

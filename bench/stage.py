@@ -1,0 +1,56 @@
+"""One Faust stage, timed from inside the worker: ``python -m bench.stage {forward|adapt} N``.
+
+Input is produced before the worker starts; the rate runs from the first event the worker's
+stream sees to the N-th (Faust's own monitor counts them), so start-up and group join are excluded.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import orjson
+
+
+def main() -> None:
+    mode, n = sys.argv[1], int(sys.argv[2])
+    from adapters.accounts import StaticSiteDirectory, demo_sites
+    from adapters.writer.rules import RuleWriter
+    from socializer.settings import Settings
+    from streams.app import Deps, create_app, quiet_loggers
+
+    settings = Settings(log_level="WARNING")
+    deps = Deps(settings=settings, sites=StaticSiteDirectory(demo_sites()), writer=RuleWriter(), platforms={})
+    if mode == "adapt":
+        app = create_app(settings, deps, app_id="bench-adapt", only={"adapt"})
+    else:
+        app = create_app(settings, deps, app_id="bench-forward", only=())
+        src, dst = app.socializer_topics.generate, app.socializer_topics.posts  # type: ignore[attr-defined]
+
+        @app.agent(src, name="forward")
+        async def forward(stream):  # type: ignore[no-untyped-def]
+            async for event in stream.events():
+                await dst.send(key=event.key, value=event.value, force=True)
+
+    marks: dict[str, float] = {}
+
+    @app.timer(0.01)
+    async def watch() -> None:
+        total = app.monitor.events_total
+        if total and "t0" not in marks:
+            marks["t0"] = time.perf_counter()
+        if total >= n and "t1" not in marks:
+            await app.producer.flush()
+            marks["t1"] = time.perf_counter()
+            sys.stdout.write(orjson.dumps({"mode": mode, "events": n, "seconds": marks["t1"] - marks["t0"]}).decode() + "\n")
+            sys.stdout.flush()
+            os._exit(0)
+
+    from faust import Worker
+
+    quiet_loggers("WARNING")
+    Worker(app, loglevel="warn", quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()
