@@ -76,7 +76,8 @@ def bench_adapt(n: int, tmp: Path) -> None:
             env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": "postgresql://unused/"}
             out = subprocess.run([sys.executable, "-m", "bench.stage", mode, str(n)], env=env, cwd=ROOT,
                                  capture_output=True, text=True, timeout=600)
-            last = [x for x in out.stdout.splitlines() if x.startswith("{")]
+            # Faust redirects stdout into its log (stderr): find the result line in either.
+            last = [x[x.index('{"mode"'):].strip() for x in (out.stdout + out.stderr).splitlines() if '{"mode"' in x]
             if not last:
                 raise RuntimeError(f"bench.stage {mode} printed nothing: {out.stderr[-2000:]}")
             results[mode] = json.loads(last[-1])

@@ -27,9 +27,10 @@ async def send_all(topic: Any, items: Iterable[tuple[str, Envelope]], *, wait: b
     without paying a round trip per message. Timers and anything that records "sent" in a database
     afterwards wait for the broker's acknowledgement.
     """
-    futures = [
-        await topic.send(key=key.encode(), value=env.encode(), headers=env.headers(), force=True) for key, env in items
-    ]
+    # Straight to the app's producer: Faust's Topic.send costs ~150 µs of bookkeeping per message.
+    producer = topic.app.producer
+    name = topic.get_topic_name()
+    futures = [await producer.send(name, key.encode(), env.encode(), None, None, env.headers()) for key, env in items]
     if wait and futures:
         await asyncio.gather(*futures)
 

@@ -11,6 +11,7 @@ from adapters.accounts import demo_sites
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited
 from adapters.platforms import clients_for
 from adapters.platforms.base import OutgoingPost
+from tests.conftest import ServedSandbox
 
 ACCOUNTS = {a.platform: a for a in demo_sites()[0].accounts if a.account_id != "demo-linkedin-review"}
 PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
@@ -19,6 +20,14 @@ PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
 def post(text: str) -> OutgoingPost:
     return OutgoingPost(post_id="p", text=text, link_url="https://blog.example/a?utm_source=x",
                         media_urls=("https://blog.example/a.jpg",))
+
+
+@pytest.fixture(scope="module")
+def sandbox():  # type: ignore[no-untyped-def]
+    """A sandbox of this module's own: no running worker posts to it behind the tests' back."""
+    s = ServedSandbox().start()
+    yield s
+    s.stop()
 
 
 @pytest.fixture
