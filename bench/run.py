@@ -178,13 +178,14 @@ def bench_projections(n_events: int, tmp: Path) -> None:
 
 
 # ----------------------------------------------------------------- 4. calendar p99
-async def seed_posts(dsn: str, n: int) -> None:
+async def seed_posts(dsn: str, n: int, sites: int = 100) -> None:
+    """n posts over a year, spread over ``sites`` sites: the calendar of one site holds ~n/sites/12 a month."""
     conn = await asyncpg.connect(dsn)
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     rows = []
     for i in range(n):
-        at = start + timedelta(minutes=5 * i)  # 100k posts over ~347 days
-        rows.append((f"p{i}", "bench", f"acct{i % 6}", ["linkedin", "x", "facebook", "instagram", "tiktok"][i % 5],
+        at = start + timedelta(minutes=(525_600 * i) // n)
+        rows.append((f"p{i}", f"bench-{i % sites}", f"acct{i % 6}", ["linkedin", "x", "facebook", "instagram", "tiktok"][i % 5],
                      "announcement", "published" if i % 3 else "scheduled", f"Post {i}", at, at if i % 3 else None, at, at, "e"))
     await conn.execute("TRUNCATE posts")
     await conn.copy_records_to_table("posts", records=rows, columns=[
@@ -209,17 +210,17 @@ def bench_calendar(n: int, tmp: Path) -> None:
         env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": dsn, "SOCIALIZER_API_PORT": str(port)}
         stack.procs.append(spawn([sys.executable, "-m", "socializer", "api"], tmp / "cal-api.log", env=env))
         wait_port(port, 60)
-        url = f"http://127.0.0.1:{port}/api/v1/social/calendar/?site_id=bench&month=2026-06"
+        url = f"http://127.0.0.1:{port}/api/v1/social/calendar/?site_id=bench-7&month=2026-06"
 
         async def raw_p99() -> float:
             conn = await asyncpg.connect(dsn)
             lo, hi = datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 7, 1, tzinfo=timezone.utc)
             for _ in range(50):
-                await conn.fetch(CALENDAR_SQL, "bench", lo, hi)
+                await conn.fetch(CALENDAR_SQL, "bench-7", lo, hi)
             samples = []
             for _ in range(500):
                 t0 = time.perf_counter()
-                await conn.fetch(CALENDAR_SQL, "bench", lo, hi)
+                await conn.fetch(CALENDAR_SQL, "bench-7", lo, hi)
                 samples.append(time.perf_counter() - t0)
             await conn.close()
             return p99(samples)
@@ -261,11 +262,10 @@ def bench_rss(n: int, tmp: Path) -> None:
 
         async def seed() -> None:
             conn = await asyncpg.connect(dsn)
-            await _init(conn)
-            due = datetime.now(timezone.utc) + timedelta(days=1)
-            await conn.copy_records_to_table("scheduler_posts", records=[
-                (f"p{i}", "demo", "demo-x", "x", "pending", due + timedelta(seconds=i), json.dumps({"text": f"post {i}"}))
-                for i in range(n)], columns=["post_id", "site_id", "account_id", "platform", "state", "due_at", "payload"])
+            await conn.execute(
+                "INSERT INTO scheduler_posts (post_id, site_id, account_id, platform, state, due_at, payload)"
+                " SELECT 'p' || i, 'demo', 'demo-x', 'x', 'pending', now() + interval '1 day' + i * interval '1 second',"
+                " jsonb_build_object('text', 'post ' || i) FROM generate_series(1, $1) AS i", n)
             await conn.close()
 
         asyncio.run(seed())

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from projections.base import Projection, apply_statements, collect, live_names
+from projections.exceptions import ProjectionError
 
 log = logging.getLogger("socializer.projector")
 
@@ -67,8 +67,14 @@ class Projector:
                 for (topic, part), off in (await load_checkpoints(conn, name)).items():
                     if self.by_topic.get(topic) and self.by_topic[topic].name == name:
                         stored[(topic, part)] = off
+        ends = await self.consumer.end_offsets(list(assigned)) if assigned else {}
         for tp in assigned:
             off = stored.get((tp.topic, tp.partition))
+            if off is not None and off >= ends.get(tp, 0):
+                raise ProjectionError(
+                    f"checkpoint {off} of {tp.topic}[{tp.partition}] is past the topic's end {ends.get(tp)}: the topic was"
+                    " recreated or truncated; rebuild the read models (socializer replay all) or reset the database"
+                )
             if off is None:
                 self.positions.pop((tp.topic, tp.partition), None)
                 await self.consumer.seek_to_beginning(tp)

@@ -113,7 +113,9 @@ def cmd_up(args: argparse.Namespace) -> None:
         if not s.broker:
             env["SOCIALIZER_BROKER"] = start_broker(s.broker_port, data / "logs", stack)
         if not s.database_url:
-            if args.fresh and (data / "pg").exists():
+            # Tansu keeps topics in memory: with a fresh embedded broker the old read models and
+            # checkpoints describe a history that no longer exists, so they start fresh too.
+            if (args.fresh or not s.broker) and (data / "pg").exists():
                 import shutil
 
                 shutil.rmtree(data / "pg")

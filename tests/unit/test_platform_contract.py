@@ -11,6 +11,7 @@ from adapters.accounts import demo_sites
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited
 from adapters.platforms import clients_for
 from adapters.platforms.base import OutgoingPost
+from adapters.platforms.fake import FakePlatform
 from tests.conftest import ServedSandbox
 
 ACCOUNTS = {a.platform: a for a in demo_sites()[0].accounts if a.account_id != "demo-linkedin-review"}
@@ -41,13 +42,16 @@ async def clients(sandbox):  # type: ignore[no-untyped-def]
         yield cs
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("platform", [*PLATFORMS, "fake"])
 async def test_create_find_and_measure(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
-    client, account = clients[platform], ACCOUNTS[platform]
+    """The contract every PlatformClient keeps, the fake included."""
+    fake = FakePlatform()
+    client = fake if platform == "fake" else clients[platform]
+    account = ACCOUNTS["x" if platform == "fake" else platform]
     since = datetime.now(timezone.utc) - timedelta(seconds=1)
     ref = await client.create_post(account, post(f"hello from {platform}"))
     assert ref.platform_post_id and ref.url.startswith("https://")
-    assert len(sandbox.posts(platform)) == 1
+    assert len(fake.posts if platform == "fake" else sandbox.posts(platform)) == 1
     found = await client.find_post(account, post(f"hello from {platform}"), since)
     assert found is not None and found.platform_post_id == ref.platform_post_id
     assert await client.find_post(account, post("never posted"), since) is None

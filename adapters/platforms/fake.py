@@ -1,0 +1,40 @@
+"""An in-memory platform for unit tests: the same contract as the HTTP clients, with scripted faults."""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.accounts import Account
+from adapters.exceptions import OutcomeUnknown, RateLimited
+from adapters.platforms.base import Metrics, OutgoingPost, PublishedRef
+
+
+@dataclass
+class FakePlatform:
+    platform: str = "x"
+    posts: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # id -> (account, text, created)
+    faults: list[str] = field(default_factory=list)  # "rate_limit" | "hang_after_accept", consumed in order
+    calls: int = 0
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+
+    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+        self.calls += 1
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "rate_limit":
+            raise RateLimited(self.platform, "rate limited", retry_after=30)
+        pid = str(next(self._ids))
+        self.posts[pid] = (account.platform_account_id, post.text, time.time())
+        if fault == "hang_after_accept":
+            raise OutcomeUnknown(self.platform, "no answer")
+        return PublishedRef(pid, f"https://fake.example/{pid}")
+
+    async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:
+        for pid, (acct, text, created) in self.posts.items():
+            if acct == account.platform_account_id and text == post.text and created >= since.timestamp():
+                return PublishedRef(pid, f"https://fake.example/{pid}")
+        return None
+
+    async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
+        return {pid: Metrics(likes=1, impressions=10) for pid in ids if pid in self.posts}
