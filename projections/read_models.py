@@ -46,7 +46,8 @@ class PostsProjection(Projection):
         match m:
             case e.PostDrafted():
                 return [("drafted", (m.post_id, m.site_id, m.content_id, m.account_id, m.platform, m.post_type, m.text,
-                                     m.hashtags, m.link_url, m.utm, m.thread, m.media_urls, m.writer, at, eid))]
+                                     m.hashtags, m.link_url, m.utm, m.thread, m.media_urls, m.writer, at, eid, m.virality,
+                                     m.virality_parts, m.virality_reasons, m.writer_note, m.first_comment, m.media_plan))]
             case e.PostScheduled() | e.PostRescheduled():
                 return [("scheduled", (m.post_id, m.scheduled_at, at, eid))]
             case e.PostEdited():
@@ -68,8 +69,10 @@ POSTS = PostsProjection(
     tables=("posts",),
     sql={
         "drafted": "INSERT INTO {posts} (post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags,"
-        " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15) ON CONFLICT (post_id) DO NOTHING",
+        " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id, virality, virality_parts,"
+        " virality_reasons, writer_note, first_comment, media_plan)"
+        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15,$16,$17,$18,$19,$20,$21)"
+        " ON CONFLICT (post_id) DO NOTHING",
         "scheduled": "UPDATE {posts} SET status = 'scheduled', scheduled_at = $2, error = NULL, updated_at = $3, last_event_id = $4"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",
         "edited": "UPDATE {posts} SET text = coalesce($2, text), hashtags = coalesce($3, hashtags), link_url = coalesce($4, link_url),"

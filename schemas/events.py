@@ -57,6 +57,12 @@ class PostDrafted(Event):
     media_urls: list[str] = Field(default_factory=list)
     auto_schedule: bool = False
     writer: str = "rules"
+    writer_note: str | None = None  # why the fallback writer wrote this post, if it did
+    first_comment: str | None = None  # Instagram: hashtags posted as the first comment
+    media_plan: dict[str, Any] | None = None  # what image to make: resize, quote_card, carousel
+    virality: int | None = Field(None, ge=1, le=10)
+    virality_parts: dict[str, float] = Field(default_factory=dict)
+    virality_reasons: list[str] = Field(default_factory=list)
 
 
 class PostQueued(Event):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.generation import generate_posts
+from commands.generation import generate_posts, generate_posts_async
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
 from schemas.exceptions import InvalidEvent
@@ -25,7 +25,10 @@ def register(app: Any, topics: Any, deps: Any) -> None:
             if site is None:
                 raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
             env = decoded.envelope
-            drafts = generate_posts(cmd, site, deps.writer)
+            if hasattr(deps.writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
+                drafts = await generate_posts_async(cmd, site, deps.writer, deps.fallback_writer)
+            else:
+                drafts = generate_posts(cmd, site, deps.writer)
             await send_all(
                 topics.posts,
                 [

@@ -32,6 +32,7 @@ class Deps:
     writer: Writer
     platforms: dict[str, PlatformClient]
     http: httpx.AsyncClient | None = None
+    fallback_writer: Writer | None = None
     _pool: asyncpg.Pool | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -1,8 +1,17 @@
-"""Platform hard limits and the text measures they use (X counts weighted characters)."""
+"""Platform rules and the text measures they use.
+
+X counts *weighted* characters: :func:`x_weighted_length` is the official twitter-text algorithm
+(PyPI ``twitter-text-parser``); :func:`x_fast_length` is a quick estimate used while fitting text,
+always confirmed by the official count before a post leaves the writer.
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+
+import regex
+from twitter_text import parse_tweet
 
 URL_RE = re.compile(r"https?://\S+")
 X_URL_WEIGHT = 23
@@ -10,43 +19,86 @@ X_URL_WEIGHT = 23
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _HEAVY = re.compile("[^" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _LIGHT_RANGES) + "]")
 
-HARD_LIMITS = {"linkedin": 3000, "x": 280, "facebook": 63206, "instagram": 2200, "tiktok": 2200}
-TARGET_LENGTH = {"linkedin": 1300, "x": 280, "facebook": 500, "instagram": 2200, "tiktok": 2200}
-HASHTAG_COUNT = {"linkedin": (3, 5), "x": (1, 2), "facebook": (3, 5), "instagram": (20, 30), "tiktok": (3, 5)}
-NEEDS_MEDIA = {"instagram", "tiktok"}
+
+@dataclass(frozen=True)
+class PlatformRules:
+    hard_limit: int
+    target: int
+    hashtags: tuple[int, int]
+    link: str  # "in_text" | "at_end" | "none" (no clickable links: "link in bio")
+    needs_media: bool = False
 
 
-def _weighted(text: str) -> int:
-    return len(text) + len(_HEAVY.findall(text))
+RULES: dict[str, PlatformRules] = {
+    "linkedin": PlatformRules(3000, 1300, (3, 5), "in_text"),
+    "x": PlatformRules(280, 280, (1, 2), "in_text"),
+    "facebook": PlatformRules(63206, 500, (3, 5), "at_end"),
+    "instagram": PlatformRules(2200, 2200, (20, 30), "none", needs_media=True),
+    "tiktok": PlatformRules(2200, 300, (3, 5), "none", needs_media=True),
+}
+HARD_LIMITS = {p: r.hard_limit for p, r in RULES.items()}
+TARGET_LENGTH = {p: r.target for p, r in RULES.items()}
+HASHTAG_COUNT = {p: r.hashtags for p, r in RULES.items()}
+NEEDS_MEDIA = {p for p, r in RULES.items() if r.needs_media}
+INSTAGRAM_MAX_HASHTAGS = 30
 
 
 def x_weighted_length(text: str) -> int:
-    """Weighted length as X counts it: NFC, URLs count 23, CJK and emoji count 2."""
+    """Weighted length as X counts it (twitter-text): NFC, URLs 23, CJK and emoji 2."""
+    return parse_tweet(text).weightedLength
+
+
+def x_fast_length(text: str) -> int:
     text = unicodedata.normalize("NFC", text)
     urls = URL_RE.findall(text)
-    if not urls:
-        return _weighted(text)
-    return _weighted(URL_RE.sub("", text)) + X_URL_WEIGHT * len(urls)
+    rest = URL_RE.sub("", text) if urls else text
+    return len(rest) + len(_HEAVY.findall(rest)) + X_URL_WEIGHT * len(urls)
 
 
-def length(platform: str, text: str) -> int:
-    return x_weighted_length(text) if platform == "x" else len(text)
+def length(platform: str, text: str, *, exact: bool = False) -> int:
+    if platform == "x":
+        return x_weighted_length(text) if exact else x_fast_length(text)
+    return len(text)
 
 
-def fits(platform: str, text: str) -> bool:
-    return length(platform, text) <= HARD_LIMITS[platform]
+def fits(platform: str, text: str, budget: int | None = None) -> bool:
+    limit = RULES[platform].hard_limit if budget is None else budget
+    return length(platform, text, exact=True) <= limit
+
+
+def graphemes(text: str) -> list[str]:
+    return regex.findall(r"\X", text)
 
 
 def shorten(platform: str, text: str, budget: int) -> str:
-    """Cut ``text`` to ``budget`` at a word boundary, with an ellipsis; never mid-word."""
+    """Cut ``text`` to ``budget`` with an ellipsis, at a word boundary; never mid-word or mid-grapheme.
+
+    Scripts without spaces (CJK) are cut between grapheme clusters, at punctuation when one is near.
+    """
     if length(platform, text) <= budget:
         return text
     words = text.split()
-    lo, hi = 0, len(words)  # the most words that fit, by bisection: length is monotonic in words
+    if len(words) > 1:
+        lo, hi = 0, len(words)  # the most words that fit, by bisection: length grows with words
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if length(platform, " ".join(words[:mid]) + "…") <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo:
+            return " ".join(words[:lo]).rstrip(",;:—-–") + "…"
+    clusters = graphemes(text)
+    lo, hi = 0, len(clusters)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if length(platform, " ".join(words[:mid]) + "…") <= budget:
+        if length(platform, "".join(clusters[:mid]) + "…") <= budget:
             lo = mid
         else:
             hi = mid - 1
-    return (" ".join(words[:lo]).rstrip(",;:—-") + "…") if lo else ""
+    cut = "".join(clusters[:lo])
+    for stop in ("。", "，", "、", "！", "？", "．"):
+        at = cut.rfind(stop)
+        if at >= len(cut) * 0.6:
+            return cut[: at + 1]
+    return (cut + "…") if cut else ""

@@ -1,80 +1,66 @@
-"""The first, deterministic and offline writer: one announcement per account.
+"""The deterministic, offline writer: every post type for every platform, from the article's digest.
 
-Deterministic on purpose: the same article always gives the same post, so a redelivered
-``GeneratePosts`` drafts the same post ids with the same text.
+A post is written as parts (hook, body lines, call to action, link, hashtags) and composed by
+:mod:`adapters.writer.compose`, which places the link and hashtags by the platform's rules and fits
+the text to its budget by dropping or shortening body lines first. The same article always gives
+the same posts, so a redelivered command drafts identical posts.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from adapters.writer import limits
-from schemas.events import ContentPublished
+from adapters.writer.locale import phrases
+from adapters.writer.reading import Digest, extract_keywords
 
-HOOKS = {
-    "linkedin": "New on the blog: {title}",
-    "x": "{title}",
-    "facebook": "We just published: {title}",
-    "instagram": "{title} ✨",
-    "tiktok": "POV: you need to read this 👉 {title}",
-}
-CTAS = {
-    "linkedin": "Read the full article: {url}",
-    "x": "Read more: {url}",
-    "facebook": "Read it here 👉 {url}",
-    "instagram": "Link in bio 🔗",
-    "tiktok": "Link in bio!",
-}
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in ("p", "br", "li", "h1", "h2", "h3", "h4", "div"):
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    p = _Text()
-    p.feed(html)
-    text = "".join(p.parts)
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+STOP = {"the", "and", "for", "with", "that", "this", "from", "your", "what", "when", "how", "why", "are", "was", "were",
+        "have", "has", "will", "into", "about", "over", "more", "than", "them", "they", "their", "there", "which", "while",
+        "der", "die", "das", "und", "mit", "für", "von", "den", "ein", "eine", "los", "las", "del", "por", "para", "con",
+        "une", "des", "les", "pour", "avec", "dans", "sur"}
 
 
 def hashtag(word: str) -> str | None:
-    """#CamelCase from a keyword; letters and digits only (any script), None if nothing remains."""
-    parts = re.findall(r"\w+", word)
-    tag = "".join(p[:1].upper() + p[1:] for p in parts).replace("_", "")
-    return f"#{tag}" if tag and not tag.isdigit() else None
+    """#CamelCase from a keyword: letters and digits of any script, no punctuation; None if nothing is left."""
+    parts = re.findall(r"[^\W_]+", word)
+    tag = "".join(p[:1].upper() + p[1:] for p in parts)
+    if not tag or tag.isdigit() or len(tag) > 24:
+        return None
+    return f"#{tag}"
 
 
-def hashtags_for(article: ContentPublished, platform: str) -> list[str]:
-    lo, hi = limits.HASHTAG_COUNT[platform]
+UNSEGMENTED = {"ja", "zh", "th", "lo", "km", "my"}  # scripts written without spaces between words
+QUOTE_MARKS = ' “”"„«»'
+VALID_TAG = re.compile(r"^#[^\W_]*[^\W\d_][^\W_]*$")
+
+
+def topic_tags(digest: Digest, most: int) -> list[str]:
+    """Hashtags from the article's topic: its keywords first, then their words and the title's."""
     seen: dict[str, str] = {}
-    words = list(article.keywords) + re.findall(r"\w{5,}", article.title)
-    for w in words:
-        tag = hashtag(w)
-        if tag and tag.lower() not in seen:
-            seen[tag.lower()] = tag
-        if len(seen) >= hi:
-            break
-    return list(seen.values())[:hi]
+
+    def add(word: str) -> None:
+        tag = hashtag(word)
+        if not tag or tag.lower() in seen:
+            return
+        if most <= 5 and any(tag.lower()[1:] in chosen for chosen in seen):
+            return  # a few tags should each say something new: no #Event beside #EventSourcing
+        seen[tag.lower()] = tag
+
+    for kw in digest.keywords:
+        add(kw)
+    if digest.language[:2].lower() in UNSEGMENTED:
+        return list(seen.values())[:most]  # no word boundaries to extract more from: the given keywords only
+    if len(seen) < most:  # Instagram wants 20–30: the article's own key phrases, then their words
+        for kw in extract_keywords(digest.text or digest.title, digest.language):
+            add(kw)
+    if len(seen) < most:
+        for kw in [*digest.keywords, digest.title, *digest.headings]:
+            for w in re.findall(r"[^\W\d_]{4,}", kw):
+                if w.lower() not in STOP:
+                    add(w)
+    return list(seen.values())[:most]
 
 
 def with_utm(url: str, *, platform: str, campaign: str, content: str) -> tuple[str, dict[str, str]]:
@@ -86,6 +72,16 @@ def with_utm(url: str, *, platform: str, campaign: str, content: str) -> tuple[s
 
 
 @dataclass(frozen=True)
+class Parts:
+    hook: str
+    body: tuple[str, ...] = ()
+    cta: str = ""
+    link: str | None = None
+    tags: tuple[str, ...] = ()
+    min_tags: int = 0
+
+
+@dataclass(frozen=True)
 class Draft:
     text: str
     hashtags: list[str]
@@ -93,33 +89,180 @@ class Draft:
     utm: dict[str, str]
     media_urls: list[str] = field(default_factory=list)
     thread: list[str] | None = None
+    first_comment: str | None = None
+    media_plan: dict[str, Any] | None = None
+    parts: Parts | None = None
+    tag_pool: int = 0  # how many topic hashtags the article could supply (caps the minimum asked)
 
 
+# ------------------------------------------------------------------ composing within the rules
+def _assemble(platform: str, p: Parts) -> str:
+    rule = limits.RULES[platform]
+    tags = " ".join(p.tags)
+    blocks = [p.hook, *p.body]
+    if rule.link == "in_text":
+        blocks += [f"{p.cta} {p.link}".strip() if p.link else p.cta, tags]
+    elif rule.link == "at_end":
+        blocks += [p.cta, tags, p.link or ""]
+    else:
+        blocks += [p.cta, tags]
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _fit(platform: str, p: Parts, budget: int) -> tuple[str, Parts]:
+    """The fullest text that fits ``budget``: drop body lines, then shorten, then trim tags, then the hook."""
+    text = _assemble(platform, p)
+    while limits.length(platform, text) > budget:
+        if len(p.body) > 1:
+            p = replace(p, body=p.body[:-1])
+        elif p.body:
+            room = budget - (limits.length(platform, _assemble(platform, replace(p, body=()))) + 2)
+            short = limits.shorten(platform, p.body[0], room) if room > 25 else ""
+            p = replace(p, body=(short,) if short else ())
+        elif len(p.tags) > p.min_tags:
+            p = replace(p, tags=p.tags[:-1])
+        elif p.cta and p.link is None:
+            p = replace(p, cta="")
+        else:
+            room = budget - (limits.length(platform, _assemble(platform, replace(p, hook=""))) + 2)
+            p = replace(p, hook=limits.shorten(platform, p.hook, max(room, 10)))
+            return _assemble(platform, p), p
+        text = _assemble(platform, p)
+    return text, p
+
+
+def compose(platform: str, p: Parts, budget: int) -> tuple[str, Parts]:
+    """Compose within ``budget``. For X the fast estimate is confirmed by the official twitter-text
+    count (which, for one, counts a URL whose host it does not recognise by its full length)."""
+    target = budget
+    text, q = _fit(platform, p, target)
+    if platform != "x":
+        return text, q
+    for _ in range(4):
+        exact = limits.x_weighted_length(text)
+        if exact <= budget:
+            return text, q
+        target -= exact - budget
+        text, q = _fit(platform, p, target)
+    q = replace(q, body=(), cta=q.cta if q.link else "", tags=q.tags[: q.min_tags])
+    text = _assemble(platform, q)
+    while limits.x_weighted_length(text) > budget and len(q.hook) > 1:
+        q = replace(q, hook=limits.shorten(platform, q.hook, max(1, limits.x_fast_length(q.hook) - 10)))
+        text = _assemble(platform, q)
+    return text, q
+
+
+def compose_thread(parts: list[str], link_line: str, tags: list[str]) -> list[str]:
+    """2–10 numbered posts, each within 280 weighted characters, the link in the last one."""
+    parts = [p for p in parts if p][:9]
+    total = len(parts) + 1
+    out = []
+    for i, body in enumerate(parts, 1):
+        prefix = f"{i}/{total} "
+        out.append(prefix + limits.shorten("x", body, 280 - limits.x_fast_length(prefix) - 2))
+    last, _ = compose("x", Parts(hook=f"{total}/{total}", cta=link_line, tags=tuple(tags[:2])), 280)
+    out.append(last)
+    fixed = []
+    for post in out:
+        while limits.x_weighted_length(post) > 280:
+            post = limits.shorten("x", post, limits.x_fast_length(post) - 5)
+        fixed.append(post)
+    return fixed
+
+
+# ------------------------------------------------------------------ the writer
 class RuleWriter:
     name = "rules"
 
-    def __init__(self, campaign: str = "socializer") -> None:
+    def __init__(self, campaign: str = "socializer", instagram_hashtags: str = "caption") -> None:
         self.campaign = campaign
+        self.instagram_hashtags = instagram_hashtags  # "caption" | "first_comment"
 
-    def write(self, article: ContentPublished, platform: str, post_type: str = "announcement") -> Draft:
-        link, utm = with_utm(str(article.url), platform=platform, campaign=self.campaign, content=post_type)
-        tags = hashtags_for(article, platform)
-        hook = HOOKS[platform].format(title=article.title.strip())
-        excerpt = article.excerpt.strip() or html_to_text(article.html).split("\n")[0]
-        shows_link = platform not in ("instagram", "tiktok")
-        cta = CTAS[platform].format(url=link)
-        tag_line = " ".join(tags)
-        budget = limits.TARGET_LENGTH[platform]
-        fixed = "\n\n".join(x for x in (hook, "", cta, tag_line) if x)
-        room = budget - limits.length(platform, fixed) - 4
-        body = limits.shorten(platform, excerpt, room) if room > 20 else ""
-        if platform == "x" and limits.length(platform, hook) > budget // 2:
-            hook = limits.shorten(platform, hook, budget // 2)
-        text = "\n\n".join(x for x in (hook, body, cta, tag_line) if x)
-        while not limits.fits(platform, text) and tags:
-            tags = tags[:-1]
-            text = "\n\n".join(x for x in (hook, body, cta, " ".join(tags)) if x)
-        if not limits.fits(platform, text):
-            text = limits.shorten(platform, text, limits.HARD_LIMITS[platform])
-        media = [str(u) for u in article.image_urls[:1]]
-        return Draft(text=text, hashtags=tags, link_url=link if shows_link else None, utm=utm, media_urls=media)
+    def _links(self, text: str, platform: str, post_type: str) -> str:
+        """Every URL the article's text shares gets UTM parameters; where links are not clickable, none stays."""
+        def sub(m: re.Match[str]) -> str:
+            url, tail = m.group(0), ""
+            while url and url[-1] in ".,;:!?)»”'\"":
+                url, tail = url[:-1], url[-1] + tail
+            if limits.RULES[platform].link == "none":
+                return tail.strip()
+            return with_utm(url, platform=platform, campaign=self.campaign, content=post_type)[0] + tail
+
+        return re.sub(r"https?://\S+", sub, text).replace("  ", " ")
+
+    def write(self, digest: Digest, url: str, platform: str, post_type: str) -> Draft | None:
+        """A draft of ``post_type`` for ``platform``, or None when the article has no material for it."""
+        rule = limits.RULES[platform]
+        ph = phrases(digest.language)
+        link, utm = with_utm(url, platform=platform, campaign=self.campaign, content=post_type)
+        lo, hi = rule.hashtags
+        tags = topic_tags(digest, hi)
+        image = digest.images[0] if digest.images else None
+        if rule.needs_media and image is None:
+            return None  # Instagram and TikTok posts are images; the article has none
+        media_plan: dict[str, Any] | None = {"kind": "resize", "source": image[0], "alt": image[1]} if image else None
+        cta = {"linkedin": ph["read"], "x": ph["more"], "facebook": ph["full"], "instagram": ph["bio"], "tiktok": ph["bio"]}[platform]
+        title = digest.title
+        lead = digest.description
+        key = [s for s in digest.key_sentences if s != lead]
+        bullet = {"instagram": "✨ ", "tiktok": "👉 ", "linkedin": "→ ", "facebook": "✅ ", "x": "• "}[platform]
+
+        if post_type == "thread":
+            if platform != "x":
+                return None
+            body = [self._links(b, platform, post_type) for b in (f"{title} {ph['thread']}", lead, *key[:6])]
+            if len([b for b in body if b]) < 2:
+                return None
+            posts = compose_thread(body, f"{ph['more']} {link}", tags)
+            return Draft(text=posts[0], hashtags=tags[:2], link_url=link, utm=utm, thread=posts, media_plan=media_plan,
+                         tag_pool=len(tags))
+
+        if post_type == "announcement":
+            hook = {"linkedin": title, "x": title, "facebook": title, "instagram": f"{title} ✨",
+                    "tiktok": f"{ph['pov']} {title}"}[platform]
+            body = [lead]
+            if platform == "facebook":
+                body.append(ph["comment"])
+        elif post_type == "highlights":
+            points = (key or digest.list_items)[:4]
+            if not points:
+                return None
+            hook = f"{ph['takeaways']}: {title}" if platform != "tiktok" else f"{ph['pov']} {title}"
+            body = [bullet + s for s in points]
+        elif post_type == "quote_card":
+            quote = (digest.quotes or digest.stats or key or [lead])[0].strip(QUOTE_MARKS)
+            hook = f"“{quote}”"
+            body = [f"— {title}"]
+            media_plan = {"kind": "quote_card", "text": quote, "attribution": title}
+        elif post_type == "faq_snippet":
+            if not digest.faqs:
+                return None
+            q, a = digest.faqs[0]
+            hook = f"{ph['q']} {q}"
+            body = [f"{ph['a']} {a}"]
+        elif post_type == "carousel":
+            slides = [title, *(digest.headings[:4] if len(digest.headings) >= 3 else key[:5])][:10]
+            if len(slides) < 3:
+                slides = [title, lead, *key[:3]][:10]
+            if len(slides) < 2:
+                return None
+            hook = f"{title} {ph['swipe']}"
+            body = [bullet + s for s in slides[1:4]]
+            media_plan = {"kind": "carousel", "slides": slides}
+        else:
+            return None
+
+        shown_link = link if rule.link != "none" else None
+        hook, body = self._links(hook, platform, post_type), [self._links(b, platform, post_type) for b in body]
+        first_comment = None
+        min_tags = lo
+        if platform == "instagram" and self.instagram_hashtags == "first_comment":
+            first_comment = " ".join(tags)
+            tags, min_tags = [], 0
+        parts = Parts(hook=hook, body=tuple(b for b in body if b), cta=cta, link=shown_link, tags=tuple(tags), min_tags=min(min_tags, len(tags)))
+        budget = rule.target if platform in ("linkedin", "facebook", "tiktok") else rule.hard_limit
+        text, parts = compose(platform, parts, budget)
+        media = [image[0]] if image and media_plan and media_plan.get("kind") == "resize" else []
+        return Draft(text=text, hashtags=list(parts.tags) or (first_comment.split() if first_comment else []), link_url=link,
+                     utm=utm, media_urls=media, first_comment=first_comment, media_plan=media_plan, parts=parts,
+                     tag_pool=len(topic_tags(digest, hi)))

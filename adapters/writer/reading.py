@@ -1,0 +1,183 @@
+"""Reading an article: from ContentPublished HTML to the facts a writer needs.
+
+selectolax (lexbor) parses the HTML, pysbd splits sentences (rule-based, offline, many
+languages), YAKE extracts keywords when the event carries none. Sentences are ranked
+extractively: keyword coverage, position, and a length that fits a post.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pysbd
+from selectolax.lexbor import LexborHTMLParser
+
+from schemas.events import ContentPublished
+
+BLOCKS = {"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "td", "th", "pre"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+PYSBD_LANGS = {"en", "hi", "mr", "zh", "es", "am", "ar", "hy", "bg", "ur", "ru", "pl", "fa", "nl", "da", "fr", "my", "el",
+               "it", "ja", "de", "kk", "sk"}
+STAT_RE = re.compile(r"\d[\d,.]*\s?(%|percent|per cent|Prozent|x\b|×|million|billion|k\b|m\b)|\b\d{2,}[\d,.]*\b", re.I)
+Q_PREFIX = re.compile(r"^\s*(q|question|frage|pregunta)\s*[:.)-]\s*", re.I)
+A_PREFIX = re.compile(r"^\s*(a|answer|antwort|respuesta)\s*[:.)-]\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Block:
+    tag: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    title: str
+    description: str
+    language: str
+    text: str
+    headings: list[str]
+    sentences: list[str]
+    key_sentences: list[str]
+    faqs: list[tuple[str, str]]
+    quotes: list[str]
+    stats: list[str]
+    list_items: list[str]
+    images: list[tuple[str, str]]  # (url, alt)
+    keywords: list[str]
+    has_code: bool = False
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _blocks(html: str) -> tuple[list[Block], list[tuple[str, str]], bool]:
+    tree = LexborHTMLParser(html)
+    for bad in tree.css("script, style, noscript, nav, footer, aside, form, iframe, svg"):
+        bad.decompose()
+    has_code = bool(tree.css_first("pre, code"))
+    for code in tree.css("pre"):
+        code.decompose()  # code is not post material
+    images = []
+    for img in tree.css("img"):
+        src = img.attributes.get("src") or img.attributes.get("data-src")
+        if src and src.startswith(("http://", "https://")):
+            images.append((src, _norm(img.attributes.get("alt") or "")))
+    blocks: list[Block] = []
+    root = tree.body or tree.root
+    if root is None:
+        return [], images, has_code
+    for node in root.traverse(include_text=False):
+        if node.tag in BLOCKS:
+            # Only the innermost block counts (an <li> holding a <p> is read once, as the <p>).
+            if any(child.tag in BLOCKS for child in node.traverse(include_text=False) if child.mem_id != node.mem_id):
+                continue
+            text = _norm(node.text(separator=" ", strip=True))
+            if text:
+                tag = "blockquote" if node.parent is not None and node.parent.tag == "blockquote" else node.tag
+                blocks.append(Block(tag, text))
+    if not blocks:
+        text = _norm(root.text(separator=" ", strip=True))
+        if text:
+            blocks.append(Block("p", text))
+    return blocks, images, has_code
+
+
+@lru_cache(maxsize=32)
+def _segmenter(lang: str) -> pysbd.Segmenter:
+    return pysbd.Segmenter(language=lang if lang in PYSBD_LANGS else "en", clean=False)
+
+
+def split_sentences(text: str, language: str) -> list[str]:
+    return [s.strip() for s in _segmenter(language[:2].lower()).segment(text) if s.strip()]
+
+
+@lru_cache(maxsize=64)
+def extract_keywords(text: str, language: str, top: int = 40) -> list[str]:
+    import yake
+
+    lang = language[:2].lower()
+    try:
+        extractor = yake.KeywordExtractor(lan=lang, n=2, top=top, dedupLim=0.8)
+    except Exception:  # an unknown language: English stop words beat none
+        extractor = yake.KeywordExtractor(lan="en", n=2, top=top, dedupLim=0.8)
+    return [kw for kw, _ in extractor.extract_keywords(text)][:top]
+
+
+def _faqs(blocks: list[Block]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, b in enumerate(blocks):
+        question = None
+        if (b.tag in HEADINGS or b.tag == "dt") and b.text.rstrip().endswith(("?", "？")):
+            question = b.text
+        elif Q_PREFIX.match(b.text) and b.text.rstrip().endswith(("?", "？")):
+            question = Q_PREFIX.sub("", b.text)
+        if question is None:
+            continue
+        answer_parts = []
+        for nxt in blocks[i + 1 :]:
+            if nxt.tag in HEADINGS or nxt.tag == "dt" or Q_PREFIX.match(nxt.text):
+                break
+            answer_parts.append(A_PREFIX.sub("", nxt.text))
+            if sum(len(p) for p in answer_parts) >= 60:
+                break
+        if answer_parts:
+            out.append((_norm(question), _norm(" ".join(answer_parts))))
+    return out
+
+
+def _rank(sentences: list[str], keywords: list[str]) -> list[str]:
+    kws = [k.lower() for k in keywords[:20]]
+    scored = []
+    n = max(1, len(sentences))
+    for i, s in enumerate(sentences):
+        low = s.lower()
+        length = len(s)
+        if length < 30 or length > 280 or s.endswith(("?", "？", ":")):
+            continue
+        cover = sum(1.0 / (1 + j * 0.15) for j, k in enumerate(kws) if k in low)
+        position = 1.0 - i / n
+        fit = 1.0 if 60 <= length <= 200 else 0.6
+        scored.append((cover + 0.8 * position + fit, -i, s))
+    scored.sort(reverse=True)
+    return [s for *_, s in scored]
+
+
+def read_article(article: ContentPublished) -> Digest:
+    blocks, images, has_code = _blocks(article.html)
+    lang = article.language
+    body = [b for b in blocks if b.tag not in HEADINGS]
+    text = "\n".join(b.text for b in blocks)
+    sentences: list[str] = []
+    for b in body:
+        if b.tag in ("li", "td", "th", "dt"):
+            continue
+        sentences += split_sentences(b.text, lang)
+    # Blocks end with a full stop for YAKE, so no keyword spans a heading and the next paragraph.
+    keywords = [k.strip() for k in article.keywords if k.strip()] or extract_keywords(
+        ". ".join(b.text.rstrip(".") for b in blocks) or article.title, lang)
+    quotes = [b.text for b in blocks if b.tag == "blockquote" and 20 <= len(b.text) <= 240]
+    quotes += [s for s in sentences if 40 <= len(s) <= 160 and s.startswith(("“", '"', "„", "«")) and s not in quotes]
+    stats = [s for s in sentences if STAT_RE.search(s) and 30 <= len(s) <= 240]
+    description = _norm(article.excerpt) or (sentences[0] if sentences else _norm(article.title))
+    for url in article.image_urls:
+        if str(url) not in {u for u, _ in images}:
+            images.append((str(url), ""))
+    return Digest(
+        title=_norm(article.title),
+        description=description,
+        language=lang,
+        text=text,
+        headings=[b.text for b in blocks if b.tag in HEADINGS and b.text != _norm(article.title)],
+        sentences=sentences,
+        key_sentences=_rank(sentences, keywords),
+        faqs=_faqs(blocks),
+        quotes=quotes,
+        stats=stats,
+        list_items=[b.text for b in blocks if b.tag == "li" and 10 <= len(b.text) <= 200],
+        images=images,
+        keywords=keywords,
+        has_code=has_code,
+    )
