@@ -22,10 +22,18 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
     # connection the server is closing (which would turn a clean request into an unknown outcome).
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.publish_timeout_seconds, connect=5.0),
                              limits=httpx.Limits(keepalive_expiry=2.0))
+    rules = RuleWriter(campaign=settings.utm_campaign, instagram_hashtags=settings.instagram_hashtags)
+    writer = rules
+    if settings.llm_base_url:
+        from adapters.writer.llm import LLMWriter
+
+        writer = LLMWriter(http, settings.llm_base_url, settings.llm_model, settings.llm_api_key,  # type: ignore[assignment]
+                           campaign=settings.utm_campaign, timeout=settings.llm_timeout_seconds)
     return Deps(
         settings=settings,
         sites=site_directory(settings),
-        writer=RuleWriter(campaign=settings.utm_campaign),
+        writer=writer,
+        fallback_writer=rules,
         platforms=clients_for(settings.platform_base_url, http),
         http=http,
     )

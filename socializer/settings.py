@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     reconcile_delay_seconds: float = 3.0
     session_timeout_seconds: float = 10.0
     utm_campaign: str = "socializer"
+    instagram_hashtags: str = Field("caption", pattern="^(caption|first_comment)$")
+
+    # An OpenAI-compatible chat-completions endpoint for the LLM writer; unset = the rule writer only.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str = Field("", repr=False)
+    llm_timeout_seconds: float = 30.0
 
     log_level: str = "WARNING"
 

@@ -1,0 +1,108 @@
+"""A writer that asks an OpenAI-compatible chat-completions endpoint for the words, and keeps the
+rules to itself: the model writes a hook and body lines; the link, UTM, call to action, hashtag
+count and length are placed and fitted here, exactly as for the rule writer, and the result goes
+through the same validator. Any failure falls back to the rule writer (see commands.generation)."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import httpx
+import orjson
+
+from adapters.writer import limits
+from adapters.writer.reading import Digest
+from adapters.writer.rules import Draft, Parts, RuleWriter, compose, compose_thread, hashtag
+from adapters.writer.locale import phrases
+
+TONE = {
+    "linkedin": "professional, industry framing, concrete insight",
+    "x": "concise: a hook, one key point",
+    "facebook": "conversational, friendly, 2-3 short paragraphs",
+    "instagram": "visual-first, warm, a few emoji",
+    "tiktok": "casual, Gen-Z, a trending-style hook",
+}
+TYPE = {
+    "announcement": "announce the article",
+    "highlights": "give 3 key takeaways as separate body lines",
+    "quote_card": "lead with the most quotable line of the article, in quotes",
+    "faq_snippet": "one question from the article and its answer",
+    "carousel": "a caption for a carousel of slides; body lines are slide titles",
+    "thread": "a thread of 3 to 8 posts, each one idea",
+}
+
+
+class LLMError(Exception):
+    pass
+
+
+class LLMWriter:
+    name = "llm"
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, model: str, api_key: str = "", *,
+                 campaign: str = "socializer", timeout: float = 30.0) -> None:
+        self.http = http
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.model = model
+        self._key = api_key
+        self.timeout = timeout
+        self.rules = RuleWriter(campaign=campaign)  # placement, fitting and the links it would write
+
+    def _prompt(self, digest: Digest, platform: str, post_type: str) -> list[dict[str, str]]:
+        facts = {"title": digest.title, "summary": digest.description, "key_points": digest.key_sentences[:6],
+                 "faqs": digest.faqs[:2], "quotes": digest.quotes[:2], "statistics": digest.stats[:3],
+                 "keywords": digest.keywords[:10]}
+        return [
+            {"role": "system", "content": (
+                "You write social media posts from articles. Answer with one JSON object only: "
+                '{"hook": str, "body": [str], "hashtags": [str], "thread": [str] | null}. '
+                "No links and no hashtags inside hook or body. Write in the article's language "
+                f"({digest.language}).")},
+            {"role": "user", "content": (
+                f"Platform: {platform} (tone: {TONE[platform]}). Post type: {post_type}: {TYPE[post_type]}. "
+                f"Article facts: {orjson.dumps(facts).decode()}")},
+        ]
+
+    async def complete(self, messages: list[dict[str, str]]) -> dict:
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        body = {"model": self.model, "messages": messages, "temperature": 0.7, "response_format": {"type": "json_object"}}
+        try:
+            resp = await self.http.post(self.url, json=body, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as err:
+            raise LLMError(f"no answer from the model endpoint: {type(err).__name__}") from err
+        if resp.status_code >= 400:
+            raise LLMError(f"model endpoint answered {resp.status_code}")
+        try:
+            content = resp.json()["choices"][0]["message"]["content"]
+            out = orjson.loads(content)
+        except (ValueError, KeyError, IndexError, TypeError) as err:
+            raise LLMError(f"the model's answer is not the JSON asked for: {err}") from err
+        if not isinstance(out, dict) or not isinstance(out.get("hook"), str) or not out["hook"].strip():
+            raise LLMError("the model's answer has no hook")
+        return out
+
+    async def awrite(self, digest: Digest, url: str, platform: str, post_type: str) -> Draft | None:
+        base = self.rules.write(digest, url, platform, post_type)
+        if base is None or base.parts is None and base.thread is None:
+            return base  # nothing to say for this type: the model would have to invent it
+        answer = await self.complete(self._prompt(digest, platform, post_type))
+        clean = lambda s: re.sub(r"\s+", " ", re.sub(r"https?://\S+|#[^\s#]+", "", str(s))).strip()  # noqa: E731
+        model_tags = [t for t in (hashtag(str(h)) for h in answer.get("hashtags") or []) if t]
+        rule = limits.RULES[platform]
+        lo, hi = rule.hashtags
+        seen: dict[str, str] = {}
+        for tag in [*model_tags, *base.hashtags]:
+            seen.setdefault(tag.lower(), tag)
+        tags = list(seen.values())[:hi]
+        if base.thread is not None:
+            posts = [clean(p) for p in (answer.get("thread") or []) if clean(p)] or [clean(answer["hook"])]
+            thread = compose_thread([clean(answer["hook"]), *posts[1:]] if len(posts) > 1 else posts,
+                                    f"{phrases(digest.language)['more']} {base.link_url}", tags)
+            return replace(base, text=thread[0], thread=thread, hashtags=tags[:2])
+        assert base.parts is not None
+        parts = replace(base.parts, hook=clean(answer["hook"]),
+                        body=tuple(x for x in (clean(b) for b in answer.get("body") or []) if x) or base.parts.body,
+                        tags=tuple(tags) if base.parts.tags else (), min_tags=min(lo, len(tags)) if base.parts.tags else 0)
+        budget = rule.target if platform in ("linkedin", "facebook", "tiktok") else rule.hard_limit
+        text, parts = compose(platform, parts, budget)
+        return replace(base, text=text, parts=parts, hashtags=list(parts.tags) or base.hashtags)

@@ -1,0 +1,114 @@
+"""The LLM writer against a local fake OpenAI-compatible server (real HTTP, no mock objects):
+its words are used, the rules are kept, and every failure falls back to the rule writer with
+the reason on the event."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+import orjson
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from adapters.accounts import demo_sites
+from adapters.writer.llm import LLMWriter
+from adapters.writer.rules import RuleWriter
+from adapters.writer.validate import violations
+from commands.generation import generate_posts_async
+from schemas.commands import GeneratePosts
+from socializer.devstack import free_port
+from tests.corpus.articles import corpus
+
+
+class FakeLLM:
+    """Answers chat completions by script: 'good', 'long', 'garbage', 'error', 'slow'."""
+
+    def __init__(self) -> None:
+        self.mode = "good"
+        self.requests: list[dict] = []
+        app = FastAPI()
+
+        @app.post("/v1/chat/completions")
+        async def complete(request: Request):  # type: ignore[no-untyped-def]
+            body = await request.json()
+            self.requests.append({"body": body, "auth": request.headers.get("authorization")})
+            if self.mode == "error":
+                return JSONResponse({"error": {"message": "overloaded", "type": "server_error"}}, status_code=503)
+            if self.mode == "slow":
+                await asyncio.sleep(3)
+            if self.mode == "garbage":
+                return JSONResponse({"choices": [{"message": {"role": "assistant", "content": "Sure! Here is a post."}}]})
+            answer = {"hook": "Stop losing updates: keep every change 🚀 https://spam.example #Spam",
+                      "body": ["History becomes the truth you can replay.", "Analysts get new views without risk."],
+                      "hashtags": ["EventSourcing", "#Kafka!!", "architecture"], "thread": None}
+            if self.mode == "long":
+                answer["body"] = ["Very long line about event sourcing and its many benefits. " * 40]
+            if "thread" in orjson.dumps(body["messages"]).decode():
+                answer["thread"] = ["Stop losing updates.", "Every change is an event.", "Replays build new views."]
+            content = orjson.dumps(answer).decode()
+            return JSONResponse({"id": "x", "object": "chat.completion", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]})
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
+        threading.Thread(target=self.server.run, daemon=True).start()
+        while not self.server.started:
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+
+@pytest.fixture(scope="module")
+def llm():  # type: ignore[no-untyped-def]
+    fake = FakeLLM()
+    yield fake
+    fake.server.should_exit = True
+
+
+ARTICLE = next(a for a in corpus() if a.content_id == "es-practice")
+
+
+async def run(llm: FakeLLM, mode: str, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    llm.mode = mode
+    async with httpx.AsyncClient() as http:
+        writer = LLMWriter(http, llm.url, "test-model", "sk-test-secret", timeout=timeout)
+        return await generate_posts_async(GeneratePosts(article=ARTICLE, post_types=["announcement", "thread", "faq_snippet"]),
+                                          demo_sites()[0], writer, RuleWriter())
+
+
+async def test_the_models_words_are_used_and_the_rules_kept(llm: FakeLLM) -> None:
+    posts = await run(llm, "good")
+    assert posts and all(p.writer == "llm" and p.writer_note is None for p in posts)
+    x = next(p for p in posts if p.platform == "x" and p.post_type == "announcement")
+    assert x.text.startswith("Stop losing updates")
+    assert "spam.example" not in x.text and "#Spam" not in x.text  # links and tags are ours to place
+    assert "utm_source=x" in x.text and x.hashtags[0] == "#EventSourcing"
+    thread = next(p for p in posts if p.post_type == "thread")
+    assert thread.thread and thread.thread[0].startswith("1/") and "utm_content=thread" in thread.thread[-1]
+    assert llm.requests[-1]["auth"] == "Bearer sk-test-secret"
+    assert llm.requests[-1]["body"]["model"] == "test-model"
+
+
+async def test_an_overlong_answer_is_fitted_not_rejected(llm: FakeLLM) -> None:
+    posts = await run(llm, "long")
+    for p in posts:
+        from adapters.writer.rules import Draft
+
+        d = Draft(text=p.text, hashtags=p.hashtags, link_url=p.link_url, utm=p.utm, media_urls=p.media_urls,
+                  thread=p.thread, media_plan=p.media_plan, tag_pool=30)
+        assert violations(p.platform, p.post_type, d) == [], (p.platform, p.post_type)
+
+
+@pytest.mark.parametrize("mode,reason", [("garbage", "not the JSON asked for"), ("error", "answered 503"),
+                                         ("slow", "no answer from the model endpoint")])
+async def test_failures_fall_back_to_the_rule_writer_with_the_reason(llm: FakeLLM, mode: str, reason: str) -> None:
+    posts = await run(llm, mode, timeout=1.0)
+    assert posts and all(p.writer == "rules" for p in posts)
+    assert all(reason in (p.writer_note or "") for p in posts)
+    assert all("sk-test-secret" not in (p.writer_note or "") for p in posts)
