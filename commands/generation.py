@@ -10,7 +10,6 @@ import logging
 from typing import Protocol
 
 from adapters.accounts import Account, Site
-from adapters.writer.limits import NEEDS_MEDIA
 from adapters.writer.reading import Digest, read_article
 from adapters.writer.rules import Draft
 from adapters.writer.score import virality
@@ -55,8 +54,6 @@ def targets(cmd: GeneratePosts, site: Site, digest: Digest) -> list[tuple[Accoun
     for account in site.accounts:
         if account.platform not in platforms:
             continue
-        if account.platform in NEEDS_MEDIA and not digest.images:
-            continue  # until images are rendered from text, Instagram and TikTok need the article's image
         out += [(account, t) for t in post_types if account.platform in COMPATIBLE[t]]
     return out
 

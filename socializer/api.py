@@ -7,6 +7,7 @@ position (topic, partition, offset); ``?wait=true`` returns only once the read m
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timezone
@@ -284,6 +285,21 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
         return await append_events(events, wait)
 
     app.include_router(api)
+
+    media_root = settings.media_path
+
+    @app.get("/media/{name}", summary="A rendered image (content-addressed, immutable)",
+             responses={200: {"content": {"image/jpeg": {}}}})
+    async def media(name: str) -> Any:
+        from fastapi.responses import FileResponse
+
+        if not re.fullmatch(r"[0-9a-f]{64}\.(jpg|png|webp)", name):
+            return problem(404, "Not found", "no such media", field="name")
+        path = media_root / name[:2] / name
+        if not path.exists():
+            return problem(404, "Not found", "no such media", field="name")
+        return FileResponse(path, media_type="image/jpeg" if name.endswith(".jpg") else f"image/{name.rsplit('.', 1)[1]}",
+                            headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
     @app.get("/healthz", summary="Broker, database and projection lag")
     async def healthz() -> Any:

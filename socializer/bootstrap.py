@@ -29,10 +29,15 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
 
         writer = LLMWriter(http, settings.llm_base_url, settings.llm_model, settings.llm_api_key,  # type: ignore[assignment]
                            campaign=settings.utm_campaign, timeout=settings.llm_timeout_seconds)
+    from adapters.images.service import MediaService
+    from adapters.images.store import LocalMediaStore
+
+    media = MediaService(LocalMediaStore(settings.media_path, settings.media_url), http, workers=settings.image_workers)
     return Deps(
         settings=settings,
         sites=site_directory(settings),
         writer=writer,
+        media=media,
         fallback_writer=rules,
         platforms=clients_for(settings.platform_base_url, http),
         http=http,

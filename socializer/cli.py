@@ -170,7 +170,10 @@ async def _emit_demo(s: Settings) -> int:
     await producer.start()
     try:
         for a in articles:
-            a = {**a, "published_at": datetime.now(timezone.utc).isoformat()}
+            # The demo's photos come from the sandbox, so the image pipeline has something real to crop.
+            a = {**a, "published_at": datetime.now(timezone.utc).isoformat(),
+                 "image_urls": [u.replace("{sandbox}", s.sandbox_url) for u in a["image_urls"]],
+                 "html": a["html"].replace("{sandbox}", s.sandbox_url)}
             ev = ContentPublished.model_validate(a)
             env = registry.envelope(ev, source="socializer/demo", subject=ev.content_id)
             await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=ev.content_id.encode(), headers=env.headers())

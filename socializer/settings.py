@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     llm_api_key: str = Field("", repr=False)
     llm_timeout_seconds: float = 30.0
 
+    # Rendered media: a content-addressed directory served by the API under /media/ (unset = data_dir/media).
+    media_dir: Path | None = None
+    media_base_url: str | None = None
+    image_workers: int = 2
+
     log_level: str = "WARNING"
 
     def require(self, *names: str) -> None:
@@ -80,6 +85,14 @@ class Settings(BaseSettings):
             "tiktok": self.tiktok_api_url,
         }[platform]
         return explicit or f"http://{self.sandbox_host}:{self.sandbox_port}/{platform}"
+
+    @property
+    def media_path(self) -> Path:
+        return (self.media_dir or self.data_dir / "media").resolve()
+
+    @property
+    def media_url(self) -> str:
+        return self.media_base_url or f"{self.api_url}/media"
 
     @property
     def api_url(self) -> str:

@@ -1,16 +1,35 @@
 """adapt: turn a ``GeneratePosts`` command into one ``PostDrafted`` per account and post type."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from commands.generation import generate_posts, generate_posts_async
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
+from schemas.events import PostDrafted
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
 from streams.app import SOURCE
 from streams.exceptions import Unprocessable
 from streams.plumbing import each, send_all
+
+
+log = logging.getLogger("socializer.adapt")
+
+
+async def with_media(media: Any, draft: PostDrafted) -> PostDrafted:
+    """Render the draft's media plan (in the process pool) and point the post at the stored images.
+    A source image that cannot be fetched leaves its original URL: the post is still publishable."""
+    if not draft.media_plan:
+        return draft
+    try:
+        urls = await media.materialize(draft.media_plan, draft.platform)
+    except Exception as err:  # one bad image must not cost the post
+        log.warning("post %s: media not rendered (%s)", draft.post_id, err)
+        return draft
+    return draft.model_copy(update={"media_urls": urls})
 
 
 def register(app: Any, topics: Any, deps: Any) -> None:
@@ -29,6 +48,8 @@ def register(app: Any, topics: Any, deps: Any) -> None:
                 drafts = await generate_posts_async(cmd, site, deps.writer, deps.fallback_writer)
             else:
                 drafts = generate_posts(cmd, site, deps.writer)
+            if deps.media is not None:
+                drafts = list(await asyncio.gather(*(with_media(deps.media, d) for d in drafts)))
             await send_all(
                 topics.posts,
                 [

@@ -33,6 +33,7 @@ class Deps:
     platforms: dict[str, PlatformClient]
     http: httpx.AsyncClient | None = None
     fallback_writer: Writer | None = None
+    media: Any = None  # adapters.images.service.MediaService; None renders nothing (benchmarks, unit tests)
     _pool: asyncpg.Pool | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

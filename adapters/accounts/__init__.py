@@ -109,4 +109,5 @@ def demo_sites() -> list[Site]:
         Account(account_id="demo-tiktok", platform="tiktok", platform_account_id="open-6006", handle="democo",
                 settings=fast, access_token="sandbox-token-tiktok"),
     ]
-    return [Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin", accounts=accounts)]
+    return [Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin", accounts=accounts,
+                 post_types=["announcement", "quote_card", "carousel", "thread"])]

@@ -198,8 +198,8 @@ class RuleWriter:
         lo, hi = rule.hashtags
         tags = topic_tags(digest, hi)
         image = digest.images[0] if digest.images else None
-        if rule.needs_media and image is None:
-            return None  # Instagram and TikTok posts are images; the article has none
+        if rule.needs_media and image is None and post_type not in ("quote_card", "carousel"):
+            return None  # Instagram and TikTok posts are images: without the article's, only rendered cards
         media_plan: dict[str, Any] | None = {"kind": "resize", "source": image[0], "alt": image[1]} if image else None
         cta = {"linkedin": ph["read"], "x": ph["more"], "facebook": ph["full"], "instagram": ph["bio"], "tiktok": ph["bio"]}[platform]
         title = digest.title

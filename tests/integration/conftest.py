@@ -90,6 +90,8 @@ class System:
             "SOCIALIZER_PUBLISH_LEASE_SECONDS": "12",
             "SOCIALIZER_RECONCILE_DELAY_SECONDS": "1",
             "SOCIALIZER_LOG_LEVEL": "WARNING",
+            "SOCIALIZER_MEDIA_DIR": str(root / "media"),
+            "SOCIALIZER_MEDIA_BASE_URL": f"http://127.0.0.1:{self.api_port}/media",
         }
         self.procs: dict[str, subprocess.Popen] = {}
 

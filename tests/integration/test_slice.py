@@ -19,7 +19,7 @@ async def get(system, path: str, **params):  # type: ignore[no-untyped-def]
 
 
 async def test_article_to_published_posts_with_engagement(system) -> None:  # type: ignore[no-untyped-def]
-    await system.emit(article("slice-1"))
+    await system.emit(article("slice-1", image_urls=[f"{system.sandbox.url}/_sandbox/images/slice-1.jpg"]))
 
     async def published():  # type: ignore[no-untyped-def]
         r = await get(system, "/api/v1/social/posts/", site_id="itest", content_id="slice-1")
@@ -30,6 +30,16 @@ async def test_article_to_published_posts_with_engagement(system) -> None:  # ty
     posts = await eventually(published, timeout=90, what="five published posts and one draft")
     by_account = {p["account_id"]: p for p in posts}
     assert by_account["it-review"]["status"] == "draft"  # auto_publish off: waits for review
+    # Each platform got the article's photo cropped to its size, stored and served by the API.
+    ig = by_account["it-instagram"]
+    assert ig["media_urls"][0].startswith(system.api + "/media/") and ig["virality"] and ig["virality_reasons"]
+    async with httpx.AsyncClient() as c:
+        img = await c.get(ig["media_urls"][0])
+    assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
+    from PIL import Image
+    import io
+
+    assert Image.open(io.BytesIO(img.content)).size == (1080, 1080)
     for p in posts:
         if p["status"] == "published":
             assert p["platform_post_id"] and p["platform_post_url"].startswith("https://")
@@ -117,7 +127,7 @@ async def test_generate_over_http_and_bulk_schedule_auto_spaces(system) -> None:
             return r.json()["results"]
 
         drafts = await eventually(review_draft, what="the review account's draft")
-        # Without images, Instagram and TikTok get no post.
+        # Without images, Instagram and TikTok get no announcement (the test site asks for announcements only).
         everything = (await c.get("/api/v1/social/posts/", params={"site_id": "itest", "content_id": "slice-2"})).json()["results"]
         assert not {p["platform"] for p in everything} & {"instagram", "tiktok"}
         # Generating again is idempotent: the same posts, not new ones.

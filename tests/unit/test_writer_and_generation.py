@@ -85,11 +85,13 @@ def test_generate_posts_one_per_account_with_stable_ids() -> None:
     assert all(1 <= p.virality <= 10 and p.virality_reasons for p in first)
 
 
-def test_image_platforms_are_skipped_without_images_and_platform_filter_applies() -> None:
+def test_without_images_instagram_and_tiktok_get_only_rendered_cards_and_platform_filter_applies() -> None:
     site = demo_sites()[0]
     no_image = ARTICLE.model_copy(update={"image_urls": []})
     posts = generate_posts(GeneratePosts(article=no_image), site, RuleWriter())
-    assert not {p.platform for p in posts} & {"instagram", "tiktok"}
+    visual = [p for p in posts if p.platform in ("instagram", "tiktok")]
+    assert visual and {p.post_type for p in visual} <= {"quote_card", "carousel"}
+    assert all(p.media_plan and p.media_plan["kind"] in ("quote_card", "carousel") for p in visual)
     only_x = generate_posts(GeneratePosts(article=ARTICLE, platforms=["x"]), site, RuleWriter())
     assert {p.platform for p in only_x} == {"x"}
 
