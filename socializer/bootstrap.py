@@ -32,12 +32,18 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
     from adapters.images.service import MediaService
     from adapters.images.store import LocalMediaStore
 
-    media = MediaService(LocalMediaStore(settings.media_path, settings.media_url), http, workers=settings.image_workers)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
+    cpu = ProcessPoolExecutor(max_workers=settings.image_workers, mp_context=multiprocessing.get_context("spawn"))
+    media = MediaService(LocalMediaStore(settings.media_path, settings.media_url), http, executor=cpu)
     return Deps(
         settings=settings,
         sites=site_directory(settings),
         writer=writer,
         media=media,
+        cpu=cpu,
         fallback_writer=rules,
         platforms=clients_for(settings.platform_base_url, http),
         http=http,

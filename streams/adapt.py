@@ -33,7 +33,9 @@ async def with_media(media: Any, draft: PostDrafted) -> PostDrafted:
 
 
 def register(app: Any, topics: Any, deps: Any) -> None:
-    @app.agent(topics.generate, name="adapt")
+    # Two in flight keep both pool processes busy; drafts of one article are idempotent, so order
+    # between articles does not matter.
+    @app.agent(topics.generate, name="adapt", concurrency=2)
     async def adapt(stream: Any) -> None:
         async def handle(message: Any) -> None:
             decoded = registry.decode(message.value or b"")
@@ -46,6 +48,8 @@ def register(app: Any, topics: Any, deps: Any) -> None:
             env = decoded.envelope
             if hasattr(deps.writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
                 drafts = await generate_posts_async(cmd, site, deps.writer, deps.fallback_writer)
+            elif deps.cpu is not None:  # reading and writing cost ~40 ms of CPU: not on the event loop
+                drafts = await asyncio.get_running_loop().run_in_executor(deps.cpu, generate_posts, cmd, site, deps.writer)
             else:
                 drafts = generate_posts(cmd, site, deps.writer)
             if deps.media is not None:

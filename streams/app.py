@@ -34,6 +34,7 @@ class Deps:
     http: httpx.AsyncClient | None = None
     fallback_writer: Writer | None = None
     media: Any = None  # adapters.images.service.MediaService; None renders nothing (benchmarks, unit tests)
+    cpu: Any = None  # a process pool for CPU-bound work (writing, images); None runs it inline
     _pool: asyncpg.Pool | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

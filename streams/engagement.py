@@ -62,5 +62,5 @@ def register(app: Any, topics: Any, deps: Any) -> None:
         try:
             n = await collect(deps, topics.engagement)
             log.info("recorded engagement of %d posts", n)
-        except Exception as err:
-            log.error("engagement collection failed: %s", err)
+        except Exception as err:  # an outage (or a tick before the producer started) waits for the next tick
+            log.warning("engagement collection failed: %s", err)

@@ -75,9 +75,16 @@ class InstagramClient(FacebookClient):
         if not post.media_urls:
             raise Rejected(self.platform, "an Instagram post needs an image", code="9004")
         ig = account.platform_account_id
-        container = await self.request(
-            "POST", f"/{ig}/media", data={"image_url": post.media_urls[0], "caption": post.text}, headers=_auth(account)
-        )
+        if len(post.media_urls) > 1:  # a carousel: one child container per image (at most 10), then the parent
+            children = []
+            for url in post.media_urls[:10]:
+                child = await self.request("POST", f"/{ig}/media", data={"image_url": url, "is_carousel_item": "true"},
+                                           headers=_auth(account))
+                children.append(child.json()["id"])
+            data = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": post.text}
+        else:
+            data = {"image_url": post.media_urls[0], "caption": post.text}
+        container = await self.request("POST", f"/{ig}/media", data=data, headers=_auth(account))
         cid = container.json()["id"]
         for _ in range(self.poll_tries):
             status = await self.request("GET", f"/{cid}", params={"fields": "status_code,status"}, headers=_auth(account))

@@ -46,7 +46,7 @@ class Digest:
     images: list[tuple[str, str]]  # (url, alt)
     keywords: list[str]
     has_code: bool = False
-    extras: dict[str, str] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)  # writers' per-article memo
 
 
 def _norm(s: str) -> str:

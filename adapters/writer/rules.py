@@ -38,6 +38,13 @@ VALID_TAG = re.compile(r"^#[^\W_]*[^\W\d_][^\W_]*$")
 
 def topic_tags(digest: Digest, most: int) -> list[str]:
     """Hashtags from the article's topic: its keywords first, then their words and the title's."""
+    key = f"tags:{most}"
+    if key not in digest.cache:
+        digest.cache[key] = _topic_tags(digest, most)
+    return list(digest.cache[key])  # type: ignore[call-overload]
+
+
+def _topic_tags(digest: Digest, most: int) -> list[str]:
     seen: dict[str, str] = {}
 
     def add(word: str) -> None:

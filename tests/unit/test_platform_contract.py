@@ -90,3 +90,10 @@ async def test_a_missing_token_is_an_auth_error(platform: str, clients) -> None:
     account = ACCOUNTS[platform].model_copy(update={"access_token": ""})
     with pytest.raises(AuthExpired):
         await clients[platform].create_post(account, post("no token"))
+
+
+async def test_an_instagram_carousel_is_published_from_child_containers(clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    carousel = OutgoingPost(post_id="c", text="slides", media_urls=tuple(f"https://m.example/{i}.jpg" for i in range(3)))
+    ref = await clients["instagram"].create_post(ACCOUNTS["instagram"], carousel)
+    [posted] = sandbox.posts("instagram")
+    assert posted["id"] == ref.platform_post_id and posted["text"] == "slides"
