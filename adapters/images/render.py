@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -80,8 +81,16 @@ def _background(size: tuple[int, int]) -> Image.Image:
     return Image.composite(bottom, top, grad)
 
 
+@lru_cache(maxsize=32)
 def _font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=px)  # the FreeType font shipped inside Pillow
+    """Noto Sans CJK (from the noto-cjk-sans-otc wheel: Latin, Cyrillic, Greek, CJK and more),
+    else the FreeType font shipped inside Pillow, which has no CJK glyphs."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+
+        return ImageFont.truetype(str(FONT_PATH), px)
+    except (ImportError, OSError):
+        return ImageFont.load_default(size=px)
 
 
 def _wrapped(draw: ImageDraw.ImageDraw, text: str, box_w: int, box_h: int, start_px: int) -> tuple[str, object, int]:
@@ -110,7 +119,7 @@ def quote_card(text: str, attribution: str, platform: str) -> Rendered:
     draw.rectangle((margin, margin, margin + w // 12, margin + 8), fill=BRAND["accent"])
     body, font, px = _wrapped(draw, f"“{text}”", w - 2 * margin, int(h * 0.6), max(32, w // 14))
     draw.multiline_text((margin, margin + 40), body, font=font, fill=BRAND["text"], spacing=px // 3)
-    small, _, _ = _wrapped(draw, f"- {attribution}", w - 2 * margin, h // 8, max(20, w // 40))
+    small, _, _ = _wrapped(draw, f"— {attribution}", w - 2 * margin, h // 8, max(20, w // 40))
     draw.multiline_text((margin, h - margin - h // 8), small, font=_font(max(20, w // 40)), fill=BRAND["accent"])
     return _encode(img, MAX_BYTES[platform])
 
