@@ -37,7 +37,15 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
 
     # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
     cpu = ProcessPoolExecutor(max_workers=settings.image_workers, mp_context=multiprocessing.get_context("spawn"))
-    media = MediaService(LocalMediaStore(settings.media_path, settings.media_url), http, executor=cpu)
+    if settings.s3_endpoint:
+        from adapters.images.store import S3MediaStore
+
+        settings.require("s3_bucket")
+        store = S3MediaStore(http, settings.s3_endpoint, settings.s3_bucket, settings.s3_access_key,  # type: ignore[arg-type]
+                             settings.s3_secret_key, region=settings.s3_region, public_base_url=settings.s3_public_base_url)
+    else:
+        store = LocalMediaStore(settings.media_path, settings.media_url)  # type: ignore[assignment]
+    media = MediaService(store, http, executor=cpu)
     return Deps(
         settings=settings,
         sites=site_directory(settings),

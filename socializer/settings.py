@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     media_base_url: str | None = None
     image_workers: int = 2
+    # An S3-compatible bucket instead of the local directory (AWS, MinIO, R2, ...).
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str = Field("", repr=False)
+    s3_secret_key: str = Field("", repr=False)
+    s3_public_base_url: str | None = None
 
     log_level: str = "WARNING"
 

@@ -57,13 +57,13 @@ class MediaService:
         kind = plan.get("kind")
         if kind == "resize":
             out = await self._run(render.fit, await self.fetch(plan["source"]), platform)
-            return [self.store.put(out.data, out.ext)]
+            return [await self.store.put(out.data, out.ext)]
         if kind == "quote_card":
             out = await self._run(render.quote_card, plan["text"], plan.get("attribution", ""), platform)
-            return [self.store.put(out.data, out.ext)]
+            return [await self.store.put(out.data, out.ext)]
         if kind == "carousel":
             slides = plan["slides"][:10]
             rendered = await asyncio.gather(*(self._run(render.carousel_slide, s, i, len(slides), platform)
                                               for i, s in enumerate(slides, 1)))
-            return [self.store.put(r.data, r.ext) for r in rendered]
+            return [await self.store.put(r.data, r.ext) for r in rendered]
         raise MediaError(f"unknown media plan {kind!r}")
