@@ -300,6 +300,31 @@ def cmd_replay(args: argparse.Namespace) -> None:
         print(report.summary())
 
 
+def cmd_vault(args: argparse.Namespace) -> None:
+    """``vault new-key``: a fresh master key line; ``vault rotate``: re-wrap every data key under the active one."""
+    if args.action == "new-key":
+        import base64
+        import os as _os
+
+        print(f"{args.kid}:{base64.b64encode(_os.urandom(32)).decode()}")
+        return
+    from adapters.vault.crypto import Keyring
+    from adapters.vault.store import TokenVault
+    from projections.db import create_pool
+
+    s = _settings()
+    s.require("database_url", "vault_keys")
+
+    async def run() -> int:
+        pool = await create_pool(s.database_url, max_size=2)  # type: ignore[arg-type]
+        try:
+            return await TokenVault(pool, Keyring.from_setting(s.vault_keys, s.vault_active_key)).rotate()
+        finally:
+            await pool.close()
+
+    print(f"re-wrapped {asyncio.run(run())} data keys; keys other than the active one can now be removed")
+
+
 def cmd_schemas(args: argparse.Namespace) -> None:
     from schemas.registry import registry
 
@@ -350,6 +375,10 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument("--no-swap", action="store_true", help="build and compare only")
     rp.add_argument("--verify", action="store_true", help="fail, without swapping, if the rebuilt copy differs")
     rp.set_defaults(fn=cmd_replay)
+    va = sub.add_parser("vault", help="token vault: new-key KID | rotate")
+    va.add_argument("action", choices=["new-key", "rotate"])
+    va.add_argument("kid", nargs="?", default=datetime.now(timezone.utc).strftime("k%Y%m%d"))
+    va.set_defaults(fn=cmd_vault)
     sc = sub.add_parser("schemas", help="export the JSON Schema of every event and command type")
     sc.add_argument("--out", help="directory to write one file per type (default: print)")
     sc.set_defaults(fn=cmd_schemas)

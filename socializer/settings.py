@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     s3_secret_key: str = Field("", repr=False)
     s3_public_base_url: str | None = None
 
+    # The token vault's master keys: "kid:base64(32 bytes),kid2:..."; the last (or vault_active_key) wraps new keys.
+    vault_keys: str = Field("", repr=False)
+    vault_active_key: str | None = None
+
     log_level: str = "WARNING"
 
     def require(self, *names: str) -> None:
