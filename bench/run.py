@@ -137,11 +137,14 @@ async def run_projector(dsn: str, broker: str, total: int) -> float:
         await asyncio.sleep(0.001)
     t0 = time.perf_counter()
     first = projector.applied
-    while projector.applied < total:
-        await asyncio.sleep(0.002)
+    # Done when the checkpoints (not a counter) cover every event: what is committed is what counts.
+    watcher = await asyncpg.connect(dsn)
+    while (await watcher.fetchval('SELECT coalesce(sum("offset" + 1), 0) FROM projection_checkpoints')) < total:
+        await asyncio.sleep(0.05)
         if task.done():
             task.result()
     took = time.perf_counter() - t0
+    await watcher.close()
     stop.set()
     await task
     await pool.close()

@@ -70,10 +70,13 @@ class Projector:
         ends = await self.consumer.end_offsets(list(assigned)) if assigned else {}
         for tp in assigned:
             off = stored.get((tp.topic, tp.partition))
-            if off is not None and off >= ends.get(tp, 0):
+            # An empty partition under a checkpoint means the topic was recreated (Tansu keeps topics in
+            # memory): applying from the checkpoint would silently skip the new history. Only emptiness is
+            # trusted: Tansu 0.6 reports end offsets a batch short, so "checkpoint >= end" is not a signal.
+            if off is not None and ends.get(tp, 0) == 0:
                 raise ProjectionError(
-                    f"checkpoint {off} of {tp.topic}[{tp.partition}] is past the topic's end {ends.get(tp)}: the topic was"
-                    " recreated or truncated; rebuild the read models (socializer replay all) or reset the database"
+                    f"{tp.topic}[{tp.partition}] is empty but {off} was applied: the topic was recreated; rebuild the"
+                    " read models (socializer replay all) or reset the database"
                 )
             if off is None:
                 self.positions.pop((tp.topic, tp.partition), None)

@@ -16,7 +16,8 @@ from typing import Any, Literal
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -30,6 +31,7 @@ from projections.db import create_pool
 from schemas import commands as c
 from schemas.events import ContentPublished, Event, Platform, PostStatus, PostType
 from schemas.registry import registry
+from socializer.auth import ApiKeys, Caller
 from socializer.settings import Settings
 from streams import topics as t
 
@@ -121,6 +123,31 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
     def pool() -> asyncpg.Pool:
         return state["pool"]
 
+    # ---------- who is calling ----------
+    bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey", description="A site's API key: `Authorization: Bearer sk_…`")
+
+    async def caller(creds: HTTPAuthorizationCredentials | None = Security(bearer)) -> Caller:
+        found = await ApiKeys(pool()).verify(creds.credentials) if creds else None
+        if found is None:
+            raise StarletteHTTPException(401, "a valid API key is required (Authorization: Bearer sk_…)",
+                                         headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    def scope(name: str):  # type: ignore[no-untyped-def]
+        async def check(c: Caller = Depends(caller)) -> Caller:
+            if name not in c.scopes:
+                raise StarletteHTTPException(403, f"this API key has no {name!r} scope")
+            return c
+
+        return check
+
+    reader, writer = Depends(scope("read")), Depends(scope("write"))
+
+    def own_site(c: Caller, site_id: str | None) -> str:
+        if site_id is not None and site_id != c.site_id:
+            raise StarletteHTTPException(403, "site_id: this API key belongs to another site")
+        return c.site_id
+
     def bus() -> Bus:
         return state["bus"]
 
@@ -139,16 +166,19 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, err: StarletteHTTPException) -> Response:
-        return problem(err.status_code, "HTTP error", str(err.detail))
+        resp = problem(err.status_code, {401: "Unauthorized", 403: "Forbidden"}.get(err.status_code, "HTTP error"), str(err.detail),
+                       field="site_id" if str(err.detail).startswith("site_id") else None)
+        resp.headers.update(err.headers or {})
+        return resp
 
     # ---------- helpers ----------
     def site_tz(site_id: str) -> str:
         site = sites.site(site_id)
         return site.timezone if site else "UTC"
 
-    async def load_state(post_id: str) -> decider.PostState:
+    async def load_state(post_id: str, c: Caller) -> decider.PostState:
         row = await q.get_post(pool(), post_id)
-        if row is None:
+        if row is None or row["site_id"] != c.site_id:  # another site's post does not exist for this caller
             raise PostNotFound(f"no post {post_id}", field="post_id")
         return decider.PostState(post_id=row["post_id"], site_id=row["site_id"], account_id=row["account_id"],
                                  platform=row["platform"], status=row["status"], scheduled_at=row["scheduled_at"])
@@ -167,13 +197,13 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
             await wait_for(positions, "posts")
         return Accepted(events=positions)
 
-    async def decide_and_append(post_id: str, cmd: c.Command, wait: bool) -> Accepted:
-        st = await load_state(post_id)
+    async def decide_and_append(post_id: str, cmd: c.Command, wait: bool, who: Caller) -> Accepted:
+        st = await load_state(post_id, who)
         return await append_events(decider.decide(st, cmd, datetime.now(timezone.utc)), wait)
 
-    async def generate_for(content_id: str, body: GenerateRequest | BulkGenerateRequest) -> Position:
+    async def generate_for(content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller) -> Position:
         row = await q.get_content(pool(), content_id)
-        if row is None:
+        if row is None or row["site_id"] != who.site_id:
             raise PostNotFound(f"no content {content_id} has been published", field="content_id")
         article = ContentPublished.model_validate({**row, "image_urls": row["image_urls"], "keywords": row["keywords"]})
         cmd = c.GeneratePosts(article=article, platforms=body.platforms, post_types=body.post_types, auto_schedule=body.auto_schedule)
@@ -181,23 +211,24 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
 
     # ---------- reads ----------
     @api.get("/posts/", summary="List posts with filters")
-    async def list_posts(site_id: str, platform: Platform | None = None, status: PostStatus | None = None,
+    async def list_posts(site_id: str | None = None, who: Caller = reader, platform: Platform | None = None, status: PostStatus | None = None,
                          content_id: str | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
                          limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Any:
-        items = await q.list_posts(pool(), site_id=site_id, platform=platform, status=status, content_id=content_id,
+        items = await q.list_posts(pool(), site_id=own_site(who, site_id), platform=platform, status=status, content_id=content_id,
                                    date_from=date_from, date_to=date_to, limit=limit, offset=offset)
         return {"count": len(items), "results": items}
 
     @api.get("/posts/{post_id}/", summary="One post")
-    async def get_post(post_id: str) -> Any:
+    async def get_post(post_id: str, who: Caller = reader) -> Any:
         row = await q.get_post(pool(), post_id)
-        if row is None:
+        if row is None or row["site_id"] != who.site_id:
             raise PostNotFound(f"no post {post_id}", field="post_id")
         return row
 
     @api.get("/calendar/", summary="Scheduled and published posts by day, for a month or an ISO week")
-    async def calendar(site_id: str, month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+    async def calendar(site_id: str | None = None, who: Caller = reader, month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
                        week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$")) -> Any:
+        site_id = own_site(who, site_id)
         if bool(month) == bool(week):
             return problem(422, "Invalid request", "give exactly one of month=YYYY-MM or week=YYYY-Www", field="month")
         if month:
@@ -215,40 +246,42 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
         return await q.calendar(pool(), site_id=site_id, start=start, end=end, tz=site_tz(site_id))
 
     @api.get("/analytics/", summary="Per-platform performance, top posts and best hours")
-    async def analytics(site_id: str, top: int = Query(10, ge=1, le=100)) -> Any:
+    async def analytics(site_id: str | None = None, who: Caller = reader, top: int = Query(10, ge=1, le=100)) -> Any:
+        site_id = own_site(who, site_id)
         return await q.analytics(pool(), site_id=site_id, tz=site_tz(site_id), top=top)
 
     @api.get("/analytics/posts/", summary="Per-post engagement")
-    async def analytics_posts(site_id: str, platform: Platform | None = None, limit: int = Query(100, ge=1, le=1000),
+    async def analytics_posts(site_id: str | None = None, who: Caller = reader, platform: Platform | None = None, limit: int = Query(100, ge=1, le=1000),
                               offset: int = Query(0, ge=0)) -> Any:
-        items = await q.analytics_posts(pool(), site_id=site_id, platform=platform, limit=limit, offset=offset)
+        items = await q.analytics_posts(pool(), site_id=own_site(who, site_id), platform=platform, limit=limit, offset=offset)
         return {"count": len(items), "results": items}
 
     @api.get("/analytics/posts/{post_id}/", summary="One post's engagement and its history")
-    async def post_analytics(post_id: str) -> Any:
+    async def post_analytics(post_id: str, who: Caller = reader) -> Any:
         row = await q.post_analytics(pool(), post_id)
-        if row is None:
+        if row is None or row["site_id"] != who.site_id:
             raise PostNotFound(f"no engagement recorded for post {post_id}", field="post_id")
         return row
 
     @api.get("/accounts/", summary="Connected accounts of a site (never tokens)")
-    async def accounts(site_id: str) -> Any:
-        site = sites.site(site_id)
+    async def accounts(site_id: str | None = None, who: Caller = reader) -> Any:
+        site = sites.site(own_site(who, site_id))
         if site is None:
             return {"count": 0, "results": []}
         return {"count": len(site.accounts), "results": [a.model_dump() for a in site.accounts]}
 
     # ---------- commands ----------
     @api.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
-    async def generate(body: GenerateRequest) -> Any:
-        return Accepted(events=[await generate_for(body.content_id, body)])
+    async def generate(body: GenerateRequest, who: Caller = writer) -> Any:
+        return Accepted(events=[await generate_for(body.content_id, body, who)])
 
     @api.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, summary="Adapt several articles")
-    async def bulk_generate(body: BulkGenerateRequest) -> Any:
-        return Accepted(events=[await generate_for(cid, body) for cid in body.content_ids])
+    async def bulk_generate(body: BulkGenerateRequest, who: Caller = writer) -> Any:
+        return Accepted(events=[await generate_for(cid, body, who) for cid in body.content_ids])
 
     @api.post("/posts/", status_code=202, response_model=Accepted, summary="Create a manual post for one account")
-    async def create_post(body: c.CreatePost, wait: bool = False) -> Any:
+    async def create_post(body: c.CreatePost, wait: bool = False, who: Caller = writer) -> Any:
+        own_site(who, body.site_id)
         found = sites.account(body.account_id)
         if found is None or found[0].site_id != body.site_id:
             raise PostNotFound(f"no account {body.account_id} on site {body.site_id}", field="account_id")
@@ -256,32 +289,32 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
         return await append_events(events, wait)
 
     @api.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")
-    async def edit_post(post_id: str, body: c.EditPost, wait: bool = False) -> Any:
-        return await decide_and_append(post_id, body, wait)
+    async def edit_post(post_id: str, body: c.EditPost, wait: bool = False, who: Caller = writer) -> Any:
+        return await decide_and_append(post_id, body, wait, who)
 
     @api.post("/posts/{post_id}/schedule/", status_code=202, response_model=Accepted,
               summary="Schedule at a time, or (no body) at the account's next free best-time slot")
-    async def schedule_post(post_id: str, body: c.SchedulePost | None = None, wait: bool = False) -> Any:
-        return await decide_and_append(post_id, body or c.SchedulePost(), wait)
+    async def schedule_post(post_id: str, body: c.SchedulePost | None = None, wait: bool = False, who: Caller = writer) -> Any:
+        return await decide_and_append(post_id, body or c.SchedulePost(), wait, who)
 
     @api.post("/posts/{post_id}/publish/", status_code=202, response_model=Accepted, summary="Publish now")
-    async def publish_now(post_id: str, wait: bool = False) -> Any:
-        return await decide_and_append(post_id, c.PublishPostNow(), wait)
+    async def publish_now(post_id: str, wait: bool = False, who: Caller = writer) -> Any:
+        return await decide_and_append(post_id, c.PublishPostNow(), wait, who)
 
     @api.delete("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Cancel a post")
-    async def cancel_post(post_id: str, reason: str = "", wait: bool = False) -> Any:
-        return await decide_and_append(post_id, c.CancelPost(reason=reason), wait)
+    async def cancel_post(post_id: str, reason: str = "", wait: bool = False, who: Caller = writer) -> Any:
+        return await decide_and_append(post_id, c.CancelPost(reason=reason), wait, who)
 
     @api.post("/posts/bulk-schedule/", status_code=202, response_model=Accepted,
               summary="Schedule many posts, auto-spaced over their accounts' best-time slots")
-    async def bulk_schedule(body: BulkScheduleRequest, wait: bool = False) -> Any:
+    async def bulk_schedule(body: BulkScheduleRequest, wait: bool = False, who: Caller = writer) -> Any:
         cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at)
         if not body.auto_space and body.scheduled_at is None:
             return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
         now = datetime.now(timezone.utc)
         events: list[Event] = []
         for pid in body.post_ids:
-            events += decider.decide(await load_state(pid), cmd, now)
+            events += decider.decide(await load_state(pid, who), cmd, now)
         return await append_events(events, wait)
 
     app.include_router(api)

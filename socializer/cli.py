@@ -141,10 +141,13 @@ def cmd_up(args: argparse.Namespace) -> None:
         print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")
         print(f"logs      {logs}")
         if args.demo:
+            key = asyncio.run(_demo_key(s))
+            (data / "demo-api-key").write_text(key + "\n")
             n = asyncio.run(_emit_demo(s))
+            print(f"api key   {key}   (site demo; also in {data / 'demo-api-key'})")
             print(f"demo      emitted {n} articles to content.published; watch them become posts:")
-            print(f"          curl '{s.api_url}/api/v1/social/posts/?site_id=demo'")
-            print(f"          curl '{s.api_url}/api/v1/social/analytics/?site_id=demo'")
+            print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/posts/'")
+            print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/analytics/'")
         print("Ctrl-C stops everything.", flush=True)
         while all(p.poll() is None for p in stack.procs):
             time.sleep(0.5)
@@ -154,6 +157,17 @@ def cmd_up(args: argparse.Namespace) -> None:
         pass
     finally:
         stack.stop()
+
+
+async def _demo_key(s: Settings) -> str:
+    from projections.db import create_pool
+    from socializer.auth import ApiKeys
+
+    pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
+    try:
+        return await ApiKeys(pool).create("demo", name="socializer up")
+    finally:
+        await pool.close()
 
 
 async def _emit_demo(s: Settings) -> int:
@@ -325,6 +339,27 @@ def cmd_vault(args: argparse.Namespace) -> None:
     print(f"re-wrapped {asyncio.run(run())} data keys; keys other than the active one can now be removed")
 
 
+def cmd_apikey(args: argparse.Namespace) -> None:
+    """``apikey create SITE [--scopes read,write]`` prints a key once; ``apikey revoke KEY_ID``."""
+    from projections.db import create_pool
+    from socializer.auth import ApiKeys
+
+    s = _settings()
+    s.require("database_url")
+
+    async def run() -> str:
+        pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
+        try:
+            keys = ApiKeys(pool)
+            if args.action == "create":
+                return await keys.create(args.target, tuple(x for x in args.scopes.split(",") if x), args.name)
+            return "revoked" if await keys.revoke(args.target) else "no such active key"
+        finally:
+            await pool.close()
+
+    print(asyncio.run(run()))
+
+
 def cmd_schemas(args: argparse.Namespace) -> None:
     from schemas.registry import registry
 
@@ -375,6 +410,12 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument("--no-swap", action="store_true", help="build and compare only")
     rp.add_argument("--verify", action="store_true", help="fail, without swapping, if the rebuilt copy differs")
     rp.set_defaults(fn=cmd_replay)
+    ak = sub.add_parser("apikey", help="API keys: create SITE [--scopes read,write] | revoke KEY_ID")
+    ak.add_argument("action", choices=["create", "revoke"])
+    ak.add_argument("target", help="site id (create) or key id (revoke)")
+    ak.add_argument("--scopes", default="read,write")
+    ak.add_argument("--name", default="")
+    ak.set_defaults(fn=cmd_apikey)
     va = sub.add_parser("vault", help="token vault: new-key KID | rotate")
     va.add_argument("action", choices=["new-key", "rotate"])
     va.add_argument("kid", nargs="?", default=datetime.now(timezone.utc).strftime("k%Y%m%d"))

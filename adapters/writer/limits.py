@@ -11,8 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import warnings
+
 import regex
-from twitter_text import parse_tweet
+
+with warnings.catch_warnings():  # twitter-text imports pkg_resources, which warns on import
+    warnings.simplefilter("ignore")
+    from twitter_text import parse_tweet
 
 URL_RE = re.compile(r"https?://\S+")
 X_URL_WEIGHT = 23

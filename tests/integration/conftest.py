@@ -94,6 +94,19 @@ class System:
             "SOCIALIZER_MEDIA_BASE_URL": f"http://127.0.0.1:{self.api_port}/media",
         }
         self.procs: dict[str, subprocess.Popen] = {}
+        self.keys = asyncio.run(self._make_keys())
+
+    async def _make_keys(self) -> dict[str, str]:
+        from projections.db import create_pool
+        from socializer.auth import ApiKeys
+
+        pool = await create_pool(self.infra.dsn, max_size=1)
+        try:
+            keys = ApiKeys(pool)
+            return {"itest": await keys.create("itest"), "crash": await keys.create("crash"),
+                    "itest-read": await keys.create("itest", ("read",)), "hostile": await keys.create("hostile-site")}
+        finally:
+            await pool.close()
 
     def start(self, role: str) -> subprocess.Popen:
         log = self.root / f"{role}.log"
@@ -131,6 +144,11 @@ class System:
                                              headers=env.headers())
         finally:
             await producer.stop()
+
+    def client(self, site: str = "itest", **kw: Any) -> httpx.AsyncClient:
+        """An HTTP client of the API holding ``site``'s key (read+write unless ``scopes`` says otherwise)."""
+        return httpx.AsyncClient(base_url=self.api, timeout=kw.pop("timeout", 15),
+                                 headers={"Authorization": f"Bearer {self.keys[site]}"}, **kw)
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.infra.dsn)

@@ -42,7 +42,7 @@ async def test_poison_events_are_dead_lettered_and_the_stream_goes_on(system) ->
     await system.emit(article("after-poison"))
 
     async def processed():  # type: ignore[no-untyped-def]
-        async with httpx.AsyncClient(base_url=system.api) as c:
+        async with system.client() as c:
             r = await c.get("/api/v1/social/posts/", params={"site_id": "itest", "content_id": "after-poison"})
             return r.json()["count"] > 0
 

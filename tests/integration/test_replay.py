@@ -32,7 +32,7 @@ async def test_replay_gives_an_identical_read_model(system) -> None:  # type: ig
     await system.emit(article("replay-2"))
 
     async def still_live():  # type: ignore[no-untyped-def]
-        async with httpx.AsyncClient(base_url=system.api) as c:
+        async with system.client() as c:
             r = await c.get("/api/v1/social/posts/", params={"site_id": "itest", "content_id": "replay-2"})
             return r.json()["count"] == 6
 

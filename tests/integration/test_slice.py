@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 async def get(system, path: str, **params):  # type: ignore[no-untyped-def]
-    async with httpx.AsyncClient(base_url=system.api, timeout=10) as c:
+    async with system.client() as c:
         return await c.get(path, params=params)
 
 
@@ -73,7 +73,7 @@ async def test_article_to_published_posts_with_engagement(system) -> None:  # ty
 
 
 async def test_commands_over_http_and_their_errors(system) -> None:  # type: ignore[no-untyped-def]
-    async with httpx.AsyncClient(base_url=system.api, timeout=15) as c:
+    async with system.client() as c:
         r = await c.post("/api/v1/social/posts/?wait=true", json={"site_id": "itest", "account_id": "it-review", "text": "Manual post"})
         assert r.status_code == 202, r.text
         pos = r.json()["events"][0]
@@ -121,7 +121,7 @@ async def test_commands_over_http_and_their_errors(system) -> None:  # type: ign
 
 async def test_generate_over_http_and_bulk_schedule_auto_spaces(system) -> None:  # type: ignore[no-untyped-def]
     await system.emit(article("slice-2", image_urls=[]))
-    async with httpx.AsyncClient(base_url=system.api, timeout=15) as c:
+    async with system.client() as c:
         async def review_draft():  # type: ignore[no-untyped-def]
             r = await c.get("/api/v1/social/posts/", params={"site_id": "itest", "content_id": "slice-2", "status": "draft"})
             return r.json()["results"]
