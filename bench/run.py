@@ -218,6 +218,17 @@ def bench_calendar(n: int, tmp: Path) -> None:
         wait_port(port, 60)
         url = f"http://127.0.0.1:{port}/api/v1/social/calendar/?site_id=bench-7&month=2026-06"
 
+        async def api_key() -> str:
+            from socializer.auth import ApiKeys
+
+            pool = await create_pool(dsn, max_size=1)
+            try:
+                return await ApiKeys(pool).create("bench-7", ("read",))
+            finally:
+                await pool.close()
+
+        auth = f"Bearer {asyncio.run(api_key())}"
+
         async def raw_p99() -> float:
             conn = await asyncpg.connect(dsn)
             lo, hi = datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 7, 1, tzinfo=timezone.utc)
@@ -232,14 +243,15 @@ def bench_calendar(n: int, tmp: Path) -> None:
             return p99(samples)
 
         raw = asyncio.run(raw_p99())
-        n_posts = len([p for d in httpx.get(url).json()["days"] for p in d["posts"]])
+        n_posts = len([p for d in httpx.get(url, headers={"Authorization": auth}).json()["days"] for p in d["posts"]])
         if shutil.which("wrk"):
-            out = subprocess.run(["wrk", "-t1", "-c1", "-d10s", "--latency", url], capture_output=True, text=True).stdout
+            out = subprocess.run(["wrk", "-t1", "-c1", "-d10s", "--latency", "-H", f"Authorization: {auth}", url],
+                                 capture_output=True, text=True).stdout
             lat = next(ln for ln in out.splitlines() if ln.strip().startswith("99%")).split()[1]
             ours = float(lat[:-2]) / 1000 if lat.endswith("ms") else float(lat[:-2]) / 1e6 if lat.endswith("us") else float(lat[:-1])
             how = "wrk"
         else:
-            with httpx.Client() as c:
+            with httpx.Client(headers={"Authorization": auth}) as c:
                 for _ in range(50):
                     c.get(url)
                 samples = []

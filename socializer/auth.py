@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 import asyncpg
@@ -38,8 +39,13 @@ def parse(key: str) -> tuple[str, str] | None:
 
 
 class ApiKeys:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """Verified keys are remembered for ``ttl`` seconds (a revocation takes effect within that time),
+    so a read costs no extra database round trip."""
+
+    def __init__(self, pool: asyncpg.Pool, ttl: float = 30.0) -> None:
         self.pool = pool
+        self.ttl = ttl
+        self._cache: dict[bytes, tuple[float, Caller]] = {}
 
     async def create(self, site_id: str, scopes: tuple[str, ...] = SCOPES, name: str = "") -> str:
         unknown = set(scopes) - set(SCOPES)
@@ -55,6 +61,18 @@ class ApiKeys:
                                         " RETURNING true", key_id) or False
 
     async def verify(self, key: str) -> Caller | None:
+        fingerprint = hashlib.sha256(key.encode()).digest()
+        hit = self._cache.get(fingerprint)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        found = await self._verify(key)
+        if found is not None:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[fingerprint] = (time.monotonic() + self.ttl, found)
+        return found
+
+    async def _verify(self, key: str) -> Caller | None:
         parsed = parse(key)
         if parsed is None:
             return None

@@ -87,7 +87,8 @@ def cmd_api(args: argparse.Namespace) -> None:
 
     s = _settings()
     s.require("broker", "database_url")
-    uvicorn.run(create_api(s, site_directory(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False)
+    uvicorn.run(create_api(s, site_directory(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False,
+                loop="uvloop", http="httptools")
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
