@@ -89,6 +89,22 @@ class SandboxState:
         }
 
 
+def _test_photo(name: str, w: int, h: int) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    img = Image.new("RGB", (w, h), (180 + seed % 60, 200 + seed % 40, 220))
+    draw = ImageDraw.Draw(img)
+    cx, cy, r = int(w * (0.2 + (seed % 60) / 100)), int(h * (0.25 + (seed % 50) / 100)), min(w, h) // 5
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(230, 80 + seed % 100, 60))
+    draw.rectangle((0, int(h * 0.8), w, h), fill=(60, 120, 70))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 def _token(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     return auth[7:] if auth.lower().startswith("bearer ") and len(auth) > 7 else None
@@ -193,20 +209,8 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
     @app.get("/_sandbox/images/{name}")
     async def image(name: str, w: int = 2400, h: int = 1600) -> Response:
         """A deterministic test photo (so articles in the demo and tests have real images to crop)."""
-        import io
-
-        from PIL import Image, ImageDraw
-
-        w, h = max(16, min(w, 8000)), max(16, min(h, 8000))
-        seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-        img = Image.new("RGB", (w, h), (180 + seed % 60, 200 + seed % 40, 220))
-        draw = ImageDraw.Draw(img)
-        cx, cy, r = int(w * (0.2 + (seed % 60) / 100)), int(h * (0.25 + (seed % 50) / 100)), min(w, h) // 5
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(230, 80 + seed % 100, 60))
-        draw.rectangle((0, int(h * 0.8), w, h), fill=(60, 120, 70))
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=85)
-        return Response(buf.getvalue(), media_type="image/jpeg")
+        data = await asyncio.to_thread(_test_photo, name, max(16, min(w, 8000)), max(16, min(h, 8000)))
+        return Response(data, media_type="image/jpeg")
 
     @app.get("/_sandbox/health")
     async def health() -> dict:

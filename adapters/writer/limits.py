@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -80,6 +81,18 @@ def graphemes(text: str) -> list[str]:
     return regex.findall(r"\X", text)
 
 
+def _most_that_fit(n: int, fits: Callable[[int], bool]) -> int:
+    """The largest k in 0..n with fits(k), by bisection (length grows with k)."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def shorten(platform: str, text: str, budget: int) -> str:
     """Cut ``text`` to ``budget`` with an ellipsis, at a word boundary; never mid-word or mid-grapheme.
 
@@ -89,23 +102,11 @@ def shorten(platform: str, text: str, budget: int) -> str:
         return text
     words = text.split()
     if len(words) > 1:
-        lo, hi = 0, len(words)  # the most words that fit, by bisection: length grows with words
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if length(platform, " ".join(words[:mid]) + "…") <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        if lo:
-            return " ".join(words[:lo]).rstrip(",;:—-–") + "…"
+        n = _most_that_fit(len(words), lambda k: length(platform, " ".join(words[:k]) + "…") <= budget)
+        if n:
+            return " ".join(words[:n]).rstrip(",;:—-–") + "…"
     clusters = graphemes(text)
-    lo, hi = 0, len(clusters)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if length(platform, "".join(clusters[:mid]) + "…") <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
+    lo = _most_that_fit(len(clusters), lambda k: length(platform, "".join(clusters[:k]) + "…") <= budget)
     cut = "".join(clusters[:lo])
     for stop in ("。", "，", "、", "！", "？", "．"):
         at = cut.rfind(stop)
