@@ -94,6 +94,17 @@ class HttpPlatform:
             )
         return str(body)[:300], ""
 
+    async def fetch_media(self, url: str, limit: int = 20 << 20) -> bytes | None:
+        """The bytes of one of our images, to upload where a platform wants bytes, not a URL.
+        None when it cannot be had: the post then goes out as text rather than not at all."""
+        try:
+            resp = await self.http.get(url, timeout=15.0, follow_redirects=True)
+        except httpx.HTTPError:
+            return None
+        if resp.status_code != 200 or len(resp.content) > limit:
+            return None
+        return resp.content
+
     async def request(self, method: str, path: str, *, creates: bool = False, **kw: Any) -> httpx.Response:
         """Send and translate failures. ``creates`` marks a request whose lost answer leaves the outcome unknown."""
         url = path if path.startswith("http") else f"{self.base}{path}"

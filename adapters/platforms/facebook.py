@@ -28,6 +28,11 @@ class FacebookClient(HttpPlatform):
         super().__init__(http, f"{base_url.rstrip('/')}/{GRAPH_VERSION}")
 
     async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+        if post.media_urls:  # a photo post: the Page fetches the image from its URL
+            data = {"url": post.media_urls[0], "caption": post.text, "published": "true"}
+            resp = await self.request("POST", f"/{account.platform_account_id}/photos", data=data, headers=_auth(account), creates=True)
+            pid = resp.json().get("post_id") or resp.json()["id"]
+            return PublishedRef(pid, f"https://www.facebook.com/{pid}")
         data = {"message": post.text, "published": "true"}
         if post.link_url:
             data["link"] = post.link_url

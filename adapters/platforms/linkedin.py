@@ -31,8 +31,23 @@ class LinkedInClient(HttpPlatform):
     def _url(self, urn: str) -> str:
         return f"https://www.linkedin.com/feed/update/{urn}/"
 
+    async def upload(self, account: Account, urls: tuple[str, ...]) -> list[str]:
+        """Images API: initializeUpload gives an upload URL and an image URN; the bytes go to the URL."""
+        urns = []
+        for url in urls[:20]:
+            data = await self.fetch_media(url)
+            if data is None:
+                continue
+            init = await self.request("POST", "/rest/images?action=initializeUpload", headers=_headers(account),
+                                      json={"initializeUploadRequest": {"owner": account.platform_account_id}})
+            value = init.json()["value"]
+            await self.request("PUT", value["uploadUrl"], content=data, headers={"Authorization": f"Bearer {account.access_token}"})
+            urns.append(value["image"])
+        return urns
+
     async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
-        body = {
+        images = await self.upload(account, post.media_urls) if post.media_urls else []
+        body: dict = {
             "author": account.platform_account_id,
             "commentary": escape_little(post.text),
             "visibility": "PUBLIC",
@@ -40,6 +55,10 @@ class LinkedInClient(HttpPlatform):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
+        if len(images) == 1:
+            body["content"] = {"media": {"id": images[0]}}
+        elif len(images) > 1:
+            body["content"] = {"multiImage": {"images": [{"id": urn} for urn in images]}}
         resp = await self.request("POST", "/rest/posts", json=body, headers=_headers(account), creates=True)
         urn = resp.headers["x-restli-id"]
         return PublishedRef(urn, self._url(urn))

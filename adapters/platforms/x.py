@@ -17,12 +17,27 @@ class XClient(HttpPlatform):
     def _url(self, account: Account, tweet_id: str) -> str:
         return f"https://x.com/{account.handle}/status/{tweet_id}"
 
+    async def upload(self, account: Account, urls: tuple[str, ...]) -> list[str]:
+        """One-shot image uploads (``POST /2/media/upload``), at most four per post."""
+        ids = []
+        for url in urls[:4]:
+            data = await self.fetch_media(url, limit=5 << 20)
+            if data is None:
+                continue
+            resp = await self.request("POST", "/2/media/upload", headers=_auth(account),
+                                      files={"media": ("image.jpg", data, "image/jpeg")}, data={"media_category": "tweet_image"})
+            ids.append(resp.json()["data"]["id"])
+        return ids
+
     async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
         parts = list(post.thread) if post.thread else [post.text]
+        media_ids = await self.upload(account, post.media_urls) if post.media_urls else []
         first_id = ""
         reply_to: str | None = None
         for text in parts:
             body: dict = {"text": text}
+            if media_ids and not reply_to:
+                body["media"] = {"media_ids": media_ids}
             if reply_to:
                 body["reply"] = {"in_reply_to_tweet_id": reply_to}
             resp = await self.request("POST", "/2/tweets", json=body, headers=_auth(account), creates=True)

@@ -50,6 +50,7 @@ class SandboxState:
         self.calls: dict[str, list[float]] = {}
         self.containers: dict[str, dict[str, Any]] = {}
         self.publishes: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, int] = {}  # uploaded media id -> size
         self.ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
         self.growth_seconds = growth_seconds
 
@@ -226,12 +227,30 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
         if not isinstance(text, str) or not text:
             return JSONResponse({"errors": [{"message": "text: required"}], "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "type": "https://api.x.com/2/problems/invalid-request"}, status_code=400)
         account = _x_user(request)
-        extra = {"in_reply_to": body.get("reply", {}).get("in_reply_to_tweet_id")}
+        media_ids = (body.get("media") or {}).get("media_ids") or []
+        if any(m not in st.media for m in media_ids) or len(media_ids) > 4:
+            return JSONResponse({"errors": [{"message": "media.media_ids: unknown or more than 4"}], "title": "Invalid Request",
+                                 "detail": "One or more parameters to your request was invalid.",
+                                 "type": "https://api.x.com/2/problems/invalid-request"}, status_code=400)
+        extra = {"in_reply_to": body.get("reply", {}).get("in_reply_to_tweet_id"), "media": media_ids}
         return await create("x", account, text, lambda p: JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201), extra)
 
     def _x_user(request: Request) -> str:
         # X derives the user from the bearer token; in the sandbox the token itself names the user.
         return _token(request) or ""
+
+    @app.post("/x/2/media/upload")
+    async def x_media(request: Request) -> Response:
+        if not _token(request):
+            return unauthorized("x")
+        form = await request.form()
+        media = form.get("media")
+        data = await media.read() if hasattr(media, "read") else b""
+        if not data or len(data) > 5 << 20:
+            return JSONResponse({"errors": [{"message": "media: an image of at most 5 MB is required"}]}, status_code=400)
+        mid = st.next_id()
+        st.media[mid] = len(data)
+        return JSONResponse({"data": {"id": mid, "media_key": f"3_{mid}", "expires_after_secs": 86400, "size": len(data)}})
 
     @app.get("/x/2/users/{user_id}/tweets")
     async def x_timeline(user_id: str, request: Request, start_time: str | None = None) -> Response:
@@ -275,13 +294,39 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
             return JSONResponse({"status": 422, "message": "/author :: field is required"}, status_code=422)
         if len(body.get("commentary", "")) > 3000:
             return JSONResponse({"status": 422, "message": "/commentary :: length must be at most 3000"}, status_code=422)
+        content = body.get("content") or {}
+        images = [content["media"]["id"]] if "media" in content else [i["id"] for i in content.get("multiImage", {}).get("images", [])]
+        if any(not st.media.get("li:" + urn.rsplit(":", 1)[-1]) for urn in images):
+            return JSONResponse({"status": 422, "message": "/content :: image not uploaded"}, status_code=422)
 
         def respond(p: Post) -> Response:
             r = Response(status_code=201)
             r.headers["x-restli-id"] = f"urn:li:share:{p.id}"
             return r
 
-        return await create("linkedin", body["author"], body.get("commentary", ""), respond)
+        return await create("linkedin", body["author"], body.get("commentary", ""), respond, {"media": images})
+
+    @app.post("/linkedin/rest/images")
+    async def li_image_init(request: Request, action: str = "") -> Response:
+        if not _token(request):
+            return unauthorized("linkedin")
+        if action != "initializeUpload":
+            return JSONResponse({"status": 400, "message": "action must be initializeUpload"}, status_code=400)
+        body = await request.json()
+        if not body.get("initializeUploadRequest", {}).get("owner"):
+            return JSONResponse({"status": 422, "message": "/initializeUploadRequest/owner :: field is required"}, status_code=422)
+        iid = st.next_id()
+        st.media[f"li:{iid}"] = 0
+        upload = str(request.base_url).rstrip("/") + f"/linkedin/_upload/{iid}"
+        return JSONResponse({"value": {"uploadUrlExpiresAt": int(time.time() * 1000) + 3600_000, "uploadUrl": upload,
+                                       "image": f"urn:li:image:{iid}"}})
+
+    @app.put("/linkedin/_upload/{iid}")
+    async def li_image_put(iid: str, request: Request) -> Response:
+        if f"li:{iid}" not in st.media:
+            return JSONResponse({"status": 404, "message": "no such upload"}, status_code=404)
+        st.media[f"li:{iid}"] = len(await request.body())
+        return Response(status_code=201)
 
     @app.get("/linkedin/rest/posts")
     async def li_list(request: Request, author: str = "", q: str = "") -> Response:
@@ -391,6 +436,17 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
             if p.account == node and p.text == message and time.time() - p.created_at < 60:
                 return graph_error("(#506) Duplicate status message", 506)
         return await create("facebook", node, message, lambda p: JSONResponse({"id": p.id}), {"link": form.get("link")})
+
+    @app.post(base + "/{node}/photos", name=f"{prefix}_photos_create")
+    async def photo_create(node: str, request: Request) -> Response:
+        if not _token(request):
+            return unauthorized("facebook")
+        form = await request.form()
+        if not form.get("url"):
+            return graph_error("(#324) Requires upload file", 324)
+        caption = str(form.get("caption", ""))
+        return await create("facebook", node, caption, lambda p: JSONResponse({"id": st.next_id(), "post_id": p.id}),
+                            {"photo": form.get("url")})
 
     @app.get(base + "/{node}/feed", name=f"{prefix}_feed_list")
     async def feed_list(node: str, request: Request, since: int = 0) -> Response:

@@ -97,3 +97,22 @@ async def test_an_instagram_carousel_is_published_from_child_containers(clients,
     ref = await clients["instagram"].create_post(ACCOUNTS["instagram"], carousel)
     [posted] = sandbox.posts("instagram")
     assert posted["id"] == ref.platform_post_id and posted["text"] == "slides"
+
+
+@pytest.mark.parametrize("platform", ["x", "linkedin", "facebook"])
+async def test_images_go_with_the_post(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """X and LinkedIn get the image bytes uploaded first, Facebook posts a photo by URL."""
+    media = (f"{sandbox.url}/_sandbox/images/a.jpg?w=1600&h=900", f"{sandbox.url}/_sandbox/images/b.jpg?w=1600&h=900")
+    with_media = OutgoingPost(post_id="m", text=f"with images on {platform}", media_urls=media)
+    ref = await clients[platform].create_post(ACCOUNTS[platform], with_media)
+    [posted] = sandbox.posts(platform)
+    assert ref.platform_post_id.endswith(posted["id"])
+    attached = posted.get("media") or ([posted["photo"]] if posted.get("photo") else [])
+    assert len(attached) == (1 if platform == "facebook" else 2)
+
+
+async def test_an_image_that_cannot_be_fetched_leaves_a_text_post(clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    lost = OutgoingPost(post_id="m", text="image gone", media_urls=(f"{sandbox.url}/_sandbox/nothing.jpg",))
+    await clients["x"].create_post(ACCOUNTS["x"], lost)
+    [posted] = sandbox.posts("x")
+    assert posted["text"] == "image gone" and posted["media"] == []
