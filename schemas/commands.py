@@ -76,4 +76,5 @@ class PublishPost(Command):
     hashtags: list[str] = Field(default_factory=list)
     media_urls: list[str] = Field(default_factory=list)
     thread: list[str] | None = None
+    first_comment: str | None = None
     due_at: datetime

@@ -94,7 +94,8 @@ class Publisher:
         _, account = found
         client = self.deps.platforms[cmd.platform]
         post = OutgoingPost(post_id=cmd.post_id, text=cmd.text, link_url=cmd.link_url,
-                            media_urls=tuple(cmd.media_urls), thread=tuple(cmd.thread) if cmd.thread else None)
+                            media_urls=tuple(cmd.media_urls), thread=tuple(cmd.thread) if cmd.thread else None,
+                            first_comment=cmd.first_comment)
         if reconcile:
             try:
                 ref = await client.find_post(account, post, since=row["started_at"] - timedelta(seconds=5))

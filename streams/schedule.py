@@ -24,7 +24,7 @@ from streams.app import SOURCE
 from streams.plumbing import each, send_all
 
 log = logging.getLogger("socializer.schedule")
-PAYLOAD_FIELDS = ("site_id", "account_id", "platform", "text", "link_url", "hashtags", "media_urls", "thread")
+PAYLOAD_FIELDS = ("site_id", "account_id", "platform", "text", "link_url", "hashtags", "media_urls", "thread", "first_comment")
 
 
 async def reserve_slot(conn: asyncpg.Connection, deps: Any, post_id: str, now: datetime) -> e.PostScheduled | None:

@@ -19,6 +19,7 @@ class OutgoingPost:
     link_url: str | None = None
     media_urls: tuple[str, ...] = ()
     thread: tuple[str, ...] | None = None
+    first_comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

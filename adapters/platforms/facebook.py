@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 
 from adapters.accounts import Account
-from adapters.exceptions import Rejected, Unavailable
+from adapters.exceptions import PlatformError, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
 
 GRAPH_VERSION = "v21.0"
+log = logging.getLogger("socializer.platforms.meta")
 
 
 def _auth(account: Account) -> dict[str, str]:
@@ -103,6 +105,11 @@ class InstagramClient(FacebookClient):
             raise Unavailable(self.platform, "media container not ready in time")
         resp = await self.request("POST", f"/{ig}/media_publish", data={"creation_id": cid}, headers=_auth(account), creates=True)
         mid = resp.json()["id"]
+        if post.first_comment:  # hashtags as the first comment; the post exists either way, so a failure only logs
+            try:
+                await self.request("POST", f"/{mid}/comments", data={"message": post.first_comment}, headers=_auth(account))
+            except PlatformError as err:
+                log.warning("instagram %s: first comment not posted: %s", mid, err)
         return PublishedRef(mid, f"https://www.instagram.com/p/{mid}/")
 
     async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:

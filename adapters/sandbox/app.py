@@ -468,6 +468,17 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
         st.containers[cid] = {"owner": node, "caption": str(form.get("caption", "")), "image_url": form.get("image_url"), "polls": 0, "published": None}
         return JSONResponse({"id": cid})
 
+    @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
+    async def comment(node: str, request: Request) -> Response:
+        if not _token(request):
+            return unauthorized(prefix)
+        p = st.posts["instagram"].get(node) or st.posts["facebook"].get(node)
+        if not p:
+            return graph_error(f"Unsupported post request. Object with ID '{node}' does not exist", 100, subcode=33)
+        form = await request.form()
+        p.extra.setdefault("comments", []).append(str(form.get("message", "")))
+        return JSONResponse({"id": st.next_id()})
+
     @app.get(base + "/{node}/media", name=f"{prefix}_media_list")
     async def ig_media_list(node: str, request: Request) -> Response:
         if not _token(request):

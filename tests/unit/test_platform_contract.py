@@ -116,3 +116,11 @@ async def test_an_image_that_cannot_be_fetched_leaves_a_text_post(clients, sandb
     await clients["x"].create_post(ACCOUNTS["x"], lost)
     [posted] = sandbox.posts("x")
     assert posted["text"] == "image gone" and posted["media"] == []
+
+
+async def test_instagram_hashtags_can_go_in_the_first_comment(clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    post = OutgoingPost(post_id="fc", text="caption without tags", media_urls=("https://m.example/1.jpg",),
+                        first_comment="#One #Two #Three")
+    await clients["instagram"].create_post(ACCOUNTS["instagram"], post)
+    [posted] = sandbox.posts("instagram")
+    assert posted["comments"] == ["#One #Two #Three"]
