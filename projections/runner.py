@@ -114,9 +114,6 @@ class Projector:
         self.applied += n
         return n
 
-    async def apply_batch(self, batch: dict[TopicPartition, list]) -> int:
-        return await self.write(*self.prepare(batch))
-
     async def run(self, stop: asyncio.Event | None = None) -> None:
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,

@@ -11,7 +11,7 @@ import re
 import time
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timezone
-from typing import Any, Literal
+from typing import Any
 
 import asyncpg
 import orjson

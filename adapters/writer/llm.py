@@ -12,7 +12,7 @@ import orjson
 
 from adapters.writer import limits
 from adapters.writer.reading import Digest
-from adapters.writer.rules import Draft, Parts, RuleWriter, compose, compose_thread, hashtag
+from adapters.writer.rules import Draft, RuleWriter, compose, compose_thread, hashtag
 from adapters.writer.locale import phrases
 
 TONE = {

@@ -1,7 +1,6 @@
 """A malformed upstream event lands in the DLQ with a readable reason; the next valid one is processed."""
 from __future__ import annotations
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 

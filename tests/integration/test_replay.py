@@ -1,7 +1,6 @@
 """Replay rebuilds each projection from offset 0 into fresh tables that equal the live ones, and swaps them in."""
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from projections.read_models import ALL

@@ -12,7 +12,7 @@ import orjson
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 
 from adapters.accounts import demo_sites
 from adapters.writer.llm import LLMWriter
