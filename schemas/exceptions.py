@@ -1,17 +1,12 @@
 """Errors of the contracts.
 
     SchemaError
-    ├── UnknownEventType   the envelope's ``type`` is not registered
-    └── InvalidEvent       bytes that are not JSON, not an envelope, or whose data fail validation
+    └── InvalidEvent       bytes that are not JSON, not an envelope, of an unknown type, or whose data fail validation
 """
 
 
 class SchemaError(Exception):
     """Base of the schema errors."""
-
-
-class UnknownEventType(SchemaError):
-    pass
 
 
 class InvalidEvent(SchemaError):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from schemas import commands as c
 from schemas import events as e
 from schemas.envelope import Envelope, derived_id, new_envelope
-from schemas.exceptions import InvalidEvent, UnknownEventType
+from schemas.exceptions import InvalidEvent
 
 Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
 
@@ -57,15 +57,6 @@ class Registry:
     def type_of(self, model: type[BaseModel] | BaseModel) -> str:
         cls = model if isinstance(model, type) else type(model)
         return self._type_of[cls]
-
-    def model_of(self, type_: str) -> type[BaseModel]:
-        try:
-            return self._by_type[type_]
-        except KeyError:
-            raise UnknownEventType(type_) from None
-
-    def types(self) -> dict[str, type[BaseModel]]:
-        return dict(self._by_type)
 
     def envelope(self, message: BaseModel, *, source: str, subject: str | None, **kw: Any) -> Envelope:
         return new_envelope(self.type_of(message), message, source=source, subject=subject, **kw)

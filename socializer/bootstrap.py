@@ -54,5 +54,4 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
         cpu=cpu,
         fallback_writer=rules,
         platforms=clients_for(settings.platform_base_url, http),
-        http=http,
     )

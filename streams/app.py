@@ -13,7 +13,6 @@ from typing import Any
 
 import asyncpg
 import faust
-import httpx
 
 from adapters.accounts import SiteDirectory
 from adapters.platforms import PlatformClient
@@ -31,7 +30,6 @@ class Deps:
     sites: SiteDirectory
     writer: Writer
     platforms: dict[str, PlatformClient]
-    http: httpx.AsyncClient | None = None
     fallback_writer: Writer | None = None
     media: Any = None  # adapters.images.service.MediaService; None renders nothing (benchmarks, unit tests)
     cpu: Any = None  # a process pool for CPU-bound work (writing, images); None runs it inline

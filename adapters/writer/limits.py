@@ -43,11 +43,7 @@ RULES: dict[str, PlatformRules] = {
     "instagram": PlatformRules(2200, 2200, (20, 30), "none", needs_media=True),
     "tiktok": PlatformRules(2200, 300, (3, 5), "none", needs_media=True),
 }
-HARD_LIMITS = {p: r.hard_limit for p, r in RULES.items()}
-TARGET_LENGTH = {p: r.target for p, r in RULES.items()}
 HASHTAG_COUNT = {p: r.hashtags for p, r in RULES.items()}
-NEEDS_MEDIA = {p for p, r in RULES.items() if r.needs_media}
-INSTAGRAM_MAX_HASHTAGS = 30
 
 
 @lru_cache(maxsize=8192)
