@@ -218,6 +218,11 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
         return {"ok": True}
 
     # ---------- X API v2 ----------
+    def x_invalid(message: str) -> JSONResponse:
+        return JSONResponse({"errors": [{"message": message}], "title": "Invalid Request",
+                             "detail": "One or more parameters to your request was invalid.",
+                             "type": "https://api.x.com/2/problems/invalid-request"}, status_code=400)
+
     @app.post("/x/2/tweets")
     async def x_create(request: Request) -> Response:
         if not _token(request):
@@ -225,13 +230,11 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
         body = await request.json()
         text = body.get("text")
         if not isinstance(text, str) or not text:
-            return JSONResponse({"errors": [{"message": "text: required"}], "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "type": "https://api.x.com/2/problems/invalid-request"}, status_code=400)
+            return x_invalid("text: required")
         account = _x_user(request)
         media_ids = (body.get("media") or {}).get("media_ids") or []
         if any(m not in st.media for m in media_ids) or len(media_ids) > 4:
-            return JSONResponse({"errors": [{"message": "media.media_ids: unknown or more than 4"}], "title": "Invalid Request",
-                                 "detail": "One or more parameters to your request was invalid.",
-                                 "type": "https://api.x.com/2/problems/invalid-request"}, status_code=400)
+            return x_invalid("media.media_ids: unknown or more than 4")
         extra = {"in_reply_to": body.get("reply", {}).get("in_reply_to_tweet_id"), "media": media_ids}
         return await create("x", account, text, lambda p: JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201), extra)
 
@@ -247,7 +250,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
         media = form.get("media")
         data = await media.read() if hasattr(media, "read") else b""
         if not data or len(data) > 5 << 20:
-            return JSONResponse({"errors": [{"message": "media: an image of at most 5 MB is required"}]}, status_code=400)
+            return x_invalid("media: an image of at most 5 MB is required")
         mid = st.next_id()
         st.media[mid] = len(data)
         return JSONResponse({"data": {"id": mid, "media_key": f"3_{mid}", "expires_after_secs": 86400, "size": len(data)}})
