@@ -204,6 +204,7 @@ class RuleWriter:
         link, utm = with_utm(url, platform=platform, campaign=self.campaign, content=post_type)
         lo, hi = rule.hashtags
         tags = topic_tags(digest, hi)
+        pool = len(tags)  # what the article's topic can supply, before any go to a first comment
         image = digest.images[0] if digest.images else None
         if rule.needs_media and image is None and post_type not in ("quote_card", "carousel"):
             return None  # Instagram and TikTok posts are images: without the article's, only rendered cards
@@ -222,7 +223,7 @@ class RuleWriter:
                 return None
             posts = compose_thread(body, f"{ph['more']} {link}", tags)
             return Draft(text=posts[0], hashtags=tags[:2], link_url=link, utm=utm, thread=posts, media_plan=media_plan,
-                         tag_pool=len(tags))
+                         tag_pool=pool)
 
         if post_type == "announcement":
             hook = {"linkedin": title, "x": title, "facebook": title, "instagram": f"{title} ✨",
@@ -272,4 +273,4 @@ class RuleWriter:
         media = [image[0]] if image and media_plan and media_plan.get("kind") == "resize" else []
         return Draft(text=text, hashtags=list(parts.tags) or (first_comment.split() if first_comment else []), link_url=link,
                      utm=utm, media_urls=media, first_comment=first_comment, media_plan=media_plan, parts=parts,
-                     tag_pool=len(topic_tags(digest, hi)))
+                     tag_pool=pool)
