@@ -8,6 +8,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 import httpx
+import orjson
 
 from adapters.images import render
 from adapters.images.store import MediaStore
@@ -26,6 +27,7 @@ class MediaService:
         self.http = http
         self.executor = executor or ProcessPoolExecutor(max_workers=workers)
         self._sources: dict[str, asyncio.Future[bytes]] = {}  # one download per source, shared by its platforms
+        self._renders: dict[str, asyncio.Future[list[str]]] = {}  # one render per (plan, platform): two accounts share it
 
     async def _run(self, fn: Any, *args: Any) -> render.Rendered:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -54,6 +56,15 @@ class MediaService:
             raise MediaError(f"{url}: {type(err).__name__}") from err
 
     async def materialize(self, plan: dict[str, Any], platform: str) -> list[str]:
+        key = orjson.dumps([plan, platform], option=orjson.OPT_SORT_KEYS).decode()
+        fut = self._renders.get(key)
+        if fut is None or (fut.done() and fut.exception() is not None):
+            fut = self._renders[key] = asyncio.ensure_future(self._materialize(plan, platform))
+            while len(self._renders) > 64:
+                self._renders.pop(next(iter(self._renders)))
+        return list(await asyncio.shield(fut))
+
+    async def _materialize(self, plan: dict[str, Any], platform: str) -> list[str]:
         kind = plan.get("kind")
         if kind == "resize":
             out = await self._run(render.fit, await self.fetch(plan["source"]), platform)
