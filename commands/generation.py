@@ -94,10 +94,11 @@ def generate_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Diges
     return out
 
 
-async def generate_posts_async(cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer) -> list[PostDrafted]:
+async def generate_posts_async(cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer,
+                               digest: Digest | None = None) -> list[PostDrafted]:
     """With a writer that calls out (an LLM): each draft is validated; a failure or a broken rule
     falls back to the deterministic writer, and the reason travels on the event."""
-    digest = read_article(cmd.article)
+    digest = digest or read_article(cmd.article)
     url = str(cmd.article.url)
     out = []
     for account, post_type in targets(cmd, site, digest):

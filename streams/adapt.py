@@ -5,6 +5,7 @@ import asyncio
 import logging
 from typing import Any
 
+from adapters.writer.reading import read_article
 from commands.generation import generate_posts, generate_posts_async
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
@@ -47,7 +48,10 @@ def register(app: Any, topics: Any, deps: Any) -> None:
                 raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
             env = decoded.envelope
             if hasattr(deps.writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
-                drafts = await generate_posts_async(cmd, site, deps.writer, deps.fallback_writer)
+                digest = None
+                if deps.cpu is not None:  # reading the article is CPU work: in the pool, not on the event loop
+                    digest = await asyncio.get_running_loop().run_in_executor(deps.cpu, read_article, cmd.article)
+                drafts = await generate_posts_async(cmd, site, deps.writer, deps.fallback_writer, digest)
             elif deps.cpu is not None:  # reading and writing cost ~40 ms of CPU: not on the event loop
                 drafts = await asyncio.get_running_loop().run_in_executor(deps.cpu, generate_posts, cmd, site, deps.writer)
             else:
