@@ -8,6 +8,8 @@
     │   ├── Unavailable               nothing reached the platform (connect error) or a read failed: retry later
     │   └── OutcomeUnknown            timeout, dropped connection or 5xx after the request was sent:
     │                                 the post may exist; reconcile by looking it up, never blindly retry
+    ├── GrantRefused                  an authorization server refused a token request
+    │   └── InvalidGrant              the code, refresh token or client is dead: the account needs re-authorisation
     └── ConfigError                   a site or account file is wrong
 """
 
@@ -48,4 +50,12 @@ class OutcomeUnknown(PlatformError):
 
 
 class Unavailable(PlatformError):
+    pass
+
+
+class GrantRefused(PlatformError):
+    pass
+
+
+class InvalidGrant(GrantRefused):
     pass

@@ -55,3 +55,24 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
         fallback_writer=rules,
         platforms=clients_for(settings.platform_base_url, http),
     )
+
+
+def oauth_clients(settings: Settings) -> dict:  # type: ignore[type-arg]
+    """One OAuth client per connectable platform, pointed at the real hosts or at the sandbox."""
+    from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
+    from adapters.vault.crypto import Secret
+
+    out = {}
+    for platform in CONNECTABLE:
+        provider = PROVIDERS[platform]
+        if settings.uses_sandbox(platform):
+            base = f"{settings.sandbox_url}/{provider.client}"  # Instagram signs in through Facebook's pages
+            hosts = {role: base for role in provider.hosts} | {"token": base}
+            api = base
+        else:
+            hosts = dict(provider.hosts)
+            api = settings.platform_base_url(platform)
+        cid, secret = settings.oauth_app(provider.client)
+        out[platform] = OAuthClient(provider, AppCredentials(cid, Secret(secret)), hosts, settings.redirect_uri(platform),
+                                    timeout=settings.publish_timeout_seconds, api_host=api)
+    return out

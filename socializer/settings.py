@@ -40,8 +40,28 @@ class Settings(BaseSettings):
     linkedin_api_url: str | None = None
     facebook_api_url: str | None = None
     tiktok_api_url: str | None = None
+    youtube_api_url: str | None = None
 
-    # Sites and their accounts until OAuth connections exist (issue 4): a JSON file; unset = the demo site.
+    # OAuth apps, one per provider (Instagram signs in through the Facebook app). Unset while the
+    # platform points at the sandbox = the sandbox's own app; against a real host they are required.
+    linkedin_client_id: str | None = None
+    linkedin_client_secret: str = Field("", repr=False)
+    x_client_id: str | None = None
+    x_client_secret: str = Field("", repr=False)
+    facebook_client_id: str | None = None
+    facebook_client_secret: str = Field("", repr=False)
+    tiktok_client_id: str | None = None
+    tiktok_client_secret: str = Field("", repr=False)
+    youtube_client_id: str | None = None
+    youtube_client_secret: str = Field("", repr=False)
+    # The API's address as browsers reach it: redirect URIs are built from it, one per provider.
+    public_url: str | None = None
+    oauth_state_ttl_seconds: float = 600.0
+    # Refresh tokens that expire within this horizon, checking this often.
+    refresh_horizon_seconds: float = 2 * 3600
+    refresh_interval_seconds: float = 3600
+
+    # Sites (name, time zone, post types): a JSON file; unset = the demo site. Accounts come from OAuth.
     sites_file: Path | None = None
 
     # Stages
@@ -94,8 +114,25 @@ class Settings(BaseSettings):
             "facebook": self.facebook_api_url,
             "instagram": self.facebook_api_url,
             "tiktok": self.tiktok_api_url,
+            "youtube": self.youtube_api_url,
         }[platform]
         return explicit or f"http://{self.sandbox_host}:{self.sandbox_port}/{platform}"
+
+    def uses_sandbox(self, platform: str) -> bool:
+        return not {"instagram": self.facebook_api_url}.get(platform, getattr(self, f"{platform}_api_url", None))
+
+    def oauth_app(self, client: str) -> tuple[str, str]:
+        """(client id, client secret) of a provider's app; the sandbox's own when it points at the sandbox."""
+        cid, secret = getattr(self, f"{client}_client_id"), getattr(self, f"{client}_client_secret")
+        if cid:
+            return cid, secret
+        if self.uses_sandbox(client):
+            return f"sandbox-{client}", f"sandbox-{client}-secret"
+        raise MissingSetting(f"SOCIALIZER_{client.upper()}_CLIENT_ID", f"{client} points at a real host")
+
+    def redirect_uri(self, platform: str) -> str:
+        """Exactly one redirect URI per provider: a code can only come back where its provider sent it."""
+        return f"{(self.public_url or self.api_url).rstrip('/')}/api/v1/social/accounts/callback/{platform}/"
 
     @property
     def media_path(self) -> Path:

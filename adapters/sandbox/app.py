@@ -5,6 +5,7 @@ Operator endpoints, outside any platform's namespace:
     POST /_sandbox/faults                 {"platform", "mode": rate_limit|error|hang_after_accept|none,
                                            "times": n, "retry_after": s, "hang_seconds": s}
     POST /_sandbox/reset                  forget posts and faults
+    /_sandbox/oauth/...                   clients, grants, expiry, revocation: see adapters/sandbox/oauth.py
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+
+from adapters.sandbox.oauth import OAuthServer, install as install_oauth, tiktok_open_id, x_user_id
 
 PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok")
 # Requests per window per account for creates, as the platforms document them.
@@ -53,6 +56,12 @@ class SandboxState:
         self.media: dict[str, int] = {}  # uploaded media id -> size
         self.ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
         self.growth_seconds = growth_seconds
+        self.oauth = OAuthServer()
+
+    def authorized(self, platform: str, request: Request) -> bool:
+        """A live token issued by this platform's authorization server (Instagram's come from Facebook Login)."""
+        provider = "facebook" if platform == "instagram" else platform
+        return self.oauth.valid(_token(request), (provider,)) is not None
 
     def next_id(self) -> str:
         return str(next(self.ids))
@@ -115,6 +124,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
     app = FastAPI(title="Socializer platform sandbox", version="1")
     st = SandboxState(growth_seconds)
     app.state.sandbox = st
+    install_oauth(app, st.oauth)  # first: /facebook/{v}/me must win over the Graph API's /{node}
 
     # ---------- shared plumbing ----------
     def unauthorized(platform: str) -> JSONResponse:
@@ -225,7 +235,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/x/2/tweets")
     async def x_create(request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("x", request):
             return unauthorized("x")
         body = await request.json()
         text = body.get("text")
@@ -239,12 +249,12 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
         return await create("x", account, text, lambda p: JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201), extra)
 
     def _x_user(request: Request) -> str:
-        # X derives the user from the bearer token; in the sandbox the token itself names the user.
-        return _token(request) or ""
+        # X derives the user from the bearer token.
+        return x_user_id(st.oauth, _token(request)) or ""
 
     @app.post("/x/2/media/upload")
     async def x_media(request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("x", request):
             return unauthorized("x")
         form = await request.form()
         media = form.get("media")
@@ -257,7 +267,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.get("/x/2/users/{user_id}/tweets")
     async def x_timeline(user_id: str, request: Request, start_time: str | None = None) -> Response:
-        if not _token(request):
+        if not st.authorized("x", request):
             return unauthorized("x")
         posts = [p for p in st.posts["x"].values() if p.account in (user_id, _x_user(request))]
         data = [{"id": p.id, "text": p.text, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(p.created_at))} for p in posts]
@@ -265,7 +275,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.get("/x/2/tweets")
     async def x_lookup(request: Request, ids: str = "") -> Response:
-        if not _token(request):
+        if not st.authorized("x", request):
             return unauthorized("x")
         data, errors = [], []
         for tid in [i for i in ids.split(",") if i]:
@@ -288,7 +298,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/linkedin/rest/posts")
     async def li_create(request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("linkedin", request):
             return unauthorized("linkedin")
         if (bad := li_version_ok(request)) is not None:
             return bad
@@ -311,7 +321,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/linkedin/rest/images")
     async def li_image_init(request: Request, action: str = "") -> Response:
-        if not _token(request):
+        if not st.authorized("linkedin", request):
             return unauthorized("linkedin")
         if action != "initializeUpload":
             return JSONResponse({"status": 400, "message": "action must be initializeUpload"}, status_code=400)
@@ -333,14 +343,14 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.get("/linkedin/rest/posts")
     async def li_list(request: Request, author: str = "", q: str = "") -> Response:
-        if not _token(request):
+        if not st.authorized("linkedin", request):
             return unauthorized("linkedin")
         els = [{"id": f"urn:li:share:{p.id}", "author": p.account, "commentary": p.text, "createdAt": int(p.created_at * 1000), "lifecycleState": "PUBLISHED"} for p in st.posts["linkedin"].values() if p.account == author]
         return JSONResponse({"elements": els, "paging": {"start": 0, "count": len(els)}})
 
     @app.get("/linkedin/rest/organizationalEntityShareStatistics")
     async def li_stats(request: Request, shares: str = "") -> Response:
-        if not _token(request):
+        if not st.authorized("linkedin", request):
             return unauthorized("linkedin")
         from urllib.parse import unquote
 
@@ -371,7 +381,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/tiktok/v2/post/publish/content/init/")
     async def tt_init(request: Request) -> Response:
-        token = _token(request)
+        token = tiktok_open_id(st.oauth, _token(request))
         if not token:
             return unauthorized("tiktok")
         body = await request.json()
@@ -388,7 +398,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/tiktok/v2/post/publish/status/fetch/")
     async def tt_status(request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("tiktok", request):
             return unauthorized("tiktok")
         body = await request.json()
         pub = st.publishes.get(body.get("publish_id", ""))
@@ -401,7 +411,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/tiktok/v2/video/list/")
     async def tt_list(request: Request) -> Response:
-        token = _token(request)
+        token = tiktok_open_id(st.oauth, _token(request))
         if not token:
             return unauthorized("tiktok")
         vids = [{"id": p.id, "title": p.text[:90], "video_description": p.text, "create_time": int(p.created_at)} for p in st.posts["tiktok"].values() if p.account == token]
@@ -409,7 +419,7 @@ def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
 
     @app.post("/tiktok/v2/video/query/")
     async def tt_query(request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("tiktok", request):
             return unauthorized("tiktok")
         body = await request.json()
         ids = body.get("filters", {}).get("video_ids", [])[:20]
@@ -429,7 +439,7 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.post(base + "/{node}/feed", name=f"{prefix}_feed_create")
     async def feed_create(node: str, request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("facebook", request):
             return unauthorized("facebook")
         form = await request.form()
         message = str(form.get("message", ""))
@@ -442,7 +452,7 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.post(base + "/{node}/photos", name=f"{prefix}_photos_create")
     async def photo_create(node: str, request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("facebook", request):
             return unauthorized("facebook")
         form = await request.form()
         if not form.get("url"):
@@ -453,14 +463,14 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.get(base + "/{node}/feed", name=f"{prefix}_feed_list")
     async def feed_list(node: str, request: Request, since: int = 0) -> Response:
-        if not _token(request):
+        if not st.authorized("facebook", request):
             return unauthorized("facebook")
         data = [{"id": p.id, "message": p.text, "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at))} for p in st.posts["facebook"].values() if p.account == node and p.created_at >= since]
         return JSONResponse({"data": data, "paging": {}})
 
     @app.post(base + "/{node}/media", name=f"{prefix}_media_create")
     async def ig_container(node: str, request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("instagram", request):
             return unauthorized("instagram")
         form = await request.form()
         if not form.get("image_url") and not form.get("video_url") and form.get("media_type") != "CAROUSEL":
@@ -473,7 +483,7 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
     async def comment(node: str, request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized(prefix, request):
             return unauthorized(prefix)
         p = st.posts["instagram"].get(node) or st.posts["facebook"].get(node)
         if not p:
@@ -484,14 +494,14 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.get(base + "/{node}/media", name=f"{prefix}_media_list")
     async def ig_media_list(node: str, request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("instagram", request):
             return unauthorized("instagram")
         data = [{"id": p.id, "caption": p.text, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at)), "permalink": f"https://www.instagram.com/p/{p.id}/"} for p in st.posts["instagram"].values() if p.account == node]
         return JSONResponse({"data": data, "paging": {}})
 
     @app.post(base + "/{node}/media_publish", name=f"{prefix}_media_publish")
     async def ig_publish(node: str, request: Request) -> Response:
-        if not _token(request):
+        if not st.authorized("instagram", request):
             return unauthorized("instagram")
         form = await request.form()
         c = st.containers.get(str(form.get("creation_id", "")))
@@ -510,7 +520,7 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.get(base + "/{node}/insights", name=f"{prefix}_insights")
     async def insights(node: str, request: Request, metric: str = "") -> Response:
-        if not _token(request):
+        if not st.authorized(prefix, request):
             return unauthorized(prefix)
         plat = "instagram" if node in st.posts["instagram"] else "facebook"
         p = st.posts[plat].get(node)
@@ -531,8 +541,11 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
 
     @app.get(base + "/{node}", name=f"{prefix}_node")
     async def node_get(node: str, request: Request, fields: str = "") -> Response:
-        if not _token(request):
+        if not st.authorized(prefix, request):
             return unauthorized(prefix)
+        if "instagram_business_account" in fields and node in st.oauth.pages:
+            ig = st.oauth.pages[node]
+            return JSONResponse({"instagram_business_account": {"id": ig["id"], "username": ig["username"]}, "id": node})
         if node in st.containers:
             c = st.containers[node]
             c["polls"] += 1
