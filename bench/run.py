@@ -26,7 +26,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from adapters.accounts import demo_sites
+from adapters.accounts import demo_sites, sample_accounts
 from commands.generation import post_id_for
 from projections.base import apply_statements, collect, live_names
 from projections.db import _init, create_pool, migrate
@@ -59,7 +59,7 @@ async def produce(broker: str, topic: str, items: list[tuple[str, bytes]]) -> No
 
 # ----------------------------------------------------------------- 1. adapt vs forward
 def bench_adapt(n: int, tmp: Path) -> None:
-    site = demo_sites()[0]
+    site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})
     from tests.integration.articles import article  # a realistic article
 
     results = {}
@@ -339,12 +339,12 @@ def bench_images(n: int) -> None:
 
 def bench_articles(n: int) -> None:
     """Articles/s through the adaptation engine itself (read, write 5 platforms x their post types, validate, score)."""
-    from adapters.accounts import demo_sites
+    from adapters.accounts import demo_sites, sample_accounts
     from adapters.writer.rules import RuleWriter
     from commands.generation import generate_posts
     from tests.corpus.articles import corpus
 
-    site = demo_sites()[0]
+    site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})
     site = site.model_copy(update={"post_types": ["announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread"]})
     articles = corpus()
     t0 = time.perf_counter()

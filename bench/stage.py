@@ -14,7 +14,7 @@ import orjson
 
 def main() -> None:
     mode, n = sys.argv[1], int(sys.argv[2])
-    from adapters.accounts import StaticSiteDirectory, demo_sites
+    from adapters.accounts import MemoryAccounts, StaticSiteDirectory, demo_sites, sample_accounts
     from adapters.writer.rules import RuleWriter
     from socializer.settings import Settings
     from streams.app import Deps, create_app, quiet_loggers
@@ -24,7 +24,8 @@ def main() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     cpu = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) if mode == "adapt" else None
-    deps = Deps(settings=settings, sites=StaticSiteDirectory(demo_sites()), writer=RuleWriter(), platforms={}, cpu=cpu)
+    deps = Deps(settings=settings, sites=StaticSiteDirectory(demo_sites()), writer=RuleWriter(), platforms={}, cpu=cpu,
+                _accounts=MemoryAccounts(sample_accounts()))
     if mode == "adapt":
         app = create_app(settings, deps, app_id="bench-adapt", only={"adapt"})
     else:

@@ -3,7 +3,9 @@
     CommandRefused
     ├── PostNotFound          no such post (or not the caller's site)
     ├── InvalidTransition     the command is not allowed in the post's current status
-    └── InvalidSchedule       the requested time is in the past or breaks a cap or a cooldown
+    ├── InvalidSchedule       the requested time is in the past or breaks a cap or a cooldown
+    ├── AccountNotFound       no such account (or not the caller's site)
+    └── ConnectionRefused     an OAuth callback that must not connect anything (``code`` says why)
 """
 
 
@@ -26,3 +28,17 @@ class InvalidTransition(CommandRefused):
 
 class InvalidSchedule(CommandRefused):
     code = "invalid_schedule"
+
+
+class AccountNotFound(CommandRefused):
+    code = "account_not_found"
+
+
+class ConnectionRefused(CommandRefused):
+    """``code``: state_missing, state_unknown, state_reused, state_expired, wrong_provider,
+    consent_denied, code_missing, code_refused, nothing_to_connect, provider_unavailable."""
+
+    def __init__(self, code: str, detail: str, *, field: str | None = None, status: int = 400) -> None:
+        super().__init__(detail, field=field)
+        self.code = code
+        self.status = status

@@ -141,3 +141,84 @@ class EngagementRecorded(Event):
     engagement_rate: float = 0.0
     fetched_at: datetime
     raw: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---------- accounts: never a token here, only the account id and what is safe to show
+AccountStatus = Literal["active", "needs_reauth", "disconnected"]
+
+
+class AccountSettingsData(BaseModel):
+    """What the scheduler reads per account (the seeds' ``settings`` JSON)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auto_publish: bool = True
+    max_per_day: int = Field(2, ge=1, le=1000)
+    best_times: list[str] = Field(default_factory=list, max_length=24)
+    cooldown_hours: float = Field(4.0, ge=0, le=168)
+    timezone: str | None = Field(None, description="IANA zone; unset = the site's")
+    interval_minutes: float | None = Field(None, ge=0.01, le=1440)
+
+    @field_validator("best_times")
+    @classmethod
+    def _hhmm(cls, v: list[str]) -> list[str]:
+        for t in v:
+            h, _, m = t.partition(":")
+            if not (h.isdigit() and m.isdigit() and 0 <= int(h) < 24 and 0 <= int(m) < 60 and len(m) == 2):
+                raise ValueError(f"{t!r} is not HH:MM")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError) as err:
+                raise ValueError(f"unknown time zone {v!r}") from err
+        return v
+
+
+class AccountConnected(Event):
+    account_id: str
+    site_id: str
+    platform: str
+    platform_account_id: str
+    handle: str
+    account_type: str
+    scopes: list[str]
+    settings: AccountSettingsData
+    connected_by: str
+    token_expires_at: datetime | None = None
+    reconnected: bool = False
+
+
+class AccountTokensRefreshed(Event):
+    account_id: str
+    site_id: str
+    platform: str
+    token_expires_at: datetime | None
+    refresh_rotated: bool
+
+
+class AccountNeedsReauth(Event):
+    account_id: str
+    site_id: str
+    platform: str
+    reason: str
+
+
+class AccountDisconnected(Event):
+    account_id: str
+    site_id: str
+    platform: str
+    revoked: bool
+    note: str = ""
+
+
+class AccountSettingsUpdated(Event):
+    account_id: str
+    site_id: str
+    settings: AccountSettingsData

@@ -129,6 +129,11 @@ for _type, _model in [
     ("socializer.post.published.v1", e.PostPublished),
     ("socializer.post.publish_failed.v1", e.PostPublishFailed),
     ("socializer.engagement.recorded.v1", e.EngagementRecorded),
+    ("socializer.account.connected.v1", e.AccountConnected),
+    ("socializer.account.tokens_refreshed.v1", e.AccountTokensRefreshed),
+    ("socializer.account.needs_reauth.v1", e.AccountNeedsReauth),
+    ("socializer.account.disconnected.v1", e.AccountDisconnected),
+    ("socializer.account.settings_updated.v1", e.AccountSettingsUpdated),
     ("socializer.command.generate_posts.v1", c.GeneratePosts),
     ("socializer.command.publish_post.v1", c.PublishPost),
 ]:

@@ -7,6 +7,7 @@ position (topic, partition, offset); ``?wait=true`` returns only once the read m
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from contextlib import asynccontextmanager
@@ -23,19 +24,25 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.accounts import SiteDirectory
+from adapters import outbox
+from adapters.accounts import AccountSettings, SiteDirectory
+from adapters.accounts.connections import Connections
+from adapters.accounts.store import AccountStore
+from adapters.vault.crypto import Keyring
+from adapters.vault.store import TokenVault
 from commands import posts as decider
-from commands.exceptions import CommandRefused, InvalidTransition, PostNotFound
+from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound
 from projections import queries as q
 from projections.db import create_pool
 from schemas import commands as c
-from schemas.events import ContentPublished, Event, Platform, PostStatus, PostType
+from schemas.events import PLATFORMS, ContentPublished, Event, Platform, PostStatus, PostType
 from schemas.registry import registry
 from socializer.auth import ApiKeys, Caller
 from socializer.settings import Settings
 from streams import topics as t
 
 SOURCE = "socializer/api"
+log = logging.getLogger("socializer.api")
 PROBLEM = "application/problem+json"
 
 
@@ -88,6 +95,22 @@ class BulkScheduleRequest(BaseModel):
     scheduled_at: datetime | None = None
 
 
+class ConnectRequest(BaseModel):
+    account_type: str | None = Field(None, description="linkedin: personal|organization; facebook: page; instagram: business;"
+                                     " youtube: channel; others: personal")
+    features: list[str] = Field(default_factory=lambda: ["publish"], description="publish, analytics: the least scopes they need")
+    select: list[str] | None = Field(None, description="connect only these platform account ids (pages, organizations)")
+    settings: AccountSettings | None = None
+    user: str = Field("", max_length=200, description="who starts the connection (your user id), kept on the account")
+
+
+class Connect(BaseModel):
+    authorization_url: str
+    state_expires_at: datetime
+    scopes: list[str]
+    redirect_uri: str
+
+
 class Bus:
     """Appends events to their topics and reports where they landed."""
 
@@ -100,14 +123,17 @@ class Bus:
         return Position(event_id=env.id, type=env.type, topic=topic, partition=md.partition, offset=md.offset)
 
 
-def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
+def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) -> FastAPI:
     state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        settings.require("broker", "database_url")
+        settings.require("broker", "database_url", "vault_keys")
         state["pool"] = await create_pool(settings.database_url, max_size=10)  # type: ignore[arg-type]
         state["keys"] = ApiKeys(state["pool"])
+        store = AccountStore(state["pool"], TokenVault(state["pool"], Keyring.from_setting(settings.vault_keys, settings.vault_active_key)), ttl=0)
+        state["accounts"] = store
+        state["connections"] = Connections(state["pool"], store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds)
         bus = Bus(settings.broker)  # type: ignore[arg-type]
         await bus.producer.start()
         state["bus"] = bus
@@ -162,7 +188,9 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
 
     @app.exception_handler(CommandRefused)
     async def refused(_: Request, err: CommandRefused) -> Response:
-        status = 404 if isinstance(err, PostNotFound) else 409 if isinstance(err, InvalidTransition) else 422
+        status = 404 if isinstance(err, (PostNotFound, AccountNotFound)) else 409 if isinstance(err, InvalidTransition) else 422
+        if isinstance(err, ConnectionRefused):
+            status = err.status
         return problem(status, type(err).__name__, err.detail, field=err.field, code=err.code)
 
     @app.exception_handler(StarletteHTTPException)
@@ -265,12 +293,63 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
             raise PostNotFound(f"no engagement recorded for post {post_id}", field="post_id")
         return row
 
-    @api.get("/accounts/", summary="Connected accounts of a site (never tokens)")
-    async def accounts(site_id: str | None = None, who: Caller = reader) -> Any:
-        site = sites.site(own_site(who, site_id))
-        if site is None:
-            return {"count": 0, "results": []}
-        return {"count": len(site.accounts), "results": [a.model_dump() for a in site.accounts]}
+    # ---------- accounts ----------
+    def accounts_store() -> AccountStore:
+        return state["accounts"]
+
+    async def relay_now() -> None:
+        """Send the account events just committed; if the broker hiccups the worker's relay sends them."""
+        try:
+            await outbox.relay(pool(), lambda t, k, v, h: bus().producer.send(t, v, key=k, headers=h))
+        except Exception as err:  # noqa: BLE001 - the events are safe in the outbox
+            log.warning("outbox relay deferred to the worker: %s", type(err).__name__)
+
+    async def own_account(account_id: str, who: Caller) -> Any:
+        account = await accounts_store().get(account_id, fresh=True)
+        if account is None or account.site_id != who.site_id:
+            raise AccountNotFound(f"no account {account_id}", field="account_id")
+        return account
+
+    @api.get("/accounts/", summary="Connected accounts of a site, with their status (never tokens)")
+    async def accounts(site_id: str | None = None, who: Caller = reader, platform: str | None = None,
+                       status: str | None = Query(None, pattern="^(active|needs_reauth|disconnected)$")) -> Any:
+        rows = await accounts_store().for_site(own_site(who, site_id), include_inactive=True)
+        rows = [a for a in rows if (platform is None or a.platform == platform) and (status is None or a.status == status)]
+        return ORJSON({"count": len(rows), "results": [a.model_dump(mode="json") for a in rows]})
+
+    @api.get("/accounts/{account_id}/", summary="One connected account (never tokens)")
+    async def account(account_id: str, who: Caller = reader) -> Any:
+        return ORJSON((await own_account(account_id, who)).model_dump(mode="json"))
+
+    @api.post("/accounts/connect/{platform}/", status_code=201, response_model=Connect,
+              summary="Start connecting an account: send the user's browser to authorization_url")
+    async def connect(platform: str, body: ConnectRequest | None = None, who: Caller = writer) -> Any:
+        body = body or ConnectRequest()
+        url, expires, scopes = await state["connections"].start(
+            site_id=who.site_id, key_id=who.key_id, platform=platform, account_type=body.account_type, features=body.features,
+            select=body.select, settings=body.settings, user_ref=body.user)
+        return Connect(authorization_url=url, state_expires_at=expires, scopes=scopes, redirect_uri=settings.redirect_uri(platform))
+
+    @api.get("/accounts/callback/{platform}/", status_code=201,
+             summary="Where the provider sends the browser back: the one-time state authenticates it, not an API key")
+    async def callback(platform: str, request: Request) -> Any:
+        connected = await state["connections"].finish(platform, dict(request.query_params))
+        await relay_now()
+        return ORJSON({"count": len(connected), "results": [a.model_dump(mode="json") for a in connected]}, status_code=201)
+
+    @api.put("/accounts/{account_id}/settings/", summary="Posting settings the scheduler uses for this account")
+    async def account_settings(account_id: str, body: AccountSettings, who: Caller = writer) -> Any:
+        account = await own_account(account_id, who)
+        updated = await accounts_store().update_settings(account, body)
+        await relay_now()
+        return ORJSON(updated.model_dump(mode="json"))
+
+    @api.delete("/accounts/{account_id}/", summary="Disconnect: revoke the grant at the platform, then shred the tokens")
+    async def disconnect(account_id: str, who: Caller = writer) -> Any:
+        account = await own_account(account_id, who)
+        revoked, note = await state["connections"].disconnect(account)
+        await relay_now()
+        return ORJSON({"account_id": account_id, "status": "disconnected", "revoked": revoked, "note": note})
 
     # ---------- commands ----------
     @api.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
@@ -284,10 +363,12 @@ def create_api(settings: Settings, sites: SiteDirectory) -> FastAPI:
     @api.post("/posts/", status_code=202, response_model=Accepted, summary="Create a manual post for one account")
     async def create_post(body: c.CreatePost, wait: bool = False, who: Caller = writer) -> Any:
         own_site(who, body.site_id)
-        found = sites.account(body.account_id)
-        if found is None or found[0].site_id != body.site_id:
+        found = await accounts_store().get(body.account_id, fresh=True)
+        if found is None or found.site_id != body.site_id or found.status == "disconnected":
             raise PostNotFound(f"no account {body.account_id} on site {body.site_id}", field="account_id")
-        events = decider.create(body, platform=found[1].platform, post_id=decider.new_post_id())
+        if found.platform not in PLATFORMS:
+            raise CommandRefused(f"account_id: {found.platform} accounts publish videos, not posts", field="account_id")
+        events = decider.create(body, platform=found.platform, post_id=decider.new_post_id())
         return await append_events(events, wait)
 
     @api.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")

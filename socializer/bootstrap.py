@@ -46,7 +46,11 @@ def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
     else:
         store = LocalMediaStore(settings.media_path, settings.media_url)  # type: ignore[assignment]
     media = MediaService(store, http, executor=cpu)
+    from adapters.vault.crypto import Keyring
+
     return Deps(
+        oauth=oauth_clients(settings),
+        keyring=Keyring.from_setting(settings.vault_keys, settings.vault_active_key),
         settings=settings,
         sites=site_directory(settings),
         writer=writer,

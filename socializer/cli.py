@@ -48,7 +48,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from streams.app import create_app, quiet_loggers
 
     s = _settings()
-    s.require("broker", "database_url")
+    s.require("broker", "database_url", "vault_keys")
     _prepare(s)
     app = create_app(s, worker_deps(s))
     worker = Worker(app, loglevel=s.log_level.lower() if s.log_level.lower() in ("crit", "error", "warn", "info", "debug") else "warn",
@@ -83,11 +83,11 @@ def cmd_api(args: argparse.Namespace) -> None:
     import uvicorn
 
     from socializer.api import create_api
-    from socializer.bootstrap import site_directory
+    from socializer.bootstrap import oauth_clients, site_directory
 
     s = _settings()
-    s.require("broker", "database_url")
-    uvicorn.run(create_api(s, site_directory(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False,
+    s.require("broker", "database_url", "vault_keys")
+    uvicorn.run(create_api(s, site_directory(s), oauth_clients(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False,
                 loop="uvloop", http="httptools")
 
 
@@ -97,7 +97,17 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     from adapters.sandbox.app import create_sandbox
 
     s = _settings()
-    uvicorn.run(create_sandbox(growth_seconds=args.growth_seconds), host=s.sandbox_host, port=s.sandbox_port,
+    from adapters.oauth import CONNECTABLE, PROVIDERS
+
+    # The sandbox's apps are registered with this deployment's redirect URIs, as a developer
+    # registers them in each platform's console.
+    apps: dict[str, tuple[str, str, list[str]]] = {}
+    for platform in CONNECTABLE:
+        client = PROVIDERS[platform].client
+        if s.uses_sandbox(client):
+            cid, secret = s.oauth_app(client)
+            apps.setdefault(client, (cid, secret, []))[2].append(s.redirect_uri(platform))
+    uvicorn.run(create_sandbox(growth_seconds=args.growth_seconds, apps=apps), host=s.sandbox_host, port=s.sandbox_port,
                 log_level="warning", access_log=False, timeout_keep_alive=30)
 
 
@@ -121,6 +131,8 @@ def cmd_up(args: argparse.Namespace) -> None:
 
                 shutil.rmtree(data / "pg")
             env["SOCIALIZER_DATABASE_URL"] = start_postgres(s.database_port, data / "pg" / "data", stack)
+        if not s.vault_keys:
+            env["SOCIALIZER_VAULT_KEYS"] = _dev_vault_keys(data)
         if args.demo and "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS" not in env:
             env["SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS"] = "20"
         os.environ.update(env)
@@ -144,6 +156,8 @@ def cmd_up(args: argparse.Namespace) -> None:
         if args.demo:
             key = asyncio.run(_demo_key(s))
             (data / "demo-api-key").write_text(key + "\n")
+            connected = asyncio.run(_connect_demo(s, key))
+            print(f"accounts  connected {len(connected)} through the sandbox's OAuth flows: {', '.join(connected)}")
             n = asyncio.run(_emit_demo(s))
             print(f"api key   {key}   (site demo; also in {data / 'demo-api-key'})")
             print(f"demo      emitted {n} articles to content.published; watch them become posts:")
@@ -158,6 +172,40 @@ def cmd_up(args: argparse.Namespace) -> None:
         pass
     finally:
         stack.stop()
+
+
+def _dev_vault_keys(data: Path) -> str:
+    """The embedded default's master key, made once and kept beside the data (mode 600). Production
+    sets SOCIALIZER_VAULT_KEYS from its secret store instead."""
+    import base64
+
+    path = data / "vault-keys"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(f"dev1:{base64.b64encode(os.urandom(32)).decode()}\n")
+    return path.read_text().strip()
+
+
+async def _connect_demo(s: Settings, key: str) -> list[str]:
+    """Connect the demo site's accounts the way a user would: the API's connect URL, the provider's
+    consent (the sandbox's, approved as ``sandbox_user``), the redirect back to the API's callback."""
+    import httpx
+
+    from adapters.accounts import demo_connections
+
+    out = []
+    async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
+        for c in demo_connections():
+            r = await http.post(f"{s.api_url}/api/v1/social/accounts/connect/{c.platform}/",
+                                json={"account_type": c.account_type, "features": ["publish", "analytics"],
+                                      "settings": c.settings.model_dump(mode="json"), "user": "socializer up"})
+            r.raise_for_status()
+            consent = await http.get(f"{r.json()['authorization_url']}&sandbox_user={c.sandbox_user}")
+            back = await http.get(consent.headers["location"])
+            back.raise_for_status()
+            out += [f"{a['platform']}:{a['handle']}" for a in back.json()["results"]]
+    return out
 
 
 async def _demo_key(s: Settings) -> str:

@@ -11,6 +11,7 @@ from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
 from schemas.events import PostDrafted
 from schemas.exceptions import InvalidEvent
+from schemas.events import PLATFORMS
 from schemas.registry import registry
 from streams.app import SOURCE
 from streams.exceptions import Unprocessable
@@ -46,6 +47,8 @@ def register(app: Any, topics: Any, deps: Any) -> None:
             site = deps.sites.site(cmd.article.site_id)
             if site is None:
                 raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
+            accounts = await (await deps.accounts()).for_site(site.site_id)
+            site = site.model_copy(update={"accounts": [a for a in accounts if a.platform in PLATFORMS]})
             env = decoded.envelope
             if hasattr(deps.writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
                 digest = None

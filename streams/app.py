@@ -33,16 +33,38 @@ class Deps:
     fallback_writer: Writer | None = None
     media: Any = None  # adapters.images.service.MediaService; None renders nothing (benchmarks, unit tests)
     cpu: Any = None  # a process pool for CPU-bound work (writing, images); None runs it inline
+    oauth: dict[str, Any] = field(default_factory=dict)  # platform -> adapters.oauth.OAuthClient (refresh, revoke)
+    keyring: Any = None  # adapters.vault.crypto.Keyring
     _pool: asyncpg.Pool | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _accounts: Any = None
+    _tokens: Any = None
 
     async def db(self) -> asyncpg.Pool:
         if self._pool is None:
             async with self._lock:
                 if self._pool is None:
                     assert self.settings.database_url, "database_url is required by the worker"
-                    self._pool = await create_pool(self.settings.database_url, max_size=5)
+                    self._pool = await create_pool(self.settings.database_url, max_size=6)
         return self._pool
+
+    async def accounts(self) -> Any:
+        """The connected accounts (adapters.accounts.store.AccountStore)."""
+        if self._accounts is None:
+            from adapters.accounts.store import AccountStore
+            from adapters.vault.store import TokenVault
+
+            pool = await self.db()
+            self._accounts = AccountStore(pool, TokenVault(pool, self.keyring))
+        return self._accounts
+
+    async def tokens(self) -> Any:
+        """Live access tokens, refreshed single-flight (adapters.accounts.tokens.TokenSource)."""
+        if self._tokens is None:
+            from adapters.accounts.tokens import TokenSource
+
+            self._tokens = TokenSource(await self.accounts(), self.oauth)
+        return self._tokens
 
 
 class Topics:
@@ -57,6 +79,7 @@ class Topics:
         self.posts = topic(t.POSTS)
         self.publish = topic(t.PUBLISH)
         self.engagement = topic(t.ENGAGEMENT)
+        self.accounts = topic(t.ACCOUNTS)
         self.dlq = {name: topic(t.dlq(name)) for name in t.CONSUMED}
 
 
@@ -83,10 +106,10 @@ def create_app(settings: Settings, deps: Deps, *, app_id: str = "socializer", on
     app.socializer_deps = deps  # type: ignore[attr-defined]
 
     # One agent per module, listed explicitly: the flow reads top to bottom.
-    from streams import adapt, engagement, intake, publish, schedule
+    from streams import adapt, engagement, intake, publish, refresh, relay, schedule
 
     for name, module in (("intake", intake), ("adapt", adapt), ("schedule", schedule), ("publish", publish),
-                         ("engagement", engagement)):
+                         ("engagement", engagement), ("refresh", refresh), ("relay", relay)):
         if only is None or name in only:
             module.register(app, topics, deps)
     return app

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from adapters.exceptions import PlatformError
+from adapters.exceptions import AdapterError, PlatformError
 from schemas.envelope import derived_id
 from schemas.events import EngagementRecorded
 from schemas.registry import registry
@@ -29,11 +29,13 @@ async def collect(deps: Any, engagement_topic: Any, now: datetime | None = None)
     for r in rows:
         by_account[r["account_id"]].append(r)
     sent = 0
+    tokens = await deps.tokens()
     for account_id, posts in by_account.items():
-        found = deps.sites.account(account_id)
-        if found is None:
+        try:
+            account = await tokens.authorized(account_id)
+        except AdapterError as err:  # not connected any more, or needs re-authorisation
+            log.info("metrics for %s skipped: %s", account_id, err)
             continue
-        _, account = found
         try:
             metrics = await deps.platforms[account.platform].fetch_metrics(account, [p["platform_post_id"] for p in posts])
         except PlatformError as err:

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from adapters.accounts.tokens import AccountUnusable
 from adapters.exceptions import AuthExpired, OutcomeUnknown, PlatformError, RateLimited, Rejected, Unavailable
 from adapters.platforms.base import OutgoingPost, PublishedRef
 from schemas import events as e
@@ -87,11 +88,15 @@ class Publisher:
 
     async def run(self, conn: asyncpg.Connection, row: asyncpg.Record, *, reconcile: bool) -> None:
         cmd = PublishPost.model_validate(row["payload"])
-        found = self.deps.sites.account(cmd.account_id)
-        if found is None:
-            await self.finish(conn, row, "failed", error=f"account {cmd.account_id} is not connected", code="account_missing")
+        tokens = await self.deps.tokens()
+        try:
+            account = await tokens.authorized(cmd.account_id)
+        except AccountUnusable as err:  # needs_reauth, disconnected: publishing stops, with the reason on the post
+            await self.finish(conn, row, "failed", error=str(err), code=err.code)
             return
-        _, account = found
+        except Unavailable as err:  # the token endpoint is down: nothing was sent, try again later
+            await self.later(conn, row, "retry", str(err), self.reconcile_delay * 2 ** min(row["tries"], 6))
+            return
         client = self.deps.platforms[cmd.platform]
         post = OutgoingPost(post_id=cmd.post_id, text=cmd.text, link_url=cmd.link_url,
                             media_urls=tuple(cmd.media_urls), thread=tuple(cmd.thread) if cmd.thread else None,
@@ -107,7 +112,14 @@ class Publisher:
                 return
             # Verified absent: creating now cannot make a second post.
         try:
-            ref = await client.create_post(account, post)
+            try:
+                ref = await client.create_post(account, post)
+            except AuthExpired as err:
+                # A 401 means nothing was created: refresh (once, across every worker) and create again.
+                account = await tokens.rejected(account, str(err))
+                ref = await client.create_post(account, post)
+        except AccountUnusable as err:
+            await self.finish(conn, row, "failed", error=str(err), code=err.code)
         except RateLimited as err:
             await self.later(conn, row, "retry", str(err), timedelta(seconds=max(1.0, err.retry_after)))
         except Unavailable as err:

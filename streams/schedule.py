@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from adapters.accounts import Site
 from commands.slots import next_slot
 from schemas import events as e
 from schemas.commands import PublishPost
@@ -34,12 +35,12 @@ async def reserve_slot(conn: asyncpg.Connection, deps: Any, post_id: str, now: d
         if row is None:
             return None
         slot_kind = "best_time"
+        account = await (await deps.accounts()).get(row["account_id"])
         if row["state"] == "draft":
-            found = deps.sites.account(row["account_id"])
-            if found is None:
+            if account is None or account.status == "disconnected":
                 log.warning("post %s: account %s is not connected; left as draft", post_id, row["account_id"])
                 return None
-            site, account = found
+            site = deps.sites.site(account.site_id) or Site(site_id=account.site_id)
             policy = site.policy(account)
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", row["account_id"])
             window = timedelta(hours=max(policy.cooldown_hours, 24))
@@ -58,8 +59,7 @@ async def reserve_slot(conn: asyncpg.Connection, deps: Any, post_id: str, now: d
             at = row["due_at"]
         else:
             return None
-        found = deps.sites.account(row["account_id"])
-        if found and found[1].settings.interval_minutes:
+        if account and account.settings.interval_minutes:
             slot_kind = "interval"
         return e.PostScheduled(post_id=post_id, account_id=row["account_id"], platform=row["platform"], scheduled_at=at, slot=slot_kind)
 

@@ -7,6 +7,7 @@
 | social.posts              | post_id    | the post lifecycle: PostDrafted … PostPublished      |
 | social.publish            | post_id    | PublishPost commands (schedule → publish)            |
 | social.engagement         | post_id    | EngagementRecorded                                   |
+| social.accounts           | account_id | AccountConnected … AccountDisconnected (never tokens)|
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ POSTS_GENERATE = "social.posts.generate"
 POSTS = "social.posts"
 PUBLISH = "social.publish"
 ENGAGEMENT = "social.engagement"
+ACCOUNTS = "social.accounts"
 
 CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH)
 
@@ -24,4 +26,4 @@ def dlq(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH, ENGAGEMENT, *(dlq(t) for t in CONSUMED))
+ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH, ENGAGEMENT, ACCOUNTS, *(dlq(t) for t in CONSUMED))

@@ -45,6 +45,20 @@ class ServedSandbox:
         params = {"platform": platform} if platform else {}
         return httpx.get(f"{self.url}/_sandbox/posts", params=params).json()["posts"]
 
+    def mint(self, provider: str, user: str) -> str:
+        """A token from the provider's authorization server, without the flow (the flows have their own tests)."""
+        r = httpx.post(f"{self.url}/_sandbox/oauth/grants", json={"provider": provider, "user": user})
+        r.raise_for_status()
+        return r.json()["access_token"]
+
+    def register(self, apps: dict[str, tuple[str, str, list[str]]]) -> None:
+        for provider, (cid, secret, uris) in apps.items():
+            httpx.post(f"{self.url}/_sandbox/oauth/clients", json={"provider": provider, "client_id": cid, "client_secret": secret,
+                                                                  "redirect_uris": uris}).raise_for_status()
+
+    def token_calls(self) -> dict[str, int]:
+        return httpx.get(f"{self.url}/_sandbox/oauth/stats").json()["token_calls"]
+
     def reset(self) -> None:
         httpx.post(f"{self.url}/_sandbox/reset").raise_for_status()
 

@@ -1,42 +1,45 @@
 """Sites and their connected accounts.
 
-Until OAuth connections exist (issue 4) accounts come from a JSON file (``SOCIALIZER_SITES_FILE``)
-or the built-in demo site. Behind the :class:`SiteDirectory` protocol so the OAuth-backed store
-can replace the file without touching the agents.
+A site's configuration (name, time zone, post types) comes from a JSON file
+(``SOCIALIZER_SITES_FILE``) or the built-in demo site; its accounts are connected through OAuth and
+live in Postgres (:mod:`.store`), their tokens in the vault (:mod:`.tokens`).
 """
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.exceptions import ConfigError
 from commands.slots import SlotPolicy
-from schemas.events import Platform, PostType
+from schemas.events import AccountSettingsData, Platform, PostType
 
 
-class AccountSettings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    auto_publish: bool = True
-    max_per_day: int = 2
-    best_times: list[str] = Field(default_factory=list)
-    cooldown_hours: float = 4.0
-    interval_minutes: float | None = None
+AccountSettings = AccountSettingsData
 
 
 class Account(BaseModel):
+    """A connected account as the agents see it. ``access_token`` is filled in only by
+    :class:`adapters.accounts.tokens.TokenSource`, just before a platform call; it never prints or dumps."""
+
     model_config = ConfigDict(frozen=True)
 
     account_id: str
-    platform: Platform
+    platform: str  # a Platform, or youtube (videos only)
     platform_account_id: str
     handle: str
+    site_id: str = ""
     account_type: str = "personal"
     settings: AccountSettings = AccountSettings()
-    # Sandbox/static credential until the token vault exists; never logged, never on a topic.
+    status: str = "active"
+    status_reason: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    token_expires_at: datetime | None = None
+    token_version: int = Field(0, exclude=True)
     access_token: str = Field("", repr=False, exclude=True)
 
 
@@ -53,7 +56,7 @@ class Site(BaseModel):
     def policy(self, account: Account) -> SlotPolicy:
         s = account.settings
         return SlotPolicy(
-            timezone=self.timezone,
+            timezone=s.timezone or self.timezone,
             best_times=s.best_times,
             max_per_day=s.max_per_day,
             cooldown_hours=s.cooldown_hours,
@@ -63,14 +66,12 @@ class Site(BaseModel):
 
 class SiteDirectory(Protocol):
     def site(self, site_id: str) -> Site | None: ...
-    def account(self, account_id: str) -> tuple[Site, Account] | None: ...
     def sites(self) -> list[Site]: ...
 
 
 class StaticSiteDirectory:
     def __init__(self, sites: list[Site]) -> None:
         self._sites = {s.site_id: s for s in sites}
-        self._accounts = {a.account_id: (s, a) for s in sites for a in s.accounts}
 
     @classmethod
     def from_file(cls, path: Path) -> "StaticSiteDirectory":
@@ -83,31 +84,56 @@ class StaticSiteDirectory:
     def site(self, site_id: str) -> Site | None:
         return self._sites.get(site_id)
 
-    def account(self, account_id: str) -> tuple[Site, Account] | None:
-        return self._accounts.get(account_id)
-
     def sites(self) -> list[Site]:
         return list(self._sites.values())
 
 
-def demo_sites() -> list[Site]:
-    """The demo site: one account per platform posting on one-minute slots, plus a LinkedIn page
-    whose posts wait for review (drafts), so a newcomer sees every status within minutes."""
+@dataclass(frozen=True)
+class DemoConnection:
+    """An account the demo connects through the sandbox's OAuth flow, as a user would."""
+
+    platform: str
+    sandbox_user: str
+    account_type: str
+    settings: AccountSettings
+
+
+def demo_connections() -> list[DemoConnection]:
+    """One account per platform posting on one-minute slots, plus a LinkedIn member whose posts wait
+    for review (drafts), so a newcomer sees every status within minutes."""
     fast = AccountSettings(auto_publish=True, max_per_day=500, cooldown_hours=0, interval_minutes=1)
-    review = AccountSettings(auto_publish=False)
-    accounts = [
-        Account(account_id="demo-linkedin", platform="linkedin", platform_account_id="urn:li:organization:1001",
-                handle="Demo Co", account_type="organization", settings=fast, access_token="sandbox-token-linkedin"),
-        Account(account_id="demo-linkedin-review", platform="linkedin", platform_account_id="urn:li:person:2002",
-                handle="Demo Editor", settings=review, access_token="sandbox-token-linkedin-2"),
-        Account(account_id="demo-x", platform="x", platform_account_id="3003", handle="democo",
-                settings=fast, access_token="sandbox-token-x"),
-        Account(account_id="demo-facebook", platform="facebook", platform_account_id="4004", handle="Demo Co Page",
-                account_type="page", settings=fast, access_token="sandbox-token-facebook"),
-        Account(account_id="demo-instagram", platform="instagram", platform_account_id="17840000005005",
-                handle="democo", settings=fast, access_token="sandbox-token-instagram"),
-        Account(account_id="demo-tiktok", platform="tiktok", platform_account_id="open-6006", handle="democo",
-                settings=fast, access_token="sandbox-token-tiktok"),
+    return [
+        DemoConnection("linkedin", "demo", "organization", fast),
+        DemoConnection("linkedin", "demo-editor", "personal", AccountSettings(auto_publish=False)),
+        DemoConnection("x", "demo", "personal", fast),
+        DemoConnection("facebook", "demo", "page", fast),
+        DemoConnection("instagram", "demo", "business", fast),
+        DemoConnection("tiktok", "demo", "personal", fast),
+        DemoConnection("youtube", "demo", "channel", fast),
     ]
-    return [Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin", accounts=accounts,
+
+
+def demo_sites() -> list[Site]:
+    return [Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin",
                  post_types=["announcement", "quote_card", "carousel", "thread"])]
+
+
+def sample_accounts(site_id: str = "demo") -> list[Account]:
+    """Accounts as the demo's connections yield them, without the flow: for the engine's benchmarks
+    and the pure tests of generation, which need targets but no tokens."""
+    return [Account(account_id=f"{site_id}-{c.platform}-{c.sandbox_user}", platform=c.platform, site_id=site_id,  # type: ignore[arg-type]
+                    platform_account_id=f"{c.platform}-{i}", handle=c.sandbox_user, account_type=c.account_type, settings=c.settings)
+            for i, c in enumerate(demo_connections()) if c.platform != "youtube"]
+
+
+class MemoryAccounts:
+    """The fake of :class:`adapters.accounts.store.AccountStore`'s read side, for benchmarks and pure tests."""
+
+    def __init__(self, accounts: list[Account]) -> None:
+        self._by_id = {a.account_id: a for a in accounts}
+
+    async def get(self, account_id: str, *, fresh: bool = False) -> Account | None:
+        return self._by_id.get(account_id)
+
+    async def for_site(self, site_id: str, *, include_inactive: bool = False, fresh: bool = False) -> list[Account]:
+        return [a for a in self._by_id.values() if a.site_id == site_id and (include_inactive or a.status == "active")]

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from adapters.sandbox.oauth import OAuthServer, install as install_oauth, tiktok_open_id, x_user_id
+from adapters.sandbox.oauth import Client as OAuthClientApp, OAuthServer, install as install_oauth, tiktok_open_id, x_user_id
 
 PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok")
 # Requests per window per account for creates, as the platforms document them.
@@ -120,9 +120,12 @@ def _token(request: Request) -> str | None:
     return auth[7:] if auth.lower().startswith("bearer ") and len(auth) > 7 else None
 
 
-def create_sandbox(growth_seconds: float = 600.0) -> FastAPI:
+def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str, list[str]]] | None = None) -> FastAPI:
+    """``apps``: provider -> (client id, client secret, redirect URIs) registered from the start."""
     app = FastAPI(title="Socializer platform sandbox", version="1")
     st = SandboxState(growth_seconds)
+    for provider, (cid, secret, uris) in (apps or {}).items():
+        st.oauth.clients[(provider, cid)] = OAuthClientApp(provider, cid, secret, set(uris))
     app.state.sandbox = st
     install_oauth(app, st.oauth)  # first: /facebook/{v}/me must win over the Graph API's /{node}
 

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from adapters.accounts import demo_sites
+from adapters.accounts import demo_sites, sample_accounts
 from adapters.writer.llm import LLMWriter
 from adapters.writer.rules import RuleWriter
 from adapters.writer.validate import violations
@@ -79,7 +79,7 @@ async def run(llm: FakeLLM, mode: str, timeout: float = 5.0):  # type: ignore[no
     async with httpx.AsyncClient() as http:
         writer = LLMWriter(http, llm.url, "test-model", "sk-test-secret", timeout=timeout)
         return await generate_posts_async(GeneratePosts(article=ARTICLE, post_types=["announcement", "thread", "faq_snippet"]),
-                                          demo_sites()[0], writer, RuleWriter())
+                                          demo_sites()[0].model_copy(update={"accounts": sample_accounts()}), writer, RuleWriter())
 
 
 async def test_the_models_words_are_used_and_the_rules_kept(llm: FakeLLM) -> None:

@@ -7,15 +7,25 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from adapters.accounts import demo_sites
+from adapters.accounts import Account
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited
 from adapters.platforms import clients_for
 from adapters.platforms.base import OutgoingPost
 from adapters.platforms.fake import FakePlatform
 from tests.conftest import ServedSandbox
 
-ACCOUNTS = {a.platform: a for a in demo_sites()[0].accounts if a.account_id != "demo-linkedin-review"}
+from adapters.sandbox.oauth import identity
+
 PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
+ACCOUNTS: dict[str, Account] = {}  # filled by the sandbox fixture with tokens its OAuth servers issued
+
+
+def _accounts(sandbox: ServedSandbox) -> dict[str, Account]:
+    ids = {"linkedin": f"urn:li:organization:{identity('linkedin', 'alice')['organizations'][0]['id']}",
+           "x": identity("x", "alice")["id"], "facebook": identity("facebook", "alice")["pages"][0]["id"],
+           "instagram": identity("facebook", "alice")["pages"][0]["ig"]["id"], "tiktok": identity("tiktok", "alice")["open_id"]}
+    return {p: Account(account_id=f"contract-{p}", platform=p, platform_account_id=ids[p], handle="alice",
+                       access_token=sandbox.mint("facebook" if p == "instagram" else p, "alice")) for p in PLATFORMS}
 
 
 def post(text: str) -> OutgoingPost:
@@ -27,6 +37,7 @@ def post(text: str) -> OutgoingPost:
 def sandbox():  # type: ignore[no-untyped-def]
     """A sandbox of this module's own: no running worker posts to it behind the tests' back."""
     s = ServedSandbox().start()
+    ACCOUNTS.update(_accounts(s))
     yield s
     s.stop()
 
@@ -90,6 +101,19 @@ async def test_a_missing_token_is_an_auth_error(platform: str, clients) -> None:
     account = ACCOUNTS[platform].model_copy(update={"access_token": ""})
     with pytest.raises(AuthExpired):
         await clients[platform].create_post(account, post("no token"))
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_an_expired_or_revoked_token_is_an_auth_error_and_creates_nothing(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    provider = "facebook" if platform == "instagram" else platform
+    expiring = ACCOUNTS[platform].model_copy(update={"access_token": sandbox.mint(provider, "bob")})
+    revoked = ACCOUNTS[platform].model_copy(update={"access_token": sandbox.mint(provider, "carol")})
+    httpx.post(f"{sandbox.url}/_sandbox/oauth/expire", json={"provider": provider, "user": "bob"}).raise_for_status()
+    httpx.post(f"{sandbox.url}/_sandbox/oauth/revoke", json={"provider": provider, "user": "carol"}).raise_for_status()
+    for account in (expiring, revoked):
+        with pytest.raises(AuthExpired):
+            await clients[platform].create_post(account, post("dead token"))
+    assert sandbox.posts(platform) == []
 
 
 async def test_an_instagram_carousel_is_published_from_child_containers(clients, sandbox) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from adapters.accounts import Account, AccountSettings, Site, demo_sites
+from adapters.accounts import Account, AccountSettings, Site, demo_sites, sample_accounts
 from adapters.writer import limits
 from adapters.writer.reading import read_article
 from adapters.writer.rules import RuleWriter, hashtag, with_utm
@@ -71,19 +71,19 @@ def test_nothing_is_cut_mid_word() -> None:
 
 
 def test_generate_posts_one_per_account_with_stable_ids() -> None:
-    site = demo_sites()[0]
+    site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})
     first = generate_posts(GeneratePosts(article=ARTICLE), site, RuleWriter())
     again = generate_posts(GeneratePosts(article=ARTICLE), site, RuleWriter())
     assert [p.post_id for p in first] == [p.post_id for p in again]
     assert [p.text for p in first] == [p.text for p in again]
     assert {p.account_id for p in first} == {a.account_id for a in site.accounts}
-    review = next(p for p in first if p.account_id == "demo-linkedin-review")
+    review = next(p for p in first if p.account_id == "demo-linkedin-demo-editor")
     assert review.auto_schedule is False
     assert all(1 <= p.virality <= 10 and p.virality_reasons for p in first)
 
 
 def test_without_images_instagram_and_tiktok_get_only_rendered_cards_and_platform_filter_applies() -> None:
-    site = demo_sites()[0]
+    site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})
     no_image = ARTICLE.model_copy(update={"image_urls": []})
     posts = generate_posts(GeneratePosts(article=no_image), site, RuleWriter())
     visual = [p for p in posts if p.platform in ("instagram", "tiktok")]
