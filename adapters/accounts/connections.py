@@ -88,7 +88,8 @@ class Connections:
         connection_id = str(uuid.uuid4())
         refreshable = client.provider.refreshable
         return [await self.store.connect(row["site_id"], platform, f, settings=settings, connected_by=row["user_ref"] or row["key_id"],
-                                         connection_id=connection_id, refreshable=refreshable) for f in found]
+                                         connection_id=connection_id, refreshable=refreshable, requested=list(row["scopes"]))
+                for f in found]
 
     async def disconnect(self, account: Account) -> tuple[bool, str]:
         """Revoke at the platform, then shred. (revoked?, note). A revocation that fails still shreds:

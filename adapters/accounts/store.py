@@ -77,9 +77,11 @@ class AccountStore:
         return await self._cached("s:" + site_id, load)
 
     async def connect(self, site_id: str, platform: str, found: Discovered, *, settings: AccountSettings | None,
-                      connected_by: str, connection_id: str, refreshable: bool) -> Account:
+                      connected_by: str, connection_id: str, refreshable: bool, requested: list[str] | None = None) -> Account:
+        """``requested``: the scopes asked for, recorded when the provider does not say what it granted (Meta)."""
         account_id = account_id_for(site_id, platform, found.platform_account_id)
         t = found.tokens
+        scopes = list(t.scopes) or list(requested or [])
         async with self.pool.acquire() as conn, conn.transaction():
             before = await conn.fetchrow("SELECT settings FROM accounts WHERE account_id = $1 FOR UPDATE", account_id)
             kept = AccountSettings.model_validate(before["settings"]) if before and settings is None else settings or AccountSettings()
@@ -93,7 +95,7 @@ class AccountStore:
                 " refreshable = EXCLUDED.refreshable, connection_id = EXCLUDED.connection_id, connected_by = EXCLUDED.connected_by,"
                 " connected_at = now(), updated_at = now(), token_version = accounts.token_version + 1"
                 f" RETURNING {COLUMNS}",
-                account_id, site_id, platform, found.platform_account_id, found.handle, found.account_type, list(t.scopes),
+                account_id, site_id, platform, found.platform_account_id, found.handle, found.account_type, scopes,
                 kept.model_dump(mode="json"), t.expires_at, t.refresh_expires_at, refreshable and t.refresh_token is not None,
                 connection_id, connected_by)
             await self.vault.store(account_id, "access_token", t.access_token, conn)
@@ -105,7 +107,7 @@ class AccountStore:
             account = _account(r)
             await emit(conn, e.AccountConnected(
                 account_id=account_id, site_id=site_id, platform=platform, platform_account_id=found.platform_account_id,
-                handle=found.handle, account_type=found.account_type, scopes=list(t.scopes), settings=kept,
+                handle=found.handle, account_type=found.account_type, scopes=scopes, settings=kept,
                 connected_by=connected_by, token_expires_at=t.expires_at, reconnected=before is not None), account_id)
         self._cache.clear()
         return account

@@ -35,7 +35,7 @@ LIFETIMES: dict[str, tuple[int, int | None, int, bool]] = {
     "tiktok": (86400, 365 * 86400, 600, True),
     "youtube": (3599, 10**9, 600, False),
 }
-TOKEN_PREFIX = "sbx"  # every secret the sandbox issues starts with it: the leak scan looks for it
+TOKEN_PREFIX = "tok-canary-"  # every token the sandbox issues starts with it: the leak scan looks for it
 
 
 @dataclass

@@ -3,6 +3,7 @@ roles (worker, projector, API) as real processes, exactly as ``socializer up`` r
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -29,26 +30,17 @@ pytestmark = pytest.mark.integration
 FAST = {"auto_publish": True, "max_per_day": 1000, "cooldown_hours": 0, "interval_minutes": 0.05}
 
 
-def account(aid: str, platform: str, pid: str, **settings: Any) -> dict[str, Any]:
-    return {"account_id": aid, "platform": platform, "platform_account_id": pid, "handle": aid,
-            "access_token": f"sandbox-token-{aid}", "settings": {**FAST, **settings}}
-
-
-SITES = {
-    "sites": [
-        {"site_id": "itest", "timezone": "Europe/Berlin", "accounts": [
-            account("it-linkedin", "linkedin", "urn:li:organization:77"),
-            account("it-x", "x", "7001"),
-            account("it-facebook", "facebook", "7002"),
-            account("it-instagram", "instagram", "7003"),
-            account("it-tiktok", "tiktok", "7004"),
-            account("it-review", "linkedin", "urn:li:person:78", auto_publish=False),
-        ]},
-        {"site_id": "crash", "timezone": "UTC", "accounts": [
-            account(f"crash-x{i}", "x", f"80{i}") for i in range(3)
-        ]},
-    ]
+# Accounts each test site connects through the real OAuth flow: (name, platform, sandbox user, account type, settings).
+CONNECT = {
+    "itest": [("it-linkedin", "linkedin", "it-org", "organization", {}), ("it-x", "x", "it-x", "personal", {}),
+              ("it-facebook", "facebook", "it-fb", "page", {}), ("it-instagram", "instagram", "it-ig", "business", {}),
+              ("it-tiktok", "tiktok", "it-tt", "personal", {}),
+              ("it-review", "linkedin", "it-member", "personal", {"auto_publish": False})],
+    "crash": [(f"crash-x{i}", "x", f"crash-x{i}", "personal", {}) for i in range(3)],
 }
+SITES = {"sites": [{"site_id": "itest", "timezone": "Europe/Berlin"}, {"site_id": "crash", "timezone": "UTC"},
+                   {"site_id": "hostile-site", "timezone": "UTC"}, {"site_id": "acct", "timezone": "UTC"}]}
+VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
 
 
 class Infra:
@@ -92,7 +84,10 @@ class System:
             "SOCIALIZER_LOG_LEVEL": "WARNING",
             "SOCIALIZER_MEDIA_DIR": str(root / "media"),
             "SOCIALIZER_MEDIA_BASE_URL": f"http://127.0.0.1:{self.api_port}/media",
+            "SOCIALIZER_VAULT_KEYS": VAULT_KEYS,
         }
+        self.accounts: dict[str, str] = {}  # name -> account id, once connected
+        self.responses: list[bytes] = []
         self.procs: dict[str, subprocess.Popen] = {}
         self.keys = asyncio.run(self._make_keys())
 
@@ -104,7 +99,7 @@ class System:
         try:
             keys = ApiKeys(pool)
             return {"itest": await keys.create("itest"), "crash": await keys.create("crash"),
-                    "itest-read": await keys.create("itest", ("read",)), "hostile": await keys.create("hostile-site")}
+                    "itest-read": await keys.create("itest", ("read",)), "hostile": await keys.create("hostile-site"), "acct": await keys.create("acct")}
         finally:
             await pool.close()
 
@@ -147,8 +142,43 @@ class System:
 
     def client(self, site: str = "itest", **kw: Any) -> httpx.AsyncClient:
         """An HTTP client of the API holding ``site``'s key (read+write unless ``scopes`` says otherwise)."""
-        return httpx.AsyncClient(base_url=self.api, timeout=kw.pop("timeout", 15),
+        return httpx.AsyncClient(base_url=self.api, timeout=kw.pop("timeout", 15), event_hooks={"response": [self._keep]},
                                  headers={"Authorization": f"Bearer {self.keys[site]}"}, **kw)
+
+    async def _keep(self, response: httpx.Response) -> None:
+        """Every API response body of the run, for the token leak scan."""
+        if response.url.host == "127.0.0.1" and response.url.port == self.api_port:
+            await response.aread()
+            self.responses.append(response.content)
+
+    def register_apps(self) -> None:
+        """The sandbox's OAuth apps know this API's redirect URIs, as a developer console would."""
+        from adapters.oauth import CONNECTABLE, PROVIDERS
+        from socializer.settings import Settings
+
+        s = Settings(api_port=self.api_port, sandbox_port=self.sandbox.port)
+        apps: dict[str, tuple[str, str, list[str]]] = {}
+        for platform in CONNECTABLE:
+            cid, secret = s.oauth_app(PROVIDERS[platform].client)
+            apps.setdefault(PROVIDERS[platform].client, (cid, secret, []))[2].append(s.redirect_uri(platform))
+        self.sandbox.register(apps)
+
+    async def connect(self, site: str, platform: str, user: str, account_type: str | None = None, **body: Any) -> httpx.Response:
+        """The whole flow from the API alone: connect, the provider's consent as ``user``, the callback."""
+        async with self.client(site) as c:
+            r = await c.post(f"/api/v1/social/accounts/connect/{platform}/", json={"account_type": account_type, **body})
+            assert r.status_code == 201, r.text
+            consent = await c.get(f"{r.json()['authorization_url']}&sandbox_user={user}")
+            assert consent.status_code == 302, consent.text
+            return await c.get(consent.headers["location"])
+
+    async def connect_all(self) -> None:
+        for site, rows in CONNECT.items():
+            for name, platform, user, kind, settings in rows:
+                r = await self.connect(site, platform, user, kind, settings={**FAST, **settings}, features=["publish", "analytics"])
+                assert r.status_code == 201, r.text
+                [acct] = r.json()["results"]
+                self.accounts[name] = acct["account_id"]
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.infra.dsn)
@@ -172,6 +202,7 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 60, every: fl
 @pytest.fixture(scope="session")
 def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     sysm = System(infra, sandbox, tmp_path_factory.mktemp("system"))
+    sysm.register_apps()
     for role in ("projector", "worker", "api"):
         sysm.start(role)
     wait_port(sysm.api_port, 60)
@@ -183,5 +214,6 @@ def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory)
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
+    asyncio.run(sysm.connect_all())
     yield sysm
     sysm.stop()

@@ -23,7 +23,7 @@ async def test_no_key_a_bad_key_or_a_missing_scope_is_refused(system) -> None:  
         assert spec["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     async with system.client("itest-read") as ro:
         assert (await ro.get("/api/v1/social/posts/")).status_code == 200
-        r = await ro.post("/api/v1/social/posts/", json={"site_id": "itest", "account_id": "it-review", "text": "x"})
+        r = await ro.post("/api/v1/social/posts/", json={"site_id": "itest", "account_id": system.accounts["it-review"], "text": "x"})
         assert r.status_code == 403 and "write" in r.json()["detail"]
 
 
@@ -68,11 +68,20 @@ async def test_a_hostile_site_gets_404_or_403_on_every_endpoint(system) -> None:
             ("POST", f"{P}/posts/bulk-schedule/", {"post_ids": [draft]}),
             ("POST", f"{P}/posts/generate/", {"content_id": "isolated-1"}),
             ("POST", f"{P}/posts/bulk-generate/", {"content_ids": ["isolated-1"]}),
+            ("GET", f"{P}/accounts/{system.accounts['it-x']}/", None),
+            ("PUT", f"{P}/accounts/{system.accounts['it-x']}/settings/", {"max_per_day": 1}),
+            ("DELETE", f"{P}/accounts/{system.accounts['it-x']}/", None),
         ):
             r = await evil.request(method, path, json=body)
             assert r.status_code == 404, (method, path, r.status_code, r.text)
-        r = await evil.post(f"{P}/posts/", json={"site_id": "itest", "account_id": "it-review", "text": "pwned"})
+        r = await evil.post(f"{P}/posts/", json={"site_id": "itest", "account_id": system.accounts["it-review"], "text": "pwned"})
         assert r.status_code == 403 and r.json()["field"] == "site_id"
+        # Its own site cannot post through the other site's account either.
+        r = await evil.post(f"{P}/posts/", json={"site_id": "hostile-site", "account_id": system.accounts["it-review"], "text": "pwned"})
+        assert r.status_code == 404 and r.json()["field"] == "account_id"
+        assert (await evil.get(f"{P}/accounts/")).json()["count"] == 0
     async with system.client() as own:
+        x = (await own.get(f"{P}/accounts/{system.accounts['it-x']}/")).json()
+        assert x["status"] == "active" and x["settings"]["max_per_day"] != 1
         after = (await own.get(f"{P}/posts/{draft}/")).json()
         assert after["status"] == "draft" and after["text"] != "pwned"

@@ -29,9 +29,9 @@ async def test_article_to_published_posts_with_engagement(system) -> None:  # ty
 
     posts = await eventually(published, timeout=90, what="five published posts and one draft")
     by_account = {p["account_id"]: p for p in posts}
-    assert by_account["it-review"]["status"] == "draft"  # auto_publish off: waits for review
+    assert by_account[system.accounts["it-review"]]["status"] == "draft"  # auto_publish off: waits for review
     # Each platform got the article's photo cropped to its size, stored and served by the API.
-    ig = by_account["it-instagram"]
+    ig = by_account[system.accounts["it-instagram"]]
     assert ig["media_urls"][0].startswith(system.api + "/media/") and ig["virality"] and ig["virality_reasons"]
     async with httpx.AsyncClient() as c:
         img = await c.get(ig["media_urls"][0])
@@ -74,7 +74,7 @@ async def test_article_to_published_posts_with_engagement(system) -> None:  # ty
 
 async def test_commands_over_http_and_their_errors(system) -> None:  # type: ignore[no-untyped-def]
     async with system.client() as c:
-        r = await c.post("/api/v1/social/posts/?wait=true", json={"site_id": "itest", "account_id": "it-review", "text": "Manual post"})
+        r = await c.post("/api/v1/social/posts/?wait=true", json={"site_id": "itest", "account_id": system.accounts["it-review"], "text": "Manual post"})
         assert r.status_code == 202, r.text
         pos = r.json()["events"][0]
         assert pos["type"] == "socializer.post.drafted.v1" and pos["topic"] == "social.posts" and pos["offset"] >= 0
@@ -104,7 +104,7 @@ async def test_commands_over_http_and_their_errors(system) -> None:  # type: ign
         # Invalid input: 4xx problem+json naming the field.
         r = await c.post(f"/api/v1/social/posts/{pid}/schedule/", json={"scheduled_at": "tomorrow"})
         assert r.status_code == 422 and r.json()["field"] == "scheduled_at"
-        r = await c.post("/api/v1/social/posts/", json={"site_id": "itest", "account_id": "it-review"})
+        r = await c.post("/api/v1/social/posts/", json={"site_id": "itest", "account_id": system.accounts["it-review"]})
         assert r.status_code == 422 and r.json()["field"] == "text"
         r = await c.get("/api/v1/social/calendar/", params={"site_id": "itest", "month": "2026-13"})
         assert r.status_code == 422 and r.json()["field"] == "month"
