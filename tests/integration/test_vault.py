@@ -14,8 +14,26 @@ pytestmark = pytest.mark.integration
 CANARY = "canary-7f3a9c-token"
 
 
+async def _own_database(dsn: str) -> str:
+    """A database of this test's own on the same server: rotation re-wraps every data key in a
+    database, and the running system's keys must stay under the system's keyring."""
+    import asyncpg
+
+    from projections.db import migrate
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = 'vault_rotation'"):
+            await conn.execute("CREATE DATABASE vault_rotation")
+    finally:
+        await conn.close()
+    own = dsn.rsplit("/", 1)[0] + "/vault_rotation"
+    await migrate(own)
+    return own
+
+
 async def test_tokens_are_sealed_rotated_under_reads_and_shredded(infra) -> None:  # type: ignore[no-untyped-def]
-    pool = await create_pool(infra.dsn)
+    pool = await create_pool(await _own_database(infra.dsn))
     try:
         old = Keyring({"k2025": os.urandom(32)}, "k2025")
         vault = TokenVault(pool, old)
