@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 PROVIDERS = ("linkedin", "x", "facebook", "tiktok", "youtube")
@@ -333,19 +333,27 @@ def install(app: FastAPI, server: OAuthServer) -> None:
             "youtube": lambda: JSONResponse({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "errors": [{"message": "Invalid Credentials", "domain": "global", "reason": "authError"}], "status": "UNAUTHENTICATED"}}, status_code=401),
         }[provider]()
 
+    @app.exception_handler(_Unauthorized)
+    async def refused(_: Request, err: _Unauthorized) -> Response:
+        return unauthorized(err.provider)
+
+    def bearer(provider: str, *, user_token: bool = False) -> Any:
+        """A route dependency: the live grant behind the request's token, or the provider's 401."""
+        def grant(request: Request) -> Grant:
+            g = server.valid(_bearer(request), (provider,))
+            if g is None or (user_token and g.kind == "page"):
+                raise _Unauthorized(provider)
+            return g
+
+        return Depends(grant)
+
     @app.get("/linkedin/v2/userinfo", include_in_schema=False)
-    async def li_userinfo(request: Request) -> Response:
-        g = server.valid(_bearer(request), ("linkedin",))
-        if g is None:
-            return unauthorized("linkedin")
+    async def li_userinfo(g: Grant = bearer("linkedin")) -> Response:
         me = identity("linkedin", g.user)
         return JSONResponse({"sub": me["sub"], "name": me["name"], "given_name": me["name"], "family_name": "", "locale": {"country": "US", "language": "en"}})
 
     @app.get("/linkedin/rest/organizationAcls", include_in_schema=False)
-    async def li_acls(request: Request, q: str = "", role: str = "", state: str = "") -> Response:
-        g = server.valid(_bearer(request), ("linkedin",))
-        if g is None:
-            return unauthorized("linkedin")
+    async def li_acls(g: Grant = bearer("linkedin"), q: str = "", role: str = "", state: str = "") -> Response:
         if not {"rw_organization_admin", "r_organization_admin"} & set(g.scopes):
             return JSONResponse({"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
                                  "message": "Not enough permissions to access: organizationAcls.FINDER-roleAssignee.20241101"}, status_code=403)
@@ -358,36 +366,24 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         return JSONResponse({"elements": els, "paging": {"count": 10, "start": 0, "total": len(els)}})
 
     @app.get("/linkedin/rest/organizations/{org_id}", include_in_schema=False)
-    async def li_org(org_id: str, request: Request) -> Response:
-        g = server.valid(_bearer(request), ("linkedin",))
-        if g is None:
-            return unauthorized("linkedin")
+    async def li_org(org_id: str, g: Grant = bearer("linkedin")) -> Response:
         for o in identity("linkedin", g.user)["organizations"]:
             if o["id"] == org_id:
                 return JSONResponse({"id": int(org_id), "localizedName": o["name"], "vanityName": o["name"].lower().replace(" ", "-")})
         return JSONResponse({"status": 404, "message": f"Organization {org_id} not found"}, status_code=404)
 
     @app.get("/x/2/users/me", include_in_schema=False)
-    async def x_me(request: Request) -> Response:
-        g = server.valid(_bearer(request), ("x",))
-        if g is None:
-            return unauthorized("x")
+    async def x_me(g: Grant = bearer("x")) -> Response:
         me = identity("x", g.user)
         return JSONResponse({"data": {"id": me["id"], "name": me["name"], "username": me["username"]}})
 
     @app.get("/facebook/{version}/me", include_in_schema=False)
-    async def fb_me(request: Request) -> Response:
-        g = server.valid(_bearer(request), ("facebook",))
-        if g is None:
-            return unauthorized("facebook")
+    async def fb_me(g: Grant = bearer("facebook")) -> Response:
         me = identity("facebook", g.user)
         return JSONResponse({"id": me["id"], "name": me["name"]})
 
     @app.get("/facebook/{version}/me/accounts", include_in_schema=False)
-    async def fb_accounts(request: Request) -> Response:
-        g = server.valid(_bearer(request), ("facebook",))
-        if g is None or g.kind == "page":
-            return unauthorized("facebook")
+    async def fb_accounts(g: Grant = bearer("facebook", user_token=True)) -> Response:
         data = []
         for page in identity("facebook", g.user)["pages"]:
             server.pages[page["id"]] = page["ig"]
@@ -399,28 +395,19 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         return JSONResponse({"data": data, "paging": {"cursors": {"before": "MAZDZD", "after": "MAZDZD"}}})
 
     @app.delete("/facebook/{version}/me/permissions", include_in_schema=False)
-    async def fb_deauthorize(request: Request) -> Response:
-        g = server.valid(_bearer(request), ("facebook",))
-        if g is None:
-            return unauthorized("facebook")
+    async def fb_deauthorize(g: Grant = bearer("facebook")) -> Response:
         server.revoke_family(g.family)
         server.stats["facebook:revoke:ok"] += 1
         return JSONResponse({"success": True})
 
     @app.get("/tiktok/v2/user/info/", include_in_schema=False)
-    async def tt_me(request: Request, fields: str = "") -> Response:
-        g = server.valid(_bearer(request), ("tiktok",))
-        if g is None:
-            return unauthorized("tiktok")
+    async def tt_me(g: Grant = bearer("tiktok"), fields: str = "") -> Response:
         me = identity("tiktok", g.user)
         user = {k: v for k, v in me.items() if k in fields.split(",")}
         return JSONResponse({"data": {"user": user}, "error": {"code": "ok", "message": "", "log_id": secrets.token_hex(10)}})
 
     @app.get("/youtube/youtube/v3/channels", include_in_schema=False)
-    async def yt_channels(request: Request, part: str = "", mine: bool = False) -> Response:
-        g = server.valid(_bearer(request), ("youtube",))
-        if g is None:
-            return unauthorized("youtube")
+    async def yt_channels(g: Grant = bearer("youtube"), part: str = "", mine: bool = False) -> Response:
         me = identity("youtube", g.user)
         items = [{"kind": "youtube#channel", "etag": "sandbox", "id": me["channel"],
                   "snippet": {"title": me["title"], "customUrl": "@" + g.user}}] if mine else []
@@ -464,6 +451,11 @@ def install(app: FastAPI, server: OAuthServer) -> None:
     @app.get("/_sandbox/oauth/stats", include_in_schema=False)
     async def stats() -> Response:
         return JSONResponse({"token_calls": dict(server.stats)})
+
+
+class _Unauthorized(Exception):
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
 
 
 def _bind(handler: Any, provider: str) -> Any:
