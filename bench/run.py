@@ -5,6 +5,7 @@
     replay of 100k events  vs  the same raw ceiling                          (goal >= 50 %)
     calendar endpoint p99  vs  the raw SQL query's p99, at 100k posts        (goal <= 3x)
     worker peak RSS holding 100k scheduled posts                             (goal < 300 MB)
+    token for a publish    vs  reading a plaintext token column             (what the vault costs)
 """
 from __future__ import annotations
 
@@ -355,9 +356,59 @@ def bench_articles(n: int) -> None:
     print(f"{'adaptation engine, 6 post types':<34} {n / took:>16.1f}/s  ({drafts / took:,.0f} validated drafts/s)")
 
 
+# ----------------------------------------------------------------- 7. the token path of a publish
+def bench_tokens(n_accounts: int, reads: int, tmp: Path) -> None:
+    """What a publish pays for a live token: the account row (status, expiry), the sealed token and
+    its data key, two AES-GCM openings. Baseline: the same account row with the token in plain text."""
+    from adapters.accounts.store import AccountStore
+    from adapters.accounts.tokens import TokenSource
+    from adapters.oauth import Discovered, TokenSet
+    from adapters.vault.crypto import Keyring, Secret
+    from adapters.vault.store import TokenVault
+
+    async def run(dsn: str) -> tuple[float, float]:
+        pool = await create_pool(dsn, max_size=8)
+        store = AccountStore(pool, TokenVault(pool, Keyring({"b1": os.urandom(32)}, "b1")), ttl=0)
+        tokens = TokenSource(store, {})
+        ids = []
+        for i in range(n_accounts):
+            t = TokenSet(Secret(f"token-{i}"), None, None, None, ("tweet.write",))
+            a = await store.connect("bench", "x", Discovered(str(i), f"h{i}", "personal", t), settings=None,
+                                    connected_by="bench", connection_id=str(i), refreshable=False)
+            ids.append(a.account_id)
+        await pool.execute("CREATE TABLE plain_tokens AS SELECT a.*, 'token-' || platform_account_id AS token FROM accounts a")
+        await pool.execute("CREATE UNIQUE INDEX ON plain_tokens (account_id)")
+
+        async def ours(i: int) -> None:
+            a = await tokens.authorized(ids[i % n_accounts])
+            assert a.access_token.startswith("token-")
+
+        async def raw(i: int) -> None:
+            r = await pool.fetchrow("SELECT status, token_expires_at, token FROM plain_tokens WHERE account_id = $1", ids[i % n_accounts])
+            assert r["token"].startswith("token-")
+
+        out = []
+        for fn in (raw, ours, raw, ours):
+            t0 = time.perf_counter()
+            for start in range(0, reads, 8):  # eight publishes in flight, as four agents with a sweeper would be
+                await asyncio.gather(*(fn(i) for i in range(start, min(start + 8, reads))))
+            out.append(reads / (time.perf_counter() - t0))
+        await pool.close()
+        return max(out[1], out[3]), max(out[0], out[2])
+
+    stack = Embedded()
+    try:
+        dsn = start_postgres(free_port(), tmp / "tokens-pg" / "data", stack)
+        asyncio.run(migrate(dsn))
+        ours, raw = asyncio.run(run(dsn))
+        line(f"token for a publish ({n_accounts} accts)", f"{ours:,.0f}/s", f"{raw:,.0f}/s", f"{ours / raw:.0%}", "info", True)
+    finally:
+        stack.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["adapt", "projections", "calendar", "rss", "images", "articles"], action="append")
+    ap.add_argument("--only", choices=["adapt", "projections", "calendar", "rss", "images", "articles", "tokens"], action="append")
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--posts", type=int, default=100_000)
@@ -377,6 +428,8 @@ def main() -> None:
             bench_articles(120)
         if not args.only or "images" in args.only:
             bench_images(60)
+        if not args.only or "tokens" in args.only:
+            bench_tokens(500, 5000, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -17,6 +17,7 @@ from typing import Any
 from adapters.accounts import Account
 from adapters.accounts.store import COLUMNS, AccountStore, _account, emit, expiring, mark_needs_reauth
 from adapters.exceptions import AdapterError, InvalidGrant
+from adapters.vault.store import SEALED_COLUMNS
 from schemas import events as e
 
 log = logging.getLogger("socializer.tokens")
@@ -40,7 +41,12 @@ class TokenSource:
         self.refresh_calls = 0  # this process's calls to token endpoints (tests and metrics)
 
     async def authorized(self, account_id: str) -> Account:
-        account = await self.store.get(account_id, fresh=True)
+        # One round trip: the account's state, its sealed access token and its wrapped data key.
+        row = await self.store.pool.fetchrow(
+            f"SELECT {', '.join('a.' + c.strip() for c in COLUMNS.split(','))}, {SEALED_COLUMNS} FROM accounts a"
+            " LEFT JOIN vault_secrets s ON s.account_id = a.account_id AND s.field = 'access_token'"
+            " LEFT JOIN vault_data_keys k ON k.account_id = a.account_id WHERE a.account_id = $1", account_id)
+        account = _account(row) if row else None
         if account is None:
             raise AccountUnusable(account_id, "account_missing", "no such account is connected")
         if account.status != "active":
@@ -48,7 +54,7 @@ class TokenSource:
         if expiring(account.token_expires_at, datetime.now(timezone.utc), self.margin):
             await self.refresh(account_id, account.token_version, why="expires soon")
             return await self.authorized(account_id)
-        token = await self.store.secret(account_id, "access_token")
+        token = self.store.vault.open(account_id, "access_token", row)
         if token is None:
             raise AccountUnusable(account_id, "needs_reauth", "no access token is stored")
         return account.model_copy(update={"access_token": token.reveal()})

@@ -1,9 +1,14 @@
 """The vault over Postgres: one data key per account (wrapped), one ciphertext per (account, field)."""
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from adapters.vault.crypto import Keyring, Secret, VaultError, key_id_of, new_data_key, open_sealed, seal
+
+
+SEALED_COLUMNS = "s.ciphertext, k.dek_id, k.wrapped"
 
 
 class TokenVault:
@@ -33,16 +38,20 @@ class TokenVault:
 
     async def read(self, account_id: str, field: str, conn: asyncpg.Connection | None = None) -> Secret | None:
         async with self.pool.acquire() if conn is None else _same(conn) as c:
-            blob = await c.fetchval("SELECT ciphertext FROM vault_secrets WHERE account_id = $1 AND field = $2", account_id, field)
-            if blob is None:
-                return None
-            found = await self._dek(c, account_id, create=False)
-            if found is None:
-                raise VaultError(f"the data key of {account_id} was shredded")
-            dek_id, dek = found
-            if key_id_of(bytes(blob)) != dek_id:
-                raise VaultError(f"secret of {account_id}/{field} was sealed with another data key")
-            return open_sealed(dek, account_id, field, bytes(blob))
+            row = await c.fetchrow(f"SELECT {SEALED_COLUMNS} FROM vault_secrets s LEFT JOIN vault_data_keys k USING (account_id)"
+                                   " WHERE s.account_id = $1 AND s.field = $2", account_id, field)
+        return self.open(account_id, field, row)
+
+    def open(self, account_id: str, field: str, row: Any) -> Secret | None:
+        """Open a row holding :data:`SEALED_COLUMNS` (callers may join them into their own query: one round trip)."""
+        if row is None or row["ciphertext"] is None:
+            return None
+        if row["wrapped"] is None:
+            raise VaultError(f"the data key of {account_id} was shredded")
+        blob = bytes(row["ciphertext"])
+        if key_id_of(blob) != row["dek_id"]:
+            raise VaultError(f"secret of {account_id}/{field} was sealed with another data key")
+        return open_sealed(self.keyring.unwrap(account_id, bytes(row["wrapped"])), account_id, field, blob)
 
     async def shred(self, account_id: str) -> None:
         """Crypto-shredding: without its data key no copy of the account's ciphertexts (backups, replicas) opens."""
