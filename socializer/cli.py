@@ -22,6 +22,18 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _tool_settings() -> Settings:
+    """Operator tools (tail, emit, replay, demo, apikey, vault) talk to the embedded default started
+    by ``socializer up`` when no broker, database or vault key is set."""
+    s = Settings()
+    key_file = s.data_dir / "vault-keys"
+    return s.model_copy(update={
+        "broker": s.broker or f"127.0.0.1:{s.broker_port}",
+        "database_url": s.database_url or f"postgresql://postgres@127.0.0.1:{s.database_port}/postgres",
+        "vault_keys": s.vault_keys or (key_file.read_text().strip() if key_file.exists() else ""),
+    })
+
+
 # ---------------------------------------------------------------- roles
 def cmd_migrate(args: argparse.Namespace) -> None:
     from projections.db import migrate
@@ -246,7 +258,7 @@ async def _emit_demo(s: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    s = _settings()
+    s = _tool_settings()
     s.require("broker")
     print(f"emitted {asyncio.run(_emit_demo(s))} articles")
 
@@ -255,7 +267,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_tail(args: argparse.Namespace) -> None:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    s = _settings()
+    s = _tool_settings()
     s.require("broker")
 
     async def run() -> None:
@@ -326,7 +338,7 @@ def cmd_emit(args: argparse.Namespace) -> None:
     from schemas.events import ContentPublished
     from streams import topics
 
-    s = _settings()
+    s = _tool_settings()
     s.require("broker")
     raw = Path(args.file).read_bytes()
     items = orjson.loads(raw)
@@ -354,7 +366,7 @@ def cmd_replay(args: argparse.Namespace) -> None:
     from projections.read_models import ALL
     from projections.replay import replay
 
-    s = _settings()
+    s = _tool_settings()
     s.require("broker", "database_url")
     names = list(ALL) if args.projection == "all" else [args.projection]
     for name in names:
@@ -375,7 +387,7 @@ def cmd_vault(args: argparse.Namespace) -> None:
     from adapters.vault.store import TokenVault
     from projections.db import create_pool
 
-    s = _settings()
+    s = _tool_settings()
     s.require("database_url", "vault_keys")
 
     async def run() -> int:
@@ -393,7 +405,7 @@ def cmd_apikey(args: argparse.Namespace) -> None:
     from projections.db import create_pool
     from socializer.auth import ApiKeys
 
-    s = _settings()
+    s = _tool_settings()
     s.require("database_url")
 
     async def run() -> str:
