@@ -35,7 +35,7 @@ class AccountNotFound(CommandRefused):
 
 
 class ConnectionRefused(CommandRefused):
-    """``code``: state_missing, state_unknown, state_reused, state_expired, wrong_provider,
+    """``code``: state_missing, state_unknown, state_reused, state_expired, state_other_site, wrong_provider,
     consent_denied, code_missing, code_refused, nothing_to_connect, provider_unavailable."""
 
     def __init__(self, code: str, detail: str, *, field: str | None = None, status: int = 400) -> None:

@@ -330,10 +330,12 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
             select=body.select, settings=body.settings, user_ref=body.user)
         return Connect(authorization_url=url, state_expires_at=expires, scopes=scopes, redirect_uri=settings.redirect_uri(platform))
 
-    @api.get("/accounts/callback/{platform}/", status_code=201,
-             summary="Where the provider sends the browser back: the one-time state authenticates it, not an API key")
-    async def callback(platform: str, request: Request) -> Any:
-        connected = await state["connections"].finish(platform, dict(request.query_params))
+    @api.get("/accounts/callback/{platform}/", status_code=201, openapi_extra={"security": [{}, {"ApiKey": []}]},
+             summary="Where the provider sends the browser back: the one-time state authenticates it; an API key, if"
+                     " sent (a dashboard relaying the redirect), must be the same site's")
+    async def callback(platform: str, request: Request, creds: HTTPAuthorizationCredentials | None = Security(bearer)) -> Any:
+        who = await state["keys"].verify(creds.credentials) if creds else None
+        connected = await state["connections"].finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)
         await relay_now()
         return ORJSON({"count": len(connected), "results": [a.model_dump(mode="json") for a in connected]}, status_code=201)
 

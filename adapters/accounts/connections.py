@@ -50,17 +50,21 @@ class Connections:
         await self.pool.execute("DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'")
         return client.authorization_url(state, plan.scopes, verifier), expires, plan.scopes
 
-    async def finish(self, platform: str, params: dict[str, str]) -> list[Account]:
+    async def finish(self, platform: str, params: dict[str, str], *, caller_site: str | None = None) -> list[Account]:
+        """``caller_site``: the site of the API key the callback came with, if any (a dashboard relaying
+        the redirect); a state issued to another site is refused without being consumed."""
         state = params.get("state")
         if not state:
             raise ConnectionRefused("state_missing", "state: required; the callback must carry the state it was sent with", field="state")
         now = datetime.now(timezone.utc)
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow("UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 AND used_at IS NULL RETURNING *",
-                                      _hash(state))
+            row = await conn.fetchrow("UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 AND used_at IS NULL"
+                                      " AND ($2::text IS NULL OR site_id = $2) RETURNING *", _hash(state), caller_site)
             consumed = row is not None
             if row is None:
                 row = await conn.fetchrow("SELECT * FROM oauth_states WHERE state_hash = $1", _hash(state))
+        if row is not None and caller_site is not None and row["site_id"] != caller_site:
+            raise ConnectionRefused("state_other_site", "state: issued to another site's connection", field="state", status=403)
         pending = PendingState(row["platform"], row["site_id"], row["expires_at"], row["used_at"] is not None) if row else None
         check_callback(pending, platform=platform, now=now, consumed=consumed)
         assert row is not None

@@ -79,6 +79,10 @@ async def test_the_negative_oauth_suite_refuses_every_case(system) -> None:  # t
 
         back = await _consent(c, await _start(c, "x"), "neg")
         good = dict(back.params)
+        # Another site's key relaying this site's callback: refused, and the state is not spent.
+        async with system.client("hostile") as evil:
+            r = await evil.get(f"{cb}/x/", params=good)
+            assert r.status_code == 403 and r.json()["type"].endswith("/state_other_site")
         await refused(f"{cb}/x/", {"code": good["code"]}, "state_missing")
         await refused(f"{cb}/x/", {"code": good["code"], "state": "forged-state"}, "state_unknown")
         # Mix-up: the X code and state delivered to LinkedIn's callback.
