@@ -139,3 +139,9 @@ async def position_reached(pool: asyncpg.Pool, projection: str, topic: str, part
         projection, topic, partition,
     )
     return got is not None and got >= offset
+
+
+async def account_history(pool: asyncpg.Pool, account_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    rows = await pool.fetch("SELECT type, at, data FROM account_history WHERE account_id = $1 ORDER BY at DESC LIMIT $2",
+                            account_id, limit)
+    return [_row(r) for r in rows]

@@ -116,4 +116,22 @@ ENGAGEMENT = EngagementProjection(
     },
 )
 
-ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT)}
+class AccountHistoryProjection(Projection):
+    ACCOUNT_EVENTS = (e.AccountConnected, e.AccountTokensRefreshed, e.AccountNeedsReauth, e.AccountDisconnected, e.AccountSettingsUpdated)
+
+    def statements(self, d: Decoded) -> list[Statement]:
+        m = d.message
+        if not isinstance(m, self.ACCOUNT_EVENTS):
+            return []
+        return [("event", (d.envelope.id, m.account_id, m.site_id, d.envelope.type, d.envelope.time, m.model_dump(mode="json")))]
+
+
+ACCOUNT_HISTORY = AccountHistoryProjection(
+    name="account_history",
+    topics=(t.ACCOUNTS,),
+    tables=("account_history",),
+    sql={"event": "INSERT INTO {account_history} (event_id, account_id, site_id, type, at, data) VALUES ($1,$2,$3,$4,$5,$6)"
+                  " ON CONFLICT (event_id) DO NOTHING"},
+)
+
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY)}

@@ -321,6 +321,13 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def account(account_id: str, who: Caller = reader) -> Any:
         return ORJSON((await own_account(account_id, who)).model_dump(mode="json"))
 
+    @api.get("/accounts/{account_id}/history/", summary="The account's events, newest first: connections, refreshes,"
+             " re-authorisations, settings changes")
+    async def account_history(account_id: str, who: Caller = reader, limit: int = Query(100, ge=1, le=1000)) -> Any:
+        await own_account(account_id, who)
+        items = await q.account_history(pool(), account_id, limit)
+        return ORJSON({"count": len(items), "results": items})
+
     @api.post("/accounts/connect/{platform}/", status_code=201, response_model=Connect,
               summary="Start connecting an account: send the user's browser to authorization_url")
     async def connect(platform: str, body: ConnectRequest | None = None, who: Caller = writer) -> Any:

@@ -273,3 +273,10 @@ async def test_a_dead_grant_makes_the_account_needs_reauth_and_stops_publishing(
     # Reconnecting brings the account back.
     [again] = (await system.connect("acct", "x", "doomed")).json()["results"]
     assert again["account_id"] == aid and again["status"] == "active"
+
+    async def history():  # type: ignore[no-untyped-def]
+        async with system.client("acct") as c:
+            types = [h["type"].split(".")[2] for h in (await c.get(f"{P}/accounts/{aid}/history/")).json()["results"]]
+        return types if len(types) >= 3 else None
+
+    assert await eventually(history, what="the account's history") == ["connected", "needs_reauth", "connected"]
