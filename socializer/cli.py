@@ -99,6 +99,9 @@ def cmd_api(args: argparse.Namespace) -> None:
 
     s = _settings()
     s.require("broker", "database_url", "vault_keys")
+    logging.basicConfig(level=s.log_level)
+    for name in ("httpx", "httpcore", "authlib"):  # request URLs are never logged (see streams.app.quiet_loggers)
+        logging.getLogger(name).setLevel(max(getattr(logging, s.log_level.upper(), logging.WARNING), logging.WARNING))
     uvicorn.run(create_api(s, site_directory(s), oauth_clients(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False,
                 loop="uvloop", http="httptools")
 

@@ -119,5 +119,6 @@ def quiet_loggers(level: str) -> None:
     """Faust leaves its loggers at DEBUG; every send then builds a record that is thrown away."""
     lvl = getattr(logging, level.upper(), logging.WARNING)
     logging.getLogger().setLevel(lvl)
-    for name in ("faust", "mode", "aiokafka", "kafka"):
+    # httpx logs every request's URL at INFO: no URL of ours carries a secret, but none should ever be logged.
+    for name in ("faust", "mode", "aiokafka", "kafka", "httpx", "httpcore", "authlib"):
         logging.getLogger(name).setLevel(max(lvl, logging.WARNING))

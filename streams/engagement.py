@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from adapters.exceptions import AdapterError, PlatformError
+from adapters.exceptions import AdapterError, AuthExpired
 from schemas.envelope import derived_id
 from schemas.events import EngagementRecorded
 from schemas.registry import registry
@@ -36,9 +36,14 @@ async def collect(deps: Any, engagement_topic: Any, now: datetime | None = None)
         except AdapterError as err:  # not connected any more, or needs re-authorisation
             log.info("metrics for %s skipped: %s", account_id, err)
             continue
+        client = deps.platforms[account.platform]
+        ids = [p["platform_post_id"] for p in posts]
         try:
-            metrics = await deps.platforms[account.platform].fetch_metrics(account, [p["platform_post_id"] for p in posts])
-        except PlatformError as err:
+            try:
+                metrics = await client.fetch_metrics(account, ids)
+            except AuthExpired as err:  # refresh once (single-flight with publishing), or the account needs re-authorisation
+                metrics = await client.fetch_metrics(await tokens.rejected(account, str(err)), ids)
+        except AdapterError as err:
             log.warning("metrics for %s failed: %s", account_id, err)
             continue
         out = []

@@ -121,9 +121,11 @@ class OAuthClient:
         if p.client_auth == "query":  # Meta takes the client's credentials in the exchange's query string
             kw["client_secret"] = self.app.client_secret.reveal()
         async with self._session() as s:
-            raw = await self._call(s.fetch_token(self._url(p.token), method="GET" if p.client_auth == "query" else "POST", **kw))
+            # Meta documents a GET with the secret in the query string; its endpoint takes the same form as a
+            # POST body, which keeps the secret and the tokens out of every URL (and every proxy's log).
+            raw = await self._call(s.fetch_token(self._url(p.token), method="POST", **kw))
             if p.client_auth == "query":  # Meta: swap the short-lived user token for a long-lived one (~60 days)
-                raw = await self._call(s.fetch_token(self._url(p.token), method="GET", grant_type="fb_exchange_token",
+                raw = await self._call(s.fetch_token(self._url(p.token), method="POST", grant_type="fb_exchange_token",
                                                      fb_exchange_token=raw["access_token"], client_secret=kw["client_secret"]))
         return self._tokens(raw)
 
