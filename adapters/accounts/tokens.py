@@ -106,7 +106,13 @@ class TokenSource:
             return True
 
     async def refresh_due(self, horizon_seconds: float, limit: int = 200) -> tuple[int, int]:
-        """Refresh every active account whose token expires within the horizon: (refreshed, failed)."""
+        """Refresh every active account whose token expires within the horizon: (refreshed, failed).
+        An account whose refresh token itself has expired (LinkedIn's last 365 days and refreshing does
+        not renew them) cannot be refreshed: it becomes needs_reauth now, not at its next publish."""
+        async with self.store.pool.acquire() as conn, conn.transaction():
+            for row in await conn.fetch(f"SELECT {COLUMNS} FROM accounts WHERE status = 'active' AND refresh_expires_at < now()"
+                                        " FOR UPDATE SKIP LOCKED"):
+                await mark_needs_reauth(conn, row, f"{row['platform']}'s refresh token expired: reconnect the account")
         rows = await self.store.pool.fetch(
             "SELECT account_id, token_version FROM accounts WHERE status = 'active' AND refreshable"
             " AND token_expires_at < now() + make_interval(secs => $1) ORDER BY token_expires_at LIMIT $2", horizon_seconds, limit)

@@ -243,6 +243,12 @@ async def test_many_workers_refreshing_at_once_make_one_call_and_keep_the_rotate
         assert done >= 1 and failed == 0 and _calls(system, "youtube:refresh_token:ok") >= before + 1
         fresh = await store.get(yt["account_id"], fresh=True)
         assert fresh.token_expires_at > datetime.now(timezone.utc) + timedelta(minutes=50)  # type: ignore[union-attr,operator]
+        # A refresh token past its own end (LinkedIn's 365 days) makes the account needs_reauth in the round.
+        [li] = (await system.connect("acct", "linkedin", "yearold")).json()["results"]
+        await system.sql("UPDATE accounts SET refresh_expires_at = now() - interval '1 day' WHERE account_id = $1", li["account_id"])
+        await workers[0].refresh_due(2 * 3600)
+        old = await store.get(li["account_id"], fresh=True)
+        assert old.status == "needs_reauth" and "refresh token expired" in (old.status_reason or "")  # type: ignore[union-attr]
     finally:
         await pool.close()
 

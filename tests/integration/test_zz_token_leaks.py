@@ -3,7 +3,6 @@ prefix; it must be found nowhere outside the vault's ciphertexts — not in any 
 partition of any topic, any column of any table, or any API response."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -18,30 +17,17 @@ CANARY = TOKEN_PREFIX.encode()
 
 async def _topic_bytes(broker: str) -> tuple[int, int]:
     """(records read, records holding the canary) over every partition of every topic, from the
-    beginning to the end offsets seen at the start (the system keeps producing meanwhile)."""
+    beginning until the topics are drained (the roles are stopped: nothing new arrives)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False, group_id=None, max_poll_records=5000)
     await consumer.start()
     try:
         parts = [TopicPartition(t, p) for t in topics.ALL for p in (consumer.partitions_for_topic(t) or await _parts(consumer, t))]
         consumer.assign(parts)
-        ends = {tp: off for tp, off in (await consumer.end_offsets(parts)).items() if off > 0}
         await consumer.seek_to_beginning(*parts)
-        seen = hits = 0
-        position: dict[TopicPartition, int] = {}
-        deadline = asyncio.get_running_loop().time() + 120
-        while todo := [tp for tp, end in ends.items() if position.get(tp, -1) < end - 1]:
-            assert asyncio.get_running_loop().time() < deadline, f"could not read to the end of {todo}"
-            batch = await consumer.getmany(*todo, timeout_ms=1000, max_records=5000)
-            for tp, records in batch.items():
-                seen += len(records)
-                hits += sum(map(_leaks, records))
-                if records:
-                    position[tp] = records[-1].offset
-        # Tansu may report an end offset a batch short: read on until a poll comes back empty.
-        for _ in range(20):
+        seen = hits = idle = 0
+        while idle < 3:
             batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            if not batch:
-                break
+            idle = 0 if batch else idle + 1
             for records in batch.values():
                 seen += len(records)
                 hits += sum(map(_leaks, records))
@@ -60,9 +46,13 @@ async def _parts(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 
 async def test_no_token_outside_the_vault(system) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.conftest import CONNECT
+
+    connected = sum(len(rows) for rows in CONNECT.values())
     issued = sum(v for k, v in system.sandbox.token_calls().items() if k.endswith(":ok"))
     accounts = await system.sql("SELECT count(*) AS n FROM accounts")
-    assert issued > 20 and accounts[0]["n"] > 20  # the run really did connect and refresh accounts
+    assert issued >= connected and accounts[0]["n"] >= connected  # every account got its tokens through a flow
+    system.stop()  # the roles flush their logs and stop producing: what is scanned is the whole run
 
     # Positive control: the vault holds canary tokens, so a leak would be found.
     from adapters.vault.crypto import Keyring
@@ -86,13 +76,12 @@ async def test_no_token_outside_the_vault(system) -> None:  # type: ignore[no-un
         await pool.close()
 
     seen, hits = await _topic_bytes(system.infra.broker)
-    assert seen > 100 and hits == 0, (seen, hits)
+    assert seen >= connected and hits == 0, (seen, hits)  # at least every AccountConnected
 
-    await asyncio.sleep(0)  # logs are flushed line by line; read them as they are
     logs = sorted(system.root.glob("*.log"))
     assert {p.stem for p in logs} >= {"worker", "api", "projector"}
     for path in logs:
         assert CANARY not in path.read_bytes(), f"a token in {path.name}"
 
-    assert len(system.responses) > 50
+    assert len(system.responses) >= connected
     assert not [r for r in system.responses if CANARY in r]
