@@ -40,7 +40,7 @@ class TokenSource:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.refresh_calls = 0  # this process's calls to token endpoints (tests and metrics)
 
-    async def authorized(self, account_id: str) -> Account:
+    async def authorized(self, account_id: str, *, may_refresh: bool = True) -> Account:
         # One round trip: the account's state, its sealed access token and its wrapped data key.
         row = await self.store.pool.fetchrow(
             f"SELECT {', '.join('a.' + c.strip() for c in COLUMNS.split(','))}, {SEALED_COLUMNS} FROM accounts a"
@@ -51,9 +51,9 @@ class TokenSource:
             raise AccountUnusable(account_id, "account_missing", "no such account is connected")
         if account.status != "active":
             raise AccountUnusable(account_id, account.status, account.status_reason or account.status)
-        if expiring(account.token_expires_at, datetime.now(timezone.utc), self.margin):
+        if may_refresh and expiring(account.token_expires_at, datetime.now(timezone.utc), self.margin):
             await self.refresh(account_id, account.token_version, why="expires soon")
-            return await self.authorized(account_id)
+            return await self.authorized(account_id, may_refresh=False)  # once: a short-lived token is used as it is
         token = self.store.vault.open(account_id, "access_token", row)
         if token is None:
             raise AccountUnusable(account_id, "needs_reauth", "no access token is stored")
@@ -63,7 +63,7 @@ class TokenSource:
         """The platform refused this account's token (401): refresh once if the token is the one we
         sent, else use the newer one; a token that cannot be refreshed makes the account needs_reauth."""
         await self.refresh(account.account_id, account.token_version, why=why)
-        fresh = await self.authorized(account.account_id)
+        fresh = await self.authorized(account.account_id, may_refresh=False)
         if fresh.token_version == account.token_version:
             raise AccountUnusable(account.account_id, "needs_reauth", why)
         return fresh
