@@ -69,6 +69,7 @@ async def test_a_hostile_site_gets_404_or_403_on_every_endpoint(system) -> None:
             ("POST", f"{P}/posts/generate/", {"content_id": "isolated-1"}),
             ("POST", f"{P}/posts/bulk-generate/", {"content_ids": ["isolated-1"]}),
             ("GET", f"{P}/accounts/{system.accounts['it-x']}/", None),
+            ("GET", f"{P}/accounts/{system.accounts['it-x']}/history/", None),
             ("PUT", f"{P}/accounts/{system.accounts['it-x']}/settings/", {"max_per_day": 1}),
             ("DELETE", f"{P}/accounts/{system.accounts['it-x']}/", None),
         ):
