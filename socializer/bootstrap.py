@@ -80,3 +80,17 @@ def oauth_clients(settings: Settings) -> dict:  # type: ignore[type-arg]
         out[platform] = OAuthClient(provider, AppCredentials(cid, Secret(secret)), hosts, settings.redirect_uri(platform),
                                     timeout=settings.publish_timeout_seconds, api_host=api)
     return out
+
+
+def sandbox_apps(settings: Settings) -> dict[str, tuple[str, str, list[str]]]:
+    """The sandbox's OAuth apps with this deployment's redirect URIs, as a developer registers them in
+    each platform's console: provider -> (client id, client secret, redirect URIs)."""
+    from adapters.oauth import CONNECTABLE, PROVIDERS
+
+    apps: dict[str, tuple[str, str, list[str]]] = {}
+    for platform in CONNECTABLE:
+        client = PROVIDERS[platform].client
+        if settings.uses_sandbox(client):
+            cid, secret = settings.oauth_app(client)
+            apps.setdefault(client, (cid, secret, []))[2].append(settings.redirect_uri(platform))
+    return apps

@@ -110,19 +110,10 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     import uvicorn
 
     from adapters.sandbox.app import create_sandbox
+    from socializer.bootstrap import sandbox_apps
 
     s = _settings()
-    from adapters.oauth import CONNECTABLE, PROVIDERS
-
-    # The sandbox's apps are registered with this deployment's redirect URIs, as a developer
-    # registers them in each platform's console.
-    apps: dict[str, tuple[str, str, list[str]]] = {}
-    for platform in CONNECTABLE:
-        client = PROVIDERS[platform].client
-        if s.uses_sandbox(client):
-            cid, secret = s.oauth_app(client)
-            apps.setdefault(client, (cid, secret, []))[2].append(s.redirect_uri(platform))
-    uvicorn.run(create_sandbox(growth_seconds=args.growth_seconds, apps=apps), host=s.sandbox_host, port=s.sandbox_port,
+    uvicorn.run(create_sandbox(growth_seconds=args.growth_seconds, apps=sandbox_apps(s)), host=s.sandbox_host, port=s.sandbox_port,
                 log_level="warning", access_log=False, timeout_keep_alive=30)
 
 

@@ -153,15 +153,10 @@ class System:
 
     def register_apps(self) -> None:
         """The sandbox's OAuth apps know this API's redirect URIs, as a developer console would."""
-        from adapters.oauth import CONNECTABLE, PROVIDERS
+        from socializer.bootstrap import sandbox_apps
         from socializer.settings import Settings
 
-        s = Settings(api_port=self.api_port, sandbox_port=self.sandbox.port)
-        apps: dict[str, tuple[str, str, list[str]]] = {}
-        for platform in CONNECTABLE:
-            cid, secret = s.oauth_app(PROVIDERS[platform].client)
-            apps.setdefault(PROVIDERS[platform].client, (cid, secret, []))[2].append(s.redirect_uri(platform))
-        self.sandbox.register(apps)
+        self.sandbox.register(sandbox_apps(Settings(api_port=self.api_port, sandbox_port=self.sandbox.port)))
 
     async def connect(self, site: str, platform: str, user: str, account_type: str | None = None, **body: Any) -> httpx.Response:
         """The whole flow from the API alone: connect, the provider's consent as ``user``, the callback."""

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from adapters.exceptions import InvalidGrant
-from adapters.oauth import PROVIDERS, OAuthClient
+from adapters.oauth import OAuthClient
 from commands.accounts import PendingState, check_callback, plan_connection
 from commands.exceptions import CommandRefused, ConnectionRefused
-from socializer.bootstrap import oauth_clients
+from socializer.bootstrap import oauth_clients, sandbox_apps
 from socializer.settings import Settings
 from tests.conftest import ServedSandbox
 
@@ -23,10 +23,9 @@ FLOWS = [("linkedin", "personal"), ("linkedin", "organization"), ("x", "personal
 @pytest.fixture(scope="module")
 def clients():  # type: ignore[no-untyped-def]
     s = ServedSandbox().start()
-    cs = oauth_clients(Settings(sandbox_port=s.port, api_port=1))
-    s.register({PROVIDERS[p].client: (c.app.client_id, c.app.client_secret.reveal(), [cc.redirect_uri for pp, cc in cs.items()
-                                                                                       if PROVIDERS[pp].client == PROVIDERS[p].client])
-                for p, c in cs.items()})
+    settings = Settings(sandbox_port=s.port, api_port=1)
+    cs = oauth_clients(settings)
+    s.register(sandbox_apps(settings))
     yield s, cs
     s.stop()
 
