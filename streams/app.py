@@ -79,7 +79,6 @@ class Topics:
         self.posts = topic(t.POSTS)
         self.publish = topic(t.PUBLISH)
         self.engagement = topic(t.ENGAGEMENT)
-        self.accounts = topic(t.ACCOUNTS)
         self.dlq = {name: topic(t.dlq(name)) for name in t.CONSUMED}
 
 

@@ -4,7 +4,6 @@ them with their tokens sealed). Rules live in :mod:`commands.accounts`; this is 
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -18,8 +17,6 @@ from adapters.exceptions import GrantRefused, InvalidGrant, Unavailable
 from adapters.oauth import OAuthClient
 from commands.accounts import PendingState, check_callback, plan_connection
 from commands.exceptions import ConnectionRefused
-
-log = logging.getLogger("socializer.connections")
 
 
 def _hash(state: str) -> bytes:

@@ -103,7 +103,7 @@ class AccountStore:
                 if secret is not None:
                     await self.vault.store(account_id, field, secret, conn)
                 else:
-                    await conn.execute("DELETE FROM vault_secrets WHERE account_id = $1 AND field = $2", account_id, field)
+                    await self.vault.forget(account_id, field, conn)
             account = _account(r)
             await emit(conn, e.AccountConnected(
                 account_id=account_id, site_id=site_id, platform=platform, platform_account_id=found.platform_account_id,
@@ -134,8 +134,7 @@ class AccountStore:
             await conn.execute("UPDATE accounts SET status = 'disconnected', status_reason = $2, token_expires_at = NULL,"
                                " refreshable = false, token_version = token_version + 1, updated_at = now() WHERE account_id = $1",
                                account.account_id, note or "disconnected")
-            await conn.execute("DELETE FROM vault_secrets WHERE account_id = $1", account.account_id)
-            await conn.execute("DELETE FROM vault_data_keys WHERE account_id = $1", account.account_id)
+            await self.vault.shred(account.account_id, conn)
             await emit(conn, e.AccountDisconnected(account_id=account.account_id, site_id=account.site_id, platform=account.platform,
                                                    revoked=revoked, note=note), account.account_id)
         self._cache.clear()

@@ -53,9 +53,15 @@ class TokenVault:
             raise VaultError(f"secret of {account_id}/{field} was sealed with another data key")
         return open_sealed(self.keyring.unwrap(account_id, bytes(row["wrapped"])), account_id, field, blob)
 
-    async def shred(self, account_id: str) -> None:
-        """Crypto-shredding: without its data key no copy of the account's ciphertexts (backups, replicas) opens."""
-        async with self.pool.acquire() as c, c.transaction():
+    async def forget(self, account_id: str, field: str, conn: asyncpg.Connection | None = None) -> None:
+        """Drop one secret (a grant that no longer comes with a refresh token, say)."""
+        async with self.pool.acquire() if conn is None else _same(conn) as c:
+            await c.execute("DELETE FROM vault_secrets WHERE account_id = $1 AND field = $2", account_id, field)
+
+    async def shred(self, account_id: str, conn: asyncpg.Connection | None = None) -> None:
+        """Crypto-shredding: without its data key no copy of the account's ciphertexts (backups, replicas) opens.
+        Pass ``conn`` to make it part of the caller's transaction."""
+        async with self.pool.acquire() if conn is None else _same(conn) as c, c.transaction():
             await c.execute("DELETE FROM vault_data_keys WHERE account_id = $1", account_id)
             await c.execute("DELETE FROM vault_secrets WHERE account_id = $1", account_id)
 
