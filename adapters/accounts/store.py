@@ -19,8 +19,14 @@ from schemas.registry import registry
 from streams.topics import ACCOUNTS
 
 SOURCE = "socializer/accounts"
-COLUMNS = ("account_id, site_id, platform, platform_account_id, handle, account_type, scopes, status, status_reason, settings,"
-           " token_expires_at, token_version")
+_FIELDS = ("account_id", "site_id", "platform", "platform_account_id", "handle", "account_type", "scopes", "status",
+           "status_reason", "settings", "token_expires_at", "token_version")
+COLUMNS = ", ".join(_FIELDS)
+
+
+def columns(alias: str) -> str:
+    """The columns an :class:`Account` is read from, qualified by a table alias (for joins)."""
+    return ", ".join(f"{alias}.{f}" for f in _FIELDS)
 
 
 def account_id_for(site_id: str, platform: str, platform_account_id: str) -> str:
@@ -28,7 +34,7 @@ def account_id_for(site_id: str, platform: str, platform_account_id: str) -> str
     return "acct_" + hashlib.sha256(f"{site_id}\x00{platform}\x00{platform_account_id}".encode()).hexdigest()[:20]
 
 
-def _account(r: asyncpg.Record) -> Account:
+def account_from_row(r: asyncpg.Record) -> Account:
     return Account(account_id=r["account_id"], site_id=r["site_id"], platform=r["platform"],
                    platform_account_id=r["platform_account_id"], handle=r["handle"], account_type=r["account_type"],
                    scopes=list(r["scopes"]), status=r["status"], status_reason=r["status_reason"],
@@ -61,7 +67,7 @@ class AccountStore:
     async def get(self, account_id: str, *, fresh: bool = False) -> Account | None:
         async def load() -> Account | None:
             r = await self.pool.fetchrow(f"SELECT {COLUMNS} FROM accounts WHERE account_id = $1", account_id)
-            return _account(r) if r else None
+            return account_from_row(r) if r else None
 
         return await load() if fresh or not self.ttl else await self._cached("a:" + account_id, load)
 
@@ -70,7 +76,7 @@ class AccountStore:
             rows = await self.pool.fetch(f"SELECT {COLUMNS} FROM accounts WHERE site_id = $1"
                                          f"{'' if include_inactive else ' AND status = $2'} ORDER BY platform, handle",
                                          *((site_id,) if include_inactive else (site_id, "active")))
-            return [_account(r) for r in rows]
+            return [account_from_row(r) for r in rows]
 
         if fresh or include_inactive or not self.ttl:
             return await load()
@@ -104,7 +110,7 @@ class AccountStore:
                     await self.vault.store(account_id, field, secret, conn)
                 else:
                     await self.vault.forget(account_id, field, conn)
-            account = _account(r)
+            account = account_from_row(r)
             await emit(conn, e.AccountConnected(
                 account_id=account_id, site_id=site_id, platform=platform, platform_account_id=found.platform_account_id,
                 handle=found.handle, account_type=found.account_type, scopes=scopes, settings=kept,
@@ -119,7 +125,7 @@ class AccountStore:
             await emit(conn, e.AccountSettingsUpdated(account_id=account.account_id, site_id=account.site_id, settings=settings),
                        account.account_id)
         self._cache.clear()
-        return _account(r)
+        return account_from_row(r)
 
     async def siblings(self, account: Account) -> int:
         """Active accounts sharing this one's login (Meta pages of one member): revoking it would end theirs."""

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from adapters.accounts import Account
-from adapters.accounts.store import COLUMNS, AccountStore, _account, emit, expiring, mark_needs_reauth
+from adapters.accounts.store import COLUMNS, AccountStore, account_from_row, columns, emit, expiring, mark_needs_reauth
 from adapters.exceptions import AdapterError, InvalidGrant
 from adapters.vault.store import SEALED_COLUMNS
 from schemas import events as e
@@ -43,10 +43,10 @@ class TokenSource:
     async def authorized(self, account_id: str, *, may_refresh: bool = True) -> Account:
         # One round trip: the account's state, its sealed access token and its wrapped data key.
         row = await self.store.pool.fetchrow(
-            f"SELECT {', '.join('a.' + c.strip() for c in COLUMNS.split(','))}, {SEALED_COLUMNS} FROM accounts a"
+            f"SELECT {columns('a')}, {SEALED_COLUMNS} FROM accounts a"
             " LEFT JOIN vault_secrets s ON s.account_id = a.account_id AND s.field = 'access_token'"
             " LEFT JOIN vault_data_keys k ON k.account_id = a.account_id WHERE a.account_id = $1", account_id)
-        account = _account(row) if row else None
+        account = account_from_row(row) if row else None
         if account is None:
             raise AccountUnusable(account_id, "account_missing", "no such account is connected")
         if account.status != "active":
@@ -97,7 +97,7 @@ class TokenSource:
                         "UPDATE accounts SET token_expires_at = $2, refresh_expires_at = coalesce($3, refresh_expires_at),"
                         " token_version = token_version + 1, refreshed_at = now(), updated_at = now() WHERE account_id = $1",
                         account_id, tokens.expires_at, tokens.refresh_expires_at)
-                    a = _account(row)
+                    a = account_from_row(row)
                     await emit(conn, e.AccountTokensRefreshed(account_id=account_id, site_id=a.site_id, platform=a.platform,
                                                               token_expires_at=tokens.expires_at, refresh_rotated=rotated), account_id)
             if dead is not None:
