@@ -132,9 +132,9 @@ class OAuthClient:
     async def refresh(self, refresh_token: Secret) -> TokenSet:
         p = self.provider
         async with self._session() as s:
-            raw = await self._call(s.refresh_token(self._url(p.token), refresh_token=refresh_token.reveal()), refreshing=True)
+            raw = await self._call(s.refresh_token(self._url(p.token), refresh_token=refresh_token.reveal()))
         tokens = self._tokens(raw)
-        if tokens.refresh_token is None or tokens.refresh_token.reveal() == "":
+        if tokens.refresh_token is None:
             # Google and LinkedIn keep the refresh token they already gave: never overwrite it with nothing.
             tokens = TokenSet(tokens.access_token, refresh_token, tokens.expires_at, tokens.refresh_expires_at, tokens.scopes, tokens.subject)
         return tokens
@@ -167,7 +167,7 @@ class OAuthClient:
             subject=str(raw.get("open_id", "")),
         )
 
-    async def _call(self, pending: Any, *, refreshing: bool = False) -> dict[str, Any]:
+    async def _call(self, pending: Any) -> dict[str, Any]:
         """Await an authlib token call and translate its failures (never echoing a token)."""
         p = self.provider.name
         try:
