@@ -10,7 +10,9 @@
     │                                 the post may exist; reconcile by looking it up, never blindly retry
     ├── GrantRefused                  an authorization server refused a token request
     │   └── InvalidGrant              the code, refresh token or client is dead: the account needs re-authorisation
-    └── ConfigError                   a site or account file is wrong
+    ├── AccountUnusable               the account cannot make platform calls (needs_reauth, disconnected, account_missing)
+    ├── ConfigError                   a site or account file is wrong
+    └── MigrationError                a migration failed; nothing of it was applied
 """
 
 
@@ -18,7 +20,20 @@ class AdapterError(Exception):
     pass
 
 
+class AccountUnusable(AdapterError):
+    """``code`` is needs_reauth, disconnected or account_missing."""
+
+    def __init__(self, account_id: str, code: str, reason: str) -> None:
+        super().__init__(f"account {account_id}: {code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
 class ConfigError(AdapterError):
+    pass
+
+
+class MigrationError(AdapterError):
     pass
 
 

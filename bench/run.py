@@ -27,10 +27,12 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from adapters.accounts import demo_sites, sample_accounts
-from commands.generation import post_id_for
+from adapters.kafka import AIOKafkaSender, KafkaMessage
+
+from socializer.demo import demo_sites, sample_accounts
+from commands.adapt import post_id_for
 from projections.base import apply_statements, collect, live_names
-from projections.db import _init, create_pool, migrate
+from adapters.postgres import create_pool, init_connection, migrate
 from projections.queries import CALENDAR_SQL
 from projections.read_models import POSTS
 from projections.replay import replay
@@ -39,7 +41,7 @@ from schemas import events as e
 from schemas.commands import GeneratePosts
 from schemas.registry import registry
 from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
-from streams import topics
+from schemas import topics
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +54,8 @@ async def produce(broker: str, topic: str, items: list[tuple[str, bytes]]) -> No
     producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False, linger_ms=20, max_batch_size=1 << 20)
     await producer.start()
     try:
-        batch_futs = [await producer.send(topic, value, key=key.encode()) for key, value in items]
+        sender = AIOKafkaSender(producer)
+        batch_futs = [await sender.send(topic, KafkaMessage(key.encode(), value)) for key, value in items]
         await asyncio.gather(*batch_futs)
     finally:
         await producer.stop()
@@ -86,8 +89,8 @@ def bench_adapt(n: int, tmp: Path) -> None:
             stack.stop()
     fw = n / results["forward"]["seconds"]
     ad = n / results["adapt"]["seconds"]
-    from adapters.writer.rules import RuleWriter
-    from commands.generation import generate_posts
+    from domain.post.rules import RuleWriter
+    from commands.adapt import generate_posts
 
     drafts = len(generate_posts(GeneratePosts(article=article("probe", site_id=site.site_id)), site, RuleWriter()))
     line("adapt agent (articles/s)", f"{ad:,.0f}/s", f"{fw:,.0f}/s", f"{ad / fw:.0%}", ">= 80%", ad / fw >= 0.8)
@@ -116,7 +119,7 @@ def lifecycle_events(n_posts: int) -> list[tuple[str, bytes]]:
 async def raw_upsert(dsn: str, values: list[bytes], batch: int = 500) -> float:
     """The ceiling: the same statements, already decoded, executemany'd in batches of 500."""
     conn = await asyncpg.connect(dsn)
-    await _init(conn)
+    await init_connection(conn)
     await conn.execute("TRUNCATE posts")
     statements = collect(POSTS, values)
     t0 = time.perf_counter()
@@ -340,9 +343,9 @@ def bench_images(n: int) -> None:
 
 def bench_articles(n: int) -> None:
     """Articles/s through the adaptation engine itself (read, write 5 platforms x their post types, validate, score)."""
-    from adapters.accounts import demo_sites, sample_accounts
-    from adapters.writer.rules import RuleWriter
-    from commands.generation import generate_posts
+    from socializer.demo import demo_sites, sample_accounts
+    from domain.post.rules import RuleWriter
+    from commands.adapt import generate_posts
     from tests.corpus.articles import corpus
 
     site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})

@@ -11,26 +11,26 @@ import time
 
 import orjson
 
+from schemas import topics
+
 
 def main() -> None:
     mode, n = sys.argv[1], int(sys.argv[2])
-    from adapters.accounts import MemoryAccounts, StaticSiteDirectory, demo_sites, sample_accounts
-    from adapters.writer.rules import RuleWriter
-    from socializer.settings import Settings
-    from streams.app import Deps, create_app, quiet_loggers
-
-    settings = Settings(log_level="WARNING")
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from socializer.settings import Settings
+    from streams.app import create_app, quiet_loggers
+    from socializer.bootstrap import AGENTS, memory_deps, stream_settings
+
+    settings = Settings(log_level="WARNING")
     cpu = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) if mode == "adapt" else None
-    deps = Deps(settings=settings, sites=StaticSiteDirectory(demo_sites()), writer=RuleWriter(), platforms={}, cpu=cpu,
-                _accounts=MemoryAccounts(sample_accounts()))
+    deps = memory_deps(stream_settings(settings), cpu=cpu)
     if mode == "adapt":
-        app = create_app(settings, deps, app_id="bench-adapt", only={"adapt"})
+        app, _ = create_app(deps, [AGENTS["adapt"]], app_id="bench-adapt")
     else:
-        app = create_app(settings, deps, app_id="bench-forward", only=())
-        src, dst = app.socializer_topics.generate, app.socializer_topics.posts  # type: ignore[attr-defined]
+        app, agent = create_app(deps, [], app_id="bench-forward")
+        src, dst = agent.topics[topics.POSTS_GENERATE], agent.topics[topics.POSTS]
 
         @app.agent(src, name="forward")
         async def forward(stream):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.oauth.providers import CONNECTABLE, FEATURES, PROVIDERS
+from domain.platforms import CONNECTABLE, FEATURES, profile
 from commands.exceptions import CommandRefused, ConnectionRefused
 
 
@@ -21,7 +21,7 @@ class ConnectPlan:
 def plan_connection(platform: str, account_type: str | None, features: list[str] | None) -> ConnectPlan:
     if platform not in CONNECTABLE:
         raise CommandRefused(f"platform must be one of {', '.join(CONNECTABLE)}", field="platform")
-    p = PROVIDERS[platform]
+    p = profile(platform)
     kind = account_type or p.account_types[0]
     if kind not in p.account_types:
         raise CommandRefused(f"account_type: {platform} connects {' or '.join(p.account_types)}", field="account_type")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from schemas import events as e
 from schemas.registry import Decoded, decode_upstream
-from streams import topics as t
+from schemas import topics as t
 from projections.base import Projection, Statement
 
 EDITABLE = "('draft', 'scheduled', 'failed')"

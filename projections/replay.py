@@ -18,7 +18,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from projections.base import Projection, apply_statements, collect
-from projections.db import _init
+from adapters.postgres import init_connection
 from projections.exceptions import ReplayMismatch
 
 SUFFIX = "__replay"
@@ -110,7 +110,7 @@ async def replay(dsn: str, bootstrap: str, projection: Projection, *, swap: bool
     started = time.perf_counter()
     names = {t: f"{t}{SUFFIX}" for t in projection.tables}
     conn = await asyncpg.connect(dsn)
-    await _init(conn)
+    await init_connection(conn)
     reader = _Reader(bootstrap, projection)
     try:
         for t in projection.tables:

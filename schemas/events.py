@@ -147,7 +147,7 @@ class EngagementRecorded(Event):
 AccountStatus = Literal["active", "needs_reauth", "disconnected"]
 
 
-class AccountSettingsData(BaseModel):
+class AccountSettings(BaseModel):
     """What the scheduler reads per account (the seeds' ``settings`` JSON)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -189,7 +189,7 @@ class AccountConnected(Event):
     handle: str
     account_type: str
     scopes: list[str]
-    settings: AccountSettingsData
+    settings: AccountSettings
     connected_by: str
     token_expires_at: datetime | None = None
     reconnected: bool = False
@@ -221,4 +221,4 @@ class AccountDisconnected(Event):
 class AccountSettingsUpdated(Event):
     account_id: str
     site_id: str
-    settings: AccountSettingsData
+    settings: AccountSettings

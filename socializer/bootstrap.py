@@ -1,12 +1,51 @@
-"""Builds the object graph each role needs from the settings: the one place adapters are chosen."""
+"""The composition root: the one place adapters are chosen and wired. Every role (worker, API,
+projector, CLI tools, bench) gets its object graph from here; unit tests wire the same
+:class:`streams.deps.Deps` from the fakes instead."""
+
 from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from typing import Any
 
 import httpx
 
-from adapters.accounts import SiteDirectory, StaticSiteDirectory, demo_sites
+from adapters.accounts import MemoryAccounts, MemoryTokens
+from adapters.accounts.store import AccountStore
+from adapters.accounts.tokens import TokenSource
+from adapters.images.service import MediaService
+from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
+from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
+from adapters.outbox import MemoryOutbox, PostgresOutbox
 from adapters.platforms import clients_for
-from adapters.writer.rules import RuleWriter
+from adapters.postgres import LazyPool
+from adapters.published import MemoryPublished, PostgresPublished
+from adapters.publishing import MemoryAttempts, PostgresAttempts
+from adapters.scheduling import MemorySlots, PostgresSlots
+from adapters.sites import SiteDirectory, StaticSiteDirectory
+from adapters.vault.crypto import Keyring, Secret
+from adapters.vault.store import TokenVault
+from adapters.writer.llm import LLMWriter
+from domain.publishing import Policy
+from domain.post.rules import RuleWriter
+from domain.post.writer import AsyncWriter, Writer
+from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
+from streams import adapt, engagement, intake, publish, refresh, relay, schedule
+from streams.app import Register
+from streams.deps import Deps, StreamSettings
+
+# The flow, top to bottom: what the worker runs.
+AGENTS: dict[str, Register] = {
+    "intake": intake.register,
+    "adapt": adapt.register,
+    "schedule": schedule.register,
+    "publish": publish.register,
+    "engagement": engagement.register,
+    "refresh": refresh.register,
+    "relay": relay.register,
+}
 
 
 def site_directory(settings: Settings) -> SiteDirectory:
@@ -15,57 +54,102 @@ def site_directory(settings: Settings) -> SiteDirectory:
     return StaticSiteDirectory(demo_sites())
 
 
-def worker_deps(settings: Settings):  # type: ignore[no-untyped-def]
-    from streams.app import Deps
-
-    # Idle connections expire before the server's keep-alive does, so a create is never sent on a
-    # connection the server is closing (which would turn a clean request into an unknown outcome).
-    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.publish_timeout_seconds, connect=5.0),
-                             limits=httpx.Limits(keepalive_expiry=2.0))
-    rules = RuleWriter(campaign=settings.utm_campaign, instagram_hashtags=settings.instagram_hashtags)
-    writer = rules
-    if settings.llm_base_url:
-        from adapters.writer.llm import LLMWriter
-
-        writer = LLMWriter(http, settings.llm_base_url, settings.llm_model, settings.llm_api_key,  # type: ignore[assignment]
-                           campaign=settings.utm_campaign, timeout=settings.llm_timeout_seconds)
-    from adapters.images.service import MediaService
-    from adapters.images.store import LocalMediaStore
-
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
-    cpu = ProcessPoolExecutor(max_workers=settings.image_workers, mp_context=multiprocessing.get_context("spawn"))
-    if settings.s3_endpoint:
-        from adapters.images.store import S3MediaStore
-
-        settings.require("s3_bucket")
-        store = S3MediaStore(http, settings.s3_endpoint, settings.s3_bucket, settings.s3_access_key,  # type: ignore[arg-type]
-                             settings.s3_secret_key, region=settings.s3_region, public_base_url=settings.s3_public_base_url)
-    else:
-        store = LocalMediaStore(settings.media_path, settings.media_url)  # type: ignore[assignment]
-    media = MediaService(store, http, executor=cpu)
-    from adapters.vault.crypto import Keyring
-
-    return Deps(
-        oauth=oauth_clients(settings),
-        keyring=Keyring.from_setting(settings.vault_keys, settings.vault_active_key),
-        settings=settings,
-        sites=site_directory(settings),
-        writer=writer,
-        media=media,
-        cpu=cpu,
-        fallback_writer=rules,
-        platforms=clients_for(settings.platform_base_url, http),
+def stream_settings(settings: Settings) -> StreamSettings:
+    s = settings
+    assert s.broker, "broker is required by the worker"
+    return StreamSettings(
+        broker=s.broker,
+        partitions=s.topic_partitions,
+        replication=s.topic_replication,
+        session_timeout_seconds=s.session_timeout_seconds,
+        publish=Policy(
+            lease=timedelta(seconds=s.publish_lease_seconds or s.publish_timeout_seconds * 4 + 10),
+            reconcile_delay=timedelta(seconds=s.reconcile_delay_seconds),
+            max_tries=s.publish_max_tries,
+        ),
+        due_check_seconds=s.due_check_seconds,
+        engagement_interval_seconds=s.engagement_interval_seconds,
+        engagement_window_days=s.engagement_window_days,
+        refresh_interval_seconds=s.refresh_interval_seconds,
+        refresh_horizon_seconds=s.refresh_horizon_seconds,
     )
 
 
-def oauth_clients(settings: Settings) -> dict:  # type: ignore[type-arg]
-    """One OAuth client per connectable platform, pointed at the real hosts or at the sandbox."""
-    from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
-    from adapters.vault.crypto import Secret
+def platform_http(settings: Settings) -> httpx.AsyncClient:
+    # Idle connections expire before the server's keep-alive does, so a create is never sent on a
+    # connection the server is closing (which would turn a clean request into an unknown outcome).
+    return httpx.AsyncClient(timeout=httpx.Timeout(settings.publish_timeout_seconds, connect=5.0),
+                             limits=httpx.Limits(keepalive_expiry=2.0))
 
+
+def writers(settings: Settings, http: httpx.AsyncClient) -> tuple[Writer | AsyncWriter, Writer]:
+    """(the writer, the rule writer it falls back to)."""
+    rules = RuleWriter(campaign=settings.utm_campaign, instagram_hashtags=settings.instagram_hashtags)
+    if settings.llm_base_url:
+        return LLMWriter(http, settings.llm_base_url, settings.llm_model, settings.llm_api_key, campaign=settings.utm_campaign,
+                         timeout=settings.llm_timeout_seconds), rules
+    return rules, rules
+
+
+def media_store(settings: Settings, http: httpx.AsyncClient) -> MediaStore:
+    if settings.s3_endpoint:
+        settings.require("s3_bucket")
+        return S3MediaStore(http, settings.s3_endpoint, settings.s3_bucket, settings.s3_access_key,  # type: ignore[arg-type]
+                            settings.s3_secret_key, region=settings.s3_region, public_base_url=settings.s3_public_base_url)
+    return LocalMediaStore(settings.media_path, settings.media_url)
+
+
+def keyring(settings: Settings) -> Keyring:
+    return Keyring.from_setting(settings.vault_keys, settings.vault_active_key)
+
+
+def worker_deps(settings: Settings) -> Deps:
+    assert settings.database_url, "database_url is required by the worker"
+    pool = LazyPool(settings.database_url, max_size=6)
+    http = platform_http(settings)
+    writer, rules = writers(settings, http)
+    # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
+    cpu = ProcessPoolExecutor(max_workers=settings.image_workers, mp_context=multiprocessing.get_context("spawn"))
+    accounts = AccountStore(pool, TokenVault(pool, keyring(settings)))  # type: ignore[arg-type]
+    return Deps(
+        settings=stream_settings(settings),
+        sites=site_directory(settings),
+        accounts=accounts,
+        tokens=TokenSource(accounts, oauth_clients(settings)),
+        platforms=clients_for(settings.platform_base_url, http),
+        writer=writer,
+        fallback_writer=rules,
+        attempts=PostgresAttempts(pool),
+        slots=PostgresSlots(pool),
+        published=PostgresPublished(pool),
+        outbox=PostgresOutbox(pool),
+        media=MediaService(media_store(settings, http), http, executor=cpu),
+        cpu=cpu,
+    )
+
+
+def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
+    """The same graph from the fakes: the demo site, its sample accounts, no platform, no database.
+    Unit tests and the stage benchmarks pass the ports they want to watch."""
+    accounts = ports.pop("accounts", None) or MemoryAccounts(sample_accounts())
+    rules = RuleWriter()
+    defaults: dict[str, Any] = {
+        "sites": StaticSiteDirectory(demo_sites()),
+        "accounts": accounts,
+        "tokens": MemoryTokens(accounts),
+        "platforms": {},
+        "writer": rules,
+        "fallback_writer": rules,
+        "attempts": MemoryAttempts(),
+        "slots": MemorySlots(),
+        "published": MemoryPublished(),
+        "outbox": MemoryOutbox(),
+    }
+    return Deps(settings=settings, **(defaults | ports))
+
+
+def oauth_clients(settings: Settings) -> dict[str, OAuthClient]:
+    """One OAuth client per connectable platform, pointed at the real hosts or at the sandbox."""
     out = {}
     for platform in CONNECTABLE:
         provider = PROVIDERS[platform]
@@ -85,8 +169,6 @@ def oauth_clients(settings: Settings) -> dict:  # type: ignore[type-arg]
 def sandbox_apps(settings: Settings) -> dict[str, tuple[str, str, list[str]]]:
     """The sandbox's OAuth apps with this deployment's redirect URIs, as a developer registers them in
     each platform's console: provider -> (client id, client secret, redirect URIs)."""
-    from adapters.oauth import CONNECTABLE, PROVIDERS
-
     apps: dict[str, tuple[str, str, list[str]]] = {}
     for platform in CONNECTABLE:
         client = PROVIDERS[platform].client

@@ -36,7 +36,7 @@ def _tool_settings() -> Settings:
 
 # ---------------------------------------------------------------- roles
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from projections.db import migrate
+    from adapters.postgres import migrate
 
     s = _settings()
     s.require("database_url")
@@ -45,9 +45,9 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def _prepare(s: Settings) -> None:
-    from projections.db import migrate
+    from adapters.postgres import migrate
     from socializer.devstack import create_topics
-    from streams import topics
+    from schemas import topics
 
     asyncio.run(migrate(s.database_url))  # type: ignore[arg-type]
     asyncio.run(create_topics(s.broker, topics.ALL, s.topic_partitions, s.topic_replication))  # type: ignore[arg-type]
@@ -56,13 +56,13 @@ def _prepare(s: Settings) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from faust import Worker
 
-    from socializer.bootstrap import worker_deps
+    from socializer.bootstrap import AGENTS, worker_deps
     from streams.app import create_app, quiet_loggers
 
     s = _settings()
     s.require("broker", "database_url", "vault_keys")
     _prepare(s)
-    app = create_app(s, worker_deps(s))
+    app, _ = create_app(worker_deps(s), list(AGENTS.values()))
     worker = Worker(app, loglevel=s.log_level.lower() if s.log_level.lower() in ("crit", "error", "warn", "info", "debug") else "warn",
                     quiet=True)
     quiet_loggers(s.log_level)
@@ -70,7 +70,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_projector(args: argparse.Namespace) -> None:
-    from projections.db import create_pool
+    from adapters.postgres import create_pool
     from projections.read_models import ALL
     from projections.runner import Projector
 
@@ -94,7 +94,7 @@ def cmd_projector(args: argparse.Namespace) -> None:
 def cmd_api(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from socializer.api import create_api
+    from socializer.http import create_api
     from socializer.bootstrap import oauth_clients, site_directory
 
     s = _settings()
@@ -109,7 +109,7 @@ def cmd_api(args: argparse.Namespace) -> None:
 def cmd_sandbox(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from adapters.sandbox.app import create_sandbox
+    from sandbox.app import create_sandbox
     from socializer.bootstrap import sandbox_apps
 
     s = _settings()
@@ -198,7 +198,7 @@ async def _connect_demo(s: Settings, key: str) -> list[str]:
     consent (the sandbox's, approved as ``sandbox_user``), the redirect back to the API's callback."""
     import httpx
 
-    from adapters.accounts import demo_connections
+    from socializer.demo import demo_connections
 
     out = []
     async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
@@ -215,7 +215,7 @@ async def _connect_demo(s: Settings, key: str) -> list[str]:
 
 
 async def _demo_key(s: Settings) -> str:
-    from projections.db import create_pool
+    from adapters.postgres import create_pool
     from socializer.auth import ApiKeys
 
     pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
@@ -230,9 +230,11 @@ async def _emit_demo(s: Settings) -> int:
 
     from aiokafka import AIOKafkaProducer
 
+    from adapters.kafka import AIOKafkaSender, send_all
+
     from schemas.registry import registry
     from schemas.events import ContentPublished
-    from streams import topics
+    from schemas import topics
 
     articles = json.loads((resources.files("socializer") / "demo" / "articles.json").read_text())
     producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
@@ -245,7 +247,7 @@ async def _emit_demo(s: Settings) -> int:
                  "html": a["html"].replace("{sandbox}", s.sandbox_url)}
             ev = ContentPublished.model_validate(a)
             env = registry.envelope(ev, source="socializer/demo", subject=ev.content_id)
-            await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=ev.content_id.encode(), headers=env.headers())
+            await send_all(AIOKafkaSender(producer), topics.CONTENT_PUBLISHED, [(ev.content_id, env)])
     finally:
         await producer.stop()
     return len(articles)
@@ -328,9 +330,11 @@ def _print_message(m, args: argparse.Namespace) -> None:  # type: ignore[no-unty
 def cmd_emit(args: argparse.Namespace) -> None:
     from aiokafka import AIOKafkaProducer
 
+    from adapters.kafka import AIOKafkaSender, send_all
+
     from schemas.registry import decode_upstream, registry
     from schemas.events import ContentPublished
-    from streams import topics
+    from schemas import topics
 
     s = _tool_settings()
     s.require("broker")
@@ -347,7 +351,7 @@ def cmd_emit(args: argparse.Namespace) -> None:
                 ev = decoded.message
                 assert isinstance(ev, ContentPublished)
                 env = registry.envelope(ev, source="socializer/cli", subject=ev.content_id)
-                md = await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=ev.content_id.encode(), headers=env.headers())
+                md = await send_all(AIOKafkaSender(producer), topics.CONTENT_PUBLISHED, [(ev.content_id, env)])
                 print(f"{env.id} -> {md.topic}[{md.partition}]@{md.offset}")
         finally:
             await producer.stop()
@@ -379,7 +383,7 @@ def cmd_vault(args: argparse.Namespace) -> None:
         return
     from adapters.vault.crypto import Keyring
     from adapters.vault.store import TokenVault
-    from projections.db import create_pool
+    from adapters.postgres import create_pool
 
     s = _tool_settings()
     s.require("database_url", "vault_keys")
@@ -396,7 +400,7 @@ def cmd_vault(args: argparse.Namespace) -> None:
 
 def cmd_apikey(args: argparse.Namespace) -> None:
     """``apikey create SITE [--scopes read,write]`` prints a key once; ``apikey revoke KEY_ID``."""
-    from projections.db import create_pool
+    from adapters.postgres import create_pool
     from socializer.auth import ApiKeys
 
     s = _tool_settings()

@@ -1,27 +1,65 @@
-"""adapt: turn a ``GeneratePosts`` command into one ``PostDrafted`` per account and post type."""
+"""adapt: turn a ``GeneratePosts`` command into one ``PostDrafted`` per account and post type.
+
+Reading and writing cost ~40 ms of CPU an article: they run in the process pool, never on the event
+loop. A remote (LLM) writer is awaited here, and :func:`commands.adapt.settle` decides what its
+answer becomes (validated, or rewritten by the rule writer with the reason).
+"""
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from concurrent.futures import Executor
+from typing import Any, TypeVar
 
-from adapters.writer.reading import read_article
-from commands.generation import generate_posts, generate_posts_async
+from adapters.accounts import Accounts
+from adapters.images import MediaRenderer
+from adapters.kafka import Producer, send_all
+from adapters.sites import SiteDirectory
+from commands.adapt import draft_posts, settle, targets
+from domain.platforms import POSTING
+from domain.post.reading import Digest, read_article
+from domain.post.writer import AsyncWriter, Writer
+from schemas import topics as t
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
 from schemas.events import PostDrafted
 from schemas.exceptions import InvalidEvent
-from schemas.events import PLATFORMS
 from schemas.registry import registry
-from streams.app import SOURCE
+from domain.accounts import Site
 from streams.exceptions import Unprocessable
-from streams.plumbing import each, send_all
+from streams.plumbing import Agent
 
-
+SOURCE = "socializer/adapt"
 log = logging.getLogger("socializer.adapt")
+T = TypeVar("T")
 
 
-async def with_media(media: Any, draft: PostDrafted) -> PostDrafted:
+async def _cpu(cpu: Executor | None, fn: Any, *args: Any) -> Any:
+    if cpu is None:
+        return fn(*args)
+    return await asyncio.get_running_loop().run_in_executor(cpu, fn, *args)
+
+
+async def generate_posts_async(cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer,
+                               digest: Digest | None = None) -> list[PostDrafted]:
+    """With a writer that calls out (an LLM): each answer, or its failure, is settled by the decider."""
+    digest = digest or read_article(cmd.article)
+    url = str(cmd.article.url)
+    out = []
+    for account, post_type in targets(cmd, site, digest):
+        answer, error = None, None
+        try:
+            answer = await writer.awrite(digest, url, account.platform, post_type)
+        except Exception as err:  # any failure of the remote writer: fall back, say why
+            error = f"{type(err).__name__}: {err}"
+        draft = settle(cmd, site, account, post_type, digest, writer=writer.name, answer=answer, error=error, fallback=fallback)
+        if draft is not None:
+            out.append(draft)
+    return out
+
+
+async def with_media(media: MediaRenderer, draft: PostDrafted) -> PostDrafted:
     """Render the draft's media plan (in the process pool) and point the post at the stored images.
     A source image that cannot be fetched leaves its original URL: the post is still publishable."""
     if not draft.media_plan:
@@ -34,41 +72,42 @@ async def with_media(media: Any, draft: PostDrafted) -> PostDrafted:
     return draft.model_copy(update={"media_urls": urls})
 
 
-def register(app: Any, topics: Any, deps: Any) -> None:
+async def handle(value: bytes | None, *, sites: SiteDirectory, accounts: Accounts, writer: Writer | AsyncWriter, fallback: Writer,
+                 out: Producer, media: MediaRenderer | None = None, cpu: Executor | None = None) -> list[PostDrafted]:
+    decoded = registry.decode(value or b"")
+    cmd = decoded.message
+    if not isinstance(cmd, GeneratePosts):
+        raise InvalidEvent(f"envelope.type: expected GeneratePosts, got {decoded.envelope.type!r}")
+    site = sites.site(cmd.article.site_id)
+    if site is None:
+        raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
+    connected = await accounts.for_site(site.site_id)
+    site = site.model_copy(update={"accounts": [a for a in connected if a.platform in POSTING]})
+    if hasattr(writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
+        digest = await _cpu(cpu, read_article, cmd.article)
+        drafts = await generate_posts_async(cmd, site, writer, fallback, digest)
+    else:
+        drafts, refused = await _cpu(cpu, draft_posts, cmd, site, writer)
+        for why in refused:
+            log.error("%s", why)
+    if media is not None:
+        drafts = list(await asyncio.gather(*(with_media(media, d) for d in drafts)))
+    env = decoded.envelope
+    await send_all(out, t.POSTS, [
+        (d.post_id, registry.envelope(d, source=SOURCE, subject=d.post_id, id=derived_id(env.id, d.post_id),
+                                      correlationid=env.correlationid, causationid=env.id))
+        for d in drafts
+    ], wait=False)
+    return drafts
+
+
+def register(agent: Agent) -> None:
+    d = agent.deps
+
+    async def one(message: Any) -> None:
+        await handle(message.value, sites=d.sites, accounts=d.accounts, writer=d.writer, fallback=d.fallback_writer,
+                     out=agent.producer, media=d.media, cpu=d.cpu)
+
     # Two in flight keep both pool processes busy; drafts of one article are idempotent, so order
     # between articles does not matter.
-    @app.agent(topics.generate, name="adapt", concurrency=2)
-    async def adapt(stream: Any) -> None:
-        async def handle(message: Any) -> None:
-            decoded = registry.decode(message.value or b"")
-            cmd = decoded.message
-            if not isinstance(cmd, GeneratePosts):
-                raise InvalidEvent(f"envelope.type: expected GeneratePosts, got {decoded.envelope.type!r}")
-            site = deps.sites.site(cmd.article.site_id)
-            if site is None:
-                raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
-            accounts = await (await deps.accounts()).for_site(site.site_id)
-            site = site.model_copy(update={"accounts": [a for a in accounts if a.platform in PLATFORMS]})
-            env = decoded.envelope
-            if hasattr(deps.writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
-                digest = None
-                if deps.cpu is not None:  # reading the article is CPU work: in the pool, not on the event loop
-                    digest = await asyncio.get_running_loop().run_in_executor(deps.cpu, read_article, cmd.article)
-                drafts = await generate_posts_async(cmd, site, deps.writer, deps.fallback_writer, digest)
-            elif deps.cpu is not None:  # reading and writing cost ~40 ms of CPU: not on the event loop
-                drafts = await asyncio.get_running_loop().run_in_executor(deps.cpu, generate_posts, cmd, site, deps.writer)
-            else:
-                drafts = generate_posts(cmd, site, deps.writer)
-            if deps.media is not None:
-                drafts = list(await asyncio.gather(*(with_media(deps.media, d) for d in drafts)))
-            await send_all(
-                topics.posts,
-                [
-                    (d.post_id, registry.envelope(d, source=SOURCE, subject=d.post_id, id=derived_id(env.id, d.post_id),
-                                                  correlationid=env.correlationid, causationid=env.id))
-                    for d in drafts
-                ],
-                wait=False,
-            )
-
-        await each(stream, agent="adapt", dlq_topic=topics.dlq[topics.generate.get_topic_name()], handle=handle)
+    agent.consume(t.POSTS_GENERATE, "adapt", one, concurrency=2)

@@ -3,34 +3,39 @@
 Accepts a CloudEvents envelope of type ``socializer.content.published.v1`` or, for simple
 producers, the bare ContentPublished object. Anything else is dead-lettered with the reason.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
+from adapters.kafka import Producer, send_all
+from adapters.sites import SiteDirectory
+from schemas import topics as t
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
 from schemas.events import ContentPublished
 from schemas.registry import decode_upstream, registry
-from streams.app import SOURCE
 from streams.exceptions import Unprocessable
-from streams.plumbing import each, send_all
+from streams.plumbing import Agent
+
+SOURCE = "socializer/intake"
 
 
+async def handle(value: bytes | None, sites: SiteDirectory, out: Producer) -> None:
+    decoded = decode_upstream(value)
+    article: ContentPublished = decoded.message  # type: ignore[assignment]
+    if sites.site(article.site_id) is None:
+        raise Unprocessable(f"data.site_id: no site {article.site_id!r} is configured")
+    env = registry.envelope(
+        GeneratePosts(article=article), source=SOURCE, subject=article.content_id,
+        id=derived_id(decoded.envelope.id, "generate"),
+        correlationid=decoded.envelope.correlationid or decoded.envelope.id, causationid=decoded.envelope.id,
+    )
+    await send_all(out, t.POSTS_GENERATE, [(article.content_id, env)], wait=False)
 
-def register(app: Any, topics: Any, deps: Any) -> None:
-    @app.agent(topics.content_published, name="intake")
-    async def intake(stream: Any) -> None:
-        async def handle(message: Any) -> None:
-            decoded = decode_upstream(message.value)
-            article: ContentPublished = decoded.message  # type: ignore[assignment]
-            if deps.sites.site(article.site_id) is None:
-                raise Unprocessable(f"data.site_id: no site {article.site_id!r} is configured")
-            cmd = GeneratePosts(article=article)
-            env = registry.envelope(
-                cmd, source=SOURCE, subject=article.content_id,
-                id=derived_id(decoded.envelope.id, "generate"),
-                correlationid=decoded.envelope.correlationid or decoded.envelope.id, causationid=decoded.envelope.id,
-            )
-            await send_all(topics.generate, [(article.content_id, env)], wait=False)
 
-        await each(stream, agent="intake", dlq_topic=topics.dlq[topics.content_published.get_topic_name()], handle=handle)
+def register(agent: Agent) -> None:
+    async def one(message: Any) -> None:
+        await handle(message.value, agent.deps.sites, agent.producer)
+
+    agent.consume(t.CONTENT_PUBLISHED, "intake", one)

@@ -1,4 +1,5 @@
-"""What every agent shares: sending enveloped events, and dead-lettering one message without stopping.
+"""What every agent shares: registering through :class:`Agent`, and dead-lettering one message
+without stopping.
 
 Faust acks a message whose agent raised, so an agent never lets an exception escape: each message
 is handled inside :func:`each`, and a failure sends the original bytes and headers to ``<topic>.dlq``
@@ -9,30 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from schemas.envelope import Envelope
+from adapters.kafka import FaustSender, Producer
+from domain.exceptions import DomainError
+from schemas import topics as t
 from schemas.exceptions import InvalidEvent
+from streams.deps import Deps
 from streams.exceptions import Unprocessable
 
 log = logging.getLogger("socializer.streams")
-
-
-async def send_all(topic: Any, items: Iterable[tuple[str, Envelope]], *, wait: bool = True) -> None:
-    """Send every (key, envelope).
-
-    ``wait=False`` is for agents: Faust flushes the producer before it commits the source offsets,
-    so what an agent sent is on the broker before its input counts as processed (at-least-once)
-    without paying a round trip per message. Timers and anything that records "sent" in a database
-    afterwards wait for the broker's acknowledgement.
-    """
-    # Straight to the app's producer: Faust's Topic.send costs ~150 µs of bookkeeping per message.
-    producer = topic.app.producer
-    name = topic.get_topic_name()
-    futures = [await producer.send(name, key.encode(), env.encode(), None, None, env.headers()) for key, env in items]
-    if wait and futures:
-        await asyncio.gather(*futures)
 
 
 async def dead_letter(dlq_topic: Any, message: Any, *, agent: str, reason: str) -> None:
@@ -54,7 +42,7 @@ async def each(stream: Any, *, agent: str, dlq_topic: Any, handle: Callable[[Any
         message = event.message
         try:
             await handle(message)
-        except (InvalidEvent, Unprocessable) as err:
+        except (InvalidEvent, Unprocessable, DomainError) as err:
             log.warning("%s: dead-lettered %s/%s@%s: %s", agent, message.topic, message.partition, message.offset, err)
             await dead_letter(dlq_topic, message, agent=agent, reason=str(err))
         except asyncio.CancelledError:
@@ -63,3 +51,43 @@ async def each(stream: Any, *, agent: str, dlq_topic: Any, handle: Callable[[Any
             log.error("%s: failed on %s/%s@%s: %s", agent, message.topic, message.partition, message.offset, err)
             reason = f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"
             await dead_letter(dlq_topic, message, agent=agent, reason=reason)
+
+
+class Agent:
+    """What an agent module registers through: the app's topics by name, the ports (``deps``), one
+    producer, and the per-message catch. Agent modules never import the app, nor it them."""
+
+    def __init__(self, app: Any, deps: Deps) -> None:
+        self.app = app
+        self.deps = deps
+        self.producer: Producer = FaustSender(app)
+        partitions = deps.settings.partitions
+
+        def topic(name: str) -> Any:
+            return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw", partitions=partitions)
+
+        self.topics: dict[str, Any] = {name: topic(name) for name in t.ALL}
+
+    def consume(self, topic: str, name: str, handle: Callable[[Any], Awaitable[None]], *, concurrency: int = 1) -> None:
+        """Run ``handle(message)`` for every message of ``topic``; a message it cannot handle goes to ``<topic>.dlq``."""
+        source, dlq_topic = self.topics[topic], self.topics[t.dlq(topic)]
+
+        async def consumer(stream: Any) -> None:
+            await each(stream, agent=name, dlq_topic=dlq_topic, handle=handle)
+
+        consumer.__name__ = consumer.__qualname__ = name.replace(".", "_")
+        self.app.agent(source, name=name, concurrency=concurrency)(consumer)
+
+    def every(self, seconds: float, name: str, tick: Callable[[], Awaitable[Any]], *, on_leader: bool = False) -> None:
+        """A timer whose failure (an outage, a tick before the producer started) waits for the next tick."""
+
+        async def timer() -> None:
+            try:
+                await tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                log.warning("%s failed: %s", name, err)
+
+        timer.__name__ = timer.__qualname__ = name.replace(".", "_")
+        self.app.timer(seconds, name=name, on_leader=on_leader)(timer)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.sandbox.app import create_sandbox
+from sandbox.app import create_sandbox
 from socializer.devstack import free_port
 
 

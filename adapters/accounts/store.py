@@ -10,13 +10,13 @@ from typing import Any
 import asyncpg
 
 from adapters import outbox
-from adapters.accounts import Account, AccountSettings
+from domain.accounts import Account, AccountSettings
 from adapters.oauth import Discovered
 from adapters.vault.crypto import Secret
 from adapters.vault.store import TokenVault
 from schemas import events as e
 from schemas.registry import registry
-from streams.topics import ACCOUNTS
+from schemas.topics import ACCOUNTS
 
 SOURCE = "socializer/accounts"
 _FIELDS = ("account_id", "site_id", "platform", "platform_account_id", "handle", "account_type", "scopes", "status",

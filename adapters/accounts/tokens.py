@@ -14,22 +14,13 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.accounts.store import COLUMNS, AccountStore, account_from_row, columns, emit, expiring, mark_needs_reauth
-from adapters.exceptions import AdapterError, InvalidGrant
+from adapters.exceptions import AccountUnusable, AdapterError, InvalidGrant
 from adapters.vault.store import SEALED_COLUMNS
 from schemas import events as e
 
 log = logging.getLogger("socializer.tokens")
-
-
-class AccountUnusable(AdapterError):
-    """The account cannot be used for platform calls; ``code`` is needs_reauth, disconnected or account_missing."""
-
-    def __init__(self, account_id: str, code: str, reason: str) -> None:
-        super().__init__(f"account {account_id}: {code}: {reason}")
-        self.code = code
-        self.reason = reason
 
 
 class TokenSource:

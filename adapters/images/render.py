@@ -13,16 +13,15 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from domain.platforms import POSTING, profile
+
+# "instagram_portrait" is Instagram's 4:5 size (carousel slides); every other key is a platform's feed size.
 SIZES: dict[str, tuple[int, int]] = {
-    "linkedin": (1200, 627),
-    "x": (1600, 900),
-    "facebook": (1200, 630),
-    "instagram": (1080, 1080),
-    "instagram_portrait": (1080, 1350),
-    "tiktok": (1080, 1920),
+    (p if kind == "feed" else f"{p}_{kind}"): img.size for p in POSTING for kind, img in profile(p).images.items()
 }
-MAX_BYTES: dict[str, int] = {"linkedin": 8 << 20, "x": 5 << 20, "facebook": 4 << 20, "instagram": 8 << 20,
-                             "instagram_portrait": 8 << 20, "tiktok": 10 << 20}
+MAX_BYTES: dict[str, int] = {
+    (p if kind == "feed" else f"{p}_{kind}"): img.max_bytes for p in POSTING for kind, img in profile(p).images.items()
+}
 BRAND = {"background": ((24, 38, 74), (60, 20, 90)), "text": (255, 255, 255), "accent": (255, 196, 61)}
 MAX_SOURCE_PIXELS = 100_000_000  # a decompression bomb is refused, a merely huge photo is not
 

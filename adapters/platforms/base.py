@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.exceptions import PlatformError, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
 

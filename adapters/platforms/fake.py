@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.exceptions import OutcomeUnknown, RateLimited
 from adapters.platforms.base import Metrics, OutgoingPost, PublishedRef
 

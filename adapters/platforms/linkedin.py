@@ -5,7 +5,7 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
 
 LINKEDIN_VERSION = "202511"

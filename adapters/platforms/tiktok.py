@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.exceptions import OutcomeUnknown, Rejected
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
 
 

@@ -1,7 +1,7 @@
 """A writer that asks an OpenAI-compatible chat-completions endpoint for the words, and keeps the
 rules to itself: the model writes a hook and body lines; the link, UTM, call to action, hashtag
 count and length are placed and fitted here, exactly as for the rule writer, and the result goes
-through the same validator. Any failure falls back to the rule writer (see commands.generation)."""
+through the same validator. Any failure falls back to the rule writer (see commands.adapt)."""
 from __future__ import annotations
 
 import re
@@ -10,18 +10,13 @@ from dataclasses import replace
 import httpx
 import orjson
 
-from adapters.writer import limits
-from adapters.writer.reading import Digest
-from adapters.writer.rules import Draft, RuleWriter, compose, compose_thread, hashtag
-from adapters.writer.locale import phrases
+from domain.platforms import profile
+from domain.platforms import rules as platform_rules
+from domain.post import limits
+from domain.post.reading import Digest
+from domain.post.rules import Draft, RuleWriter, compose, compose_thread, hashtag
+from domain.post.locale import phrases
 
-TONE = {
-    "linkedin": "professional, industry framing, concrete insight",
-    "x": "concise: a hook, one key point",
-    "facebook": "conversational, friendly, 2-3 short paragraphs",
-    "instagram": "visual-first, warm, a few emoji",
-    "tiktok": "casual, Gen-Z, a trending-style hook",
-}
 TYPE = {
     "announcement": "announce the article",
     "highlights": "give 3 key takeaways as separate body lines",
@@ -59,7 +54,7 @@ class LLMWriter:
                 "No links and no hashtags inside hook or body. Write in the article's language "
                 f"({digest.language}).")},
             {"role": "user", "content": (
-                f"Platform: {platform} (tone: {TONE[platform]}). Post type: {post_type}: {TYPE[post_type]}. "
+                f"Platform: {platform} (tone: {profile(platform).tone}). Post type: {post_type}: {TYPE[post_type]}. "
                 f"Article facts: {orjson.dumps(facts).decode()}")},
         ]
 
@@ -88,7 +83,7 @@ class LLMWriter:
         answer = await self.complete(self._prompt(digest, platform, post_type))
         clean = lambda s: re.sub(r"\s+", " ", re.sub(r"https?://\S+|#[^\s#]+", "", str(s))).strip()  # noqa: E731
         model_tags = [t for t in (hashtag(str(h)) for h in answer.get("hashtags") or []) if t]
-        rule = limits.RULES[platform]
+        rule = platform_rules(platform)
         lo, hi = rule.hashtags
         seen: dict[str, str] = {}
         for tag in [*model_tags, *base.hashtags]:

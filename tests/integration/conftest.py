@@ -19,11 +19,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from projections.db import migrate
+from adapters.postgres import migrate
 from schemas.events import ContentPublished
 from schemas.registry import registry
 from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
-from streams import topics
+from schemas import topics
 
 pytestmark = pytest.mark.integration
 
@@ -92,7 +92,7 @@ class System:
         self.keys = asyncio.run(self._make_keys())
 
     async def _make_keys(self) -> dict[str, str]:
-        from projections.db import create_pool
+        from adapters.postgres import create_pool
         from socializer.auth import ApiKeys
 
         pool = await create_pool(self.infra.dsn, max_size=1)

@@ -214,7 +214,7 @@ async def test_many_workers_refreshing_at_once_make_one_call_and_keep_the_rotate
     from adapters.accounts.tokens import TokenSource
     from adapters.vault.crypto import Keyring
     from adapters.vault.store import TokenVault
-    from projections.db import create_pool
+    from adapters.postgres import create_pool
     from socializer.bootstrap import oauth_clients
     from socializer.settings import Settings
 

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.vault.crypto import Keyring, Secret, VaultError
 from adapters.vault.store import TokenVault
-from projections.db import create_pool
+from adapters.postgres import create_pool
 
 pytestmark = pytest.mark.integration
 CANARY = "canary-7f3a9c-token"
@@ -19,7 +19,7 @@ async def _own_database(dsn: str) -> str:
     database, and the running system's keys must stay under the system's keyring."""
     import asyncpg
 
-    from projections.db import migrate
+    from adapters.postgres import migrate
 
     conn = await asyncpg.connect(dsn)
     try:

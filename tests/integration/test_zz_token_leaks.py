@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from adapters.sandbox.oauth import TOKEN_PREFIX
-from streams import topics
+from sandbox.oauth import TOKEN_PREFIX
+from schemas import topics
 
 pytestmark = pytest.mark.integration
 CANARY = TOKEN_PREFIX.encode()
@@ -57,7 +57,7 @@ async def test_no_token_outside_the_vault(system) -> None:  # type: ignore[no-un
     # Positive control: the vault holds canary tokens, so a leak would be found.
     from adapters.vault.crypto import Keyring
     from adapters.vault.store import TokenVault
-    from projections.db import create_pool
+    from adapters.postgres import create_pool
     from tests.integration.conftest import VAULT_KEYS
 
     pool = await create_pool(system.infra.dsn, max_size=2)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.writer.reading import read_article
-from adapters.writer.rules import RuleWriter
-from adapters.writer.validate import violations
-from commands.generation import COMPATIBLE
+from domain.post.reading import read_article
+from domain.post.rules import RuleWriter
+from domain.post.validate import violations
+from domain.platforms import COMPATIBLE
 from tests.corpus.articles import corpus
 
 GOLDEN = Path(__file__).parent.parent / "corpus" / "golden.json"

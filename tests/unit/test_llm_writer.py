@@ -14,11 +14,11 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from adapters.accounts import demo_sites, sample_accounts
+from socializer.demo import demo_sites, sample_accounts
 from adapters.writer.llm import LLMWriter
-from adapters.writer.rules import RuleWriter
-from adapters.writer.validate import violations
-from commands.generation import generate_posts_async
+from domain.post.rules import RuleWriter
+from domain.post.validate import violations
+from streams.adapt import generate_posts_async
 from schemas.commands import GeneratePosts
 from socializer.devstack import free_port
 from tests.corpus.articles import corpus
@@ -98,7 +98,7 @@ async def test_the_models_words_are_used_and_the_rules_kept(llm: FakeLLM) -> Non
 async def test_an_overlong_answer_is_fitted_not_rejected(llm: FakeLLM) -> None:
     posts = await run(llm, "long")
     for p in posts:
-        from adapters.writer.rules import Draft
+        from domain.post.rules import Draft
 
         d = Draft(text=p.text, hashtags=p.hashtags, link_url=p.link_url, utm=p.utm, media_urls=p.media_urls,
                   thread=p.thread, media_plan=p.media_plan, tag_pool=30)

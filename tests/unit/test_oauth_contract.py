@@ -12,6 +12,7 @@ from adapters.exceptions import InvalidGrant
 from adapters.oauth import OAuthClient
 from commands.accounts import PendingState, check_callback, plan_connection
 from commands.exceptions import CommandRefused, ConnectionRefused
+from domain.platforms import profile
 from socializer.bootstrap import oauth_clients, sandbox_apps
 from socializer.settings import Settings
 from tests.conftest import ServedSandbox
@@ -31,7 +32,7 @@ def clients():  # type: ignore[no-untyped-def]
 
 
 async def _code(client: OAuthClient, account_type: str, verifier: str) -> str:
-    url = client.authorization_url("st", client.provider.scope_list(account_type, ("publish", "analytics")), verifier)
+    url = client.authorization_url("st", profile(client.provider.name).scope_list(account_type, ("publish", "analytics")), verifier)
     async with httpx.AsyncClient() as h:
         r = await h.get(url + "&sandbox_user=contract")
     assert r.status_code == 302, r.text

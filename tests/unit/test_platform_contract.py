@@ -7,14 +7,14 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from adapters.accounts import Account
+from domain.accounts import Account
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited
 from adapters.platforms import clients_for
 from adapters.platforms.base import OutgoingPost
 from adapters.platforms.fake import FakePlatform
 from tests.conftest import ServedSandbox
 
-from adapters.sandbox.oauth import identity
+from sandbox.oauth import identity
 
 PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
 ACCOUNTS: dict[str, Account] = {}  # filled by the sandbox fixture with tokens its OAuth servers issued

@@ -3,12 +3,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from adapters.accounts import Account, AccountSettings, Site, demo_sites, sample_accounts
-from adapters.writer import limits
-from adapters.writer.reading import read_article
-from adapters.writer.rules import RuleWriter, hashtag, with_utm
-from adapters.writer.validate import violations
-from commands.generation import COMPATIBLE, generate_posts
+from domain.accounts import Account, AccountSettings, Site
+from socializer.demo import demo_sites, sample_accounts
+from domain.post import limits
+from domain.post.reading import read_article
+from domain.post.rules import RuleWriter, hashtag, with_utm
+from domain.post.validate import violations
+from commands.adapt import generate_posts
+from domain.platforms import COMPATIBLE
 from schemas.commands import GeneratePosts
 from schemas.events import ContentPublished
 

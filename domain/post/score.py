@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
-from adapters.writer import limits
-from adapters.writer.locale import PHRASES, NEUTRAL
-from adapters.writer.rules import Draft
+from domain.platforms import profile
+from domain.platforms import rules as platform_rules
+from domain.post import limits
+from domain.post.locale import PHRASES, NEUTRAL
+from domain.post.rules import Draft
 
 # Where engagement is best, by platform (characters, or weighted characters on X).
-SWEET_SPOT = {"linkedin": (600, 1300), "x": (70, 280), "facebook": (40, 500), "instagram": (138, 1000), "tiktok": (50, 300)}
 WEIGHTS = {"hook": 0.3, "length": 0.2, "cta": 0.2, "hashtags": 0.15, "platform": 0.15}
 POWER = re.compile(r"\d|[?!]|\b(how|why|what|new|secret|mistake|never|best|worst|you|your|wie|warum|neu|cómo|por qué|pourquoi|comment)\b",
                    re.I)
@@ -35,7 +36,7 @@ def virality(platform: str, post_type: str, draft: Draft) -> tuple[int, dict[str
     reasons.append("hook has a number, a question or a strong word" if POWER.search(hook) else "hook could be sharper")
 
     n = limits.length(platform, "\n".join(draft.thread) if draft.thread else draft.text)
-    lo, hi = SWEET_SPOT[platform]
+    lo, hi = profile(platform).sweet_spot
     length_score = 1.0 if lo <= n <= hi else max(0.2, 1 - (lo - n) / lo) if n < lo else max(0.2, 1 - (n - hi) / hi)
     reasons.append(f"{n} characters, sweet spot {lo}–{hi}")
 
@@ -44,13 +45,13 @@ def virality(platform: str, post_type: str, draft: Draft) -> tuple[int, dict[str
     cta_score = 1.0 if has_cta else 0.2
     reasons.append("clear call to action" if has_cta else "no call to action")
 
-    tlo, thi = limits.HASHTAG_COUNT[platform]
+    tlo, thi = platform_rules(platform).hashtags
     k = len(draft.hashtags)
     tag_score = 1.0 if tlo <= k <= thi else 0.4
     reasons.append(f"{k} hashtags, {tlo}–{thi} fit {platform}")
 
     platform_score = 1.0
-    if limits.RULES[platform].needs_media and not (draft.media_urls or draft.media_plan):
+    if platform_rules(platform).needs_media and not (draft.media_urls or draft.media_plan):
         platform_score -= 0.5
     if post_type in ("quote_card", "carousel") or draft.thread:
         platform_score = min(1.0, platform_score + 0.1)

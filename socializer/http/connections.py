@@ -1,17 +1,16 @@
 """Connecting accounts: start (a one-time state, PKCE, the provider's authorization URL) and finish
 (the callback: consume the state, exchange the code, find the accounts the grant can act for, store
-them with their tokens sealed). Rules live in :mod:`commands.accounts`; this is the I/O around them."""
+them with their tokens sealed). Rules live in :mod:`commands.accounts`, states in
+:mod:`adapters.accounts.states`; this shell drives them for the HTTP routes."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import asyncpg
-
-from adapters.accounts import Account, AccountSettings
+from domain.accounts import Account, AccountSettings
+from adapters.accounts.states import StateStore
 from adapters.accounts.store import AccountStore
 from adapters.exceptions import GrantRefused, InvalidGrant, Unavailable
 from adapters.oauth import OAuthClient
@@ -19,13 +18,9 @@ from commands.accounts import PendingState, check_callback, plan_connection
 from commands.exceptions import ConnectionRefused
 
 
-def _hash(state: str) -> bytes:
-    return hashlib.sha256(state.encode()).digest()
-
-
 class Connections:
-    def __init__(self, pool: asyncpg.Pool, store: AccountStore, oauth: dict[str, OAuthClient], *, state_ttl_seconds: float = 600) -> None:
-        self.pool = pool
+    def __init__(self, states: StateStore, store: AccountStore, oauth: dict[str, OAuthClient], *, state_ttl_seconds: float = 600) -> None:
+        self.states = states
         self.store = store
         self.oauth = oauth
         self.ttl = timedelta(seconds=state_ttl_seconds)
@@ -36,15 +31,13 @@ class Connections:
         """(authorization URL, when its state expires, the scopes asked for)."""
         plan = plan_connection(platform, account_type, features)
         state = secrets.token_urlsafe(32)
+        client = self.oauth[platform]
         verifier = secrets.token_urlsafe(64) if plan.pkce else None  # 86 characters, within RFC 7636's 43..128
         expires = datetime.now(timezone.utc) + self.ttl
-        client = self.oauth[platform]
-        await self.pool.execute(
-            "INSERT INTO oauth_states (state_hash, platform, site_id, key_id, user_ref, account_type, features, scopes, selected,"
-            " settings, code_verifier, redirect_uri, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            _hash(state), platform, site_id, key_id, user_ref, plan.account_type, list(plan.features), plan.scopes, select,
-            settings.model_dump(mode="json") if settings else None, verifier, client.redirect_uri, expires)
-        await self.pool.execute("DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'")
+        await self.states.save(state, platform=platform, site_id=site_id, key_id=key_id, user_ref=user_ref, account_type=plan.account_type,
+                               features=list(plan.features), scopes=plan.scopes, selected=select,
+                               settings=settings.model_dump(mode="json") if settings else None, code_verifier=verifier,
+                               redirect_uri=client.redirect_uri, expires_at=expires)
         return client.authorization_url(state, plan.scopes, verifier), expires, plan.scopes
 
     async def finish(self, platform: str, params: dict[str, str], *, caller_site: str | None = None) -> list[Account]:
@@ -54,12 +47,7 @@ class Connections:
         if not state:
             raise ConnectionRefused("state_missing", "state: required; the callback must carry the state it was sent with", field="state")
         now = datetime.now(timezone.utc)
-        async with self.pool.acquire() as conn:
-            row = await conn.fetchrow("UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 AND used_at IS NULL"
-                                      " AND ($2::text IS NULL OR site_id = $2) RETURNING *", _hash(state), caller_site)
-            consumed = row is not None
-            if row is None:
-                row = await conn.fetchrow("SELECT * FROM oauth_states WHERE state_hash = $1", _hash(state))
+        row, consumed = await self.states.consume(state, caller_site)
         if row is not None and caller_site is not None and row["site_id"] != caller_site:
             raise ConnectionRefused("state_other_site", "state: issued to another site's connection", field="state", status=403)
         pending = PendingState(row["platform"], row["site_id"], row["expires_at"], row["used_at"] is not None) if row else None

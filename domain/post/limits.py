@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 
 import warnings
 
 import regex
+
+from domain.platforms import rules as platform_rules
 
 with warnings.catch_warnings():  # twitter-text imports pkg_resources, which warns on import
     warnings.simplefilter("ignore")
@@ -25,25 +26,6 @@ X_URL_WEIGHT = 23
 # twitter-text v3 configuration: these ranges weigh 1, everything else (CJK, emoji, ...) weighs 2.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _HEAVY = re.compile("[^" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _LIGHT_RANGES) + "]")
-
-
-@dataclass(frozen=True)
-class PlatformRules:
-    hard_limit: int
-    target: int
-    hashtags: tuple[int, int]
-    link: str  # "in_text" | "at_end" | "none" (no clickable links: "link in bio")
-    needs_media: bool = False
-
-
-RULES: dict[str, PlatformRules] = {
-    "linkedin": PlatformRules(3000, 1300, (3, 5), "in_text"),
-    "x": PlatformRules(280, 280, (1, 2), "in_text"),
-    "facebook": PlatformRules(63206, 500, (3, 5), "at_end"),
-    "instagram": PlatformRules(2200, 2200, (20, 30), "none", needs_media=True),
-    "tiktok": PlatformRules(2200, 300, (3, 5), "none", needs_media=True),
-}
-HASHTAG_COUNT = {p: r.hashtags for p, r in RULES.items()}
 
 
 @lru_cache(maxsize=8192)
@@ -69,7 +51,7 @@ def length(platform: str, text: str, *, exact: bool = False) -> int:
 
 
 def fits(platform: str, text: str, budget: int | None = None) -> bool:
-    limit = RULES[platform].hard_limit if budget is None else budget
+    limit = platform_rules(platform).hard_limit if budget is None else budget
     return length(platform, text, exact=True) <= limit
 
 

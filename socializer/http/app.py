@@ -24,22 +24,25 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters import outbox
-from adapters.accounts import AccountSettings, SiteDirectory
-from adapters.accounts.connections import Connections
+from adapters.kafka import AIOKafkaSender, send_all
+from adapters.outbox import PostgresOutbox
+from adapters.sites import SiteDirectory
+from domain.accounts import AccountSettings
+from adapters.accounts.states import PostgresStates
 from adapters.accounts.store import AccountStore
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
 from commands import posts as decider
 from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound
 from projections import queries as q
-from projections.db import create_pool
+from adapters.postgres import create_pool
 from schemas import commands as c
 from schemas.events import PLATFORMS, ContentPublished, Event, Platform, PostStatus, PostType
 from schemas.registry import registry
 from socializer.auth import ApiKeys, Caller
+from socializer.http.connections import Connections
 from socializer.settings import Settings
-from streams import topics as t
+from schemas import topics as t
 
 SOURCE = "socializer/api"
 log = logging.getLogger("socializer.api")
@@ -116,10 +119,11 @@ class Bus:
 
     def __init__(self, bootstrap: str) -> None:
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all", linger_ms=1)
+        self.sender = AIOKafkaSender(self.producer)
 
     async def append(self, topic: str, key: str, message: BaseModel, *, causation: str | None = None) -> Position:
         env = registry.envelope(message, source=SOURCE, subject=key, causationid=causation)
-        md = await self.producer.send_and_wait(topic, env.encode(), key=key.encode(), headers=env.headers())
+        (md,) = await send_all(self.sender, topic, [(key, env)])
         return Position(event_id=env.id, type=env.type, topic=topic, partition=md.partition, offset=md.offset)
 
 
@@ -133,7 +137,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         state["keys"] = ApiKeys(state["pool"])
         store = AccountStore(state["pool"], TokenVault(state["pool"], Keyring.from_setting(settings.vault_keys, settings.vault_active_key)), ttl=0)
         state["accounts"] = store
-        state["connections"] = Connections(state["pool"], store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds)
+        state["connections"] = Connections(PostgresStates(state["pool"]), store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds)
         bus = Bus(settings.broker)  # type: ignore[arg-type]
         await bus.producer.start()
         state["bus"] = bus
@@ -300,7 +304,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def relay_now() -> None:
         """Send the account events just committed; if the broker hiccups the worker's relay sends them."""
         try:
-            await outbox.relay(pool(), lambda t, k, v, h: bus().producer.send(t, v, key=k, headers=h))
+            await PostgresOutbox(pool()).relay(bus().sender)
         except Exception as err:  # noqa: BLE001 - the events are safe in the outbox
             log.warning("outbox relay deferred to the worker: %s", type(err).__name__)
 

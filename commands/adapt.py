@@ -6,42 +6,16 @@ a draft that breaks a rule is rewritten by the fallback writer, with the reason 
 """
 from __future__ import annotations
 
-import logging
-from typing import Protocol
-
-from adapters.accounts import Account, Site
-from adapters.writer.reading import Digest, read_article
-from adapters.writer.rules import Draft
-from adapters.writer.score import virality
-from adapters.writer.validate import conform, violations
+from domain.accounts import Account, Site
+from domain.platforms import compatible
+from domain.post.reading import Digest, read_article
+from domain.post.rules import Draft
+from domain.post.score import virality
+from domain.post.validate import conform, violations
+from domain.post.writer import Writer
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
 from schemas.events import PostDrafted
-
-log = logging.getLogger("socializer.generation")
-
-# Which post types each platform accepts (seed spec §2.4, plus threads on X).
-COMPATIBLE: dict[str, set[str]] = {
-    "announcement": {"linkedin", "x", "facebook", "instagram", "tiktok"},
-    "highlights": {"linkedin", "x", "facebook", "instagram", "tiktok"},
-    "quote_card": {"linkedin", "x", "facebook", "instagram", "tiktok"},
-    "faq_snippet": {"linkedin", "x", "facebook"},
-    "carousel": {"instagram", "linkedin"},
-    "thread": {"x"},
-}
-
-
-class Writer(Protocol):
-    name: str
-
-    def write(self, digest: Digest, url: str, platform: str, post_type: str) -> Draft | None: ...
-
-
-class AsyncWriter(Protocol):
-    name: str
-
-    async def awrite(self, digest: Digest, url: str, platform: str, post_type: str) -> Draft | None: ...
-
 
 def post_id_for(content_id: str, account_id: str, post_type: str) -> str:
     return derived_id("post", content_id, account_id, post_type)
@@ -54,7 +28,7 @@ def targets(cmd: GeneratePosts, site: Site, digest: Digest) -> list[tuple[Accoun
     for account in site.accounts:
         if account.platform not in platforms:
             continue
-        out += [(account, t) for t in post_types if account.platform in COMPATIBLE[t]]
+        out += [(account, t) for t in post_types if compatible(account.platform, t)]
     return out
 
 
@@ -80,41 +54,40 @@ def checked(platform: str, post_type: str, draft: Draft | None) -> tuple[Draft |
     return draft, violations(platform, post_type, draft)
 
 
-def generate_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None) -> list[PostDrafted]:
+def draft_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None) -> tuple[list[PostDrafted], list[str]]:
+    """The drafts, and what was refused: a draft that breaks a platform rule never becomes an event."""
     digest = digest or read_article(cmd.article)
-    out = []
+    out, refused = [], []
     for account, post_type in targets(cmd, site, digest):
         draft, problems = checked(account.platform, post_type, writer.write(digest, str(cmd.article.url), account.platform, post_type))
         if draft is None:
             continue  # the article has no material for this type (no FAQ, no points)
         if problems:
-            log.error("%s %s for %s breaks rules, not drafted: %s", writer.name, post_type, account.platform, problems)
+            refused.append(f"{writer.name} {post_type} for {account.platform} breaks rules, not drafted: {problems}")
             continue
         out.append(to_event(cmd, site, account, post_type, draft, writer.name))
-    return out
+    return out, refused
 
 
-async def generate_posts_async(cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer,
-                               digest: Digest | None = None) -> list[PostDrafted]:
-    """With a writer that calls out (an LLM): each draft is validated; a failure or a broken rule
-    falls back to the deterministic writer, and the reason travels on the event."""
-    digest = digest or read_article(cmd.article)
+def generate_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None) -> list[PostDrafted]:
+    return draft_posts(cmd, site, writer, digest)[0]
+
+
+def settle(cmd: GeneratePosts, site: Site, account: Account, post_type: str, digest: Digest, *, writer: str,
+           answer: Draft | None, error: str | None, fallback: Writer) -> PostDrafted | None:
+    """What a remote writer answered (or how it failed) becomes a draft: validated, or rewritten by
+    the deterministic ``fallback`` writer with the reason on the event (``writer_note``)."""
     url = str(cmd.article.url)
-    out = []
-    for account, post_type in targets(cmd, site, digest):
-        note = None
-        try:
-            draft, problems = checked(account.platform, post_type, await writer.awrite(digest, url, account.platform, post_type))
-            name = writer.name
-            if problems:
-                note = f"{writer.name} draft broke rules: {'; '.join(problems)}"
-        except Exception as err:  # any failure of the remote writer: fall back, say why
-            draft, problems, name = None, [], writer.name
-            note = f"{writer.name} failed: {type(err).__name__}: {err}"[:500]
+    note = None
+    draft, problems = checked(account.platform, post_type, answer) if error is None else (None, [])
+    name = writer
+    if error is not None:
+        note = f"{writer} failed: {error}"[:500]
+    elif problems:
+        note = f"{writer} draft broke rules: {'; '.join(problems)}"
+    if draft is None or problems:
+        draft, problems = checked(account.platform, post_type, fallback.write(digest, url, account.platform, post_type))
+        name = fallback.name
         if draft is None or problems:
-            draft, problems = checked(account.platform, post_type, fallback.write(digest, url, account.platform, post_type))
-            name = fallback.name
-            if draft is None or problems:
-                continue
-        out.append(to_event(cmd, site, account, post_type, draft, name, note))
-    return out
+            return None
+    return to_event(cmd, site, account, post_type, draft, name, note)

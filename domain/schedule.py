@@ -9,47 +9,38 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from domain.exceptions import NoFreeSlot
+from domain.platforms import profile
+from schemas.events import AccountSettings
 
-from commands.exceptions import InvalidSchedule
-
-# Industry-benchmark defaults; an account overrides them with settings.best_times.
-DEFAULT_BEST_TIMES: dict[str, list[str]] = {
-    "linkedin": ["08:00", "12:00", "17:00"],
-    "x": ["09:00", "12:00", "15:00", "18:00"],
-    "facebook": ["09:00", "13:00", "19:00"],
-    "instagram": ["11:00", "14:00", "19:00"],
-    "tiktok": ["12:00", "19:00", "21:00"],
-}
+HORIZON_DAYS = 60
 
 
-class SlotPolicy(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class SlotPolicy:
+    """An account's settings resolved for slotting: its own time zone, else its site's."""
 
-    timezone: str = "UTC"
-    best_times: list[str] = Field(default_factory=list)
-    max_per_day: int = Field(2, ge=1, le=1000)
-    cooldown_hours: float = Field(4.0, ge=0, le=168)
-    interval_minutes: float | None = Field(None, gt=0, le=1440)
-    horizon_days: int = Field(60, ge=1, le=366)
+    timezone: str
+    best_times: tuple[str, ...]
+    max_per_day: int
+    cooldown_hours: float
+    interval_minutes: float | None
+    horizon_days: int = HORIZON_DAYS
 
-    @field_validator("best_times")
     @classmethod
-    def _hhmm(cls, v: list[str]) -> list[str]:
-        for item in v:
-            time.fromisoformat(item)
-        return sorted(set(v))
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {v!r}") from err
-        return v
+    def of(cls, settings: AccountSettings, site_timezone: str = "UTC", *, horizon_days: int = HORIZON_DAYS) -> SlotPolicy:
+        return cls(
+            timezone=settings.timezone or site_timezone,
+            best_times=tuple(sorted(set(settings.best_times))),
+            max_per_day=settings.max_per_day,
+            cooldown_hours=settings.cooldown_hours,
+            interval_minutes=settings.interval_minutes,
+            horizon_days=horizon_days,
+        )
 
 
 def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[datetime]:
@@ -64,7 +55,7 @@ def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[da
             yield at
             at += step
         return
-    times = [time.fromisoformat(t) for t in (policy.best_times or DEFAULT_BEST_TIMES[platform])]
+    times = [time.fromisoformat(t) for t in (policy.best_times or profile(platform).best_times)]
     local_today = now.astimezone(tz).date()
     for d in range(policy.horizon_days + 1):
         day = local_today + timedelta(days=d)
@@ -93,4 +84,24 @@ def next_slot(policy: SlotPolicy, platform: str, occupied: Iterable[datetime], n
         if not cooldown and cand in near:
             continue
         return cand
-    raise InvalidSchedule(f"no free slot within {policy.horizon_days} days", field="scheduled_at")
+    raise NoFreeSlot(f"no free slot within {policy.horizon_days} days")
+
+
+SlotState = Literal["draft", "pending", "dispatched", "published", "failed", "cancelled"]
+# States whose snapshot and time may still change.
+CHANGEABLE: frozenset[str] = frozenset({"draft", "pending", "failed"})
+# What a PublishPost carries, copied from the draft and its edits.
+PAYLOAD_FIELDS = ("site_id", "account_id", "platform", "text", "link_url", "hashtags", "media_urls", "thread", "first_comment")
+
+
+@dataclass(frozen=True)
+class Slotted:
+    """The scheduler's view of one post: its state, its time, and a snapshot of what to publish."""
+
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: str
+    state: SlotState
+    due_at: datetime | None = None
+    payload: dict[str, Any] = field(default_factory=dict)

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from adapters.sandbox.oauth import Client as OAuthClientApp, OAuthServer, install as install_oauth, tiktok_open_id, x_user_id
+from sandbox.oauth import Client as OAuthClientApp, OAuthServer, install as install_oauth, tiktok_open_id, x_user_id
 
 PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok")
 # Requests per window per account for creates, as the platforms document them.

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from adapters.writer import limits
-from adapters.writer.locale import phrases
-from adapters.writer.reading import Digest, extract_keywords
+from domain.platforms import rules as platform_rules
+from domain.post import limits
+from domain.post.locale import phrases
+from domain.post.reading import Digest, extract_keywords
 
 STOP = {"the", "and", "for", "with", "that", "this", "from", "your", "what", "when", "how", "why", "are", "was", "were",
         "have", "has", "will", "into", "about", "over", "more", "than", "them", "they", "their", "there", "which", "while",
@@ -104,7 +105,7 @@ class Draft:
 
 # ------------------------------------------------------------------ composing within the rules
 def _assemble(platform: str, p: Parts) -> str:
-    rule = limits.RULES[platform]
+    rule = platform_rules(platform)
     tags = " ".join(p.tags)
     blocks = [p.hook, *p.body]
     if rule.link == "in_text":
@@ -191,7 +192,7 @@ class RuleWriter:
             url, tail = m.group(0), ""
             while url and url[-1] in ".,;:!?)»”'\"":
                 url, tail = url[:-1], url[-1] + tail
-            if limits.RULES[platform].link == "none":
+            if platform_rules(platform).link == "none":
                 return tail.strip()
             return with_utm(url, platform=platform, campaign=self.campaign, content=post_type)[0] + tail
 
@@ -199,7 +200,7 @@ class RuleWriter:
 
     def write(self, digest: Digest, url: str, platform: str, post_type: str) -> Draft | None:
         """A draft of ``post_type`` for ``platform``, or None when the article has no material for it."""
-        rule = limits.RULES[platform]
+        rule = platform_rules(platform)
         ph = phrases(digest.language)
         link, utm = with_utm(url, platform=platform, campaign=self.campaign, content=post_type)
         lo, hi = rule.hashtags

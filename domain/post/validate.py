@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from adapters.writer import limits
-from adapters.writer.rules import VALID_TAG, Draft
+from domain.platforms import rules as platform_rules
+from domain.post import limits
+from domain.post.rules import VALID_TAG, Draft
 
 URL = re.compile(r"https?://\S+")
 
 
 def violations(platform: str, post_type: str, draft: Draft) -> list[str]:
     """Every rule the draft breaks, as readable sentences (empty: the draft may be published as is)."""
-    rule = limits.RULES[platform]
+    rule = platform_rules(platform)
     out: list[str] = []
     texts = draft.thread if draft.thread else [draft.text]
     for i, text in enumerate(texts):
@@ -64,7 +65,7 @@ def violations(platform: str, post_type: str, draft: Draft) -> list[str]:
 def conform(platform: str, post_type: str, draft: Draft) -> Draft:
     """Repair what can be repaired mechanically: hashtags deduplicated and made valid, stray URLs
     removed where links are not allowed, text fitted to the hard limit."""
-    rule = limits.RULES[platform]
+    rule = platform_rules(platform)
     seen: dict[str, str] = {}
     for t in draft.hashtags:
         tag = "#" + "".join(re.findall(r"[^\W_]+", t))

@@ -1,0 +1,75 @@
+"""The scheduler's view of each post: which lifecycle events move it, when it needs a slot, and the
+``PublishPost`` it becomes when due.
+
+    draft ──(auto or queued: reserve)──▶ pending ──due──▶ dispatched ──▶ published
+      └──────(scheduled / rescheduled)────▲  │                  └──▶ failed ──(scheduled)──▶ pending
+    any but published ──cancelled──▶ cancelled
+
+Pure: the store (a row per post, locked while it changes) and the clock are the shell's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from domain.schedule import CHANGEABLE, PAYLOAD_FIELDS, Slotted, SlotPolicy, next_slot
+from schemas import events as e
+from schemas.commands import PublishPost
+
+__all__ = ["CHANGEABLE", "PAYLOAD_FIELDS", "Slotted", "cooldown_window", "evolve", "publish_command", "reserve"]
+
+def evolve(state: Slotted | None, event: e.Event) -> tuple[Slotted | None, bool]:
+    """The next state, and whether the post now wants a slot (auto-scheduled or queued)."""
+    match event:
+        case e.PostDrafted():
+            if state is None:
+                state = Slotted(event.post_id, event.site_id, event.account_id, event.platform, "draft",
+                                payload={k: getattr(event, k) for k in PAYLOAD_FIELDS})
+            return state, event.auto_schedule
+        case e.PostQueued():
+            return state, state is not None
+    if state is None:
+        return None, False
+    match event:
+        case e.PostScheduled(scheduled_at=at) | e.PostRescheduled(scheduled_at=at) if state.state in CHANGEABLE:
+            return replace(state, state="pending", due_at=at), False
+        case e.PostEdited() if state.state in CHANGEABLE:
+            changes = event.model_dump(exclude_none=True, exclude={"post_id"})
+            return replace(state, payload={**state.payload, **changes}), False
+        case e.PostCancelled() if state.state != "published":
+            return replace(state, state="cancelled"), False
+        case e.PostPublished():
+            return replace(state, state="published"), False
+        case e.PostPublishFailed(retryable=False) if state.state == "dispatched":
+            return replace(state, state="failed"), False
+    return state, False
+
+
+def cooldown_window(policy: SlotPolicy) -> timedelta:
+    """How far back other posts of the account can still bind a new slot (a day, or the cooldown)."""
+    return timedelta(hours=max(policy.cooldown_hours, 24))
+
+
+def reserve(state: Slotted, policy: SlotPolicy | None, occupied: Iterable[datetime], now: datetime) -> tuple[Slotted, e.PostScheduled | None]:
+    """A draft gets the account's next free slot (``policy`` None: no connected account, it stays a
+    draft); a post already slotted keeps its slot and is announced again (idempotent); anything
+    else is left alone."""
+    if state.state == "draft":
+        if policy is None:
+            return state, None
+        state = replace(state, state="pending", due_at=next_slot(policy, state.platform, occupied, now))
+    elif not (state.state == "pending" and state.due_at is not None):
+        return state, None
+    assert state.due_at is not None
+    kind: Literal["interval", "best_time"] = "interval" if policy and policy.interval_minutes else "best_time"
+    return state, e.PostScheduled(post_id=state.post_id, account_id=state.account_id, platform=state.platform,  # type: ignore[arg-type]
+                                  scheduled_at=state.due_at, slot=kind)
+
+
+def publish_command(state: Slotted) -> PublishPost:
+    """What the publish agent is sent for a due post: a snapshot of the draft and its edits."""
+    p = state.payload
+    return PublishPost(post_id=state.post_id, due_at=state.due_at, **{k: p[k] for k in PAYLOAD_FIELDS if p.get(k) is not None})

@@ -1,0 +1,50 @@
+"""What the agents are given: the settings they read and the ports they call. Built by the
+composition root (:mod:`socializer.bootstrap`); unit tests build it from the fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from adapters.accounts import Accounts, Tokens
+from adapters.images import MediaRenderer
+from adapters.outbox import OutboxRelay
+from adapters.platforms.base import PlatformClient
+from adapters.published import PublishedPosts
+from adapters.publishing import AttemptStore
+from adapters.scheduling import SlotStore
+from adapters.sites import SiteDirectory
+from domain.publishing import Policy
+from domain.post.writer import AsyncWriter, Writer
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    broker: str
+    partitions: int
+    replication: int
+    session_timeout_seconds: float
+    publish: Policy
+    due_check_seconds: float = 0.25
+    engagement_interval_seconds: float = 6 * 3600
+    engagement_window_days: int = 30
+    refresh_interval_seconds: float = 3600
+    refresh_horizon_seconds: float = 2 * 3600
+
+
+@dataclass
+class Deps:
+    settings: StreamSettings
+    sites: SiteDirectory
+    accounts: Accounts
+    tokens: Tokens
+    platforms: Mapping[str, PlatformClient]
+    writer: Writer | AsyncWriter
+    fallback_writer: Writer
+    attempts: AttemptStore
+    slots: SlotStore
+    published: PublishedPosts
+    outbox: OutboxRelay
+    media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
+    cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline

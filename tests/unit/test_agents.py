@@ -1,0 +1,236 @@
+"""Every agent's handler through the fakes, without a broker: what it sends, what it refuses, what
+it keeps. The same handlers run inside Faust in the integration tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+
+from adapters.accounts import MemoryAccounts, MemoryTokens
+from adapters.kafka import MemoryProducer
+from adapters.outbox import MemoryOutbox
+from adapters.platforms.fake import FakePlatform
+from adapters.published import MemoryPublished, PublishedPost
+from adapters.publishing import MemoryAttempts
+from adapters.scheduling import MemorySlots
+from adapters.sites import StaticSiteDirectory
+from domain.publishing import Policy
+from domain.accounts import Account, AccountSettings, Site
+from domain.post.rules import RuleWriter
+from schemas import events as e
+from schemas import topics as t
+from schemas.commands import GeneratePosts, PublishPost
+from schemas.events import ContentPublished, EngagementRecorded
+from schemas.exceptions import InvalidEvent
+from schemas.registry import registry
+from streams import adapt, engagement, intake, publish, relay, schedule
+from streams.exceptions import Unprocessable
+from tests.integration.articles import article
+
+NOW = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
+SITES = StaticSiteDirectory([Site(site_id="s1", timezone="UTC", post_types=["announcement", "thread"])])
+X = Account(account_id="a-x", platform="x", platform_account_id="x-1", handle="me", site_id="s1",
+            settings=AccountSettings(best_times=["09:00"], max_per_day=1, cooldown_hours=0))
+LI = Account(account_id="a-li", platform="linkedin", platform_account_id="li-1", handle="org", site_id="s1")
+POLICY = Policy(lease=timedelta(seconds=50), reconcile_delay=timedelta(seconds=3), max_tries=5)
+
+
+def encoded(message: object, key: str = "k") -> bytes:
+    return registry.envelope(message, source="test", subject=key).encode()  # type: ignore[arg-type]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# ---------------------------------------------------------------- intake
+async def test_intake_turns_an_article_into_generate_posts() -> None:
+    out = MemoryProducer()
+    a = ContentPublished.model_validate(article("c1", site_id="s1"))
+    await intake.handle(encoded(a, "c1"), SITES, out)
+    (cmd,) = out.messages(t.POSTS_GENERATE)
+    assert isinstance(cmd, GeneratePosts) and cmd.article.content_id == "c1"
+    await intake.handle(orjson.dumps(a.model_dump(mode="json")), SITES, out)  # the bare object is accepted too
+    assert len(out.messages(t.POSTS_GENERATE)) == 2
+    assert out.sent[0][1].key == b"c1" and out.sent[0][1].headers[0][0] == "content-type"
+
+
+async def test_intake_refuses_an_unknown_site_and_garbage() -> None:
+    out = MemoryProducer()
+    with pytest.raises(Unprocessable, match="data.site_id"):
+        await intake.handle(encoded(ContentPublished.model_validate(article("c1", site_id="nope"))), SITES, out)
+    with pytest.raises(InvalidEvent):
+        await intake.handle(b"{not json", SITES, out)
+    assert out.sent == []
+
+
+# ---------------------------------------------------------------- adapt
+async def test_adapt_drafts_one_post_per_connected_account_and_type() -> None:
+    out = MemoryProducer()
+    cmd = GeneratePosts(article=ContentPublished.model_validate(article("c1", site_id="s1")))
+    drafts = await adapt.handle(encoded(cmd, "c1"), sites=SITES, accounts=MemoryAccounts([X, LI]), writer=RuleWriter(),
+                                fallback=RuleWriter(), out=out)
+    kinds = sorted((d.platform, d.post_type) for d in drafts)
+    assert kinds == [("linkedin", "announcement"), ("x", "announcement"), ("x", "thread")]
+    assert [m.post_id for m in out.messages(t.POSTS)] == [d.post_id for d in drafts]
+    again = await adapt.handle(encoded(cmd, "c1"), sites=SITES, accounts=MemoryAccounts([X, LI]), writer=RuleWriter(),
+                               fallback=RuleWriter(), out=MemoryProducer())
+    assert [d.post_id for d in again] == [d.post_id for d in drafts]  # a redelivery drafts the same posts
+
+
+async def test_adapt_refuses_a_command_for_an_unknown_site() -> None:
+    cmd = GeneratePosts(article=ContentPublished.model_validate(article("c1", site_id="nope")))
+    with pytest.raises(Unprocessable, match="data.article.site_id"):
+        await adapt.handle(encoded(cmd), sites=SITES, accounts=MemoryAccounts([]), writer=RuleWriter(), fallback=RuleWriter(),
+                           out=MemoryProducer())
+
+
+# ---------------------------------------------------------------- schedule
+def drafted(post_id: str, account: Account = X, auto: bool = True) -> e.PostDrafted:
+    return e.PostDrafted(post_id=post_id, site_id="s1", account_id=account.account_id, platform=account.platform,  # type: ignore[arg-type]
+                         post_type="announcement", text=f"post {post_id}", auto_schedule=auto)
+
+
+def scheduling(clock: Clock, out: MemoryProducer, accounts: list[Account] | None = None) -> schedule.Scheduling:
+    return schedule.Scheduling(slots=MemorySlots(), accounts=MemoryAccounts(accounts or [X]), sites=SITES, out=out, clock=clock)
+
+
+async def test_schedule_slots_auto_drafts_under_the_cap_and_dispatches_when_due() -> None:
+    out, clock = MemoryProducer(), Clock(NOW)
+    s = scheduling(clock, out)
+    for pid in ("p1", "p2"):
+        await schedule.handle(registry.decode(encoded(drafted(pid), pid)), s)
+    first, second = out.messages(t.POSTS)
+    assert first.scheduled_at == datetime(2026, 11, 22, 9, tzinfo=timezone.utc)
+    assert second.scheduled_at == datetime(2026, 11, 23, 9, tzinfo=timezone.utc)  # max_per_day 1
+    assert await schedule.dispatch_due(s) == 0
+    clock.now = datetime(2026, 11, 22, 9, 0, 1, tzinfo=timezone.utc)
+    assert await schedule.dispatch_due(s) == 1
+    (cmd,) = out.messages(t.PUBLISH)
+    assert isinstance(cmd, PublishPost) and cmd.post_id == "p1" and cmd.text == "post p1"
+    assert await schedule.dispatch_due(s) == 0  # dispatched once
+
+
+async def test_schedule_leaves_a_manual_draft_and_a_disconnected_account_alone() -> None:
+    out = MemoryProducer()
+    gone = X.model_copy(update={"status": "disconnected"})
+    s = scheduling(Clock(NOW), out, [gone])
+    await schedule.handle(registry.decode(encoded(drafted("p1", auto=False))), s)
+    await schedule.handle(registry.decode(encoded(drafted("p2"))), s)
+    assert out.sent == []
+    assert {p: st.state for p, st in s.slots.rows.items()} == {"p1": "draft", "p2": "draft"}  # type: ignore[attr-defined]
+
+
+async def test_schedule_keeps_edits_and_cancels() -> None:
+    out = MemoryProducer()
+    s = scheduling(Clock(NOW), out)
+    await schedule.handle(registry.decode(encoded(drafted("p1"))), s)
+    await schedule.handle(registry.decode(encoded(e.PostEdited(post_id="p1", text="better"))), s)
+    assert s.slots.rows["p1"].payload["text"] == "better"  # type: ignore[attr-defined]
+    await schedule.handle(registry.decode(encoded(e.PostCancelled(post_id="p1"))), s)
+    assert s.slots.rows["p1"].state == "cancelled"  # type: ignore[attr-defined]
+
+
+async def test_schedule_refuses_a_command_on_the_event_topic() -> None:
+    with pytest.raises(InvalidEvent, match="does not belong"):
+        await schedule.handle(registry.decode(encoded(GeneratePosts(article=ContentPublished.model_validate(article("c1"))))),
+                              scheduling(Clock(NOW), MemoryProducer()))
+
+
+# ---------------------------------------------------------------- publish
+def publishing(platform: FakePlatform, clock: Clock, out: MemoryProducer, accounts: list[Account] | None = None) -> publish.Publishing:
+    memory = MemoryAccounts(accounts or [X])
+    ids = iter(f"t{i}" for i in range(100))
+    return publish.Publishing(attempts=MemoryAttempts(), tokens=MemoryTokens(memory), platforms={"x": platform}, out=out,
+                              policy=POLICY, clock=clock, new_id=lambda: next(ids))
+
+
+CMD = PublishPost(post_id="p1", site_id="s1", account_id="a-x", platform="x", text="hello", due_at=NOW)
+
+
+async def test_publish_creates_once_and_repeats_the_outcome_on_redelivery() -> None:
+    x, out = FakePlatform(), MemoryProducer()
+    p = publishing(x, Clock(NOW), out)
+    await publish.handle(CMD, p)
+    await publish.handle(CMD, p)
+    assert x.calls == 1 and len(x.posts) == 1
+    publishing_, published, again = out.messages(t.POSTS)
+    assert isinstance(publishing_, e.PostPublishing) and isinstance(published, e.PostPublished) and again == published
+    ids = [env.id for env in out.envelopes(t.POSTS)]
+    assert ids[1] == ids[2]  # the same event id: consumers drop the repeat
+
+
+async def test_publish_looks_up_an_unknown_outcome_instead_of_posting_twice() -> None:
+    x, out, clock = FakePlatform(faults=["hang_after_accept"]), MemoryProducer(), Clock(NOW)
+    p = publishing(x, clock, out)
+    await publish.handle(CMD, p)
+    assert [type(m).__name__ for m in out.messages(t.POSTS)] == ["PostPublishing"]
+    assert await publish.sweep(p) == 0  # not due yet
+    clock.now = NOW + timedelta(seconds=4)
+    assert await publish.sweep(p) == 1
+    assert x.calls == 1 and len(x.posts) == 1  # found, not created again
+    last = out.messages(t.POSTS)[-1]
+    assert isinstance(last, e.PostPublished) and last.reconciled
+
+
+async def test_publish_retries_a_rate_limit_and_fails_an_unusable_account() -> None:
+    x, out, clock = FakePlatform(faults=["rate_limit"]), MemoryProducer(), Clock(NOW)
+    p = publishing(x, clock, out)
+    await publish.handle(CMD, p)
+    clock.now = NOW + timedelta(seconds=31)
+    await publish.sweep(p)
+    assert x.calls == 2 and isinstance(out.messages(t.POSTS)[-1], e.PostPublished)
+
+    revoked = X.model_copy(update={"status": "needs_reauth", "status_reason": "revoked"})
+    out2 = MemoryProducer()
+    await publish.handle(CMD, publishing(FakePlatform(), Clock(NOW), out2, [revoked]))
+    failed = out2.messages(t.POSTS)[-1]
+    assert isinstance(failed, e.PostPublishFailed) and failed.code == "needs_reauth"
+
+
+async def test_publish_decode_refuses_anything_but_publish_post() -> None:
+    with pytest.raises(InvalidEvent, match="expected PublishPost"):
+        publish.decode(encoded(e.PostQueued(post_id="p1", account_id="a")))
+
+
+# ---------------------------------------------------------------- engagement, relay
+async def test_engagement_records_metrics_of_recent_posts_per_account() -> None:
+    x = FakePlatform()
+    ref = await x.create_post(X, publish.OutgoingPost(post_id="p1", text="hi"))
+    published = MemoryPublished([
+        PublishedPost("p1", "a-x", "s1", "x", ref.platform_post_id, NOW - timedelta(days=1)),
+        PublishedPost("old", "a-x", "s1", "x", "999", NOW - timedelta(days=90)),
+        PublishedPost("p9", "gone", "s1", "x", "998", NOW - timedelta(days=1)),
+    ])
+    out = MemoryProducer()
+    tokens = MemoryTokens(MemoryAccounts([X]))
+    n = await engagement.collect(published, tokens, {"x": x}, out, window_days=30, now=NOW)
+    (rec,) = out.messages(t.ENGAGEMENT)
+    assert n == 1 and isinstance(rec, EngagementRecorded) and (rec.post_id, rec.likes, rec.impressions) == ("p1", 1, 10)
+
+
+async def test_relay_sends_the_outbox_in_batches() -> None:
+    box, out = MemoryOutbox(), MemoryProducer()
+    env = registry.envelope(e.PostQueued(post_id="p", account_id="a"), source="test", subject="a")
+    box.pending = [(t.ACCOUNTS, f"a{i}", env) for i in range(450)]
+    assert await relay.relay_all(box, out) == 450
+    assert len(out.sent) == 450 and box.pending == []
+
+
+# ---------------------------------------------------------------- wiring
+def test_the_worker_app_registers_every_agent_and_timer_from_the_fakes() -> None:
+    from socializer.bootstrap import AGENTS, memory_deps, stream_settings
+    from socializer.settings import Settings
+    from streams.app import create_app
+
+    app, agent = create_app(memory_deps(stream_settings(Settings(broker="127.0.0.1:1"))), list(AGENTS.values()), app_id="wiring")
+    assert set(app.agents) >= {"intake", "adapt", "schedule", "publish"}
+    assert set(agent.topics) == set(t.ALL)
+    timers = {getattr(fn, "__name__", "") for fn in app._app_tasks}  # noqa: SLF001 - the timers Faust will start
+    assert timers >= {"schedule_dispatch_due", "publish_sweep", "engagement_collect", "refresh_tokens", "relay_outbox"}
