@@ -1,18 +1,18 @@
 """Errors raised by adapters, translated from vendor errors with ``raise ... from``.
 
-    AdapterError
-    ├── PlatformError                 a platform answered
-    │   ├── RateLimited               429: nothing was created; retry after ``retry_after`` seconds
-    │   ├── Rejected                  4xx: the request is wrong or not allowed; do not retry as is
-    │   │   └── AuthExpired           401/190/invalid token: the account needs re-authorisation
-    │   ├── Unavailable               nothing reached the platform (connect error) or a read failed: retry later
-    │   └── OutcomeUnknown            timeout, dropped connection or 5xx after the request was sent:
-    │                                 the post may exist; reconcile by looking it up, never blindly retry
-    ├── GrantRefused                  an authorization server refused a token request
-    │   └── InvalidGrant              the code, refresh token or client is dead: the account needs re-authorisation
-    ├── AccountUnusable               the account cannot make platform calls (needs_reauth, disconnected, account_missing)
-    ├── ConfigError                   a site or account file is wrong
-    └── MigrationError                a migration failed; nothing of it was applied
+AdapterError
+├── PlatformError                 a platform answered
+│   ├── RateLimited               429: nothing was created; retry after ``retry_after`` seconds
+│   ├── Rejected                  4xx: the request is wrong or not allowed; do not retry as is
+│   │   └── AuthExpired           401/190/invalid token: the account needs re-authorisation
+│   ├── Unavailable               nothing reached the platform (connect error) or a read failed: retry later
+│   └── OutcomeUnknown            timeout, dropped connection or 5xx after the request was sent:
+│                                 the post may exist; reconcile by looking it up, never blindly retry
+├── GrantRefused                  an authorization server refused a token request
+│   └── InvalidGrant              the code, refresh token or client is dead: the account needs re-authorisation
+├── AccountUnusable               the account cannot make platform calls (needs_reauth, disconnected, account_missing)
+├── ConfigError                   a site or account file is wrong
+└── MigrationError                a migration failed; nothing of it was applied
 """
 
 

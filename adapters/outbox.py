@@ -35,13 +35,19 @@ class PostgresOutbox:
     async def relay(self, producer: Producer, limit: int = 200) -> int:
         """Rows another relayer holds are skipped, not waited for."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch("SELECT seq, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY seq"
-                                    " LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+            rows = await conn.fetch(
+                "SELECT seq, topic, key, value, headers FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                limit,
+            )
             if not rows:
                 return 0
-            pending = [await producer.send(r["topic"], KafkaMessage(r["key"].encode(), bytes(r["value"]),
-                                                                   tuple((k, v.encode()) for k, v in _headers(r["headers"]))))
-                       for r in rows]
+            pending = [
+                await producer.send(
+                    r["topic"],
+                    KafkaMessage(r["key"].encode(), bytes(r["value"]), tuple((k, v.encode()) for k, v in _headers(r["headers"]))),
+                )
+                for r in rows
+            ]
             for fut in pending:
                 await fut
             await conn.execute("UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows])

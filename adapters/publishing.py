@@ -35,10 +35,22 @@ def _from_row(r: asyncpg.Record) -> Attempt:
     code = payload.pop("_code", "")
     reconciled = bool(payload.pop("_reconciled", False))
     return Attempt(
-        effect_id=r["post_id"], account_id=r["account_id"], attempt_id=r["attempt_id"], platform=r["platform"],
-        site_id=r["site_id"], state=r["state"], started_at=r["started_at"], lease_until=r["lease_until"], payload=payload,
-        tries=r["tries"], next_try_at=r["next_try_at"], error=r["error"], code=code,
-        platform_post_id=r["platform_post_id"], platform_post_url=r["platform_post_url"], published_at=r["published_at"],
+        effect_id=r["post_id"],
+        account_id=r["account_id"],
+        attempt_id=r["attempt_id"],
+        platform=r["platform"],
+        site_id=r["site_id"],
+        state=r["state"],
+        started_at=r["started_at"],
+        lease_until=r["lease_until"],
+        payload=payload,
+        tries=r["tries"],
+        next_try_at=r["next_try_at"],
+        error=r["error"],
+        code=code,
+        platform_post_id=r["platform_post_id"],
+        platform_post_url=r["platform_post_url"],
+        published_at=r["published_at"],
         reconciled=reconciled,
     )
 
@@ -52,7 +64,15 @@ class PostgresAttempts:
         inserted = await self.pool.fetchval(
             "INSERT INTO publish_attempts (post_id, account_id, attempt_id, platform, site_id, state, started_at, lease_until, payload)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (post_id, account_id) DO NOTHING RETURNING true",
-            a.effect_id, a.account_id, a.attempt_id, a.platform, a.site_id, a.state, a.started_at, a.lease_until, a.payload,
+            a.effect_id,
+            a.account_id,
+            a.attempt_id,
+            a.platform,
+            a.site_id,
+            a.state,
+            a.started_at,
+            a.lease_until,
+            a.payload,
         )
         return bool(inserted)
 
@@ -67,7 +87,10 @@ class PostgresAttempts:
                 " SELECT post_id, account_id FROM publish_attempts WHERE state = ANY($4::text[]) AND lease_until < $1"
                 " AND coalesce(next_try_at, '-infinity') <= $1 ORDER BY next_try_at NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED)"
                 " RETURNING *",
-                now, limit, lease_until, sorted(OPEN),
+                now,
+                limit,
+                lease_until,
+                sorted(OPEN),
             )
         return [_from_row(r) for r in rows]
 
@@ -78,8 +101,18 @@ class PostgresAttempts:
             "UPDATE publish_attempts SET state = $3, tries = $4, lease_until = $5, next_try_at = $6, error = $7,"
             " platform_post_id = $8, platform_post_url = $9, published_at = $10, payload = $11::jsonb || $12::jsonb,"
             " updated_at = now() WHERE post_id = $1 AND account_id = $2",
-            a.effect_id, a.account_id, a.state, a.tries, a.lease_until, a.next_try_at, a.error,
-            a.platform_post_id, a.platform_post_url, a.published_at, a.payload, extra,
+            a.effect_id,
+            a.account_id,
+            a.state,
+            a.tries,
+            a.lease_until,
+            a.next_try_at,
+            a.error,
+            a.platform_post_id,
+            a.platform_post_url,
+            a.published_at,
+            a.payload,
+            extra,
         )
 
 

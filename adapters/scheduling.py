@@ -53,7 +53,9 @@ class _PgTxn:
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", account_id)
         rows = await self.conn.fetch(
             "SELECT due_at FROM scheduler_posts WHERE account_id = $1 AND state = ANY($2::text[]) AND due_at > $3",
-            account_id, list(BINDING), since,
+            account_id,
+            list(BINDING),
+            since,
         )
         return [r["due_at"] for r in rows]
 
@@ -62,7 +64,13 @@ class _PgTxn:
             "INSERT INTO scheduler_posts (post_id, site_id, account_id, platform, state, due_at, payload) VALUES ($1,$2,$3,$4,$5,$6,$7)"
             " ON CONFLICT (post_id) DO UPDATE SET state = EXCLUDED.state, due_at = EXCLUDED.due_at, payload = EXCLUDED.payload,"
             " updated_at = now()",
-            state.post_id, state.site_id, state.account_id, state.platform, state.state, state.due_at, state.payload,
+            state.post_id,
+            state.site_id,
+            state.account_id,
+            state.platform,
+            state.state,
+            state.due_at,
+            state.payload,
         )
         self.state = state
 
@@ -82,7 +90,8 @@ class PostgresSlots:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT * FROM scheduler_posts WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                now, limit,
+                now,
+                limit,
             )
             yield [_from_row(r) for r in rows]
             if rows:
@@ -97,8 +106,11 @@ class _MemTxn:
         self.store, self.state = store, state
 
     async def occupied(self, account_id: str, since: datetime) -> list[datetime]:
-        return [s.due_at for s in self.store.rows.values()
-                if s.account_id == account_id and s.state in BINDING and s.due_at is not None and s.due_at > since]
+        return [
+            s.due_at
+            for s in self.store.rows.values()
+            if s.account_id == account_id and s.state in BINDING and s.due_at is not None and s.due_at > since
+        ]
 
     async def save(self, state: Slotted) -> None:
         self.store.rows[state.post_id] = state
@@ -120,8 +132,9 @@ class MemorySlots:
     @asynccontextmanager
     async def due(self, now: datetime, limit: int) -> AsyncIterator[list[Slotted]]:
         async with self._lock:
-            due = sorted((s for s in self.rows.values() if s.state == "pending" and s.due_at and s.due_at <= now),
-                         key=lambda s: s.due_at or now)[:limit]
+            due = sorted(
+                (s for s in self.rows.values() if s.state == "pending" and s.due_at and s.due_at <= now), key=lambda s: s.due_at or now
+            )[:limit]
             yield due
             for s in due:
                 self.rows[s.post_id] = replace(s, state="dispatched")

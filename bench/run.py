@@ -1,16 +1,18 @@
 """``python -m bench.run``: every figure against a raw baseline measured in the same run.
 
-    adapt agent            vs  a bare Faust agent that only forwards         (goal >= 80 %)
-    projector              vs  raw batched asyncpg executemany of the rows  (goal >= 60 %)
-    replay of 100k events  vs  the same raw ceiling                          (goal >= 50 %)
-    calendar endpoint p99  vs  the raw SQL query's p99, at 100k posts        (goal <= 3x)
-    worker peak RSS holding 100k scheduled posts                             (goal < 300 MB)
-    token for a publish    vs  reading a plaintext token column             (what the vault costs)
+adapt agent            vs  a bare Faust agent that only forwards         (goal >= 80 %)
+projector              vs  raw batched asyncpg executemany of the rows  (goal >= 60 %)
+replay of 100k events  vs  the same raw ceiling                          (goal >= 50 %)
+calendar endpoint p99  vs  the raw SQL query's p99, at 100k posts        (goal <= 3x)
+worker peak RSS holding 100k scheduled posts                             (goal < 300 MB)
+token for a publish    vs  reading a plaintext token column             (what the vault costs)
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import shutil
@@ -20,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -28,22 +30,24 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from adapters.kafka import AIOKafkaSender, KafkaMessage
-
-from socializer.demo import demo_sites, sample_accounts
+from adapters.postgres import create_pool, init_connection, migrate
 from commands.adapt import post_id_for
 from projections.base import apply_statements, collect, live_names
-from adapters.postgres import create_pool, init_connection, migrate
 from projections.queries import CALENDAR_SQL
 from projections.read_models import POSTS
 from projections.replay import replay
 from projections.runner import Projector
 from schemas import events as e
+from schemas import topics
 from schemas.commands import GeneratePosts
 from schemas.registry import registry
+from socializer.demo import demo_sites, sample_accounts
 from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
-from schemas import topics
 
 ROOT = Path(__file__).resolve().parent.parent
+# The API and worker roles refuse to start without the vault's master keys: a throwaway key per run.
+VAULT_KEYS = "bench:" + base64.b64encode(os.urandom(32)).decode()
+RSS_SECONDS = 25.0
 
 
 def line(name: str, ours: str, raw: str, ratio: str, goal: str, ok: bool) -> None:
@@ -78,10 +82,11 @@ def bench_adapt(n: int, tmp: Path) -> None:
                 items.append((a.content_id, registry.encode(GeneratePosts(article=a), source="bench", subject=a.content_id)))
             asyncio.run(produce(broker, topics.POSTS_GENERATE, items))
             env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": "postgresql://unused/"}
-            out = subprocess.run([sys.executable, "-m", "bench.stage", mode, str(n)], env=env, cwd=ROOT,
-                                 capture_output=True, text=True, timeout=600)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.stage", mode, str(n)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+            )
             # Faust redirects stdout into its log (stderr): find the result line in either.
-            last = [x[x.index('{"mode"'):].strip() for x in (out.stdout + out.stderr).splitlines() if '{"mode"' in x]
+            last = [x[x.index('{"mode"') :].strip() for x in (out.stdout + out.stderr).splitlines() if '{"mode"' in x]
             if not last:
                 raise RuntimeError(f"bench.stage {mode} printed nothing: {out.stderr[-2000:]}")
             results[mode] = json.loads(last[-1])
@@ -89,8 +94,8 @@ def bench_adapt(n: int, tmp: Path) -> None:
             stack.stop()
     fw = n / results["forward"]["seconds"]
     ad = n / results["adapt"]["seconds"]
-    from domain.post.rules import RuleWriter
     from commands.adapt import generate_posts
+    from domain.post.rules import RuleWriter
 
     drafts = len(generate_posts(GeneratePosts(article=article("probe", site_id=site.site_id)), site, RuleWriter()))
     line("adapt agent (articles/s)", f"{ad:,.0f}/s", f"{fw:,.0f}/s", f"{ad / fw:.0%}", ">= 80%", ad / fw >= 0.8)
@@ -99,15 +104,24 @@ def bench_adapt(n: int, tmp: Path) -> None:
 
 # ----------------------------------------------------------------- 2-3. projector and replay vs raw
 def lifecycle_events(n_posts: int) -> list[tuple[str, bytes]]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = []
     for i in range(n_posts):
         pid = post_id_for(f"c{i // 6}", f"acct{i % 6}", "announcement")
         at = now + timedelta(minutes=i)
         evs: list[e.Event] = [
-            e.PostDrafted(post_id=pid, site_id="bench", account_id=f"acct{i % 6}", platform="x", post_type="announcement",
-                          text=f"Post number {i} about event sourcing #Kafka", content_id=f"c{i // 6}", hashtags=["#Kafka"],
-                          link_url=f"https://blog.example/{i}", utm={"utm_source": "x"}),
+            e.PostDrafted(
+                post_id=pid,
+                site_id="bench",
+                account_id=f"acct{i % 6}",
+                platform="x",
+                post_type="announcement",
+                text=f"Post number {i} about event sourcing #Kafka",
+                content_id=f"c{i // 6}",
+                hashtags=["#Kafka"],
+                link_url=f"https://blog.example/{i}",
+                utm={"utm_source": "x"},
+            ),
             e.PostScheduled(post_id=pid, account_id=f"acct{i % 6}", platform="x", scheduled_at=at),
             e.PostPublishing(post_id=pid, account_id=f"acct{i % 6}", attempt_id="a"),
             e.PostPublished(post_id=pid, account_id=f"acct{i % 6}", platform="x", platform_post_id=str(i), published_at=at),
@@ -169,8 +183,15 @@ def bench_projections(n_events: int, tmp: Path) -> None:
         raw_rate = len(values) / raw
         took = asyncio.run(run_projector(dsn, broker, len(values)))
         rate = len(values) / took
-        line(f"projector ({len(values) // 1000}k events)", f"{rate:,.0f}/s", f"{raw_rate:,.0f}/s", f"{rate / raw_rate:.0%}", ">= 60%",
-             rate / raw_rate >= 0.6)
+        line(
+            f"projector ({len(values) // 1000}k events)",
+            f"{rate:,.0f}/s",
+            f"{raw_rate:,.0f}/s",
+            f"{rate / raw_rate:.0%}",
+            ">= 60%",
+            rate / raw_rate >= 0.6,
+        )
+
         async def checkpointed() -> int:
             conn = await asyncpg.connect(dsn)
             n = await conn.fetchval("SELECT sum(\"offset\" + 1) FROM projection_checkpoints WHERE projection = 'posts'")
@@ -181,8 +202,14 @@ def bench_projections(n_events: int, tmp: Path) -> None:
         assert got == len(values), f"the projector checkpointed {got} of {len(values)} events"
         report = asyncio.run(replay(dsn, broker, POSTS, swap=True))
         rrate = report.events / report.seconds
-        line(f"replay ({report.events // 1000}k events)", f"{rrate:,.0f}/s", f"{raw_rate:,.0f}/s", f"{rrate / raw_rate:.0%}", ">= 50%",
-             rrate / raw_rate >= 0.5)
+        line(
+            f"replay ({report.events // 1000}k events)",
+            f"{rrate:,.0f}/s",
+            f"{raw_rate:,.0f}/s",
+            f"{rrate / raw_rate:.0%}",
+            ">= 50%",
+            rrate / raw_rate >= 0.5,
+        )
     finally:
         stack.stop()
 
@@ -191,16 +218,45 @@ def bench_projections(n_events: int, tmp: Path) -> None:
 async def seed_posts(dsn: str, n: int, sites: int = 100) -> None:
     """n posts over a year, spread over ``sites`` sites: the calendar of one site holds ~n/sites/12 a month."""
     conn = await asyncpg.connect(dsn)
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     rows = []
     for i in range(n):
         at = start + timedelta(minutes=(525_600 * i) // n)
-        rows.append((f"p{i}", f"bench-{i % sites}", f"acct{i % 6}", ["linkedin", "x", "facebook", "instagram", "tiktok"][i % 5],
-                     "announcement", "published" if i % 3 else "scheduled", f"Post {i}", at, at if i % 3 else None, at, at, "e"))
+        rows.append(
+            (
+                f"p{i}",
+                f"bench-{i % sites}",
+                f"acct{i % 6}",
+                ["linkedin", "x", "facebook", "instagram", "tiktok"][i % 5],
+                "announcement",
+                "published" if i % 3 else "scheduled",
+                f"Post {i}",
+                at,
+                at if i % 3 else None,
+                at,
+                at,
+                "e",
+            )
+        )
     await conn.execute("TRUNCATE posts")
-    await conn.copy_records_to_table("posts", records=rows, columns=[
-        "post_id", "site_id", "account_id", "platform", "post_type", "status", "text", "scheduled_at", "published_at",
-        "created_at", "updated_at", "last_event_id"])
+    await conn.copy_records_to_table(
+        "posts",
+        records=rows,
+        columns=[
+            "post_id",
+            "site_id",
+            "account_id",
+            "platform",
+            "post_type",
+            "status",
+            "text",
+            "scheduled_at",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "last_event_id",
+        ],
+    )
     await conn.execute("ANALYZE posts")
     await conn.close()
 
@@ -217,13 +273,19 @@ def bench_calendar(n: int, tmp: Path) -> None:
         asyncio.run(migrate(dsn))
         asyncio.run(seed_posts(dsn, n))
         port = free_port()
-        env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": dsn, "SOCIALIZER_API_PORT": str(port)}
+        env = {
+            **os.environ,
+            "SOCIALIZER_BROKER": broker,
+            "SOCIALIZER_DATABASE_URL": dsn,
+            "SOCIALIZER_API_PORT": str(port),
+            "SOCIALIZER_VAULT_KEYS": VAULT_KEYS,
+        }
         stack.procs.append(spawn([sys.executable, "-m", "socializer", "api"], tmp / "cal-api.log", env=env))
         wait_port(port, 60)
         url = f"http://127.0.0.1:{port}/api/v1/social/calendar/?site_id=bench-7&month=2026-06"
 
         async def api_key() -> str:
-            from socializer.auth import ApiKeys
+            from adapters.api_keys import ApiKeys
 
             pool = await create_pool(dsn, max_size=1)
             try:
@@ -235,7 +297,7 @@ def bench_calendar(n: int, tmp: Path) -> None:
 
         async def raw_p99() -> float:
             conn = await asyncpg.connect(dsn)
-            lo, hi = datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 7, 1, tzinfo=timezone.utc)
+            lo, hi = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)
             for _ in range(50):
                 await conn.fetch(CALENDAR_SQL, "bench-7", lo, hi)
             samples = []
@@ -249,8 +311,9 @@ def bench_calendar(n: int, tmp: Path) -> None:
         raw = asyncio.run(raw_p99())
         n_posts = len([p for d in httpx.get(url, headers={"Authorization": auth}).json()["days"] for p in d["posts"]])
         if shutil.which("wrk"):
-            out = subprocess.run(["wrk", "-t1", "-c1", "-d10s", "--latency", "-H", f"Authorization: {auth}", url],
-                                 capture_output=True, text=True).stdout
+            out = subprocess.run(
+                ["wrk", "-t1", "-c1", "-d10s", "--latency", "-H", f"Authorization: {auth}", url], capture_output=True, text=True
+            ).stdout
             lat = next(ln for ln in out.splitlines() if ln.strip().startswith("99%")).split()[1]
             ours = float(lat[:-2]) / 1000 if lat.endswith("ms") else float(lat[:-2]) / 1e6 if lat.endswith("us") else float(lat[:-1])
             how = "wrk"
@@ -264,8 +327,14 @@ def bench_calendar(n: int, tmp: Path) -> None:
                     c.get(url)
                     samples.append(time.perf_counter() - t0)
             ours, how = p99(samples), "httpx"
-        line(f"calendar p99 ({n // 1000}k posts, {n_posts}/month)", f"{ours * 1000:.2f} ms", f"{raw * 1000:.2f} ms",
-             f"{ours / raw:.1f}x", "<= 3x", ours / raw <= 3)
+        line(
+            f"calendar p99 ({n // 1000}k posts, {n_posts}/month)",
+            f"{ours * 1000:.2f} ms",
+            f"{raw * 1000:.2f} ms",
+            f"{ours / raw:.1f}x",
+            "<= 3x",
+            ours / raw <= 3,
+        )
         print(f"{'':<34} (endpoint measured with {how}, one connection; raw = asyncpg on one connection)")
     finally:
         stack.stop()
@@ -287,15 +356,17 @@ def bench_rss(n: int, tmp: Path) -> None:
             await conn.execute(
                 "INSERT INTO scheduler_posts (post_id, site_id, account_id, platform, state, due_at, payload)"
                 " SELECT 'p' || i, 'demo', 'demo-x', 'x', 'pending', now() + interval '1 day' + i * interval '1 second',"
-                " jsonb_build_object('text', 'post ' || i) FROM generate_series(1, $1) AS i", n)
+                " jsonb_build_object('text', 'post ' || i) FROM generate_series(1, $1) AS i",
+                n,
+            )
             await conn.close()
 
         asyncio.run(seed())
-        env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": dsn}
+        env = {**os.environ, "SOCIALIZER_BROKER": broker, "SOCIALIZER_DATABASE_URL": dsn, "SOCIALIZER_VAULT_KEYS": VAULT_KEYS}
         proc = spawn([sys.executable, "-m", "socializer", "worker"], tmp / "rss-worker.log", env=env)
         stack.procs.append(proc)
         peak = 0
-        deadline = time.monotonic() + 25
+        deadline = time.monotonic() + RSS_SECONDS
         p = psutil.Process(proc.pid)
         while time.monotonic() < deadline and proc.poll() is None:
             peak = max(peak, p.memory_info().rss)
@@ -343,9 +414,9 @@ def bench_images(n: int) -> None:
 
 def bench_articles(n: int) -> None:
     """Articles/s through the adaptation engine itself (read, write 5 platforms x their post types, validate, score)."""
-    from socializer.demo import demo_sites, sample_accounts
-    from domain.post.rules import RuleWriter
     from commands.adapt import generate_posts
+    from domain.post.rules import RuleWriter
+    from socializer.demo import demo_sites, sample_accounts
     from tests.corpus.articles import corpus
 
     site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})
@@ -376,8 +447,15 @@ def bench_tokens(n_accounts: int, reads: int, tmp: Path) -> None:
         ids = []
         for i in range(n_accounts):
             t = TokenSet(Secret(f"token-{i}"), None, None, None, ("tweet.write",))
-            a = await store.connect("bench", "x", Discovered(str(i), f"h{i}", "personal", t), settings=None,
-                                    connected_by="bench", connection_id=str(i), refreshable=False)
+            a = await store.connect(
+                "bench",
+                "x",
+                Discovered(str(i), f"h{i}", "personal", t),
+                settings=None,
+                connected_by="bench",
+                connection_id=str(i),
+                refreshable=False,
+            )
             ids.append(a.account_id)
         await pool.execute("CREATE TABLE plain_tokens AS SELECT a.*, 'token-' || platform_account_id AS token FROM accounts a")
         await pool.execute("CREATE UNIQUE INDEX ON plain_tokens (account_id)")
@@ -415,7 +493,13 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--posts", type=int, default=100_000)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes: proves every figure still runs to the end (CI)")
     args = ap.parse_args()
+    global RSS_SECONDS
+    images, few, accounts, reads = 60, 120, 500, 5000
+    if args.smoke:
+        args.articles, args.events, args.posts = 40, 4000, 2000
+        images, few, accounts, reads, RSS_SECONDS = 4, 8, 40, 400, 8.0
     tmp = Path(tempfile.mkdtemp(prefix="socializer-bench-"))
     print(f"{'measure':<34} {'socializer':>18} {'raw baseline':>18} {'ratio':>9}  {'goal':<10}")
     try:
@@ -428,11 +512,11 @@ def main() -> None:
         if not args.only or "rss" in args.only:
             bench_rss(args.posts, tmp)
         if not args.only or "articles" in args.only:
-            bench_articles(120)
+            bench_articles(few)
         if not args.only or "images" in args.only:
-            bench_images(60)
+            bench_images(images)
         if not args.only or "tokens" in args.only:
-            bench_tokens(500, 5000, tmp)
+            bench_tokens(accounts, reads, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -3,6 +3,7 @@
 Input is produced before the worker starts; the rate runs from the first event the worker's
 stream sees to the N-th (Faust's own monitor counts them), so start-up and group join are excluded.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,9 +20,9 @@ def main() -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from socializer.bootstrap import AGENTS, memory_deps, stream_settings
     from socializer.settings import Settings
     from streams.app import create_app, quiet_loggers
-    from socializer.bootstrap import AGENTS, memory_deps, stream_settings
 
     settings = Settings(log_level="WARNING")
     cpu = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) if mode == "adapt" else None

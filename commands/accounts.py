@@ -1,12 +1,13 @@
 """The connection flow's rules, pure: which scopes a connection asks for, and whether a callback's
 state may complete one (RFC 9700 §4.7, §4.4: one-time, short-lived, bound to site, user and provider)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.platforms import CONNECTABLE, FEATURES, profile
 from commands.exceptions import CommandRefused, ConnectionRefused
+from domain.platforms import CONNECTABLE, FEATURES, profile
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Post ids derive from (content, account, post type), so a redelivered command dra
 posts. Whatever writer wrote a draft, it passes the platform validator before it becomes an event;
 a draft that breaks a rule is rewritten by the fallback writer, with the reason on the event.
 """
+
 from __future__ import annotations
 
 from domain.accounts import Account, Site
@@ -17,14 +18,15 @@ from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
 from schemas.events import PostDrafted
 
+
 def post_id_for(content_id: str, account_id: str, post_type: str) -> str:
     return derived_id("post", content_id, account_id, post_type)
 
 
 def targets(cmd: GeneratePosts, site: Site, digest: Digest) -> list[tuple[Account, str]]:
-    platforms = set(cmd.platforms or site.platforms or [a.platform for a in site.accounts])
+    platforms: set[str] = set(cmd.platforms or site.platforms or ()) or {a.platform for a in site.accounts}
     post_types = cmd.post_types or site.post_types
-    out = []
+    out: list[tuple[Account, str]] = []
     for account in site.accounts:
         if account.platform not in platforms:
             continue
@@ -32,18 +34,32 @@ def targets(cmd: GeneratePosts, site: Site, digest: Digest) -> list[tuple[Accoun
     return out
 
 
-def to_event(cmd: GeneratePosts, site: Site, account: Account, post_type: str, draft: Draft, writer: str,
-             note: str | None = None) -> PostDrafted:
+def to_event(
+    cmd: GeneratePosts, site: Site, account: Account, post_type: str, draft: Draft, writer: str, note: str | None = None
+) -> PostDrafted:
     score, parts, reasons = virality(account.platform, post_type, draft)
     auto = account.settings.auto_publish if cmd.auto_schedule is None else cmd.auto_schedule
     return PostDrafted(
         post_id=post_id_for(cmd.article.content_id, account.account_id, post_type),
-        site_id=site.site_id, account_id=account.account_id, platform=account.platform,
-        post_type=post_type,  # type: ignore[arg-type]
-        text=draft.text, content_id=cmd.article.content_id, hashtags=draft.hashtags, link_url=draft.link_url,
-        utm=draft.utm, thread=draft.thread, media_urls=draft.media_urls, auto_schedule=auto, writer=writer,
-        writer_note=note, first_comment=draft.first_comment, media_plan=draft.media_plan,
-        virality=score, virality_parts=parts, virality_reasons=reasons,
+        site_id=site.site_id,
+        account_id=account.account_id,
+        platform=account.platform,
+        post_type=post_type,
+        text=draft.text,
+        content_id=cmd.article.content_id,
+        hashtags=draft.hashtags,
+        link_url=draft.link_url,
+        utm=draft.utm,
+        thread=draft.thread,
+        media_urls=draft.media_urls,
+        auto_schedule=auto,
+        writer=writer,
+        writer_note=note,
+        first_comment=draft.first_comment,
+        media_plan=draft.media_plan,
+        virality=score,
+        virality_parts=parts,
+        virality_reasons=reasons,
     )
 
 
@@ -73,8 +89,18 @@ def generate_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Diges
     return draft_posts(cmd, site, writer, digest)[0]
 
 
-def settle(cmd: GeneratePosts, site: Site, account: Account, post_type: str, digest: Digest, *, writer: str,
-           answer: Draft | None, error: str | None, fallback: Writer) -> PostDrafted | None:
+def settle(
+    cmd: GeneratePosts,
+    site: Site,
+    account: Account,
+    post_type: str,
+    digest: Digest,
+    *,
+    writer: str,
+    answer: Draft | None,
+    error: str | None,
+    fallback: Writer,
+) -> PostDrafted | None:
     """What a remote writer answered (or how it failed) becomes a draft: validated, or rewritten by
     the deterministic ``fallback`` writer with the reason on the event (``writer_note``)."""
     url = str(cmd.article.url)

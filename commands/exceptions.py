@@ -1,11 +1,11 @@
 """Refusals of the write side, each named so the caller can tell them apart.
 
-    CommandRefused
-    ├── PostNotFound          no such post (or not the caller's site)
-    ├── InvalidTransition     the command is not allowed in the post's current status
-    ├── InvalidSchedule       the requested time is in the past or breaks a cap or a cooldown
-    ├── AccountNotFound       no such account (or not the caller's site)
-    └── ConnectionRefused     an OAuth callback that must not connect anything (``code`` says why)
+CommandRefused
+├── PostNotFound          no such post (or not the caller's site)
+├── InvalidTransition     the command is not allowed in the post's current status
+├── InvalidSchedule       the requested time is in the past or breaks a cap or a cooldown
+├── AccountNotFound       no such account (or not the caller's site)
+└── ConnectionRefused     an OAuth callback that must not connect anything (``code`` says why)
 """
 
 

@@ -7,6 +7,7 @@
 
 Pure: no I/O and no clock (``now`` is an argument), so replay and tests are deterministic.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -41,7 +42,7 @@ def create(cmd: c.CreatePost, *, platform: str, post_id: str) -> list[e.Event]:
             post_id=post_id,
             site_id=cmd.site_id,
             account_id=cmd.account_id,
-            platform=platform,  # type: ignore[arg-type]
+            platform=platform,
             post_type=cmd.post_type,
             text=cmd.text,
             hashtags=cmd.hashtags,
@@ -71,7 +72,7 @@ def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
             e.PostScheduled(
                 post_id=state.post_id,
                 account_id=state.account_id,
-                platform=state.platform,  # type: ignore[arg-type]
+                platform=state.platform,
                 scheduled_at=cmd.scheduled_at,
                 slot="manual",
             )
@@ -83,8 +84,11 @@ def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
             return [e.PostRescheduled(post_id=state.post_id, scheduled_at=now, previous_at=state.scheduled_at, slot="now")]
         return [
             e.PostScheduled(
-                post_id=state.post_id, account_id=state.account_id, platform=state.platform,  # type: ignore[arg-type]
-                scheduled_at=now, slot="now",
+                post_id=state.post_id,
+                account_id=state.account_id,
+                platform=state.platform,
+                scheduled_at=now,
+                slot="now",
             )
         ]
     if isinstance(cmd, c.CancelPost):

@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from domain.publishing import DONE, OPEN, Attempt, Policy, State
+from domain.publishing import DONE, Attempt, Policy, State
 from schemas import events as e
 from schemas.commands import PublishPost
+
 
 # What the shell saw when it acted on an attempt.
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def announce(attempt: Attempt) -> e.Event:
         return e.PostPublished(
             post_id=attempt.effect_id,
             account_id=attempt.account_id,
-            platform=attempt.platform,  # type: ignore[arg-type]
+            platform=attempt.platform,
             platform_post_id=attempt.platform_post_id or "",
             platform_post_url=attempt.platform_post_url or "",
             published_at=attempt.published_at,
@@ -150,7 +151,8 @@ def announce(attempt: Attempt) -> e.Event:
 
 
 def _backoff(attempt: Attempt, policy: Policy) -> timedelta:
-    return policy.reconcile_delay * 2 ** min(attempt.tries, 6)
+    factor: int = 2 ** min(attempt.tries, 6)
+    return policy.reconcile_delay * factor
 
 
 def _later(attempt: Attempt, state: State, error: str, delay: timedelta, now: datetime, policy: Policy) -> Decision:
@@ -162,8 +164,16 @@ def _later(attempt: Attempt, state: State, error: str, delay: timedelta, now: da
     return Decision(replace(attempt, state=state, error=error, tries=tries, next_try_at=now + delay, lease_until=now))
 
 
-def _finish(attempt: Attempt, state: State, now: datetime, *, ref: tuple[str, str] | None = None, error: str | None = None,
-            code: str = "", reconciled: bool = False) -> Decision:
+def _finish(
+    attempt: Attempt,
+    state: State,
+    now: datetime,
+    *,
+    ref: tuple[str, str] | None = None,
+    error: str | None = None,
+    code: str = "",
+    reconciled: bool = False,
+) -> Decision:
     done = replace(
         attempt,
         state=state,

@@ -15,19 +15,26 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from domain.schedule import CHANGEABLE, PAYLOAD_FIELDS, Slotted, SlotPolicy, next_slot
+from domain.schedule import CHANGEABLE, PAYLOAD_FIELDS, SlotPolicy, Slotted, next_slot
 from schemas import events as e
 from schemas.commands import PublishPost
 
 __all__ = ["CHANGEABLE", "PAYLOAD_FIELDS", "Slotted", "cooldown_window", "evolve", "publish_command", "reserve"]
+
 
 def evolve(state: Slotted | None, event: e.Event) -> tuple[Slotted | None, bool]:
     """The next state, and whether the post now wants a slot (auto-scheduled or queued)."""
     match event:
         case e.PostDrafted():
             if state is None:
-                state = Slotted(event.post_id, event.site_id, event.account_id, event.platform, "draft",
-                                payload={k: getattr(event, k) for k in PAYLOAD_FIELDS})
+                state = Slotted(
+                    event.post_id,
+                    event.site_id,
+                    event.account_id,
+                    event.platform,
+                    "draft",
+                    payload={k: getattr(event, k) for k in PAYLOAD_FIELDS},
+                )
             return state, event.auto_schedule
         case e.PostQueued():
             return state, state is not None
@@ -53,7 +60,9 @@ def cooldown_window(policy: SlotPolicy) -> timedelta:
     return timedelta(hours=max(policy.cooldown_hours, 24))
 
 
-def reserve(state: Slotted, policy: SlotPolicy | None, occupied: Iterable[datetime], now: datetime) -> tuple[Slotted, e.PostScheduled | None]:
+def reserve(
+    state: Slotted, policy: SlotPolicy | None, occupied: Iterable[datetime], now: datetime
+) -> tuple[Slotted, e.PostScheduled | None]:
     """A draft gets the account's next free slot (``policy`` None: no connected account, it stays a
     draft); a post already slotted keeps its slot and is announced again (idempotent); anything
     else is left alone."""
@@ -65,8 +74,13 @@ def reserve(state: Slotted, policy: SlotPolicy | None, occupied: Iterable[dateti
         return state, None
     assert state.due_at is not None
     kind: Literal["interval", "best_time"] = "interval" if policy and policy.interval_minutes else "best_time"
-    return state, e.PostScheduled(post_id=state.post_id, account_id=state.account_id, platform=state.platform,  # type: ignore[arg-type]
-                                  scheduled_at=state.due_at, slot=kind)
+    return state, e.PostScheduled(
+        post_id=state.post_id,
+        account_id=state.account_id,
+        platform=state.platform,
+        scheduled_at=state.due_at,
+        slot=kind,
+    )
 
 
 def publish_command(state: Slotted) -> PublishPost:

@@ -45,7 +45,7 @@ class Site(BaseModel):
     site_id: str
     name: str = ""
     timezone: str = "UTC"
-    post_types: list[PostType] = Field(default_factory=lambda: ["announcement"])
+    post_types: list[PostType] = Field(default_factory=lambda: list[PostType](["announcement"]))
     platforms: list[Platform] | None = None
     accounts: list[Account] = Field(default_factory=list)
 

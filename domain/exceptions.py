@@ -1,7 +1,7 @@
 """What the domain's rules refuse.
 
-    DomainError
-    └── NoFreeSlot     no slot within the horizon keeps the account's cap and cooldown
+DomainError
+└── NoFreeSlot     no slot within the horizon keeps the account's cap and cooldown
 """
 
 

@@ -4,13 +4,14 @@ A slot is a best time of day in the account's time zone (or, for accounts that s
 ``interval_minutes``, every N minutes). A candidate is free when the local day holds fewer than
 ``max_per_day`` posts of the account and no post of the account is closer than ``cooldown_hours``.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from datetime import datetime, time, timedelta, timezone
-from typing import Any, Literal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from domain.exceptions import NoFreeSlot
@@ -47,7 +48,7 @@ def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[da
     tz = ZoneInfo(policy.timezone)
     if policy.interval_minutes:
         step = timedelta(minutes=policy.interval_minutes)
-        epoch = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
         k = (now - epoch) // step + 1
         end = now + timedelta(days=policy.horizon_days)
         at = epoch + k * step
@@ -60,7 +61,7 @@ def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[da
     for d in range(policy.horizon_days + 1):
         day = local_today + timedelta(days=d)
         for t in times:
-            at = datetime.combine(day, t, tzinfo=tz).astimezone(timezone.utc)
+            at = datetime.combine(day, t, tzinfo=tz).astimezone(UTC)
             if at > now:
                 yield at
 

@@ -1,5 +1,6 @@
 """What a projection is: the topics it reads, the tables it owns, and a pure map from one decoded
 event to SQL statements. The runner (live) and replay (rebuild) apply the same map, in batches."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -51,8 +52,9 @@ def plan(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...
     return [(key, rows) for layer in layers for key, rows in layer.items()]
 
 
-async def apply_statements(conn: asyncpg.Connection, projection: Projection, statements: Sequence[Statement],
-                           names: dict[str, str]) -> None:
+async def apply_statements(
+    conn: asyncpg.Connection, projection: Projection, statements: Sequence[Statement], names: dict[str, str]
+) -> None:
     for key, rows in plan(statements):
         await conn.executemany(projection.render(key, names), rows)
 

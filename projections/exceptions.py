@@ -1,7 +1,7 @@
 """Errors of the read side.
 
-    ProjectionError
-    └── ReplayMismatch     the rebuilt copy differs from the live read model
+ProjectionError
+└── ReplayMismatch     the rebuilt copy differs from the live read model
 """
 
 

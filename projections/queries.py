@@ -1,4 +1,5 @@
 """Read queries over the read models (the HTTP API's only source of reads)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -18,9 +19,18 @@ def _row(r: asyncpg.Record) -> dict[str, Any]:
     return dict(r)
 
 
-async def list_posts(pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, status: str | None = None,
-                     content_id: str | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
-                     limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+async def list_posts(
+    pool: asyncpg.Pool,
+    *,
+    site_id: str,
+    platform: str | None = None,
+    status: str | None = None,
+    content_id: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     where, args = ["site_id = $1"], [site_id]
     for col, val in (("platform", platform), ("status", status), ("content_id", content_id)):
         if val is not None:
@@ -33,8 +43,10 @@ async def list_posts(pool: asyncpg.Pool, *, site_id: str, platform: str | None =
         args.append(date_to)
         where.append(f"coalesce(published_at, scheduled_at, created_at) < ${len(args)}")
     args += [limit, offset]
-    sql = (f"SELECT {POST_COLUMNS} FROM posts WHERE {' AND '.join(where)}"
-           f" ORDER BY created_at DESC, post_id LIMIT ${len(args) - 1} OFFSET ${len(args)}")
+    sql = (
+        f"SELECT {POST_COLUMNS} FROM posts WHERE {' AND '.join(where)}"
+        f" ORDER BY created_at DESC, post_id LIMIT ${len(args) - 1} OFFSET ${len(args)}"
+    )
     return [_row(r) for r in await pool.fetch(sql, *args)]
 
 
@@ -69,8 +81,13 @@ async def calendar(pool: asyncpg.Pool, *, site_id: str, start: date, end: date, 
     for r in await pool.fetch(CALENDAR_SQL, site_id, lo, hi):
         item = dict(r)
         days.setdefault(item["at"].astimezone(zone).date().isoformat(), []).append(item)
-    return {"site_id": site_id, "timezone": tz, "start": start.isoformat(), "end": end.isoformat(),
-            "days": [{"date": k, "posts": v} for k, v in days.items()]}
+    return {
+        "site_id": site_id,
+        "timezone": tz,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "days": [{"date": k, "posts": v} for k, v in days.items()],
+    }
 
 
 async def analytics(pool: asyncpg.Pool, *, site_id: str, tz: str = "UTC", top: int = 10) -> dict[str, Any]:
@@ -86,13 +103,15 @@ async def analytics(pool: asyncpg.Pool, *, site_id: str, tz: str = "UTC", top: i
         "SELECT p.post_id, p.platform, p.post_type, left(p.text, 140) AS preview, p.platform_post_url, e.likes, e.comments,"
         " e.shares, e.impressions, e.clicks, e.engagement_rate FROM engagement e JOIN posts p USING (post_id)"
         " WHERE e.site_id = $1 ORDER BY e.engagement_rate DESC, e.impressions DESC LIMIT $2",
-        site_id, top,
+        site_id,
+        top,
     )
     best_hours = await pool.fetch(
         "SELECT p.platform, extract(hour FROM p.published_at AT TIME ZONE $2)::int AS hour, count(*) AS posts,"
         " avg(e.engagement_rate)::float8 AS avg_engagement_rate FROM engagement e JOIN posts p USING (post_id)"
         " WHERE e.site_id = $1 GROUP BY 1, 2 ORDER BY 1, 4 DESC",
-        site_id, tz,
+        site_id,
+        tz,
     )
     return {
         "site_id": site_id,
@@ -102,14 +121,18 @@ async def analytics(pool: asyncpg.Pool, *, site_id: str, tz: str = "UTC", top: i
     }
 
 
-async def analytics_posts(pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, limit: int = 100,
-                          offset: int = 0) -> list[dict[str, Any]]:
+async def analytics_posts(
+    pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT p.post_id, p.platform, p.post_type, p.status, p.published_at, p.platform_post_url, left(p.text, 140) AS preview,"
         " e.likes, e.comments, e.shares, e.impressions, e.clicks, e.engagement_rate, e.fetched_at"
         " FROM posts p JOIN engagement e USING (post_id) WHERE p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)"
         " ORDER BY p.published_at DESC NULLS LAST, p.post_id LIMIT $3 OFFSET $4",
-        site_id, platform, limit, offset,
+        site_id,
+        platform,
+        limit,
+        offset,
     )
     return [dict(r) for r in rows]
 
@@ -120,7 +143,8 @@ async def post_analytics(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | N
         return None
     history = await pool.fetch(
         "SELECT fetched_at, likes, comments, shares, impressions, clicks, engagement_rate FROM engagement_history"
-        " WHERE post_id = $1 ORDER BY fetched_at", post_id,
+        " WHERE post_id = $1 ORDER BY fetched_at",
+        post_id,
     )
     return {**dict(latest), "history": [dict(r) for r in history]}
 
@@ -136,12 +160,13 @@ async def checkpoints(pool: asyncpg.Pool) -> list[dict[str, Any]]:
 async def position_reached(pool: asyncpg.Pool, projection: str, topic: str, partition: int, offset: int) -> bool:
     got = await pool.fetchval(
         'SELECT "offset" FROM projection_checkpoints WHERE projection = $1 AND topic = $2 AND partition = $3',
-        projection, topic, partition,
+        projection,
+        topic,
+        partition,
     )
     return got is not None and got >= offset
 
 
 async def account_history(pool: asyncpg.Pool, account_id: str, limit: int = 100) -> list[dict[str, Any]]:
-    rows = await pool.fetch("SELECT type, at, data FROM account_history WHERE account_id = $1 ORDER BY at DESC LIMIT $2",
-                            account_id, limit)
+    rows = await pool.fetch("SELECT type, at, data FROM account_history WHERE account_id = $1 ORDER BY at DESC LIMIT $2", account_id, limit)
     return [_row(r) for r in rows]

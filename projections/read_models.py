@@ -3,12 +3,13 @@
 Status updates are guarded so that a late event can never move a post backwards
 (e.g. a PostScheduled echo arriving after PostPublishing).
 """
+
 from __future__ import annotations
 
-from schemas import events as e
-from schemas.registry import Decoded, decode_upstream
-from schemas import topics as t
 from projections.base import Projection, Statement
+from schemas import events as e
+from schemas import topics as t
+from schemas.registry import Decoded, decode_upstream
 
 EDITABLE = "('draft', 'scheduled', 'failed')"
 
@@ -21,8 +22,24 @@ class ContentProjection(Projection):
         m = d.message
         if not isinstance(m, e.ContentPublished):
             return []
-        return [("upsert", (m.content_id, m.site_id, m.title, str(m.url), m.excerpt, m.html, m.keywords,
-                            [str(u) for u in m.image_urls], m.language, m.published_at, d.envelope.id))]
+        return [
+            (
+                "upsert",
+                (
+                    m.content_id,
+                    m.site_id,
+                    m.title,
+                    str(m.url),
+                    m.excerpt,
+                    m.html,
+                    m.keywords,
+                    [str(u) for u in m.image_urls],
+                    m.language,
+                    m.published_at,
+                    d.envelope.id,
+                ),
+            )
+        ]
 
 
 CONTENT = ContentProjection(
@@ -45,9 +62,34 @@ class PostsProjection(Projection):
         at, eid = env.time, env.id
         match m:
             case e.PostDrafted():
-                return [("drafted", (m.post_id, m.site_id, m.content_id, m.account_id, m.platform, m.post_type, m.text,
-                                     m.hashtags, m.link_url, m.utm, m.thread, m.media_urls, m.writer, at, eid, m.virality,
-                                     m.virality_parts, m.virality_reasons, m.writer_note, m.first_comment, m.media_plan))]
+                return [
+                    (
+                        "drafted",
+                        (
+                            m.post_id,
+                            m.site_id,
+                            m.content_id,
+                            m.account_id,
+                            m.platform,
+                            m.post_type,
+                            m.text,
+                            m.hashtags,
+                            m.link_url,
+                            m.utm,
+                            m.thread,
+                            m.media_urls,
+                            m.writer,
+                            at,
+                            eid,
+                            m.virality,
+                            m.virality_parts,
+                            m.virality_reasons,
+                            m.writer_note,
+                            m.first_comment,
+                            m.media_plan,
+                        ),
+                    )
+                ]
             case e.PostScheduled() | e.PostRescheduled():
                 return [("scheduled", (m.post_id, m.scheduled_at, at, eid))]
             case e.PostEdited():
@@ -95,10 +137,24 @@ class EngagementProjection(Projection):
         m = d.message
         if not isinstance(m, e.EngagementRecorded):
             return []
-        row = (m.post_id, m.site_id, m.account_id, m.platform, m.platform_post_id, m.likes, m.comments, m.shares,
-               m.impressions, m.clicks, m.engagement_rate, m.fetched_at)
-        return [("latest", row),
-                ("history", (m.post_id, m.fetched_at, m.likes, m.comments, m.shares, m.impressions, m.clicks, m.engagement_rate, m.raw))]
+        row = (
+            m.post_id,
+            m.site_id,
+            m.account_id,
+            m.platform,
+            m.platform_post_id,
+            m.likes,
+            m.comments,
+            m.shares,
+            m.impressions,
+            m.clicks,
+            m.engagement_rate,
+            m.fetched_at,
+        )
+        return [
+            ("latest", row),
+            ("history", (m.post_id, m.fetched_at, m.likes, m.comments, m.shares, m.impressions, m.clicks, m.engagement_rate, m.raw)),
+        ]
 
 
 ENGAGEMENT = EngagementProjection(
@@ -116,6 +172,7 @@ ENGAGEMENT = EngagementProjection(
     },
 )
 
+
 class AccountHistoryProjection(Projection):
     ACCOUNT_EVENTS = (e.AccountConnected, e.AccountTokensRefreshed, e.AccountNeedsReauth, e.AccountDisconnected, e.AccountSettingsUpdated)
 
@@ -130,8 +187,10 @@ ACCOUNT_HISTORY = AccountHistoryProjection(
     name="account_history",
     topics=(t.ACCOUNTS,),
     tables=("account_history",),
-    sql={"event": "INSERT INTO {account_history} (event_id, account_id, site_id, type, at, data) VALUES ($1,$2,$3,$4,$5,$6)"
-                  " ON CONFLICT (event_id) DO NOTHING"},
+    sql={
+        "event": "INSERT INTO {account_history} (event_id, account_id, site_id, type, at, data) VALUES ($1,$2,$3,$4,$5,$6)"
+        " ON CONFLICT (event_id) DO NOTHING"
+    },
 )
 
 ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY)}

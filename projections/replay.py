@@ -8,6 +8,7 @@
    should not change results), and rename the rebuilt tables into place. The live projector
    resumes on the new tables.
 """
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,8 @@ from dataclasses import dataclass, field
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from projections.base import Projection, apply_statements, collect
 from adapters.postgres import init_connection
+from projections.base import Projection, apply_statements, collect
 from projections.exceptions import ReplayMismatch
 
 SUFFIX = "__replay"
@@ -35,8 +36,10 @@ class ReplayReport:
     def summary(self) -> str:
         rate = self.events / self.seconds if self.seconds else 0
         diff = "identical" if not any(self.differences.values()) else f"DIFFERENT {self.differences}"
-        return (f"replay {self.projection}: {self.events} events in {self.seconds:.2f}s ({rate:,.0f}/s); "
-                f"rebuilt copy {diff}; {'swapped in' if self.swapped else 'not swapped'}")
+        return (
+            f"replay {self.projection}: {self.events} events in {self.seconds:.2f}s ({rate:,.0f}/s); "
+            f"rebuilt copy {diff}; {'swapped in' if self.swapped else 'not swapped'}"
+        )
 
 
 async def _targets(conn: asyncpg.Connection, projection: Projection, *, lock: bool) -> dict[tuple[str, int], int]:
@@ -58,9 +61,15 @@ async def differences(conn: asyncpg.Connection, projection: Projection) -> dict[
 
 class _Reader:
     def __init__(self, bootstrap: str, projection: Projection) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                         auto_offset_reset="earliest", max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024,
-                                         max_partition_fetch_bytes=16 * 1024 * 1024)
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            auto_offset_reset="earliest",
+            max_poll_records=5000,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
         self.projection = projection
         self.positions: dict[tuple[str, int], int] = {}
 
@@ -77,9 +86,17 @@ class _Reader:
         await self.consumer.seek_to_beginning(*tps)
         return tps
 
-    async def apply_until(self, conn: asyncpg.Connection, targets: dict[tuple[str, int], int], names: dict[str, str],
-                          report: ReplayReport, progress: bool, total: int) -> None:
+    async def apply_until(
+        self,
+        conn: asyncpg.Connection,
+        targets: dict[tuple[str, int], int],
+        names: dict[str, str],
+        report: ReplayReport,
+        progress: bool,
+        total: int,
+    ) -> None:
         """Apply every event up to and including ``targets`` (per partition), in batches."""
+
         def pending() -> list[TopicPartition]:
             return [TopicPartition(t, p) for (t, p), off in targets.items() if self.positions.get((t, p), -1) < off]
 
@@ -104,8 +121,9 @@ class _Reader:
         await self.consumer.stop()
 
 
-async def replay(dsn: str, bootstrap: str, projection: Projection, *, swap: bool = True, require_identical: bool = False,
-                 progress: bool = False) -> ReplayReport:
+async def replay(
+    dsn: str, bootstrap: str, projection: Projection, *, swap: bool = True, require_identical: bool = False, progress: bool = False
+) -> ReplayReport:
     report = ReplayReport(projection.name)
     started = time.perf_counter()
     names = {t: f"{t}{SUFFIX}" for t in projection.tables}

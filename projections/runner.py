@@ -5,6 +5,7 @@ checkpoints (forward only) and then writes the rows, so a crash anywhere re-appl
 loses nothing. On partition assignment the consumer seeks to the stored checkpoint + 1; Kafka's own
 committed offsets are written too, but only for operators' lag tools.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,7 @@ async def load_checkpoints(conn: asyncpg.Connection | asyncpg.Pool, projection: 
 
 
 class _Seek(ConsumerRebalanceListener):
-    def __init__(self, runner: "Projector") -> None:
+    def __init__(self, runner: Projector) -> None:
         self.runner = runner
 
     async def on_partitions_revoked(self, revoked: object) -> None:
@@ -44,8 +45,16 @@ class _Seek(ConsumerRebalanceListener):
 
 
 class Projector:
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, projections: Sequence[Projection], *,
-                 group_id: str = "socializer.projector", max_records: int = 2000, session_timeout_ms: int = 10000) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        projections: Sequence[Projection],
+        *,
+        group_id: str = "socializer.projector",
+        max_records: int = 2000,
+        session_timeout_ms: int = 10000,
+    ) -> None:
         self.pool = pool
         self.bootstrap = bootstrap
         self.by_topic = {topic: p for p in projections for topic in p.topics}
@@ -116,9 +125,13 @@ class Projector:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
-            auto_offset_reset="earliest", session_timeout_ms=self.session_timeout_ms,
-            heartbeat_interval_ms=max(1000, self.session_timeout_ms // 5), max_poll_records=self.max_records,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(1000, self.session_timeout_ms // 5),
+            max_poll_records=self.max_records,
         )
         self.consumer.subscribe(topics=list(self.by_topic), listener=_Seek(self))
         await self.consumer.start()

@@ -7,6 +7,7 @@ Operator endpoints, outside any platform's namespace:
     POST /_sandbox/reset                  forget posts and faults
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see adapters/sandbox/oauth.py
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from sandbox.oauth import Client as OAuthClientApp, OAuthServer, install as install_oauth, tiktok_open_id, x_user_id
+from sandbox.oauth import Client as OAuthClientApp
+from sandbox.oauth import OAuthServer, tiktok_open_id, x_user_id
+from sandbox.oauth import install as install_oauth
 
 PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok")
 # Requests per window per account for creates, as the platforms document them.
@@ -134,9 +137,19 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         bodies = {
             "x": {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
             "linkedin": {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"},
-            "facebook": {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190, "fbtrace_id": "sandbox"}},
-            "instagram": {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190, "fbtrace_id": "sandbox"}},
-            "tiktok": {"error": {"code": "access_token_invalid", "message": "The access token is invalid or not found in the request.", "log_id": "sandbox"}},
+            "facebook": {
+                "error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190, "fbtrace_id": "sandbox"}
+            },
+            "instagram": {
+                "error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190, "fbtrace_id": "sandbox"}
+            },
+            "tiktok": {
+                "error": {
+                    "code": "access_token_invalid",
+                    "message": "The access token is invalid or not found in the request.",
+                    "log_id": "sandbox",
+                }
+            },
         }
         return JSONResponse(bodies[platform], status_code=401)
 
@@ -153,8 +166,12 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         bodies = {
             "x": {"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
             "linkedin": {"status": 429, "message": "Resource level throttle limit for calls to this resource is reached."},
-            "facebook": {"error": {"message": "Application request limit reached", "type": "OAuthException", "code": 4, "is_transient": True}},
-            "instagram": {"error": {"message": "Application request limit reached", "type": "OAuthException", "code": 4, "is_transient": True}},
+            "facebook": {
+                "error": {"message": "Application request limit reached", "type": "OAuthException", "code": 4, "is_transient": True}
+            },
+            "instagram": {
+                "error": {"message": "Application request limit reached", "type": "OAuthException", "code": 4, "is_transient": True}
+            },
             "tiktok": {"error": {"code": "rate_limit_exceeded", "message": "API rate limit exceeded", "log_id": "sandbox"}},
         }
         headers = {"retry-after": str(retry_after)}
@@ -165,7 +182,14 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
 
     def server_error(platform: str) -> JSONResponse:
         if platform in ("facebook", "instagram"):
-            body: Any = {"error": {"message": "An unexpected error has occurred. Please retry your request later.", "type": "OAuthException", "code": 2, "is_transient": True}}
+            body: Any = {
+                "error": {
+                    "message": "An unexpected error has occurred. Please retry your request later.",
+                    "type": "OAuthException",
+                    "code": 2,
+                    "is_transient": True,
+                }
+            }
         elif platform == "tiktok":
             body = {"error": {"code": "internal_error", "message": "internal error", "log_id": "sandbox"}}
         else:
@@ -207,8 +231,10 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         if platform not in PLATFORMS:
             return JSONResponse({"detail": f"platform must be one of {PLATFORMS}"}, status_code=422)  # type: ignore[return-value]
         st.faults[platform] = Fault(
-            mode=body.get("mode", "none"), times=int(body.get("times", 1)),
-            retry_after=int(body.get("retry_after", 30)), hang_seconds=float(body.get("hang_seconds", 30)),
+            mode=body.get("mode", "none"),
+            times=int(body.get("times", 1)),
+            retry_after=int(body.get("retry_after", 30)),
+            hang_seconds=float(body.get("hang_seconds", 30)),
         )
         return {"ok": True}
 
@@ -232,9 +258,15 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
 
     # ---------- X API v2 ----------
     def x_invalid(message: str) -> JSONResponse:
-        return JSONResponse({"errors": [{"message": message}], "title": "Invalid Request",
-                             "detail": "One or more parameters to your request was invalid.",
-                             "type": "https://api.x.com/2/problems/invalid-request"}, status_code=400)
+        return JSONResponse(
+            {
+                "errors": [{"message": message}],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.x.com/2/problems/invalid-request",
+            },
+            status_code=400,
+        )
 
     @app.post("/x/2/tweets")
     async def x_create(request: Request) -> Response:
@@ -249,7 +281,13 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         if any(m not in st.media for m in media_ids) or len(media_ids) > 4:
             return x_invalid("media.media_ids: unknown or more than 4")
         extra = {"in_reply_to": body.get("reply", {}).get("in_reply_to_tweet_id"), "media": media_ids}
-        return await create("x", account, text, lambda p: JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201), extra)
+        return await create(
+            "x",
+            account,
+            text,
+            lambda p: JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201),
+            extra,
+        )
 
     def _x_user(request: Request) -> str:
         # X derives the user from the bearer token.
@@ -273,7 +311,9 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         if not st.authorized("x", request):
             return unauthorized("x")
         posts = [p for p in st.posts["x"].values() if p.account in (user_id, _x_user(request))]
-        data = [{"id": p.id, "text": p.text, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(p.created_at))} for p in posts]
+        data = [
+            {"id": p.id, "text": p.text, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(p.created_at))} for p in posts
+        ]
         return JSONResponse({"data": data, "meta": {"result_count": len(data)}})
 
     @app.get("/x/2/tweets")
@@ -284,10 +324,33 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         for tid in [i for i in ids.split(",") if i]:
             p = st.posts["x"].get(tid)
             if not p:
-                errors.append({"value": tid, "detail": f"Could not find tweet with ids: [{tid}].", "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids", "type": "https://api.twitter.com/2/problems/resource-not-found"})
+                errors.append(
+                    {
+                        "value": tid,
+                        "detail": f"Could not find tweet with ids: [{tid}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
                 continue
             m = st.metrics(p)
-            data.append({"id": p.id, "text": p.text, "public_metrics": {"retweet_count": m["shares"], "reply_count": m["comments"], "like_count": m["likes"], "quote_count": 0, "bookmark_count": m["saves"], "impression_count": m["impressions"]}, "non_public_metrics": {"impression_count": m["impressions"], "url_link_clicks": m["clicks"], "user_profile_clicks": 0}})
+            data.append(
+                {
+                    "id": p.id,
+                    "text": p.text,
+                    "public_metrics": {
+                        "retweet_count": m["shares"],
+                        "reply_count": m["comments"],
+                        "like_count": m["likes"],
+                        "quote_count": 0,
+                        "bookmark_count": m["saves"],
+                        "impression_count": m["impressions"],
+                    },
+                    "non_public_metrics": {"impression_count": m["impressions"], "url_link_clicks": m["clicks"], "user_profile_clicks": 0},
+                }
+            )
         body: dict = {"data": data}
         if errors:
             body["errors"] = errors
@@ -296,7 +359,14 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
     # ---------- LinkedIn ----------
     def li_version_ok(request: Request) -> Response | None:
         if not request.headers.get("linkedin-version"):
-            return JSONResponse({"status": 400, "code": "VERSION_MISSING", "message": "A version must be present. Please specify a version by adding the LinkedIn-Version header."}, status_code=400)
+            return JSONResponse(
+                {
+                    "status": 400,
+                    "code": "VERSION_MISSING",
+                    "message": "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+                },
+                status_code=400,
+            )
         return None
 
     @app.post("/linkedin/rest/posts")
@@ -334,8 +404,9 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         iid = st.next_id()
         st.media[f"li:{iid}"] = 0
         upload = str(request.base_url).rstrip("/") + f"/linkedin/_upload/{iid}"
-        return JSONResponse({"value": {"uploadUrlExpiresAt": int(time.time() * 1000) + 3600_000, "uploadUrl": upload,
-                                       "image": f"urn:li:image:{iid}"}})
+        return JSONResponse(
+            {"value": {"uploadUrlExpiresAt": int(time.time() * 1000) + 3600_000, "uploadUrl": upload, "image": f"urn:li:image:{iid}"}}
+        )
 
     @app.put("/linkedin/_upload/{iid}")
     async def li_image_put(iid: str, request: Request) -> Response:
@@ -348,7 +419,17 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
     async def li_list(request: Request, author: str = "", q: str = "") -> Response:
         if not st.authorized("linkedin", request):
             return unauthorized("linkedin")
-        els = [{"id": f"urn:li:share:{p.id}", "author": p.account, "commentary": p.text, "createdAt": int(p.created_at * 1000), "lifecycleState": "PUBLISHED"} for p in st.posts["linkedin"].values() if p.account == author]
+        els = [
+            {
+                "id": f"urn:li:share:{p.id}",
+                "author": p.account,
+                "commentary": p.text,
+                "createdAt": int(p.created_at * 1000),
+                "lifecycleState": "PUBLISHED",
+            }
+            for p in st.posts["linkedin"].values()
+            if p.account == author
+        ]
         return JSONResponse({"elements": els, "paging": {"start": 0, "count": len(els)}})
 
     @app.get("/linkedin/rest/organizationalEntityShareStatistics")
@@ -363,7 +444,14 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
             p = st.posts["linkedin"].get(urn.rsplit(":", 1)[-1])
             if p:
                 m = st.metrics(p)
-                stats = {"impressionCount": m["impressions"], "uniqueImpressionsCount": int(m["impressions"] * 0.8), "clickCount": m["clicks"], "likeCount": m["likes"], "commentCount": m["comments"], "shareCount": m["shares"]}
+                stats = {
+                    "impressionCount": m["impressions"],
+                    "uniqueImpressionsCount": int(m["impressions"] * 0.8),
+                    "clickCount": m["clicks"],
+                    "likeCount": m["likes"],
+                    "commentCount": m["comments"],
+                    "shareCount": m["shares"],
+                }
                 stats["engagement"] = round((m["clicks"] + m["likes"] + m["comments"] + m["shares"]) / m["impressions"], 6)
                 els.append({"share": urn, "totalShareStatistics": stats})
         return JSONResponse({"elements": els, "paging": {"count": len(els), "start": 0}})
@@ -390,7 +478,9 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         body = await request.json()
         images = body.get("source_info", {}).get("photo_images") or []
         if body.get("media_type") != "PHOTO" or not images:
-            return JSONResponse({"error": {"code": "invalid_params", "message": "photo_images is required", "log_id": "sandbox"}}, status_code=400)
+            return JSONResponse(
+                {"error": {"code": "invalid_params", "message": "photo_images is required", "log_id": "sandbox"}}, status_code=400
+            )
         text = body.get("post_info", {}).get("description", "")
 
         def respond(p: Post) -> Response:
@@ -406,7 +496,9 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         body = await request.json()
         pub = st.publishes.get(body.get("publish_id", ""))
         if not pub:
-            return JSONResponse({"error": {"code": "invalid_params", "message": "publish_id not found", "log_id": "sandbox"}}, status_code=400)
+            return JSONResponse(
+                {"error": {"code": "invalid_params", "message": "publish_id not found", "log_id": "sandbox"}}, status_code=400
+            )
         pub["polls"] += 1
         if pub["polls"] < 2:
             return tt_ok({"status": "PROCESSING_DOWNLOAD"})
@@ -417,7 +509,11 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
         token = tiktok_open_id(st.oauth, _token(request))
         if not token:
             return unauthorized("tiktok")
-        vids = [{"id": p.id, "title": p.text[:90], "video_description": p.text, "create_time": int(p.created_at)} for p in st.posts["tiktok"].values() if p.account == token]
+        vids = [
+            {"id": p.id, "title": p.text[:90], "video_description": p.text, "create_time": int(p.created_at)}
+            for p in st.posts["tiktok"].values()
+            if p.account == token
+        ]
         return tt_ok({"videos": vids[-20:], "cursor": 0, "has_more": False})
 
     @app.post("/tiktok/v2/video/query/")
@@ -431,7 +527,15 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
             p = st.posts["tiktok"].get(str(vid))
             if p:
                 m = st.metrics(p)
-                vids.append({"id": p.id, "like_count": m["likes"], "comment_count": m["comments"], "share_count": m["shares"], "view_count": m["impressions"]})
+                vids.append(
+                    {
+                        "id": p.id,
+                        "like_count": m["likes"],
+                        "comment_count": m["comments"],
+                        "share_count": m["shares"],
+                        "view_count": m["impressions"],
+                    }
+                )
         return tt_ok({"videos": vids})
 
     return app
@@ -461,14 +565,19 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
         if not form.get("url"):
             return graph_error("(#324) Requires upload file", 324)
         caption = str(form.get("caption", ""))
-        return await create("facebook", node, caption, lambda p: JSONResponse({"id": st.next_id(), "post_id": p.id}),
-                            {"photo": form.get("url")})
+        return await create(
+            "facebook", node, caption, lambda p: JSONResponse({"id": st.next_id(), "post_id": p.id}), {"photo": form.get("url")}
+        )
 
     @app.get(base + "/{node}/feed", name=f"{prefix}_feed_list")
     async def feed_list(node: str, request: Request, since: int = 0) -> Response:
         if not st.authorized("facebook", request):
             return unauthorized("facebook")
-        data = [{"id": p.id, "message": p.text, "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at))} for p in st.posts["facebook"].values() if p.account == node and p.created_at >= since]
+        data = [
+            {"id": p.id, "message": p.text, "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at))}
+            for p in st.posts["facebook"].values()
+            if p.account == node and p.created_at >= since
+        ]
         return JSONResponse({"data": data, "paging": {}})
 
     @app.post(base + "/{node}/media", name=f"{prefix}_media_create")
@@ -481,7 +590,13 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
         if len(str(form.get("caption", ""))) > 2200:
             return graph_error("(#100) The caption is too long", 100)
         cid = st.next_id()
-        st.containers[cid] = {"owner": node, "caption": str(form.get("caption", "")), "image_url": form.get("image_url"), "polls": 0, "published": None}
+        st.containers[cid] = {
+            "owner": node,
+            "caption": str(form.get("caption", "")),
+            "image_url": form.get("image_url"),
+            "polls": 0,
+            "published": None,
+        }
         return JSONResponse({"id": cid})
 
     @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
@@ -499,7 +614,16 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
     async def ig_media_list(node: str, request: Request) -> Response:
         if not st.authorized("instagram", request):
             return unauthorized("instagram")
-        data = [{"id": p.id, "caption": p.text, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at)), "permalink": f"https://www.instagram.com/p/{p.id}/"} for p in st.posts["instagram"].values() if p.account == node]
+        data = [
+            {
+                "id": p.id,
+                "caption": p.text,
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at)),
+                "permalink": f"https://www.instagram.com/p/{p.id}/",
+            }
+            for p in st.posts["instagram"].values()
+            if p.account == node
+        ]
         return JSONResponse({"data": data, "paging": {}})
 
     @app.post(base + "/{node}/media_publish", name=f"{prefix}_media_publish")
@@ -531,9 +655,16 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
             return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist", 100, subcode=33)
         m = st.metrics(p)
         known = {
-            "post_media_view": m["impressions"], "post_clicks": m["clicks"], "post_total_media_view_unique": int(m["impressions"] * 0.8),
-            "views": m["impressions"], "reach": int(m["impressions"] * 0.8), "likes": m["likes"], "comments": m["comments"],
-            "saved": m["saves"], "shares": m["shares"], "total_interactions": m["likes"] + m["comments"] + m["shares"] + m["saves"],
+            "post_media_view": m["impressions"],
+            "post_clicks": m["clicks"],
+            "post_total_media_view_unique": int(m["impressions"] * 0.8),
+            "views": m["impressions"],
+            "reach": int(m["impressions"] * 0.8),
+            "likes": m["likes"],
+            "comments": m["comments"],
+            "saved": m["saves"],
+            "shares": m["shares"],
+            "total_interactions": m["likes"] + m["comments"] + m["shares"] + m["saves"],
         }
         data = []
         for name in [x for x in metric.split(",") if x]:
@@ -560,10 +691,12 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, create, unauthori
         if not p:
             return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist", 100, subcode=33)
         m = st.metrics(p)
-        return JSONResponse({
-            "id": node,
-            "reactions": {"data": [], "summary": {"total_count": m["likes"]}},
-            "comments": {"data": [], "summary": {"total_count": m["comments"], "order": "ranked"}},
-            "shares": {"count": m["shares"]},
-            "permalink_url": f"https://www.facebook.com/{node}",
-        })
+        return JSONResponse(
+            {
+                "id": node,
+                "reactions": {"data": [], "summary": {"total_count": m["likes"]}},
+                "comments": {"data": [], "summary": {"total_count": m["comments"], "order": "ranked"}},
+                "shares": {"count": m["shares"]},
+                "permalink_url": f"https://www.facebook.com/{node}",
+            }
+        )

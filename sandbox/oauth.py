@@ -12,6 +12,7 @@ sandbox-only parameters: ``sandbox_user`` (who logs in; any name makes a user) a
     POST /_sandbox/oauth/revoke    {"provider", "user"}             -> the user withdraws the app's access
     GET  /_sandbox/oauth/stats                                      -> token calls by provider, grant type and outcome
 """
+
 from __future__ import annotations
 
 import base64
@@ -81,10 +82,17 @@ class OAuthServer:
     stats: Counter = field(default_factory=Counter)
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # Facebook page id -> its Instagram account
 
-    def issue(self, kind: str, provider: str, user: str, scopes: list[str], lifetime: int | None, family: str,
-              subject: str = "") -> Grant:
-        g = Grant(f"{TOKEN_PREFIX}{kind[0]}_{secrets.token_urlsafe(24)}", kind, provider, user, scopes,
-                  None if lifetime is None else time.time() + lifetime, family, subject=subject)
+    def issue(self, kind: str, provider: str, user: str, scopes: list[str], lifetime: int | None, family: str, subject: str = "") -> Grant:
+        g = Grant(
+            f"{TOKEN_PREFIX}{kind[0]}_{secrets.token_urlsafe(24)}",
+            kind,
+            provider,
+            user,
+            scopes,
+            None if lifetime is None else time.time() + lifetime,
+            family,
+            subject=subject,
+        )
         self.grants[g.token] = g
         return g
 
@@ -110,11 +118,23 @@ def _h(*parts: str) -> str:
 def identity(provider: str, user: str) -> dict[str, Any]:
     h = _h(provider, user)
     return {
-        "linkedin": {"sub": "li" + h[:10], "name": user.title(), "organizations": [{"id": str(10_000 + int(h[:6], 16) % 90_000), "name": f"{user.title()} Co"}]},
+        "linkedin": {
+            "sub": "li" + h[:10],
+            "name": user.title(),
+            "organizations": [{"id": str(10_000 + int(h[:6], 16) % 90_000), "name": f"{user.title()} Co"}],
+        },
         "x": {"id": str(int(h[:12], 16)), "username": user.replace("-", "_"), "name": user.title()},
-        "facebook": {"id": str(int(h[:12], 16)), "name": user.title(),
-                     "pages": [{"id": str(100_000_000 + int(h[12:20], 16) % 900_000_000), "name": f"{user.title()} Page",
-                                "ig": {"id": "1784" + str(int(h[20:32], 16))[:11], "username": f"{user}.ig"}}]},
+        "facebook": {
+            "id": str(int(h[:12], 16)),
+            "name": user.title(),
+            "pages": [
+                {
+                    "id": str(100_000_000 + int(h[12:20], 16) % 900_000_000),
+                    "name": f"{user.title()} Page",
+                    "ig": {"id": "1784" + str(int(h[20:32], 16))[:11], "username": f"{user}.ig"},
+                }
+            ],
+        },
         "tiktok": {"open_id": "-000" + h[:28], "display_name": user.title()},
         "youtube": {"channel": "UC" + base64.urlsafe_b64encode(bytes.fromhex(h[:32])).decode()[:22], "title": f"{user.title()} Channel"},
     }[provider]
@@ -133,8 +153,14 @@ def tiktok_open_id(server: OAuthServer, token: str | None) -> str | None:
 # ---------- each provider's error bodies
 def token_error(provider: str, error: str, description: str, status: int = 400, subcode: int | None = None) -> JSONResponse:
     if provider == "facebook":
-        body: dict[str, Any] = {"error": {"message": description, "type": "OAuthException", "code": 100 if error != "invalid_client" else 101,
-                                          "fbtrace_id": secrets.token_hex(6)}}
+        body: dict[str, Any] = {
+            "error": {
+                "message": description,
+                "type": "OAuthException",
+                "code": 100 if error != "invalid_client" else 101,
+                "fbtrace_id": secrets.token_hex(6),
+            }
+        }
         if subcode:
             body["error"]["error_subcode"] = subcode
         return JSONResponse(body, status_code=status)
@@ -178,9 +204,14 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         # RFC 6749 §4.1.2.1: with an unknown client or a redirect URI that is not registered exactly,
         # the server must not redirect: it shows the error itself.
         if client is None:
-            return JSONResponse({"error": "invalid_client", "error_description": f"unknown {'client_key' if provider == 'tiktok' else 'client_id'}"}, status_code=400)
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": f"unknown {'client_key' if provider == 'tiktok' else 'client_id'}"},
+                status_code=400,
+            )
         if redirect_uri not in client.redirect_uris:
-            return JSONResponse({"error": "invalid_request", "error_description": "redirect_uri does not match a registered redirect URI"}, status_code=400)
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "redirect_uri does not match a registered redirect URI"}, status_code=400
+            )
         state = q.get("state")
 
         def back(**params: str) -> RedirectResponse:
@@ -202,15 +233,28 @@ def install(app: FastAPI, server: OAuthServer) -> None:
             return back(error="access_denied", error_description="The user denied the request")
         user = q.get("sandbox_user", "demo")
         code = "sbxc_" + secrets.token_urlsafe(18)
-        server.codes[code] = Code(provider, client.client_id, redirect_uri, user, _scopes(provider, q.get("scope", "")),
-                                  challenge, method, time.time() + LIFETIMES[provider][2], family=secrets.token_hex(8))
+        server.codes[code] = Code(
+            provider,
+            client.client_id,
+            redirect_uri,
+            user,
+            _scopes(provider, q.get("scope", "")),
+            challenge,
+            method,
+            time.time() + LIFETIMES[provider][2],
+            family=secrets.token_hex(8),
+        )
         if provider == "youtube" and q.get("access_type") != "offline":
             server.codes[code].family += ":online"
         return back(code=code, **({"scope": q.get("scope", "")} if provider == "youtube" else {}))
 
-    for provider, path in (("linkedin", "/linkedin/oauth/v2/authorization"), ("x", "/x/i/oauth2/authorize"),
-                           ("facebook", "/facebook/{version}/dialog/oauth"), ("tiktok", "/tiktok/v2/auth/authorize/"),
-                           ("youtube", "/youtube/o/oauth2/v2/auth")):
+    for provider, path in (
+        ("linkedin", "/linkedin/oauth/v2/authorization"),
+        ("x", "/x/i/oauth2/authorize"),
+        ("facebook", "/facebook/{version}/dialog/oauth"),
+        ("tiktok", "/tiktok/v2/auth/authorize/"),
+        ("youtube", "/youtube/o/oauth2/v2/auth"),
+    ):
         app.add_api_route(path, _bind(authorize, provider), methods=["GET"], name=f"{provider}_authorize", include_in_schema=False)
 
     # ---------- token (the server's leg)
@@ -225,13 +269,18 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         client = client_of(provider, cid)
         if client is None or not secrets.compare_digest(client.secret, secret or ""):
             if provider == "x":
-                return JSONResponse({"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, status_code=401)
+                return JSONResponse(
+                    {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, status_code=401
+                )
             return token_error(provider, "invalid_client", "Client authentication failed.", status=401)
         return client
 
     def answer(provider: str, access: Grant, refresh: Grant | None, **extra: Any) -> JSONResponse:
-        body: dict[str, Any] = {"access_token": access.token, "token_type": "bearer" if provider in ("x", "facebook") else "Bearer",
-                                "expires_in": int(access.expires_at - time.time()) if access.expires_at else 0}
+        body: dict[str, Any] = {
+            "access_token": access.token,
+            "token_type": "bearer" if provider in ("x", "facebook") else "Bearer",
+            "expires_in": int(access.expires_at - time.time()) if access.expires_at else 0,
+        }
         if provider != "facebook":
             body["scope"] = _scope_text(provider, access.scopes)
         if refresh is not None:
@@ -269,23 +318,33 @@ def install(app: FastAPI, server: OAuthServer) -> None:
                 return "code_expired", token_error(provider, "invalid_grant", "This authorization code has expired.", subcode=36007)
             if form.get("redirect_uri") != code.redirect_uri:
                 return "redirect_mismatch", token_error(
-                    provider, "invalid_grant", "Error validating verification code. Please make sure your redirect_uri is identical"
-                    " to the one you used in the OAuth dialog request", subcode=36008)
+                    provider,
+                    "invalid_grant",
+                    "Error validating verification code. Please make sure your redirect_uri is identical"
+                    " to the one you used in the OAuth dialog request",
+                    subcode=36008,
+                )
             if code.challenge:
                 verifier = form.get("code_verifier", "")
-                computed = (base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-                            if code.method == "S256" else verifier)
+                computed = (
+                    base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+                    if code.method == "S256"
+                    else verifier
+                )
                 if not verifier or not secrets.compare_digest(computed, code.challenge):
                     return "pkce_failed", token_error(provider, "invalid_grant", "code_verifier does not match the code_challenge")
             access = server.issue("access", provider, code.user, code.scopes, access_life if provider != "facebook" else 7200, code.family)
-            wants_refresh = refresh_life is not None and (provider != "x" or "offline.access" in code.scopes) \
-                and not code.family.endswith(":online")
+            wants_refresh = (
+                refresh_life is not None and (provider != "x" or "offline.access" in code.scopes) and not code.family.endswith(":online")
+            )
             refresh = server.issue("refresh", provider, code.user, code.scopes, refresh_life, code.family) if wants_refresh else None
             return "ok", answer(provider, access, refresh)
         if grant_type == "fb_exchange_token" and provider == "facebook":
             short = server.valid(form.get("fb_exchange_token"), ("facebook",))
             if short is None:
-                return "invalid_grant", token_error(provider, "invalid_grant", "Error validating access token: Session has expired", subcode=463)
+                return "invalid_grant", token_error(
+                    provider, "invalid_grant", "Error validating access token: Session has expired", subcode=463
+                )
             return "ok", answer(provider, server.issue("access", provider, short.user, short.scopes, access_life, short.family), None)
         if grant_type == "refresh_token" and refresh_life is not None:
             old = server.valid(form.get("refresh_token"), (provider,), kind="refresh")
@@ -301,9 +360,13 @@ def install(app: FastAPI, server: OAuthServer) -> None:
             return "ok", answer(provider, access, refresh)
         return "unsupported_grant_type", token_error(provider, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
-    for provider, path, methods in (("linkedin", "/linkedin/oauth/v2/accessToken", ["POST"]), ("x", "/x/2/oauth2/token", ["POST"]),
-                                    ("facebook", "/facebook/{version}/oauth/access_token", ["GET", "POST"]),
-                                    ("tiktok", "/tiktok/v2/oauth/token/", ["POST"]), ("youtube", "/youtube/token", ["POST"])):
+    for provider, path, methods in (
+        ("linkedin", "/linkedin/oauth/v2/accessToken", ["POST"]),
+        ("x", "/x/2/oauth2/token", ["POST"]),
+        ("facebook", "/facebook/{version}/oauth/access_token", ["GET", "POST"]),
+        ("tiktok", "/tiktok/v2/oauth/token/", ["POST"]),
+        ("youtube", "/youtube/token", ["POST"]),
+    ):
         app.add_api_route(path, _bind(token, provider), methods=methods, name=f"{provider}_token", include_in_schema=False)
 
     # ---------- revoke
@@ -319,18 +382,57 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         server.stats[f"{provider}:revoke:ok"] += 1
         return JSONResponse({"revoked": True} if provider == "x" else {})
 
-    for provider, path in (("linkedin", "/linkedin/oauth/v2/revoke"), ("x", "/x/2/oauth2/revoke"),
-                           ("tiktok", "/tiktok/v2/oauth/revoke/"), ("youtube", "/youtube/revoke")):
+    for provider, path in (
+        ("linkedin", "/linkedin/oauth/v2/revoke"),
+        ("x", "/x/2/oauth2/revoke"),
+        ("tiktok", "/tiktok/v2/oauth/revoke/"),
+        ("youtube", "/youtube/revoke"),
+    ):
         app.add_api_route(path, _bind(revoke, provider), methods=["POST"], name=f"{provider}_revoke", include_in_schema=False)
 
     # ---------- identity calls
     def unauthorized(provider: str) -> JSONResponse:
         return {
-            "linkedin": lambda: JSONResponse({"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"}, status_code=401),
-            "x": lambda: JSONResponse({"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, status_code=401),
-            "facebook": lambda: JSONResponse({"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190, "error_subcode": 463}}, status_code=401),
-            "tiktok": lambda: JSONResponse({"data": {}, "error": {"code": "access_token_invalid", "message": "The access token is invalid or not found in the request.", "log_id": "sandbox"}}, status_code=401),
-            "youtube": lambda: JSONResponse({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "errors": [{"message": "Invalid Credentials", "domain": "global", "reason": "authError"}], "status": "UNAUTHENTICATED"}}, status_code=401),
+            "linkedin": lambda: JSONResponse(
+                {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"},
+                status_code=401,
+            ),
+            "x": lambda: JSONResponse(
+                {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, status_code=401
+            ),
+            "facebook": lambda: JSONResponse(
+                {
+                    "error": {
+                        "message": "Error validating access token: Session has expired",
+                        "type": "OAuthException",
+                        "code": 190,
+                        "error_subcode": 463,
+                    }
+                },
+                status_code=401,
+            ),
+            "tiktok": lambda: JSONResponse(
+                {
+                    "data": {},
+                    "error": {
+                        "code": "access_token_invalid",
+                        "message": "The access token is invalid or not found in the request.",
+                        "log_id": "sandbox",
+                    },
+                },
+                status_code=401,
+            ),
+            "youtube": lambda: JSONResponse(
+                {
+                    "error": {
+                        "code": 401,
+                        "message": "Request had invalid authentication credentials.",
+                        "errors": [{"message": "Invalid Credentials", "domain": "global", "reason": "authError"}],
+                        "status": "UNAUTHENTICATED",
+                    }
+                },
+                status_code=401,
+            ),
         }[provider]()
 
     @app.exception_handler(_Unauthorized)
@@ -339,6 +441,7 @@ def install(app: FastAPI, server: OAuthServer) -> None:
 
     def bearer(provider: str, *, user_token: bool = False) -> Any:
         """A route dependency: the live grant behind the request's token, or the provider's 401."""
+
         def grant(request: Request) -> Grant:
             g = server.valid(_bearer(request), (provider,))
             if g is None or (user_token and g.kind == "page"):
@@ -350,19 +453,41 @@ def install(app: FastAPI, server: OAuthServer) -> None:
     @app.get("/linkedin/v2/userinfo", include_in_schema=False)
     async def li_userinfo(g: Grant = bearer("linkedin")) -> Response:
         me = identity("linkedin", g.user)
-        return JSONResponse({"sub": me["sub"], "name": me["name"], "given_name": me["name"], "family_name": "", "locale": {"country": "US", "language": "en"}})
+        return JSONResponse(
+            {
+                "sub": me["sub"],
+                "name": me["name"],
+                "given_name": me["name"],
+                "family_name": "",
+                "locale": {"country": "US", "language": "en"},
+            }
+        )
 
     @app.get("/linkedin/rest/organizationAcls", include_in_schema=False)
     async def li_acls(g: Grant = bearer("linkedin"), q: str = "", role: str = "", state: str = "") -> Response:
         if not {"rw_organization_admin", "r_organization_admin"} & set(g.scopes):
-            return JSONResponse({"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
-                                 "message": "Not enough permissions to access: organizationAcls.FINDER-roleAssignee.20241101"}, status_code=403)
+            return JSONResponse(
+                {
+                    "status": 403,
+                    "serviceErrorCode": 100,
+                    "code": "ACCESS_DENIED",
+                    "message": "Not enough permissions to access: organizationAcls.FINDER-roleAssignee.20241101",
+                },
+                status_code=403,
+            )
         if q != "roleAssignee":
             return JSONResponse({"status": 400, "message": "q must be roleAssignee"}, status_code=400)
         me = identity("linkedin", g.user)
-        els = [{"organization": f"urn:li:organization:{o['id']}", "role": "ADMINISTRATOR", "state": "APPROVED",
-                "roleAssignee": f"urn:li:person:{me['sub']}"} for o in me["organizations"]
-               if role in ("", "ADMINISTRATOR") and state in ("", "APPROVED")]
+        els = [
+            {
+                "organization": f"urn:li:organization:{o['id']}",
+                "role": "ADMINISTRATOR",
+                "state": "APPROVED",
+                "roleAssignee": f"urn:li:person:{me['sub']}",
+            }
+            for o in me["organizations"]
+            if role in ("", "ADMINISTRATOR") and state in ("", "APPROVED")
+        ]
         return JSONResponse({"elements": els, "paging": {"count": 10, "start": 0, "total": len(els)}})
 
     @app.get("/linkedin/rest/organizations/{org_id}", include_in_schema=False)
@@ -390,8 +515,15 @@ def install(app: FastAPI, server: OAuthServer) -> None:
             # A page token from a long-lived user token does not expire; it dies with the user's grant.
             lifetime = None if (g.expires_at or 0) - time.time() > 86400 else 3600
             pt = server.issue("page", "facebook", g.user, g.scopes, lifetime, g.family, subject=page["id"])
-            data.append({"id": page["id"], "name": page["name"], "access_token": pt.token, "category": "Media",
-                         "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"]})
+            data.append(
+                {
+                    "id": page["id"],
+                    "name": page["name"],
+                    "access_token": pt.token,
+                    "category": "Media",
+                    "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+                }
+            )
         return JSONResponse({"data": data, "paging": {"cursors": {"before": "MAZDZD", "after": "MAZDZD"}}})
 
     @app.delete("/facebook/{version}/me/permissions", include_in_schema=False)
@@ -409,9 +541,21 @@ def install(app: FastAPI, server: OAuthServer) -> None:
     @app.get("/youtube/youtube/v3/channels", include_in_schema=False)
     async def yt_channels(g: Grant = bearer("youtube"), part: str = "", mine: bool = False) -> Response:
         me = identity("youtube", g.user)
-        items = [{"kind": "youtube#channel", "etag": "sandbox", "id": me["channel"],
-                  "snippet": {"title": me["title"], "customUrl": "@" + g.user}}] if mine else []
-        return JSONResponse({"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items})
+        items = (
+            [
+                {
+                    "kind": "youtube#channel",
+                    "etag": "sandbox",
+                    "id": me["channel"],
+                    "snippet": {"title": me["title"], "customUrl": "@" + g.user},
+                }
+            ]
+            if mine
+            else []
+        )
+        return JSONResponse(
+            {"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items}
+        )
 
     # ---------- operator endpoints
     @app.post("/_sandbox/oauth/clients", include_in_schema=False)

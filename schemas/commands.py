@@ -1,4 +1,5 @@
 """Commands: imperative requests that a decider accepts (emitting events) or refuses by name."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,11 +4,12 @@
 may re-send after a crash derive it deterministically (:func:`derived_id`). ``subject`` is the
 aggregate id and also the Kafka key, so one aggregate's events stay ordered in one partition.
 """
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ def derived_id(*parts: str) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

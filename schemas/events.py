@@ -3,6 +3,7 @@
 A breaking change gets a new ``.v2`` type registered beside v1 (see :mod:`schemas.registry`).
 Consumers ignore unknown fields (``extra="ignore"``) so producers may add fields first.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,7 +1,7 @@
 """Errors of the contracts.
 
-    SchemaError
-    └── InvalidEvent       bytes that are not JSON, not an envelope, of an unknown type, or whose data fail validation
+SchemaError
+└── InvalidEvent       bytes that are not JSON, not an envelope, of an unknown type, or whose data fail validation
 """
 
 

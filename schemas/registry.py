@@ -2,6 +2,7 @@
 
 Old history is upcast on read: register ``upcaster(old_type)`` returning ``(new_type, new_data)``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -117,7 +118,7 @@ class Registry:
 
 
 registry = Registry()
-for _type, _model in [
+_TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.content.published.v1", e.ContentPublished),
     ("socializer.post.drafted.v1", e.PostDrafted),
     ("socializer.post.queued.v1", e.PostQueued),
@@ -136,7 +137,8 @@ for _type, _model in [
     ("socializer.account.settings_updated.v1", e.AccountSettingsUpdated),
     ("socializer.command.generate_posts.v1", c.GeneratePosts),
     ("socializer.command.publish_post.v1", c.PublishPost),
-]:
+]
+for _type, _model in _TYPES:
     registry.register(_type, _model)
 
 
@@ -152,8 +154,13 @@ def decode_upstream(raw: bytes | None) -> Decoded:
     except orjson.JSONDecodeError as err:
         raise InvalidEvent(f"not JSON: {err}") from err
     if isinstance(obj, dict) and "type" not in obj and "content_id" in obj:
-        obj = {"id": derived_id("bare", str(obj.get("content_id"))), "source": "upstream", "type": CONTENT_TYPE,
-               "subject": obj.get("content_id"), "data": obj}
+        obj = {
+            "id": derived_id("bare", str(obj.get("content_id"))),
+            "source": "upstream",
+            "type": CONTENT_TYPE,
+            "subject": obj.get("content_id"),
+            "data": obj,
+        }
     decoded = registry.decode_obj(obj)
     if not isinstance(decoded.message, e.ContentPublished):
         raise InvalidEvent(f"envelope.type: expected {CONTENT_TYPE}, got {decoded.envelope.type!r}")

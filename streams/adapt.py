@@ -17,6 +17,7 @@ from adapters.images import MediaRenderer
 from adapters.kafka import Producer, send_all
 from adapters.sites import SiteDirectory
 from commands.adapt import draft_posts, settle, targets
+from domain.accounts import Site
 from domain.platforms import POSTING
 from domain.post.reading import Digest, read_article
 from domain.post.writer import AsyncWriter, Writer
@@ -26,7 +27,6 @@ from schemas.envelope import derived_id
 from schemas.events import PostDrafted
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
-from domain.accounts import Site
 from streams.exceptions import Unprocessable
 from streams.plumbing import Agent
 
@@ -41,8 +41,9 @@ async def _cpu(cpu: Executor | None, fn: Any, *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(cpu, fn, *args)
 
 
-async def generate_posts_async(cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer,
-                               digest: Digest | None = None) -> list[PostDrafted]:
+async def generate_posts_async(
+    cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer, digest: Digest | None = None
+) -> list[PostDrafted]:
     """With a writer that calls out (an LLM): each answer, or its failure, is settled by the decider."""
     digest = digest or read_article(cmd.article)
     url = str(cmd.article.url)
@@ -72,8 +73,17 @@ async def with_media(media: MediaRenderer, draft: PostDrafted) -> PostDrafted:
     return draft.model_copy(update={"media_urls": urls})
 
 
-async def handle(value: bytes | None, *, sites: SiteDirectory, accounts: Accounts, writer: Writer | AsyncWriter, fallback: Writer,
-                 out: Producer, media: MediaRenderer | None = None, cpu: Executor | None = None) -> list[PostDrafted]:
+async def handle(
+    value: bytes | None,
+    *,
+    sites: SiteDirectory,
+    accounts: Accounts,
+    writer: Writer | AsyncWriter,
+    fallback: Writer,
+    out: Producer,
+    media: MediaRenderer | None = None,
+    cpu: Executor | None = None,
+) -> list[PostDrafted]:
     decoded = registry.decode(value or b"")
     cmd = decoded.message
     if not isinstance(cmd, GeneratePosts):
@@ -93,11 +103,25 @@ async def handle(value: bytes | None, *, sites: SiteDirectory, accounts: Account
     if media is not None:
         drafts = list(await asyncio.gather(*(with_media(media, d) for d in drafts)))
     env = decoded.envelope
-    await send_all(out, t.POSTS, [
-        (d.post_id, registry.envelope(d, source=SOURCE, subject=d.post_id, id=derived_id(env.id, d.post_id),
-                                      correlationid=env.correlationid, causationid=env.id))
-        for d in drafts
-    ], wait=False)
+    await send_all(
+        out,
+        t.POSTS,
+        [
+            (
+                d.post_id,
+                registry.envelope(
+                    d,
+                    source=SOURCE,
+                    subject=d.post_id,
+                    id=derived_id(env.id, d.post_id),
+                    correlationid=env.correlationid,
+                    causationid=env.id,
+                ),
+            )
+            for d in drafts
+        ],
+        wait=False,
+    )
     return drafts
 
 
@@ -105,8 +129,16 @@ def register(agent: Agent) -> None:
     d = agent.deps
 
     async def one(message: Any) -> None:
-        await handle(message.value, sites=d.sites, accounts=d.accounts, writer=d.writer, fallback=d.fallback_writer,
-                     out=agent.producer, media=d.media, cpu=d.cpu)
+        await handle(
+            message.value,
+            sites=d.sites,
+            accounts=d.accounts,
+            writer=d.writer,
+            fallback=d.fallback_writer,
+            out=agent.producer,
+            media=d.media,
+            cpu=d.cpu,
+        )
 
     # Two in flight keep both pool processes busy; drafts of one article are idempotent, so order
     # between articles does not matter.

@@ -15,8 +15,8 @@ from adapters.published import PublishedPosts
 from adapters.publishing import AttemptStore
 from adapters.scheduling import SlotStore
 from adapters.sites import SiteDirectory
-from domain.publishing import Policy
 from domain.post.writer import AsyncWriter, Writer
+from domain.publishing import Policy
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ SOURCE = "socializer/engagement"
 log = logging.getLogger("socializer.engagement")
 
 
-async def collect(published: PublishedPosts, tokens: Tokens, platforms: Mapping[str, PlatformClient], out: Producer,
-                  *, window_days: int, now: datetime) -> int:
+async def collect(
+    published: PublishedPosts, tokens: Tokens, platforms: Mapping[str, PlatformClient], out: Producer, *, window_days: int, now: datetime
+) -> int:
     by_account: dict[str, list[PublishedPost]] = defaultdict(list)
     for p in await published.since(now - timedelta(days=window_days)):
         by_account[p.account_id].append(p)
@@ -52,11 +53,26 @@ async def collect(published: PublishedPosts, tokens: Tokens, platforms: Mapping[
             if m is None:
                 continue
             ev = EngagementRecorded(
-                post_id=p.post_id, site_id=p.site_id, account_id=account_id, platform=p.platform,  # type: ignore[arg-type]
-                platform_post_id=p.platform_post_id, likes=m.likes, comments=m.comments, shares=m.shares,
-                impressions=m.impressions, clicks=m.clicks, engagement_rate=m.engagement_rate, fetched_at=now, raw=m.raw,
+                post_id=p.post_id,
+                site_id=p.site_id,
+                account_id=account_id,
+                platform=p.platform,  # type: ignore[arg-type]
+                platform_post_id=p.platform_post_id,
+                likes=m.likes,
+                comments=m.comments,
+                shares=m.shares,
+                impressions=m.impressions,
+                clicks=m.clicks,
+                engagement_rate=m.engagement_rate,
+                fetched_at=now,
+                raw=m.raw,
             )
-            items.append((p.post_id, registry.envelope(ev, source=SOURCE, subject=p.post_id, id=derived_id(p.post_id, "engagement", now.isoformat()))))
+            items.append(
+                (
+                    p.post_id,
+                    registry.envelope(ev, source=SOURCE, subject=p.post_id, id=derived_id(p.post_id, "engagement", now.isoformat())),
+                )
+            )
         await send_all(out, t.ENGAGEMENT, items)
         sent += len(items)
     return sent

@@ -27,9 +27,12 @@ async def handle(value: bytes | None, sites: SiteDirectory, out: Producer) -> No
     if sites.site(article.site_id) is None:
         raise Unprocessable(f"data.site_id: no site {article.site_id!r} is configured")
     env = registry.envelope(
-        GeneratePosts(article=article), source=SOURCE, subject=article.content_id,
+        GeneratePosts(article=article),
+        source=SOURCE,
+        subject=article.content_id,
         id=derived_id(decoded.envelope.id, "generate"),
-        correlationid=decoded.envelope.correlationid or decoded.envelope.id, causationid=decoded.envelope.id,
+        correlationid=decoded.envelope.correlationid or decoded.envelope.id,
+        causationid=decoded.envelope.id,
     )
     await send_all(out, t.POSTS_GENERATE, [(article.content_id, env)], wait=False)
 

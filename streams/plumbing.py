@@ -5,6 +5,7 @@ Faust acks a message whose agent raised, so an agent never lets an exception esc
 is handled inside :func:`each`, and a failure sends the original bytes and headers to ``<topic>.dlq``
 with the reason, the agent and the source position as headers.
 """
+
 from __future__ import annotations
 
 import asyncio

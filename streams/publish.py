@@ -27,7 +27,7 @@ from schemas.commands import PublishPost
 from schemas.envelope import derived_id, utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
-from streams.plumbing import Agent, each
+from streams.plumbing import Agent
 
 SOURCE = "socializer/publish"
 SWEEP_BATCH = 20
@@ -100,8 +100,14 @@ async def run(a: attempt.Attempt, p: Publishing, *, reconcile: bool) -> None:
         await _settle(p, a, attempt.Unavailable(str(err)))
         return
     client = p.platforms[cmd.platform]
-    post = OutgoingPost(post_id=cmd.post_id, text=cmd.text, link_url=cmd.link_url, media_urls=tuple(cmd.media_urls),
-                        thread=tuple(cmd.thread) if cmd.thread else None, first_comment=cmd.first_comment)
+    post = OutgoingPost(
+        post_id=cmd.post_id,
+        text=cmd.text,
+        link_url=cmd.link_url,
+        media_urls=tuple(cmd.media_urls),
+        thread=tuple(cmd.thread) if cmd.thread else None,
+        first_comment=cmd.first_comment,
+    )
     if reconcile:
         try:
             ref = await client.find_post(account, post, since=a.started_at - timedelta(seconds=5))

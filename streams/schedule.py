@@ -54,7 +54,9 @@ async def apply(event: e.Event, s: Scheduling) -> e.PostScheduled | None:
     return scheduled
 
 
-async def _reserve(state: scheduler.Slotted, txn: SlotTxn, s: Scheduling, now: datetime) -> tuple[scheduler.Slotted, e.PostScheduled | None]:
+async def _reserve(
+    state: scheduler.Slotted, txn: SlotTxn, s: Scheduling, now: datetime
+) -> tuple[scheduler.Slotted, e.PostScheduled | None]:
     account = await s.accounts.get(state.account_id)
     policy = None
     if account is not None and account.status != "disconnected":
@@ -71,16 +73,23 @@ async def handle(decoded: Decoded, s: Scheduling) -> None:
     scheduled = await apply(decoded.message, s)
     if scheduled is not None:
         env = decoded.envelope
-        out = registry.envelope(scheduled, source=SOURCE, subject=scheduled.post_id,
-                                id=derived_id(scheduled.post_id, "slot", scheduled.scheduled_at.isoformat()),
-                                correlationid=env.correlationid, causationid=env.id)
+        out = registry.envelope(
+            scheduled,
+            source=SOURCE,
+            subject=scheduled.post_id,
+            id=derived_id(scheduled.post_id, "slot", scheduled.scheduled_at.isoformat()),
+            correlationid=env.correlationid,
+            causationid=env.id,
+        )
         await send_all(s.out, t.POSTS, [(scheduled.post_id, out)], wait=False)
 
 
 def _command(state: scheduler.Slotted) -> tuple[str, Envelope]:
     cmd = scheduler.publish_command(state)
     assert state.due_at is not None
-    return cmd.post_id, registry.envelope(cmd, source=SOURCE, subject=cmd.post_id, id=derived_id(cmd.post_id, "publish", state.due_at.isoformat()))
+    return cmd.post_id, registry.envelope(
+        cmd, source=SOURCE, subject=cmd.post_id, id=derived_id(cmd.post_id, "publish", state.due_at.isoformat())
+    )
 
 
 async def dispatch_due(s: Scheduling, limit: int = DUE_BATCH) -> int:

@@ -1,4 +1,5 @@
 """Shared fixtures: a real sandbox served over HTTP on a free port, in a thread."""
+
 from __future__ import annotations
 
 import threading
@@ -18,11 +19,10 @@ class ServedSandbox:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_sandbox(growth_seconds=5)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error",
-                                                    timeout_keep_alive=30))
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", timeout_keep_alive=30))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> "ServedSandbox":
+    def start(self) -> ServedSandbox:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -53,8 +53,10 @@ class ServedSandbox:
 
     def register(self, apps: dict[str, tuple[str, str, list[str]]]) -> None:
         for provider, (cid, secret, uris) in apps.items():
-            httpx.post(f"{self.url}/_sandbox/oauth/clients", json={"provider": provider, "client_id": cid, "client_secret": secret,
-                                                                  "redirect_uris": uris}).raise_for_status()
+            httpx.post(
+                f"{self.url}/_sandbox/oauth/clients",
+                json={"provider": provider, "client_id": cid, "client_secret": secret, "redirect_uris": uris},
+            ).raise_for_status()
 
     def token_calls(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/_sandbox/oauth/stats").json()["token_calls"]

@@ -28,14 +28,30 @@ class PostgresStates:
         await self.pool.execute(
             "INSERT INTO oauth_states (state_hash, platform, site_id, key_id, user_ref, account_type, features, scopes, selected,"
             " settings, code_verifier, redirect_uri, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            state_hash(state), f["platform"], f["site_id"], f["key_id"], f["user_ref"], f["account_type"], f["features"], f["scopes"],
-            f["selected"], f["settings"], f["code_verifier"], f["redirect_uri"], f["expires_at"])
+            state_hash(state),
+            f["platform"],
+            f["site_id"],
+            f["key_id"],
+            f["user_ref"],
+            f["account_type"],
+            f["features"],
+            f["scopes"],
+            f["selected"],
+            f["settings"],
+            f["code_verifier"],
+            f["redirect_uri"],
+            f["expires_at"],
+        )
         await self.pool.execute("DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'")
 
     async def consume(self, state: str, caller_site: str | None) -> tuple[dict[str, Any] | None, bool]:
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow("UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 AND used_at IS NULL"
-                                      " AND ($2::text IS NULL OR site_id = $2) RETURNING *", state_hash(state), caller_site)
+            row = await conn.fetchrow(
+                "UPDATE oauth_states SET used_at = now() WHERE state_hash = $1 AND used_at IS NULL"
+                " AND ($2::text IS NULL OR site_id = $2) RETURNING *",
+                state_hash(state),
+                caller_site,
+            )
             if row is not None:
                 return dict(row), True
             row = await conn.fetchrow("SELECT * FROM oauth_states WHERE state_hash = $1", state_hash(state))

@@ -1,5 +1,6 @@
 """Connected accounts in Postgres, their tokens in the vault, their events in the outbox: every
 change is one transaction, so an account never exists without its tokens or its event."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,17 +11,29 @@ from typing import Any
 import asyncpg
 
 from adapters import outbox
-from domain.accounts import Account, AccountSettings
 from adapters.oauth import Discovered
 from adapters.vault.crypto import Secret
 from adapters.vault.store import TokenVault
+from domain.accounts import Account, AccountSettings
 from schemas import events as e
 from schemas.registry import registry
 from schemas.topics import ACCOUNTS
 
 SOURCE = "socializer/accounts"
-_FIELDS = ("account_id", "site_id", "platform", "platform_account_id", "handle", "account_type", "scopes", "status",
-           "status_reason", "settings", "token_expires_at", "token_version")
+_FIELDS = (
+    "account_id",
+    "site_id",
+    "platform",
+    "platform_account_id",
+    "handle",
+    "account_type",
+    "scopes",
+    "status",
+    "status_reason",
+    "settings",
+    "token_expires_at",
+    "token_version",
+)
 COLUMNS = ", ".join(_FIELDS)
 
 
@@ -35,11 +48,20 @@ def account_id_for(site_id: str, platform: str, platform_account_id: str) -> str
 
 
 def account_from_row(r: asyncpg.Record) -> Account:
-    return Account(account_id=r["account_id"], site_id=r["site_id"], platform=r["platform"],
-                   platform_account_id=r["platform_account_id"], handle=r["handle"], account_type=r["account_type"],
-                   scopes=list(r["scopes"]), status=r["status"], status_reason=r["status_reason"],
-                   settings=AccountSettings.model_validate(r["settings"] or {}), token_expires_at=r["token_expires_at"],
-                   token_version=r["token_version"])
+    return Account(
+        account_id=r["account_id"],
+        site_id=r["site_id"],
+        platform=r["platform"],
+        platform_account_id=r["platform_account_id"],
+        handle=r["handle"],
+        account_type=r["account_type"],
+        scopes=list(r["scopes"]),
+        status=r["status"],
+        status_reason=r["status_reason"],
+        settings=AccountSettings.model_validate(r["settings"] or {}),
+        token_expires_at=r["token_expires_at"],
+        token_version=r["token_version"],
+    )
 
 
 async def emit(conn: asyncpg.Connection, event: e.Event, account_id: str) -> None:
@@ -73,17 +95,29 @@ class AccountStore:
 
     async def for_site(self, site_id: str, *, include_inactive: bool = False, fresh: bool = False) -> list[Account]:
         async def load() -> list[Account]:
-            rows = await self.pool.fetch(f"SELECT {COLUMNS} FROM accounts WHERE site_id = $1"
-                                         f"{'' if include_inactive else ' AND status = $2'} ORDER BY platform, handle",
-                                         *((site_id,) if include_inactive else (site_id, "active")))
+            rows = await self.pool.fetch(
+                f"SELECT {COLUMNS} FROM accounts WHERE site_id = $1"
+                f"{'' if include_inactive else ' AND status = $2'} ORDER BY platform, handle",
+                *((site_id,) if include_inactive else (site_id, "active")),
+            )
             return [account_from_row(r) for r in rows]
 
         if fresh or include_inactive or not self.ttl:
             return await load()
         return await self._cached("s:" + site_id, load)
 
-    async def connect(self, site_id: str, platform: str, found: Discovered, *, settings: AccountSettings | None,
-                      connected_by: str, connection_id: str, refreshable: bool, requested: list[str] | None = None) -> Account:
+    async def connect(
+        self,
+        site_id: str,
+        platform: str,
+        found: Discovered,
+        *,
+        settings: AccountSettings | None,
+        connected_by: str,
+        connection_id: str,
+        refreshable: bool,
+        requested: list[str] | None = None,
+    ) -> Account:
         """``requested``: the scopes asked for, recorded when the provider does not say what it granted (Meta)."""
         account_id = account_id_for(site_id, platform, found.platform_account_id)
         t = found.tokens
@@ -101,9 +135,20 @@ class AccountStore:
                 " refreshable = EXCLUDED.refreshable, connection_id = EXCLUDED.connection_id, connected_by = EXCLUDED.connected_by,"
                 " connected_at = now(), updated_at = now(), token_version = accounts.token_version + 1"
                 f" RETURNING {COLUMNS}",
-                account_id, site_id, platform, found.platform_account_id, found.handle, found.account_type, scopes,
-                kept.model_dump(mode="json"), t.expires_at, t.refresh_expires_at, refreshable and t.refresh_token is not None,
-                connection_id, connected_by)
+                account_id,
+                site_id,
+                platform,
+                found.platform_account_id,
+                found.handle,
+                found.account_type,
+                scopes,
+                kept.model_dump(mode="json"),
+                t.expires_at,
+                t.refresh_expires_at,
+                refreshable and t.refresh_token is not None,
+                connection_id,
+                connected_by,
+            )
             await self.vault.store(account_id, "access_token", t.access_token, conn)
             for field, secret in (("refresh_token", t.refresh_token), ("user_token", found.user_token)):
                 if secret is not None:
@@ -111,19 +156,38 @@ class AccountStore:
                 else:
                     await self.vault.forget(account_id, field, conn)
             account = account_from_row(r)
-            await emit(conn, e.AccountConnected(
-                account_id=account_id, site_id=site_id, platform=platform, platform_account_id=found.platform_account_id,
-                handle=found.handle, account_type=found.account_type, scopes=scopes, settings=kept,
-                connected_by=connected_by, token_expires_at=t.expires_at, reconnected=before is not None), account_id)
+            await emit(
+                conn,
+                e.AccountConnected(
+                    account_id=account_id,
+                    site_id=site_id,
+                    platform=platform,
+                    platform_account_id=found.platform_account_id,
+                    handle=found.handle,
+                    account_type=found.account_type,
+                    scopes=scopes,
+                    settings=kept,
+                    connected_by=connected_by,
+                    token_expires_at=t.expires_at,
+                    reconnected=before is not None,
+                ),
+                account_id,
+            )
         self._cache.clear()
         return account
 
     async def update_settings(self, account: Account, settings: AccountSettings) -> Account:
         async with self.pool.acquire() as conn, conn.transaction():
-            r = await conn.fetchrow(f"UPDATE accounts SET settings = $2, updated_at = now() WHERE account_id = $1 RETURNING {COLUMNS}",
-                                    account.account_id, settings.model_dump(mode="json"))
-            await emit(conn, e.AccountSettingsUpdated(account_id=account.account_id, site_id=account.site_id, settings=settings),
-                       account.account_id)
+            r = await conn.fetchrow(
+                f"UPDATE accounts SET settings = $2, updated_at = now() WHERE account_id = $1 RETURNING {COLUMNS}",
+                account.account_id,
+                settings.model_dump(mode="json"),
+            )
+            await emit(
+                conn,
+                e.AccountSettingsUpdated(account_id=account.account_id, site_id=account.site_id, settings=settings),
+                account.account_id,
+            )
         self._cache.clear()
         return account_from_row(r)
 
@@ -131,18 +195,28 @@ class AccountStore:
         """Active accounts sharing this one's login (Meta pages of one member): revoking it would end theirs."""
         return await self.pool.fetchval(
             "SELECT count(*) FROM accounts a JOIN accounts b ON a.connection_id = b.connection_id AND a.account_id <> b.account_id"
-            " WHERE a.account_id = $1 AND b.status = 'active'", account.account_id)
+            " WHERE a.account_id = $1 AND b.status = 'active'",
+            account.account_id,
+        )
 
     async def disconnected(self, account: Account, *, revoked: bool, note: str) -> None:
         """Record the disconnection and shred the account's data key: its ciphertexts, and every copy of
         them in backups, become unreadable."""
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("UPDATE accounts SET status = 'disconnected', status_reason = $2, token_expires_at = NULL,"
-                               " refreshable = false, token_version = token_version + 1, updated_at = now() WHERE account_id = $1",
-                               account.account_id, note or "disconnected")
+            await conn.execute(
+                "UPDATE accounts SET status = 'disconnected', status_reason = $2, token_expires_at = NULL,"
+                " refreshable = false, token_version = token_version + 1, updated_at = now() WHERE account_id = $1",
+                account.account_id,
+                note or "disconnected",
+            )
             await self.vault.shred(account.account_id, conn)
-            await emit(conn, e.AccountDisconnected(account_id=account.account_id, site_id=account.site_id, platform=account.platform,
-                                                   revoked=revoked, note=note), account.account_id)
+            await emit(
+                conn,
+                e.AccountDisconnected(
+                    account_id=account.account_id, site_id=account.site_id, platform=account.platform, revoked=revoked, note=note
+                ),
+                account.account_id,
+            )
         self._cache.clear()
 
     async def secret(self, account_id: str, field: str) -> Secret | None:
@@ -151,10 +225,17 @@ class AccountStore:
 
 async def mark_needs_reauth(conn: asyncpg.Connection, row: asyncpg.Record, reason: str) -> None:
     """The token is dead: no further call may use it, and the site must reconnect the account."""
-    await conn.execute("UPDATE accounts SET status = 'needs_reauth', status_reason = $2, token_version = token_version + 1,"
-                       " updated_at = now() WHERE account_id = $1 AND status = 'active'", row["account_id"], reason[:500])
-    await emit(conn, e.AccountNeedsReauth(account_id=row["account_id"], site_id=row["site_id"], platform=row["platform"],
-                                          reason=reason[:500]), row["account_id"])
+    await conn.execute(
+        "UPDATE accounts SET status = 'needs_reauth', status_reason = $2, token_version = token_version + 1,"
+        " updated_at = now() WHERE account_id = $1 AND status = 'active'",
+        row["account_id"],
+        reason[:500],
+    )
+    await emit(
+        conn,
+        e.AccountNeedsReauth(account_id=row["account_id"], site_id=row["site_id"], platform=row["platform"], reason=reason[:500]),
+        row["account_id"],
+    )
 
 
 def expiring(expires_at: datetime | None, now: datetime, margin_seconds: float) -> bool:

@@ -6,18 +6,19 @@ compares ``token_version``: a caller that waited while another refreshed finds a
 uses that token instead of spending the (possibly rotated, now dead) refresh token a second time.
 In-process, an asyncio lock per account keeps concurrent callers off the database lock.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from domain.accounts import Account
 from adapters.accounts.store import COLUMNS, AccountStore, account_from_row, columns, emit, expiring, mark_needs_reauth
 from adapters.exceptions import AccountUnusable, AdapterError, InvalidGrant
 from adapters.vault.store import SEALED_COLUMNS
+from domain.accounts import Account
 from schemas import events as e
 
 log = logging.getLogger("socializer.tokens")
@@ -36,13 +37,15 @@ class TokenSource:
         row = await self.store.pool.fetchrow(
             f"SELECT {columns('a')}, {SEALED_COLUMNS} FROM accounts a"
             " LEFT JOIN vault_secrets s ON s.account_id = a.account_id AND s.field = 'access_token'"
-            " LEFT JOIN vault_data_keys k ON k.account_id = a.account_id WHERE a.account_id = $1", account_id)
+            " LEFT JOIN vault_data_keys k ON k.account_id = a.account_id WHERE a.account_id = $1",
+            account_id,
+        )
         account = account_from_row(row) if row else None
         if account is None:
             raise AccountUnusable(account_id, "account_missing", "no such account is connected")
         if account.status != "active":
             raise AccountUnusable(account_id, account.status, account.status_reason or account.status)
-        if may_refresh and expiring(account.token_expires_at, datetime.now(timezone.utc), self.margin):
+        if may_refresh and expiring(account.token_expires_at, datetime.now(UTC), self.margin):
             await self.refresh(account_id, account.token_version, why="expires soon")
             return await self.authorized(account_id, may_refresh=False)  # once: a short-lived token is used as it is
         token = self.store.vault.open(account_id, "access_token", row)
@@ -87,10 +90,22 @@ class TokenSource:
                     await conn.execute(
                         "UPDATE accounts SET token_expires_at = $2, refresh_expires_at = coalesce($3, refresh_expires_at),"
                         " token_version = token_version + 1, refreshed_at = now(), updated_at = now() WHERE account_id = $1",
-                        account_id, tokens.expires_at, tokens.refresh_expires_at)
+                        account_id,
+                        tokens.expires_at,
+                        tokens.refresh_expires_at,
+                    )
                     a = account_from_row(row)
-                    await emit(conn, e.AccountTokensRefreshed(account_id=account_id, site_id=a.site_id, platform=a.platform,
-                                                              token_expires_at=tokens.expires_at, refresh_rotated=rotated), account_id)
+                    await emit(
+                        conn,
+                        e.AccountTokensRefreshed(
+                            account_id=account_id,
+                            site_id=a.site_id,
+                            platform=a.platform,
+                            token_expires_at=tokens.expires_at,
+                            refresh_rotated=rotated,
+                        ),
+                        account_id,
+                    )
             if dead is not None:
                 log.warning("account %s needs re-authorisation: %s", account_id, dead)
                 raise AccountUnusable(account_id, "needs_reauth", dead)
@@ -101,12 +116,16 @@ class TokenSource:
         An account whose refresh token itself has expired (LinkedIn's last 365 days and refreshing does
         not renew them) cannot be refreshed: it becomes needs_reauth now, not at its next publish."""
         async with self.store.pool.acquire() as conn, conn.transaction():
-            for row in await conn.fetch(f"SELECT {COLUMNS} FROM accounts WHERE status = 'active' AND refresh_expires_at < now()"
-                                        " FOR UPDATE SKIP LOCKED"):
+            for row in await conn.fetch(
+                f"SELECT {COLUMNS} FROM accounts WHERE status = 'active' AND refresh_expires_at < now() FOR UPDATE SKIP LOCKED"
+            ):
                 await mark_needs_reauth(conn, row, f"{row['platform']}'s refresh token expired: reconnect the account")
         rows = await self.store.pool.fetch(
             "SELECT account_id, token_version FROM accounts WHERE status = 'active' AND refreshable"
-            " AND token_expires_at < now() + make_interval(secs => $1) ORDER BY token_expires_at LIMIT $2", horizon_seconds, limit)
+            " AND token_expires_at < now() + make_interval(secs => $1) ORDER BY token_expires_at LIMIT $2",
+            horizon_seconds,
+            limit,
+        )
         done = failed = 0
         for r in rows:
             try:

@@ -4,6 +4,7 @@ Sizes and file-size limits per platform; EXIF orientation applied before anythin
 follows the image's content (smartcrop on a thumbnail) rather than its centre; quality steps down
 until the file fits the platform's limit.
 """
+
 from __future__ import annotations
 
 import io
@@ -102,8 +103,8 @@ def _wrapped(draw: ImageDraw.ImageDraw, text: str, box_w: int, box_h: int, start
         spaced = " " in text.strip()
         lines = textwrap.wrap(text, cols) if spaced else [text[i : i + max(4, cols // 2)] for i in range(0, len(text), max(4, cols // 2))]
         body = "\n".join(lines)
-        l, t, r, b = draw.multiline_textbbox((0, 0), body, font=font, spacing=px // 3)
-        if r - l <= box_w and b - t <= box_h:
+        left, top, right, bottom = draw.multiline_textbbox((0, 0), body, font=font, spacing=px // 3)
+        if right - left <= box_w and bottom - top <= box_h:
             return body, font, px
         px -= 4
     return textwrap.shorten(text, 200), _font(18), 18

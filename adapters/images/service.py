@@ -1,5 +1,6 @@
 """Turns a draft's media plan into stored images: fetches sources over HTTP, renders in a process
 pool, stores the bytes. Async at the edge, blocking work in other processes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -74,7 +75,8 @@ class MediaService:
             return [await self.store.put(out.data, out.ext)]
         if kind == "carousel":
             slides = plan["slides"][:10]
-            rendered = await asyncio.gather(*(self._run(render.carousel_slide, s, i, len(slides), platform)
-                                              for i, s in enumerate(slides, 1)))
+            rendered = await asyncio.gather(
+                *(self._run(render.carousel_slide, s, i, len(slides), platform) for i, s in enumerate(slides, 1))
+            )
             return [await self.store.put(r.data, r.ext) for r in rendered]
         raise MediaError(f"unknown media plan {kind!r}")

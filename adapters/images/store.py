@@ -1,13 +1,14 @@
 """Where rendered media live: content-addressed, so the same image is stored once and a redelivered
 post refers to the very same URL. A local directory (served by the API under /media/) by default;
 an S3-compatible bucket (AWS, MinIO, R2, …) by setting."""
+
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, urlsplit
@@ -53,8 +54,18 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def sigv4_headers(method: str, url: str, headers: dict[str, str], payload_sha256: str, *, access_key: str,
-                  secret_key: str, region: str, now: datetime, service: str = "s3") -> dict[str, str]:
+def sigv4_headers(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    payload_sha256: str,
+    *,
+    access_key: str,
+    secret_key: str,
+    region: str,
+    now: datetime,
+    service: str = "s3",
+) -> dict[str, str]:
     """AWS Signature Version 4 for one request: returns the headers to send, Authorization included."""
     parts = urlsplit(url)
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
@@ -65,10 +76,16 @@ def sigv4_headers(method: str, url: str, headers: dict[str, str], payload_sha256
     signed["x-amz-date"] = amz_date
     names = sorted(signed)
     canonical_query = "&".join(sorted(p if "=" in p else f"{p}=" for p in parts.query.split("&") if p))
-    canonical = "\n".join([
-        method, quote(parts.path or "/", safe="/-_.~"), canonical_query,
-        "".join(f"{n}:{signed[n]}\n" for n in names), ";".join(names), payload_sha256,
-    ])
+    canonical = "\n".join(
+        [
+            method,
+            quote(parts.path or "/", safe="/-_.~"),
+            canonical_query,
+            "".join(f"{n}:{signed[n]}\n" for n in names),
+            ";".join(names),
+            payload_sha256,
+        ]
+    )
     scope = f"{day}/{region}/{service}/aws4_request"
     to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
     key = _hmac(_hmac(_hmac(_hmac(f"AWS4{secret_key}".encode(), day), region), service), "aws4_request")
@@ -76,16 +93,24 @@ def sigv4_headers(method: str, url: str, headers: dict[str, str], payload_sha256
     out = {k: v for k, v in headers.items()}
     out["x-amz-content-sha256"] = payload_sha256
     out["x-amz-date"] = amz_date
-    out["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={';'.join(names)}, "
-                            f"Signature={signature}")
+    out["Authorization"] = f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={';'.join(names)}, Signature={signature}"
     return out
 
 
 class S3MediaStore:
     """Path-style PUTs to ``endpoint/bucket/key``; public URLs from ``public_base_url``."""
 
-    def __init__(self, http: httpx.AsyncClient, endpoint: str, bucket: str, access_key: str, secret_key: str, *,
-                 region: str = "us-east-1", public_base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        endpoint: str,
+        bucket: str,
+        access_key: str,
+        secret_key: str,
+        *,
+        region: str = "us-east-1",
+        public_base_url: str | None = None,
+    ) -> None:
         self.http = http
         self.endpoint = endpoint.rstrip("/")
         self.bucket = bucket
@@ -97,10 +122,14 @@ class S3MediaStore:
         name = content_name(data, ext)
         url = f"{self.endpoint}/{self.bucket}/{name}"
         headers = sigv4_headers(
-            "PUT", url, {"content-type": CONTENT_TYPES.get(ext, "application/octet-stream"),
-                         "cache-control": "public, max-age=31536000, immutable"},
-            hashlib.sha256(data).hexdigest(), access_key=self._access, secret_key=self._secret, region=self.region,
-            now=datetime.now(timezone.utc),
+            "PUT",
+            url,
+            {"content-type": CONTENT_TYPES.get(ext, "application/octet-stream"), "cache-control": "public, max-age=31536000, immutable"},
+            hashlib.sha256(data).hexdigest(),
+            access_key=self._access,
+            secret_key=self._secret,
+            region=self.region,
+            now=datetime.now(UTC),
         )
         resp = await self.http.put(url, content=data, headers=headers, timeout=30.0)
         if resp.status_code >= 300:

@@ -6,17 +6,17 @@ providers' deviations are hooks: TikTok's ``client_key``, Facebook's GET exchang
 token, X's ``invalid_request`` for a dead refresh token. Tokens are :class:`Secret` from the moment
 they are parsed, so no repr, log line or exception message can show one.
 """
+
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
-
 import authlib.deprecate  # noqa: F401  (before the filter below, which it would otherwise reset)
+import httpx
 
 with warnings.catch_warnings():  # authlib prefers httpx2; the httpx the project uses is still supported
     warnings.simplefilter("ignore")
@@ -61,7 +61,7 @@ def _at(seconds: Any) -> datetime | None:
         s = int(seconds)
     except (TypeError, ValueError):
         return None
-    return datetime.now(timezone.utc) + timedelta(seconds=s) if s > 0 else None
+    return datetime.now(UTC) + timedelta(seconds=s) if s > 0 else None
 
 
 def _client_key_post(auth: Any, method: str, uri: str, headers: dict, body: str) -> tuple[str, dict, str]:
@@ -71,8 +71,16 @@ def _client_key_post(auth: Any, method: str, uri: str, headers: dict, body: str)
 
 
 class OAuthClient:
-    def __init__(self, provider: Provider, app: AppCredentials, hosts: dict[str, str], redirect_uri: str,
-                 *, timeout: float = 10.0, api_host: str | None = None) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        app: AppCredentials,
+        hosts: dict[str, str],
+        redirect_uri: str,
+        *,
+        timeout: float = 10.0,
+        api_host: str | None = None,
+    ) -> None:
         self.provider = provider
         self.app = app
         self.hosts = hosts
@@ -87,10 +95,16 @@ class OAuthClient:
     def _session(self, **kw: Any) -> AsyncOAuth2Client:
         p = self.provider
         method = {"query": "none", "client_key_post": "client_secret_post"}.get(p.client_auth, p.client_auth)
-        s = AsyncOAuth2Client(self.app.client_id, self.app.client_secret.reveal(), token_endpoint_auth_method=method,
-                              revocation_endpoint_auth_method="none" if p.name == "youtube" else method,
-                              redirect_uri=self.redirect_uri, code_challenge_method="S256" if p.pkce else None,
-                              timeout=self.timeout, **kw)
+        s = AsyncOAuth2Client(
+            self.app.client_id,
+            self.app.client_secret.reveal(),
+            token_endpoint_auth_method=method,
+            revocation_endpoint_auth_method="none" if p.name == "youtube" else method,
+            redirect_uri=self.redirect_uri,
+            code_challenge_method="S256" if p.pkce else None,
+            timeout=self.timeout,
+            **kw,
+        )
         if p.client_auth == "client_key_post":
             s.register_client_auth_method(("client_key_post", _client_key_post))
             s.token_endpoint_auth_method = "client_key_post"
@@ -104,8 +118,13 @@ class OAuthClient:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             session = self._session()
-        url, _ = session.create_authorization_url(self._url(p.authorize), state=state, code_verifier=code_verifier if p.pkce else None,
-                                                  scope=p.scope_sep.join(scopes), **p.extra_authorize)
+        url, _ = session.create_authorization_url(
+            self._url(p.authorize),
+            state=state,
+            code_verifier=code_verifier if p.pkce else None,
+            scope=p.scope_sep.join(scopes),
+            **p.extra_authorize,
+        )
         if p.client_auth == "client_key_post":  # TikTok names the client ``client_key`` in the URL too
             parts = urlsplit(url)
             query = [("client_key" if k == "client_id" else k, v) for k, v in parse_qsl(parts.query)]
@@ -125,8 +144,15 @@ class OAuthClient:
             # POST body, which keeps the secret and the tokens out of every URL (and every proxy's log).
             raw = await self._call(s.fetch_token(self._url(p.token), method="POST", **kw))
             if p.client_auth == "query":  # Meta: swap the short-lived user token for a long-lived one (~60 days)
-                raw = await self._call(s.fetch_token(self._url(p.token), method="POST", grant_type="fb_exchange_token",
-                                                     fb_exchange_token=raw["access_token"], client_secret=kw["client_secret"]))
+                raw = await self._call(
+                    s.fetch_token(
+                        self._url(p.token),
+                        method="POST",
+                        grant_type="fb_exchange_token",
+                        fb_exchange_token=raw["access_token"],
+                        client_secret=kw["client_secret"],
+                    )
+                )
         return self._tokens(raw)
 
     async def refresh(self, refresh_token: Secret) -> TokenSet:
@@ -136,7 +162,9 @@ class OAuthClient:
         tokens = self._tokens(raw)
         if tokens.refresh_token is None:
             # Google and LinkedIn keep the refresh token they already gave: never overwrite it with nothing.
-            tokens = TokenSet(tokens.access_token, refresh_token, tokens.expires_at, tokens.refresh_expires_at, tokens.scopes, tokens.subject)
+            tokens = TokenSet(
+                tokens.access_token, refresh_token, tokens.expires_at, tokens.refresh_expires_at, tokens.scopes, tokens.subject
+            )
         return tokens
 
     async def revoke(self, token: Secret, hint: str = "refresh_token") -> None:
@@ -178,7 +206,13 @@ class OAuthClient:
             error, description = err.error, err.description or ""
             if isinstance(error, dict):  # Meta: {"error": {"message", "code", "error_subcode"}}
                 description = str(error.get("message", ""))
-                error = "invalid_grant" if error.get("code") in (100, 190) else "invalid_client" if error.get("code") == 101 else str(error.get("code"))
+                error = (
+                    "invalid_grant"
+                    if error.get("code") in (100, 190)
+                    else "invalid_client"
+                    if error.get("code") == 101
+                    else str(error.get("code"))
+                )
             if p == "x" and error == "invalid_request" and "token was invalid" in description:
                 error = "invalid_grant"  # X's answer for a dead code or refresh token
             if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
@@ -229,8 +263,9 @@ class OAuthClient:
                 if p == "facebook":
                     out.append(Discovered(page["id"], page["name"], "page", page_tokens, user_token=at))
                     continue
-                node = await self._get("GET", f"/{GRAPH}/{page['id']}", page_tokens.access_token,
-                                       fields="instagram_business_account{id,username}")
+                node = await self._get(
+                    "GET", f"/{GRAPH}/{page['id']}", page_tokens.access_token, fields="instagram_business_account{id,username}"
+                )
                 ig = node.get("instagram_business_account")
                 if ig:
                     out.append(Discovered(ig["id"], ig.get("username", ig["id"]), "business", page_tokens, user_token=at))

@@ -3,6 +3,7 @@
 The same clients talk to the local sandbox (tests, default run) and to the real hosts (production):
 only the base URL differs.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -16,7 +17,7 @@ from adapters.platforms.x import XClient
 __all__ = ["Metrics", "OutgoingPost", "PlatformClient", "PublishedRef", "clients_for"]
 
 
-def clients_for(base_url: "callable", http: httpx.AsyncClient) -> dict[str, PlatformClient]:  # type: ignore[valid-type]
+def clients_for(base_url: callable, http: httpx.AsyncClient) -> dict[str, PlatformClient]:  # type: ignore[valid-type]
     """Build every platform's client; ``base_url(platform)`` gives each one's host."""
     return {
         "linkedin": LinkedInClient(http, base_url("linkedin")),

@@ -1,4 +1,5 @@
 """The platform port and the HTTP plumbing shared by its adapters (error translation, rate limits)."""
+
 from __future__ import annotations
 
 import time
@@ -8,8 +9,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from domain.accounts import Account
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
+from domain.accounts import Account
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,15 @@
 """Meta Graph API: Facebook Page posts (``POST /{page-id}/feed``) and Instagram's container flow
 (``POST /{ig-user-id}/media`` → poll ``status_code`` → ``POST /{ig-user-id}/media_publish``)."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import datetime
 
-from domain.accounts import Account
 from adapters.exceptions import PlatformError, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from domain.accounts import Account
 
 GRAPH_VERSION = "v21.0"
 log = logging.getLogger("socializer.platforms.meta")
@@ -54,7 +55,9 @@ class FacebookClient(HttpPlatform):
         out: dict[str, Metrics] = {}
         for pid in ids:
             fields = await self.request(
-                "GET", f"/{pid}", params={"fields": "reactions.summary(total_count),comments.summary(true),shares"},
+                "GET",
+                f"/{pid}",
+                params={"fields": "reactions.summary(total_count),comments.summary(true),shares"},
                 headers=_auth(account),
             )
             insights = await self.request(
@@ -85,8 +88,9 @@ class InstagramClient(FacebookClient):
         if len(post.media_urls) > 1:  # a carousel: one child container per image (at most 10), then the parent
             children = []
             for url in post.media_urls[:10]:
-                child = await self.request("POST", f"/{ig}/media", data={"image_url": url, "is_carousel_item": "true"},
-                                           headers=_auth(account))
+                child = await self.request(
+                    "POST", f"/{ig}/media", data={"image_url": url, "is_carousel_item": "true"}, headers=_auth(account)
+                )
                 children.append(child.json()["id"])
             data = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": post.text}
         else:
@@ -124,12 +128,18 @@ class InstagramClient(FacebookClient):
         out: dict[str, Metrics] = {}
         for mid in ids:
             resp = await self.request(
-                "GET", f"/{mid}/insights", params={"metric": "views,reach,likes,comments,saved,shares,total_interactions"},
+                "GET",
+                f"/{mid}/insights",
+                params={"metric": "views,reach,likes,comments,saved,shares,total_interactions"},
                 headers=_auth(account),
             )
             v = _insight_values(resp.json())
             out[mid] = Metrics(
-                likes=v.get("likes", 0), comments=v.get("comments", 0), shares=v.get("shares", 0),
-                impressions=v.get("views", 0), clicks=0, raw=v,
+                likes=v.get("likes", 0),
+                comments=v.get("comments", 0),
+                shares=v.get("shares", 0),
+                impressions=v.get("views", 0),
+                clicks=0,
+                raw=v,
             )
         return out

@@ -1,4 +1,5 @@
 """An in-memory platform for unit tests: the same contract as the HTTP clients, with scripted faults."""
+
 from __future__ import annotations
 
 import itertools
@@ -6,9 +7,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.accounts import Account
 from adapters.exceptions import OutcomeUnknown, RateLimited
 from adapters.platforms.base import Metrics, OutgoingPost, PublishedRef
+from domain.accounts import Account
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """LinkedIn Posts API: ``POST /rest/posts`` (201, URN in ``x-restli-id``), author lookup, share statistics."""
+
 from __future__ import annotations
 
 import re
 from datetime import datetime
 from urllib.parse import quote
 
-from domain.accounts import Account
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from domain.accounts import Account
 
 LINKEDIN_VERSION = "202511"
 # The "little" text format reserves these characters in commentary.
@@ -38,8 +39,12 @@ class LinkedInClient(HttpPlatform):
             data = await self.fetch_media(url)
             if data is None:
                 continue
-            init = await self.request("POST", "/rest/images?action=initializeUpload", headers=_headers(account),
-                                      json={"initializeUploadRequest": {"owner": account.platform_account_id}})
+            init = await self.request(
+                "POST",
+                "/rest/images?action=initializeUpload",
+                headers=_headers(account),
+                json={"initializeUploadRequest": {"owner": account.platform_account_id}},
+            )
             value = init.json()["value"]
             await self.request("PUT", value["uploadUrl"], content=data, headers={"Authorization": f"Bearer {account.access_token}"})
             urns.append(value["image"])

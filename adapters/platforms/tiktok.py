@@ -1,13 +1,14 @@
 """TikTok Content Posting API: photo posts by ``PULL_FROM_URL`` (``/v2/post/publish/content/init/``),
 status polling, and ``/v2/video/query/`` for metrics."""
+
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
 
-from domain.accounts import Account
 from adapters.exceptions import OutcomeUnknown, Rejected
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from domain.accounts import Account
 
 
 def _auth(account: Account) -> dict[str, str]:
@@ -37,9 +38,7 @@ class TikTokClient(HttpPlatform):
         resp = await self.request("POST", "/v2/post/publish/content/init/", json=body, headers=_auth(account), creates=True)
         publish_id = self._check(resp.json())["publish_id"]
         for _ in range(self.poll_tries):
-            st = await self.request(
-                "POST", "/v2/post/publish/status/fetch/", json={"publish_id": publish_id}, headers=_auth(account)
-            )
+            st = await self.request("POST", "/v2/post/publish/status/fetch/", json={"publish_id": publish_id}, headers=_auth(account))
             data = self._check(st.json())
             if data.get("status") == "PUBLISH_COMPLETE":
                 vid = (data.get("publicaly_available_post_id") or [publish_id])[0]
@@ -62,12 +61,17 @@ class TikTokClient(HttpPlatform):
         out: dict[str, Metrics] = {}
         for i in range(0, len(ids), 20):
             resp = await self.request(
-                "POST", "/v2/video/query/?fields=id,like_count,comment_count,share_count,view_count",
-                json={"filters": {"video_ids": ids[i : i + 20]}}, headers=_auth(account),
+                "POST",
+                "/v2/video/query/?fields=id,like_count,comment_count,share_count,view_count",
+                json={"filters": {"video_ids": ids[i : i + 20]}},
+                headers=_auth(account),
             )
             for v in self._check(resp.json()).get("videos", []):
                 out[str(v["id"])] = Metrics(
-                    likes=v.get("like_count", 0), comments=v.get("comment_count", 0), shares=v.get("share_count", 0),
-                    impressions=v.get("view_count", 0), raw=v,
+                    likes=v.get("like_count", 0),
+                    comments=v.get("comment_count", 0),
+                    shares=v.get("share_count", 0),
+                    impressions=v.get("view_count", 0),
+                    raw=v,
                 )
         return out

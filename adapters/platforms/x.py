@@ -1,10 +1,11 @@
 """X API v2: ``POST /2/tweets`` (201, id in ``data.id``), user timeline lookup, ``public_metrics``."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from domain.accounts import Account
 from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from domain.accounts import Account
 
 
 def _auth(account: Account) -> dict[str, str]:
@@ -24,8 +25,13 @@ class XClient(HttpPlatform):
             data = await self.fetch_media(url, limit=5 << 20)
             if data is None:
                 continue
-            resp = await self.request("POST", "/2/media/upload", headers=_auth(account),
-                                      files={"media": ("image.jpg", data, "image/jpeg")}, data={"media_category": "tweet_image"})
+            resp = await self.request(
+                "POST",
+                "/2/media/upload",
+                headers=_auth(account),
+                files={"media": ("image.jpg", data, "image/jpeg")},
+                data={"media_category": "tweet_image"},
+            )
             ids.append(resp.json()["data"]["id"])
         return ids
 
@@ -49,7 +55,7 @@ class XClient(HttpPlatform):
         first = post.thread[0] if post.thread else post.text
         params = {
             "max_results": "100",
-            "start_time": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "tweet.fields": "created_at",
         }
         resp = await self.request("GET", f"/2/users/{account.platform_account_id}/tweets", params=params, headers=_auth(account))

@@ -1,4 +1,5 @@
 """Connection pools and the migration runner (SQL files applied in order, once, under a lock)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,7 +37,9 @@ async def migrate(dsn: str) -> list[str]:
     applied: list[str] = []
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
-        await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
         for name, sql in migration_files():
             if name in done:

@@ -5,6 +5,7 @@ data) to the account and field it belongs to, so a ciphertext moved to another r
     wrapped DEK  = b"k1" | len(kek_id) | kek_id | nonce(12) | AESGCM(kek, dek, aad="dek|<account>")
     secret       = b"s1" | len(dek_id) | dek_id | nonce(12) | AESGCM(dek, secret, aad="<account>|<field>")
 """
+
 from __future__ import annotations
 
 import base64
@@ -78,7 +79,7 @@ class Keyring:
                 raise ValueError(f"key {kid!r} must be 32 bytes (AES-256)")
 
     @classmethod
-    def from_setting(cls, keys: str, active: str | None = None) -> "Keyring":
+    def from_setting(cls, keys: str, active: str | None = None) -> Keyring:
         """``kid:base64key,kid2:base64key``; the last one is active unless ``active`` says otherwise."""
         parsed: dict[str, bytes] = {}
         for item in filter(None, (x.strip() for x in keys.split(","))):

@@ -1,4 +1,5 @@
 """The vault over Postgres: one data key per account (wrapped), one ciphertext per (account, field)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,6 @@ from typing import Any
 import asyncpg
 
 from adapters.vault.crypto import Keyring, Secret, VaultError, key_id_of, new_data_key, open_sealed, seal
-
 
 SEALED_COLUMNS = "s.ciphertext, k.dek_id, k.wrapped"
 
@@ -24,7 +24,12 @@ class TokenVault:
             dek_id, dek = new_data_key()
             await conn.execute(
                 "INSERT INTO vault_data_keys (account_id, dek_id, wrapped, kek_id) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (account_id) DO NOTHING", account_id, dek_id, self.keyring.wrap(account_id, dek), self.keyring.active)
+                " ON CONFLICT (account_id) DO NOTHING",
+                account_id,
+                dek_id,
+                self.keyring.wrap(account_id, dek),
+                self.keyring.active,
+            )
             return await self._dek(conn, account_id, create=False)
         return row["dek_id"], self.keyring.unwrap(account_id, bytes(row["wrapped"]))
 
@@ -34,12 +39,19 @@ class TokenVault:
             await c.execute(
                 "INSERT INTO vault_secrets (account_id, field, ciphertext) VALUES ($1, $2, $3)"
                 " ON CONFLICT (account_id, field) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, updated_at = now()",
-                account_id, field, seal(dek_id, dek, account_id, field, secret))
+                account_id,
+                field,
+                seal(dek_id, dek, account_id, field, secret),
+            )
 
     async def read(self, account_id: str, field: str, conn: asyncpg.Connection | None = None) -> Secret | None:
         async with self.pool.acquire() if conn is None else _same(conn) as c:
-            row = await c.fetchrow(f"SELECT {SEALED_COLUMNS} FROM vault_secrets s LEFT JOIN vault_data_keys k USING (account_id)"
-                                   " WHERE s.account_id = $1 AND s.field = $2", account_id, field)
+            row = await c.fetchrow(
+                f"SELECT {SEALED_COLUMNS} FROM vault_secrets s LEFT JOIN vault_data_keys k USING (account_id)"
+                " WHERE s.account_id = $1 AND s.field = $2",
+                account_id,
+                field,
+            )
         return self.open(account_id, field, row)
 
     def open(self, account_id: str, field: str, row: Any) -> Secret | None:
@@ -73,11 +85,17 @@ class TokenVault:
             async with self.pool.acquire() as c, c.transaction():
                 rows = await c.fetch(
                     "SELECT account_id, wrapped FROM vault_data_keys WHERE kek_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED",
-                    self.keyring.active, batch)
+                    self.keyring.active,
+                    batch,
+                )
                 for r in rows:
                     dek = self.keyring.unwrap(r["account_id"], bytes(r["wrapped"]))
-                    await c.execute("UPDATE vault_data_keys SET wrapped = $2, kek_id = $3, rotated_at = now() WHERE account_id = $1",
-                                    r["account_id"], self.keyring.wrap(r["account_id"], dek), self.keyring.active)
+                    await c.execute(
+                        "UPDATE vault_data_keys SET wrapped = $2, kek_id = $3, rotated_at = now() WHERE account_id = $1",
+                        r["account_id"],
+                        self.keyring.wrap(r["account_id"], dek),
+                        self.keyring.active,
+                    )
             done += len(rows)
             if len(rows) < batch:
                 return done

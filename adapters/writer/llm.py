@@ -2,6 +2,7 @@
 rules to itself: the model writes a hook and body lines; the link, UTM, call to action, hashtag
 count and length are placed and fitted here, exactly as for the rule writer, and the result goes
 through the same validator. Any failure falls back to the rule writer (see commands.adapt)."""
+
 from __future__ import annotations
 
 import re
@@ -12,10 +13,9 @@ import orjson
 
 from domain.platforms import profile
 from domain.platforms import rules as platform_rules
-from domain.post import limits
+from domain.post.locale import phrases
 from domain.post.reading import Digest
 from domain.post.rules import Draft, RuleWriter, compose, compose_thread, hashtag
-from domain.post.locale import phrases
 
 TYPE = {
     "announcement": "announce the article",
@@ -34,8 +34,9 @@ class LLMError(Exception):
 class LLMWriter:
     name = "llm"
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, model: str, api_key: str = "", *,
-                 campaign: str = "socializer", timeout: float = 30.0) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, model: str, api_key: str = "", *, campaign: str = "socializer", timeout: float = 30.0
+    ) -> None:
         self.http = http
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
@@ -44,18 +45,32 @@ class LLMWriter:
         self.rules = RuleWriter(campaign=campaign)  # placement, fitting and the links it would write
 
     def _prompt(self, digest: Digest, platform: str, post_type: str) -> list[dict[str, str]]:
-        facts = {"title": digest.title, "summary": digest.description, "key_points": digest.key_sentences[:6],
-                 "faqs": digest.faqs[:2], "quotes": digest.quotes[:2], "statistics": digest.stats[:3],
-                 "keywords": digest.keywords[:10]}
+        facts = {
+            "title": digest.title,
+            "summary": digest.description,
+            "key_points": digest.key_sentences[:6],
+            "faqs": digest.faqs[:2],
+            "quotes": digest.quotes[:2],
+            "statistics": digest.stats[:3],
+            "keywords": digest.keywords[:10],
+        }
         return [
-            {"role": "system", "content": (
-                "You write social media posts from articles. Answer with one JSON object only: "
-                '{"hook": str, "body": [str], "hashtags": [str], "thread": [str] | null}. '
-                "No links and no hashtags inside hook or body. Write in the article's language "
-                f"({digest.language}).")},
-            {"role": "user", "content": (
-                f"Platform: {platform} (tone: {profile(platform).tone}). Post type: {post_type}: {TYPE[post_type]}. "
-                f"Article facts: {orjson.dumps(facts).decode()}")},
+            {
+                "role": "system",
+                "content": (
+                    "You write social media posts from articles. Answer with one JSON object only: "
+                    '{"hook": str, "body": [str], "hashtags": [str], "thread": [str] | null}. '
+                    "No links and no hashtags inside hook or body. Write in the article's language "
+                    f"({digest.language})."
+                ),
+            },
+            {
+                "role": "user",
+                "content": (
+                    f"Platform: {platform} (tone: {profile(platform).tone}). Post type: {post_type}: {TYPE[post_type]}. "
+                    f"Article facts: {orjson.dumps(facts).decode()}"
+                ),
+            },
         ]
 
     async def complete(self, messages: list[dict[str, str]]) -> dict:
@@ -91,13 +106,20 @@ class LLMWriter:
         tags = list(seen.values())[:hi]
         if base.thread is not None:
             posts = [clean(p) for p in (answer.get("thread") or []) if clean(p)] or [clean(answer["hook"])]
-            thread = compose_thread([clean(answer["hook"]), *posts[1:]] if len(posts) > 1 else posts,
-                                    f"{phrases(digest.language)['more']} {base.link_url}", tags)
+            thread = compose_thread(
+                [clean(answer["hook"]), *posts[1:]] if len(posts) > 1 else posts,
+                f"{phrases(digest.language)['more']} {base.link_url}",
+                tags,
+            )
             return replace(base, text=thread[0], thread=thread, hashtags=tags[:2])
         assert base.parts is not None
-        parts = replace(base.parts, hook=clean(answer["hook"]),
-                        body=tuple(x for x in (clean(b) for b in answer.get("body") or []) if x) or base.parts.body,
-                        tags=tuple(tags) if base.parts.tags else (), min_tags=min(lo, len(tags)) if base.parts.tags else 0)
+        parts = replace(
+            base.parts,
+            hook=clean(answer["hook"]),
+            body=tuple(x for x in (clean(b) for b in answer.get("body") or []) if x) or base.parts.body,
+            tags=tuple(tags) if base.parts.tags else (),
+            min_tags=min(lo, len(tags)) if base.parts.tags else 0,
+        )
         budget = rule.target if platform in ("linkedin", "facebook", "tiktok") else rule.hard_limit
         text, parts = compose(platform, parts, budget)
         return replace(base, text=text, parts=parts, hashtags=list(parts.tags) or base.hashtags)

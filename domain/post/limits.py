@@ -4,14 +4,14 @@ X counts *weighted* characters: :func:`x_weighted_length` is the official twitte
 (PyPI ``twitter-text-parser``); :func:`x_fast_length` is a quick estimate used while fitting text,
 always confirmed by the official count before a post leaves the writer.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
-
-import warnings
 
 import regex
 
@@ -34,7 +34,7 @@ def x_weighted_length(text: str) -> int:
 
     Cached: composing, repairing and validating ask for the same text's length several times,
     and the official algorithm costs ~3 ms a call (its emoji pattern is huge)."""
-    return parse_tweet(text).weightedLength
+    return int(parse_tweet(text).weightedLength)
 
 
 def x_fast_length(text: str) -> int:
@@ -56,7 +56,7 @@ def fits(platform: str, text: str, budget: int | None = None) -> bool:
 
 
 def graphemes(text: str) -> list[str]:
-    return regex.findall(r"\X", text)
+    return list(regex.findall(r"\X", text))
 
 
 def _most_that_fit(n: int, fits: Callable[[int], bool]) -> int:

@@ -4,6 +4,7 @@ selectolax (lexbor) parses the HTML, pysbd splits sentences (rule-based, offline
 languages), YAKE extracts keywords when the event carries none. Sentences are ranked
 extractively: keyword coverage, position, and a length that fits a post.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,31 @@ from schemas.events import ContentPublished
 
 BLOCKS = {"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "td", "th", "pre"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-PYSBD_LANGS = {"en", "hi", "mr", "zh", "es", "am", "ar", "hy", "bg", "ur", "ru", "pl", "fa", "nl", "da", "fr", "my", "el",
-               "it", "ja", "de", "kk", "sk"}
+PYSBD_LANGS = {
+    "en",
+    "hi",
+    "mr",
+    "zh",
+    "es",
+    "am",
+    "ar",
+    "hy",
+    "bg",
+    "ur",
+    "ru",
+    "pl",
+    "fa",
+    "nl",
+    "da",
+    "fr",
+    "my",
+    "el",
+    "it",
+    "ja",
+    "de",
+    "kk",
+    "sk",
+}
 STAT_RE = re.compile(r"\d[\d,.]*\s?(%|percent|per cent|Prozent|x\b|×|million|billion|k\b|m\b)|\b\d{2,}[\d,.]*\b", re.I)
 Q_PREFIX = re.compile(r"^\s*(q|question|frage|pregunta)\s*[:.)-]\s*", re.I)
 A_PREFIX = re.compile(r"^\s*(a|answer|antwort|respuesta)\s*[:.)-]\s*", re.I)
@@ -157,7 +181,8 @@ def read_article(article: ContentPublished) -> Digest:
         sentences += split_sentences(b.text, lang)
     # Blocks end with a full stop for YAKE, so no keyword spans a heading and the next paragraph.
     keywords = [k.strip() for k in article.keywords if k.strip()] or extract_keywords(
-        ". ".join(b.text.rstrip(".") for b in blocks) or article.title, lang)
+        ". ".join(b.text.rstrip(".") for b in blocks) or article.title, lang
+    )
     quotes = [b.text for b in blocks if b.tag == "blockquote" and 20 <= len(b.text) <= 240]
     quotes += [s for s in sentences if 40 <= len(s) <= 160 and s.startswith(("“", '"', "„", "«")) and s not in quotes]
     stats = [s for s in sentences if STAT_RE.search(s) and 30 <= len(s) <= 240]

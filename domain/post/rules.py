@@ -5,11 +5,12 @@ A post is written as parts (hook, body lines, call to action, link, hashtags) an
 the text to its budget by dropping or shortening body lines first. The same article always gives
 the same posts, so a redelivered command drafts identical posts.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from domain.platforms import rules as platform_rules
@@ -17,10 +18,60 @@ from domain.post import limits
 from domain.post.locale import phrases
 from domain.post.reading import Digest, extract_keywords
 
-STOP = {"the", "and", "for", "with", "that", "this", "from", "your", "what", "when", "how", "why", "are", "was", "were",
-        "have", "has", "will", "into", "about", "over", "more", "than", "them", "they", "their", "there", "which", "while",
-        "der", "die", "das", "und", "mit", "für", "von", "den", "ein", "eine", "los", "las", "del", "por", "para", "con",
-        "une", "des", "les", "pour", "avec", "dans", "sur"}
+STOP = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "this",
+    "from",
+    "your",
+    "what",
+    "when",
+    "how",
+    "why",
+    "are",
+    "was",
+    "were",
+    "have",
+    "has",
+    "will",
+    "into",
+    "about",
+    "over",
+    "more",
+    "than",
+    "them",
+    "they",
+    "their",
+    "there",
+    "which",
+    "while",
+    "der",
+    "die",
+    "das",
+    "und",
+    "mit",
+    "für",
+    "von",
+    "den",
+    "ein",
+    "eine",
+    "los",
+    "las",
+    "del",
+    "por",
+    "para",
+    "con",
+    "une",
+    "des",
+    "les",
+    "pour",
+    "avec",
+    "dans",
+    "sur",
+}
 
 
 def hashtag(word: str) -> str | None:
@@ -42,7 +93,7 @@ def topic_tags(digest: Digest, most: int) -> list[str]:
     key = f"tags:{most}"
     if key not in digest.cache:
         digest.cache[key] = _topic_tags(digest, most)
-    return list(digest.cache[key])  # type: ignore[call-overload]
+    return list(cast(list[str], digest.cache[key]))
 
 
 def _topic_tags(digest: Digest, most: int) -> list[str]:
@@ -188,6 +239,7 @@ class RuleWriter:
 
     def _links(self, text: str, platform: str, post_type: str) -> str:
         """Every URL the article's text shares gets UTM parameters; where links are not clickable, none stays."""
+
         def sub(m: re.Match[str]) -> str:
             url, tail = m.group(0), ""
             while url and url[-1] in ".,;:!?)»”'\"":
@@ -223,12 +275,12 @@ class RuleWriter:
             if len([b for b in body if b]) < 2:
                 return None
             posts = compose_thread(body, f"{ph['more']} {link}", tags)
-            return Draft(text=posts[0], hashtags=tags[:2], link_url=link, utm=utm, thread=posts, media_plan=media_plan,
-                         tag_pool=pool)
+            return Draft(text=posts[0], hashtags=tags[:2], link_url=link, utm=utm, thread=posts, media_plan=media_plan, tag_pool=pool)
 
         if post_type == "announcement":
-            hook = {"linkedin": title, "x": title, "facebook": title, "instagram": f"{title} ✨",
-                    "tiktok": f"{ph['pov']} {title}"}[platform]
+            hook = {"linkedin": title, "x": title, "facebook": title, "instagram": f"{title} ✨", "tiktok": f"{ph['pov']} {title}"}[
+                platform
+            ]
             body = [lead]
             if platform == "facebook":
                 body.append(ph["comment"])
@@ -268,10 +320,20 @@ class RuleWriter:
         if platform == "instagram" and self.instagram_hashtags == "first_comment":
             first_comment = " ".join(tags)
             tags, min_tags = [], 0
-        parts = Parts(hook=hook, body=tuple(b for b in body if b), cta=cta, link=shown_link, tags=tuple(tags), min_tags=min(min_tags, len(tags)))
+        parts = Parts(
+            hook=hook, body=tuple(b for b in body if b), cta=cta, link=shown_link, tags=tuple(tags), min_tags=min(min_tags, len(tags))
+        )
         budget = rule.target if platform in ("linkedin", "facebook", "tiktok") else rule.hard_limit
         text, parts = compose(platform, parts, budget)
         media = [image[0]] if image and media_plan and media_plan.get("kind") == "resize" else []
-        return Draft(text=text, hashtags=list(parts.tags) or (first_comment.split() if first_comment else []), link_url=link,
-                     utm=utm, media_urls=media, first_comment=first_comment, media_plan=media_plan, parts=parts,
-                     tag_pool=pool)
+        return Draft(
+            text=text,
+            hashtags=list(parts.tags) or (first_comment.split() if first_comment else []),
+            link_url=link,
+            utm=utm,
+            media_urls=media,
+            first_comment=first_comment,
+            media_plan=media_plan,
+            parts=parts,
+            tag_pool=pool,
+        )

@@ -2,6 +2,7 @@
 
 Five components, each 0–1: hook strength, length fit, CTA clarity, hashtag fit, platform fit.
 """
+
 from __future__ import annotations
 
 import re
@@ -9,13 +10,14 @@ import re
 from domain.platforms import profile
 from domain.platforms import rules as platform_rules
 from domain.post import limits
-from domain.post.locale import PHRASES, NEUTRAL
+from domain.post.locale import NEUTRAL, PHRASES
 from domain.post.rules import Draft
 
 # Where engagement is best, by platform (characters, or weighted characters on X).
 WEIGHTS = {"hook": 0.3, "length": 0.2, "cta": 0.2, "hashtags": 0.15, "platform": 0.15}
-POWER = re.compile(r"\d|[?!]|\b(how|why|what|new|secret|mistake|never|best|worst|you|your|wie|warum|neu|cómo|por qué|pourquoi|comment)\b",
-                   re.I)
+POWER = re.compile(
+    r"\d|[?!]|\b(how|why|what|new|secret|mistake|never|best|worst|you|your|wie|warum|neu|cómo|por qué|pourquoi|comment)\b", re.I
+)
 EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 CTA_WORDS = {v for lang in PHRASES.values() for k, v in lang.items() if k in ("read", "more", "bio", "full", "comment", "save", "swipe")}
 CTA_WORDS |= set(NEUTRAL.values())
@@ -58,7 +60,12 @@ def virality(platform: str, post_type: str, draft: Draft) -> tuple[int, dict[str
     if platform in ("instagram", "tiktok") and not (draft.media_plan or draft.media_urls):
         reasons.append("visual platform without a visual")
 
-    parts = {"hook": round(min(hook_score, 1.0), 2), "length": round(length_score, 2), "cta": cta_score,
-             "hashtags": tag_score, "platform": round(platform_score, 2)}
+    parts = {
+        "hook": round(min(hook_score, 1.0), 2),
+        "length": round(length_score, 2),
+        "cta": cta_score,
+        "hashtags": tag_score,
+        "platform": round(platform_score, 2),
+    }
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     return max(1, min(10, round(1 + 9 * total))), parts, reasons

@@ -1,5 +1,6 @@
 """Platform rules, enforced whatever wrote the text: the validator every draft passes before it
 becomes an event, and the repair that makes an LLM's answer conform."""
+
 from __future__ import annotations
 
 import re

@@ -34,13 +34,24 @@ def demo_connections() -> list[DemoConnection]:
 
 
 def demo_sites() -> list[Site]:
-    return [Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin",
-                 post_types=["announcement", "quote_card", "carousel", "thread"])]
+    return [
+        Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin", post_types=["announcement", "quote_card", "carousel", "thread"])
+    ]
 
 
 def sample_accounts(site_id: str = "demo") -> list[Account]:
     """Accounts as the demo's connections yield them, without the flow: for the engine's benchmarks
     and the pure tests of generation, which need targets but no tokens."""
-    return [Account(account_id=f"{site_id}-{c.platform}-{c.sandbox_user}", platform=c.platform, site_id=site_id,  # type: ignore[arg-type]
-                    platform_account_id=f"{c.platform}-{i}", handle=c.sandbox_user, account_type=c.account_type, settings=c.settings)
-            for i, c in enumerate(demo_connections()) if c.platform != "youtube"]
+    return [
+        Account(
+            account_id=f"{site_id}-{c.platform}-{c.sandbox_user}",
+            platform=c.platform,
+            site_id=site_id,  # type: ignore[arg-type]
+            platform_account_id=f"{c.platform}-{i}",
+            handle=c.sandbox_user,
+            account_type=c.account_type,
+            settings=c.settings,
+        )
+        for i, c in enumerate(demo_connections())
+        if c.platform != "youtube"
+    ]

@@ -4,6 +4,7 @@ Commands are decided against the read model's state and answered with the event 
 position (topic, partition, offset); ``?wait=true`` returns only once the read model has applied it
 (read-your-writes). Every error is ``application/problem+json`` naming the field.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,38 +12,38 @@ import logging
 import re
 import time
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.kafka import AIOKafkaSender, send_all
-from adapters.outbox import PostgresOutbox
-from adapters.sites import SiteDirectory
-from domain.accounts import AccountSettings
 from adapters.accounts.states import PostgresStates
 from adapters.accounts.store import AccountStore
+from adapters.api_keys import ApiKeys, Caller
+from adapters.kafka import AIOKafkaSender, send_all
+from adapters.outbox import PostgresOutbox
+from adapters.postgres import create_pool
+from adapters.sites import SiteDirectory
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
 from commands import posts as decider
 from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound
+from domain.accounts import AccountSettings
 from projections import queries as q
-from adapters.postgres import create_pool
 from schemas import commands as c
+from schemas import topics as t
 from schemas.events import PLATFORMS, ContentPublished, Event, Platform, PostStatus, PostType
 from schemas.registry import registry
-from socializer.auth import ApiKeys, Caller
 from socializer.http.connections import Connections
 from socializer.settings import Settings
-from schemas import topics as t
 
 SOURCE = "socializer/api"
 log = logging.getLogger("socializer.api")
@@ -56,8 +57,9 @@ class ORJSON(JSONResponse):
         return orjson.dumps(content, default=str, option=orjson.OPT_UTC_Z)
 
 
-def problem(status: int, title: str, detail: str, *, field: str | None = None, code: str | None = None,
-            errors: list[dict[str, Any]] | None = None) -> Response:
+def problem(
+    status: int, title: str, detail: str, *, field: str | None = None, code: str | None = None, errors: list[dict[str, Any]] | None = None
+) -> Response:
     body: dict[str, Any] = {"type": f"https://socializer.dev/problems/{code or status}", "title": title, "status": status, "detail": detail}
     if field:
         body["field"] = field
@@ -99,8 +101,9 @@ class BulkScheduleRequest(BaseModel):
 
 
 class ConnectRequest(BaseModel):
-    account_type: str | None = Field(None, description="linkedin: personal|organization; facebook: page; instagram: business;"
-                                     " youtube: channel; others: personal")
+    account_type: str | None = Field(
+        None, description="linkedin: personal|organization; facebook: page; instagram: business; youtube: channel; others: personal"
+    )
     features: list[str] = Field(default_factory=lambda: ["publish"], description="publish, analytics: the least scopes they need")
     select: list[str] | None = Field(None, description="connect only these platform account ids (pages, organizations)")
     settings: AccountSettings | None = None
@@ -135,7 +138,9 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         settings.require("broker", "database_url", "vault_keys")
         state["pool"] = await create_pool(settings.database_url, max_size=10)  # type: ignore[arg-type]
         state["keys"] = ApiKeys(state["pool"])
-        store = AccountStore(state["pool"], TokenVault(state["pool"], Keyring.from_setting(settings.vault_keys, settings.vault_active_key)), ttl=0)
+        store = AccountStore(
+            state["pool"], TokenVault(state["pool"], Keyring.from_setting(settings.vault_keys, settings.vault_active_key)), ttl=0
+        )
         state["accounts"] = store
         state["connections"] = Connections(PostgresStates(state["pool"]), store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds)
         bus = Bus(settings.broker)  # type: ignore[arg-type]
@@ -147,8 +152,13 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
             await bus.producer.stop()
             await state["pool"].close()
 
-    app = FastAPI(title="Socializer", version="0.1.0", lifespan=lifespan, default_response_class=ORJSON,
-                  description="Turns published articles into social posts, schedules, publishes and measures them.")
+    app = FastAPI(
+        title="Socializer",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=ORJSON,
+        description="Turns published articles into social posts, schedules, publishes and measures them.",
+    )
     api = APIRouter(prefix="/api/v1/social")
 
     def pool() -> asyncpg.Pool:
@@ -160,8 +170,9 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def caller(creds: HTTPAuthorizationCredentials | None = Security(bearer)) -> Caller:
         found = await state["keys"].verify(creds.credentials) if creds else None
         if found is None:
-            raise StarletteHTTPException(401, "a valid API key is required (Authorization: Bearer sk_…)",
-                                         headers={"WWW-Authenticate": "Bearer"})
+            raise StarletteHTTPException(
+                401, "a valid API key is required (Authorization: Bearer sk_…)", headers={"WWW-Authenticate": "Bearer"}
+            )
         return found
 
     def scope(name: str):  # type: ignore[no-untyped-def]
@@ -187,8 +198,9 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def invalid(_: Request, err: RequestValidationError) -> Response:
         errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in err.errors()]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        return problem(422, "Invalid request", f"{first['field']}: {first['message']}", field=first["field"],
-                       code="invalid_request", errors=errors)
+        return problem(
+            422, "Invalid request", f"{first['field']}: {first['message']}", field=first["field"], code="invalid_request", errors=errors
+        )
 
     @app.exception_handler(CommandRefused)
     async def refused(_: Request, err: CommandRefused) -> Response:
@@ -199,8 +211,12 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, err: StarletteHTTPException) -> Response:
-        resp = problem(err.status_code, {401: "Unauthorized", 403: "Forbidden"}.get(err.status_code, "HTTP error"), str(err.detail),
-                       field="site_id" if str(err.detail).startswith("site_id") else None)
+        resp = problem(
+            err.status_code,
+            {401: "Unauthorized", 403: "Forbidden"}.get(err.status_code, "HTTP error"),
+            str(err.detail),
+            field="site_id" if str(err.detail).startswith("site_id") else None,
+        )
         resp.headers.update(err.headers or {})
         return resp
 
@@ -213,10 +229,16 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         row = await q.get_post(pool(), post_id)
         if row is None or row["site_id"] != c.site_id:  # another site's post does not exist for this caller
             raise PostNotFound(f"no post {post_id}", field="post_id")
-        return decider.PostState(post_id=row["post_id"], site_id=row["site_id"], account_id=row["account_id"],
-                                 platform=row["platform"], status=row["status"], scheduled_at=row["scheduled_at"])
+        return decider.PostState(
+            post_id=row["post_id"],
+            site_id=row["site_id"],
+            account_id=row["account_id"],
+            platform=row["platform"],
+            status=row["status"],
+            scheduled_at=row["scheduled_at"],
+        )
 
-    async def wait_for(positions: list[Position], projection: str, timeout: float = 5.0) -> None:
+    async def wait_for(positions: list[Position], projection: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a deadline over many polls
         deadline = time.monotonic() + timeout
         for p in positions:
             while not await q.position_reached(pool(), projection, p.topic, p.partition, p.offset):
@@ -232,7 +254,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
 
     async def decide_and_append(post_id: str, cmd: c.Command, wait: bool, who: Caller) -> Accepted:
         st = await load_state(post_id, who)
-        return await append_events(decider.decide(st, cmd, datetime.now(timezone.utc)), wait)
+        return await append_events(decider.decide(st, cmd, datetime.now(UTC)), wait)
 
     async def generate_for(content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller) -> Position:
         row = await q.get_content(pool(), content_id)
@@ -244,11 +266,28 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
 
     # ---------- reads ----------
     @api.get("/posts/", summary="List posts with filters")
-    async def list_posts(site_id: str | None = None, who: Caller = reader, platform: Platform | None = None, status: PostStatus | None = None,
-                         content_id: str | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
-                         limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Any:
-        items = await q.list_posts(pool(), site_id=own_site(who, site_id), platform=platform, status=status, content_id=content_id,
-                                   date_from=date_from, date_to=date_to, limit=limit, offset=offset)
+    async def list_posts(
+        site_id: str | None = None,
+        who: Caller = reader,
+        platform: Platform | None = None,
+        status: PostStatus | None = None,
+        content_id: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> Any:
+        items = await q.list_posts(
+            pool(),
+            site_id=own_site(who, site_id),
+            platform=platform,
+            status=status,
+            content_id=content_id,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            offset=offset,
+        )
         return ORJSON({"count": len(items), "results": items})
 
     @api.get("/posts/{post_id}/", summary="One post")
@@ -259,8 +298,12 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         return ORJSON(row)
 
     @api.get("/calendar/", summary="Scheduled and published posts by day, for a month or an ISO week")
-    async def calendar(site_id: str | None = None, who: Caller = reader, month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
-                       week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$")) -> Any:
+    async def calendar(
+        site_id: str | None = None,
+        who: Caller = reader,
+        month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+        week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
+    ) -> Any:
         site_id = own_site(who, site_id)
         if bool(month) == bool(week):
             return problem(422, "Invalid request", "give exactly one of month=YYYY-MM or week=YYYY-Www", field="month")
@@ -285,8 +328,13 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         return ORJSON(await q.analytics(pool(), site_id=site_id, tz=site_tz(site_id), top=top))
 
     @api.get("/analytics/posts/", summary="Per-post engagement")
-    async def analytics_posts(site_id: str | None = None, who: Caller = reader, platform: Platform | None = None, limit: int = Query(100, ge=1, le=1000),
-                              offset: int = Query(0, ge=0)) -> Any:
+    async def analytics_posts(
+        site_id: str | None = None,
+        who: Caller = reader,
+        platform: Platform | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> Any:
         items = await q.analytics_posts(pool(), site_id=own_site(who, site_id), platform=platform, limit=limit, offset=offset)
         return ORJSON({"count": len(items), "results": items})
 
@@ -315,8 +363,12 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         return account
 
     @api.get("/accounts/", summary="Connected accounts of a site, with their status (never tokens)")
-    async def accounts(site_id: str | None = None, who: Caller = reader, platform: str | None = None,
-                       status: str | None = Query(None, pattern="^(active|needs_reauth|disconnected)$")) -> Any:
+    async def accounts(
+        site_id: str | None = None,
+        who: Caller = reader,
+        platform: str | None = None,
+        status: str | None = Query(None, pattern="^(active|needs_reauth|disconnected)$"),
+    ) -> Any:
         rows = await accounts_store().for_site(own_site(who, site_id), include_inactive=True)
         rows = [a for a in rows if (platform is None or a.platform == platform) and (status is None or a.status == status)]
         return ORJSON({"count": len(rows), "results": [a.model_dump(mode="json") for a in rows]})
@@ -325,25 +377,42 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def account(account_id: str, who: Caller = reader) -> Any:
         return ORJSON((await own_account(account_id, who)).model_dump(mode="json"))
 
-    @api.get("/accounts/{account_id}/history/", summary="The account's events, newest first: connections, refreshes,"
-             " re-authorisations, settings changes")
+    @api.get(
+        "/accounts/{account_id}/history/",
+        summary="The account's events, newest first: connections, refreshes, re-authorisations, settings changes",
+    )
     async def account_history(account_id: str, who: Caller = reader, limit: int = Query(100, ge=1, le=1000)) -> Any:
         await own_account(account_id, who)
         items = await q.account_history(pool(), account_id, limit)
         return ORJSON({"count": len(items), "results": items})
 
-    @api.post("/accounts/connect/{platform}/", status_code=201, response_model=Connect,
-              summary="Start connecting an account: send the user's browser to authorization_url")
+    @api.post(
+        "/accounts/connect/{platform}/",
+        status_code=201,
+        response_model=Connect,
+        summary="Start connecting an account: send the user's browser to authorization_url",
+    )
     async def connect(platform: str, body: ConnectRequest | None = None, who: Caller = writer) -> Any:
         body = body or ConnectRequest()
         url, expires, scopes = await state["connections"].start(
-            site_id=who.site_id, key_id=who.key_id, platform=platform, account_type=body.account_type, features=body.features,
-            select=body.select, settings=body.settings, user_ref=body.user)
+            site_id=who.site_id,
+            key_id=who.key_id,
+            platform=platform,
+            account_type=body.account_type,
+            features=body.features,
+            select=body.select,
+            settings=body.settings,
+            user_ref=body.user,
+        )
         return Connect(authorization_url=url, state_expires_at=expires, scopes=scopes, redirect_uri=settings.redirect_uri(platform))
 
-    @api.get("/accounts/callback/{platform}/", status_code=201, openapi_extra={"security": [{}, {"ApiKey": []}]},
-             summary="Where the provider sends the browser back: the one-time state authenticates it; an API key, if"
-                     " sent (a dashboard relaying the redirect), must be the same site's")
+    @api.get(
+        "/accounts/callback/{platform}/",
+        status_code=201,
+        openapi_extra={"security": [{}, {"ApiKey": []}]},
+        summary="Where the provider sends the browser back: the one-time state authenticates it; an API key, if"
+        " sent (a dashboard relaying the redirect), must be the same site's",
+    )
     async def callback(platform: str, request: Request, creds: HTTPAuthorizationCredentials | None = Security(bearer)) -> Any:
         who = await state["keys"].verify(creds.credentials) if creds else None
         connected = await state["connections"].finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)
@@ -388,8 +457,12 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def edit_post(post_id: str, body: c.EditPost, wait: bool = False, who: Caller = writer) -> Any:
         return await decide_and_append(post_id, body, wait, who)
 
-    @api.post("/posts/{post_id}/schedule/", status_code=202, response_model=Accepted,
-              summary="Schedule at a time, or (no body) at the account's next free best-time slot")
+    @api.post(
+        "/posts/{post_id}/schedule/",
+        status_code=202,
+        response_model=Accepted,
+        summary="Schedule at a time, or (no body) at the account's next free best-time slot",
+    )
     async def schedule_post(post_id: str, body: c.SchedulePost | None = None, wait: bool = False, who: Caller = writer) -> Any:
         return await decide_and_append(post_id, body or c.SchedulePost(), wait, who)
 
@@ -401,13 +474,17 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     async def cancel_post(post_id: str, reason: str = "", wait: bool = False, who: Caller = writer) -> Any:
         return await decide_and_append(post_id, c.CancelPost(reason=reason), wait, who)
 
-    @api.post("/posts/bulk-schedule/", status_code=202, response_model=Accepted,
-              summary="Schedule many posts, auto-spaced over their accounts' best-time slots")
+    @api.post(
+        "/posts/bulk-schedule/",
+        status_code=202,
+        response_model=Accepted,
+        summary="Schedule many posts, auto-spaced over their accounts' best-time slots",
+    )
     async def bulk_schedule(body: BulkScheduleRequest, wait: bool = False, who: Caller = writer) -> Any:
         cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at)
         if not body.auto_space and body.scheduled_at is None:
             return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         events: list[Event] = []
         for pid in body.post_ids:
             events += decider.decide(await load_state(pid, who), cmd, now)
@@ -417,8 +494,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
 
     media_root = settings.media_path
 
-    @app.get("/media/{name}", summary="A rendered image (content-addressed, immutable)",
-             responses={200: {"content": {"image/jpeg": {}}}})
+    @app.get("/media/{name}", summary="A rendered image (content-addressed, immutable)", responses={200: {"content": {"image/jpeg": {}}}})
     async def media(name: str) -> Any:
         from fastapi.responses import FileResponse
 
@@ -427,8 +503,11 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         path = media_root / name[:2] / name
         if not path.exists():
             return problem(404, "Not found", "no such media", field="name")
-        return FileResponse(path, media_type="image/jpeg" if name.endswith(".jpg") else f"image/{name.rsplit('.', 1)[1]}",
-                            headers={"Cache-Control": "public, max-age=31536000, immutable"})
+        return FileResponse(
+            path,
+            media_type="image/jpeg" if name.endswith(".jpg") else f"image/{name.rsplit('.', 1)[1]}",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
 
     @app.get("/healthz", summary="Broker, database and projection lag")
     async def healthz() -> Any:

@@ -2,20 +2,21 @@
 (the callback: consume the state, exchange the code, find the accounts the grant can act for, store
 them with their tokens sealed). Rules live in :mod:`commands.accounts`, states in
 :mod:`adapters.accounts.states`; this shell drives them for the HTTP routes."""
+
 from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.accounts import Account, AccountSettings
 from adapters.accounts.states import StateStore
 from adapters.accounts.store import AccountStore
 from adapters.exceptions import GrantRefused, InvalidGrant, Unavailable
 from adapters.oauth import OAuthClient
 from commands.accounts import PendingState, check_callback, plan_connection
 from commands.exceptions import ConnectionRefused
+from domain.accounts import Account, AccountSettings
 
 
 class Connections:
@@ -25,19 +26,39 @@ class Connections:
         self.oauth = oauth
         self.ttl = timedelta(seconds=state_ttl_seconds)
 
-    async def start(self, *, site_id: str, key_id: str, platform: str, account_type: str | None = None,
-                    features: list[str] | None = None, select: list[str] | None = None,
-                    settings: AccountSettings | None = None, user_ref: str = "") -> tuple[str, datetime, list[str]]:
+    async def start(
+        self,
+        *,
+        site_id: str,
+        key_id: str,
+        platform: str,
+        account_type: str | None = None,
+        features: list[str] | None = None,
+        select: list[str] | None = None,
+        settings: AccountSettings | None = None,
+        user_ref: str = "",
+    ) -> tuple[str, datetime, list[str]]:
         """(authorization URL, when its state expires, the scopes asked for)."""
         plan = plan_connection(platform, account_type, features)
         state = secrets.token_urlsafe(32)
         client = self.oauth[platform]
         verifier = secrets.token_urlsafe(64) if plan.pkce else None  # 86 characters, within RFC 7636's 43..128
-        expires = datetime.now(timezone.utc) + self.ttl
-        await self.states.save(state, platform=platform, site_id=site_id, key_id=key_id, user_ref=user_ref, account_type=plan.account_type,
-                               features=list(plan.features), scopes=plan.scopes, selected=select,
-                               settings=settings.model_dump(mode="json") if settings else None, code_verifier=verifier,
-                               redirect_uri=client.redirect_uri, expires_at=expires)
+        expires = datetime.now(UTC) + self.ttl
+        await self.states.save(
+            state,
+            platform=platform,
+            site_id=site_id,
+            key_id=key_id,
+            user_ref=user_ref,
+            account_type=plan.account_type,
+            features=list(plan.features),
+            scopes=plan.scopes,
+            selected=select,
+            settings=settings.model_dump(mode="json") if settings else None,
+            code_verifier=verifier,
+            redirect_uri=client.redirect_uri,
+            expires_at=expires,
+        )
         return client.authorization_url(state, plan.scopes, verifier), expires, plan.scopes
 
     async def finish(self, platform: str, params: dict[str, str], *, caller_site: str | None = None) -> list[Account]:
@@ -46,7 +67,7 @@ class Connections:
         state = params.get("state")
         if not state:
             raise ConnectionRefused("state_missing", "state: required; the callback must carry the state it was sent with", field="state")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         row, consumed = await self.states.consume(state, caller_site)
         if row is not None and caller_site is not None and row["site_id"] != caller_site:
             raise ConnectionRefused("state_other_site", "state: issued to another site's connection", field="state", status=403)
@@ -56,7 +77,9 @@ class Connections:
         if params.get("error"):
             code = "consent_denied" if params["error"] == "access_denied" else "provider_error"
             detail = params.get("error_description") or params["error"]
-            raise ConnectionRefused(code, f"{platform} answered {params['error']}: {detail}", field="error", status=403 if code == "consent_denied" else 400)
+            raise ConnectionRefused(
+                code, f"{platform} answered {params['error']}: {detail}", field="error", status=403 if code == "consent_denied" else 400
+            )
         code = params.get("code")
         if not code:
             raise ConnectionRefused("code_missing", "code: required", field="code")
@@ -71,14 +94,28 @@ class Connections:
         if row["selected"]:
             found = [f for f in found if f.platform_account_id in row["selected"]]
         if not found:
-            raise ConnectionRefused("nothing_to_connect", f"the {platform} grant can act for no {row['account_type']} account"
-                                    " (no page, organization or channel was found or selected)", status=422)
+            raise ConnectionRefused(
+                "nothing_to_connect",
+                f"the {platform} grant can act for no {row['account_type']} account"
+                " (no page, organization or channel was found or selected)",
+                status=422,
+            )
         settings = AccountSettings.model_validate(row["settings"]) if row["settings"] else None
         connection_id = str(uuid.uuid4())
         refreshable = client.provider.refreshable
-        return [await self.store.connect(row["site_id"], platform, f, settings=settings, connected_by=row["user_ref"] or row["key_id"],
-                                         connection_id=connection_id, refreshable=refreshable, requested=list(row["scopes"]))
-                for f in found]
+        return [
+            await self.store.connect(
+                row["site_id"],
+                platform,
+                f,
+                settings=settings,
+                connected_by=row["user_ref"] or row["key_id"],
+                connection_id=connection_id,
+                refreshable=refreshable,
+                requested=list(row["scopes"]),
+            )
+            for f in found
+        ]
 
     async def disconnect(self, account: Account) -> tuple[bool, str]:
         """Revoke at the platform, then shred. (revoked?, note). A revocation that fails still shreds:

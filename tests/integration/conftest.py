@@ -1,5 +1,6 @@
 """Integration fixtures: a real Tansu broker and a real PostgreSQL on free ports, and the system's
 roles (worker, projector, API) as real processes, exactly as ``socializer up`` runs them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,10 +21,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from adapters.postgres import migrate
+from schemas import topics
 from schemas.events import ContentPublished
 from schemas.registry import registry
 from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
-from schemas import topics
 
 pytestmark = pytest.mark.integration
 
@@ -32,14 +33,24 @@ FAST = {"auto_publish": True, "max_per_day": 1000, "cooldown_hours": 0, "interva
 
 # Accounts each test site connects through the real OAuth flow: (name, platform, sandbox user, account type, settings).
 CONNECT = {
-    "itest": [("it-linkedin", "linkedin", "it-org", "organization", {}), ("it-x", "x", "it-x", "personal", {}),
-              ("it-facebook", "facebook", "it-fb", "page", {}), ("it-instagram", "instagram", "it-ig", "business", {}),
-              ("it-tiktok", "tiktok", "it-tt", "personal", {}),
-              ("it-review", "linkedin", "it-member", "personal", {"auto_publish": False})],
+    "itest": [
+        ("it-linkedin", "linkedin", "it-org", "organization", {}),
+        ("it-x", "x", "it-x", "personal", {}),
+        ("it-facebook", "facebook", "it-fb", "page", {}),
+        ("it-instagram", "instagram", "it-ig", "business", {}),
+        ("it-tiktok", "tiktok", "it-tt", "personal", {}),
+        ("it-review", "linkedin", "it-member", "personal", {"auto_publish": False}),
+    ],
     "crash": [(f"crash-x{i}", "x", f"crash-x{i}", "personal", {}) for i in range(3)],
 }
-SITES = {"sites": [{"site_id": "itest", "timezone": "Europe/Berlin"}, {"site_id": "crash", "timezone": "UTC"},
-                   {"site_id": "hostile-site", "timezone": "UTC"}, {"site_id": "acct", "timezone": "UTC"}]}
+SITES = {
+    "sites": [
+        {"site_id": "itest", "timezone": "Europe/Berlin"},
+        {"site_id": "crash", "timezone": "UTC"},
+        {"site_id": "hostile-site", "timezone": "UTC"},
+        {"site_id": "acct", "timezone": "UTC"},
+    ]
+}
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
 
 
@@ -92,14 +103,19 @@ class System:
         self.keys = asyncio.run(self._make_keys())
 
     async def _make_keys(self) -> dict[str, str]:
+        from adapters.api_keys import ApiKeys
         from adapters.postgres import create_pool
-        from socializer.auth import ApiKeys
 
         pool = await create_pool(self.infra.dsn, max_size=1)
         try:
             keys = ApiKeys(pool)
-            return {"itest": await keys.create("itest"), "crash": await keys.create("crash"),
-                    "itest-read": await keys.create("itest", ("read",)), "hostile": await keys.create("hostile-site"), "acct": await keys.create("acct")}
+            return {
+                "itest": await keys.create("itest"),
+                "crash": await keys.create("crash"),
+                "itest-read": await keys.create("itest", ("read",)),
+                "hostile": await keys.create("hostile-site"),
+                "acct": await keys.create("acct"),
+            }
         finally:
             await pool.close()
 
@@ -135,15 +151,19 @@ class System:
                 await producer.send_and_wait(topics.CONTENT_PUBLISHED, article, key=(key or "raw").encode())
             else:
                 env = registry.envelope(article, source="tests", subject=article.content_id)
-                await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=article.content_id.encode(),
-                                             headers=env.headers())
+                await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=article.content_id.encode(), headers=env.headers())
         finally:
             await producer.stop()
 
     def client(self, site: str = "itest", **kw: Any) -> httpx.AsyncClient:
         """An HTTP client of the API holding ``site``'s key (read+write unless ``scopes`` says otherwise)."""
-        return httpx.AsyncClient(base_url=self.api, timeout=kw.pop("timeout", 15), event_hooks={"response": [self._keep]},
-                                 headers={"Authorization": f"Bearer {self.keys[site]}"}, **kw)
+        return httpx.AsyncClient(
+            base_url=self.api,
+            timeout=kw.pop("timeout", 15),
+            event_hooks={"response": [self._keep]},
+            headers={"Authorization": f"Bearer {self.keys[site]}"},
+            **kw,
+        )
 
     async def _keep(self, response: httpx.Response) -> None:
         """Every API response body of the run, for the token leak scan."""

@@ -1,11 +1,12 @@
 """Accounts through the real flows: each provider from the API alone, the negative OAuth suite,
 settings the scheduler uses, disconnection (revoke, then shred), and tokens kept fresh: one refresh
 for many concurrent publishes, needs_reauth at once on a dead grant."""
+
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -34,8 +35,15 @@ async def _consent(c: httpx.AsyncClient, url: httpx.URL, user: str, consent: str
 
 
 async def test_each_provider_connects_an_account_from_the_api_alone(system) -> None:  # type: ignore[no-untyped-def]
-    flows = [("linkedin", "personal"), ("linkedin", "organization"), ("x", None), ("facebook", None), ("instagram", None),
-             ("tiktok", None), ("youtube", None)]
+    flows = [
+        ("linkedin", "personal"),
+        ("linkedin", "organization"),
+        ("x", None),
+        ("facebook", None),
+        ("instagram", None),
+        ("tiktok", None),
+        ("youtube", None),
+    ]
     ids = []
     for platform, kind in flows:
         r = await system.connect("acct", platform, "six", kind, features=["publish", "analytics"])
@@ -61,8 +69,11 @@ async def test_each_provider_connects_an_account_from_the_api_alone(system) -> N
         assert yt.params["access_type"] == "offline" and "code_challenge" in yt.params
         li = await _start(c, "linkedin")
         assert "code_challenge" not in li.params and set(li.params["scope"].split()) == {"openid", "profile", "w_member_social"}
-    rows = await system.sql("SELECT account_id, array_agg(field ORDER BY field) AS fields FROM vault_secrets"
-                            " WHERE account_id = ANY($1::text[]) GROUP BY account_id", ids)
+    rows = await system.sql(
+        "SELECT account_id, array_agg(field ORDER BY field) AS fields FROM vault_secrets"
+        " WHERE account_id = ANY($1::text[]) GROUP BY account_id",
+        ids,
+    )
     fields = {r["account_id"]: r["fields"] for r in rows}
     assert fields[ids[2]] == ["access_token", "refresh_token"]  # X: offline.access gave a refresh token
     assert fields[ids[3]] == ["access_token", "user_token"]  # Facebook: a page token, and the login kept to revoke it
@@ -72,6 +83,7 @@ async def test_the_negative_oauth_suite_refuses_every_case(system) -> None:  # t
     before = (await system.sql("SELECT count(*) AS n FROM accounts"))[0]["n"]
     cb = f"{P}/accounts/callback"
     async with system.client("acct") as c:
+
         async def refused(path: str, params: dict, code: str, status: int = 400) -> None:
             r = await c.get(path, params=params)
             assert r.status_code == status and r.headers["content-type"] == "application/problem+json", (code, r.text)
@@ -111,8 +123,10 @@ async def test_the_negative_oauth_suite_refuses_every_case(system) -> None:  # t
         # Expired state.
         url = await _start(c, "facebook")
         state = url.params["state"]
-        await system.sql("UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE state_hash = $1",
-                         hashlib.sha256(state.encode()).digest())
+        await system.sql(
+            "UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE state_hash = $1",
+            hashlib.sha256(state.encode()).digest(),
+        )
         await refused(f"{cb}/facebook/", dict((await _consent(c, url, "neg")).params), "state_expired")
 
         # Denied consent.
@@ -125,8 +139,11 @@ async def test_the_negative_oauth_suite_refuses_every_case(system) -> None:  # t
         r = await c.get(start.copy_set_param("redirect_uri", str(start.params["redirect_uri"]) + "extra"))
         assert r.status_code == 400 and "location" not in r.headers
         code = (await _consent(c, start, "neg")).params["code"]
-        r = await c.post(f"{system.sandbox.url}/x/2/oauth2/token", auth=("sandbox-x", "sandbox-x-secret"),
-                         data={"grant_type": "authorization_code", "code": code, "redirect_uri": start.params["redirect_uri"]})
+        r = await c.post(
+            f"{system.sandbox.url}/x/2/oauth2/token",
+            auth=("sandbox-x", "sandbox-x-secret"),
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": start.params["redirect_uri"]},
+        )
         assert r.status_code == 400 and r.json()["error"] == "invalid_request"
         # Bad input to connect: problem+json naming the field.
         r = await c.post(f"{P}/accounts/connect/myspace/")
@@ -180,14 +197,18 @@ async def test_disconnect_revokes_then_shreds(system) -> None:  # type: ignore[n
 
 async def _publish_many(system, account_id: str, n: int, tag: str) -> list[str]:  # type: ignore[no-untyped-def]
     async with system.client("acct") as c:
+
         async def one(i: int) -> str:
             r = await c.post(f"{P}/posts/?wait=true", json={"site_id": "acct", "account_id": account_id, "text": f"{tag} {i}"})
             assert r.status_code == 202, r.text
             return r.json()["events"][0]["event_id"]
 
         await asyncio.gather(*(one(i) for i in range(n)))
-        drafts = [p for p in (await c.get(f"{P}/posts/", params={"status": "draft", "limit": 1000})).json()["results"]
-                  if p["account_id"] == account_id]
+        drafts = [
+            p
+            for p in (await c.get(f"{P}/posts/", params={"status": "draft", "limit": 1000})).json()["results"]
+            if p["account_id"] == account_id
+        ]
         await asyncio.gather(*(c.post(f"{P}/posts/{p['post_id']}/publish/") for p in drafts))
         return [p["post_id"] for p in drafts]
 
@@ -212,9 +233,9 @@ async def test_many_workers_refreshing_at_once_make_one_call_and_keep_the_rotate
     """Two token sources (two workers) and 20 callers on an account whose token has expired by the clock."""
     from adapters.accounts.store import AccountStore
     from adapters.accounts.tokens import TokenSource
+    from adapters.postgres import create_pool
     from adapters.vault.crypto import Keyring
     from adapters.vault.store import TokenVault
-    from adapters.postgres import create_pool
     from socializer.bootstrap import oauth_clients
     from socializer.settings import Settings
 
@@ -237,12 +258,14 @@ async def test_many_workers_refreshing_at_once_make_one_call_and_keep_the_rotate
         assert _calls(system, "x:refresh_token:invalid_grant") == bad
         # The hourly round refreshes what expires within two hours (YouTube: 1 h tokens), not the rest.
         [yt] = (await system.connect("acct", "youtube", "rounds")).json()["results"]
-        await system.sql("UPDATE accounts SET token_expires_at = now() + interval '30 days' WHERE platform <> 'youtube' AND status = 'active'")
+        await system.sql(
+            "UPDATE accounts SET token_expires_at = now() + interval '30 days' WHERE platform <> 'youtube' AND status = 'active'"
+        )
         before = _calls(system, "youtube:refresh_token:ok")
         done, failed = await workers[1].refresh_due(2 * 3600)
         assert done >= 1 and failed == 0 and _calls(system, "youtube:refresh_token:ok") >= before + 1
         fresh = await store.get(yt["account_id"], fresh=True)
-        assert fresh.token_expires_at > datetime.now(timezone.utc) + timedelta(minutes=50)  # type: ignore[union-attr,operator]
+        assert fresh.token_expires_at > datetime.now(UTC) + timedelta(minutes=50)  # type: ignore[union-attr,operator]
         # A refresh token past its own end (LinkedIn's 365 days) makes the account needs_reauth in the round.
         [li] = (await system.connect("acct", "linkedin", "yearold")).json()["results"]
         await system.sql("UPDATE accounts SET refresh_expires_at = now() - interval '1 day' WHERE account_id = $1", li["account_id"])

@@ -3,6 +3,7 @@
 The sandbox accepts each X post and then hangs; the worker is killed with SIGKILL while it waits for
 the answer. The restarted worker must find the posts by looking them up, not post them again.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,7 +40,9 @@ async def test_killed_worker_never_double_posts(system) -> None:  # type: ignore
     on_platform = [p for p in system.sandbox.posts("x") if "Crash-safe" in p["text"]]
     assert len(on_platform) == 3, on_platform  # one per account, none twice
     assert {p["id"] for p in on_platform} == {r["platform_post_id"] for r in rows}
-    attempts = await system.sql("SELECT state, payload->>'_reconciled' AS reconciled FROM publish_attempts"
-                                " WHERE post_id = ANY($1::text[])", [r["post_id"] for r in rows])
+    attempts = await system.sql(
+        "SELECT state, payload->>'_reconciled' AS reconciled FROM publish_attempts WHERE post_id = ANY($1::text[])",
+        [r["post_id"] for r in rows],
+    )
     assert all(a["state"] == "published" for a in attempts)
     assert any(a["reconciled"] == "true" for a in attempts)  # at least one was found by lookup, not re-posted

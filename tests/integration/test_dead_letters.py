@@ -1,4 +1,5 @@
 """A malformed upstream event lands in the DLQ with a readable reason; the next valid one is processed."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Every request is authenticated, and a hostile second site can neither read nor act on the
 first site's resources: 404 for what is not theirs (existence is not revealed), 403 for its site id."""
+
 from __future__ import annotations
 
 import httpx
@@ -30,6 +31,7 @@ async def test_no_key_a_bad_key_or_a_missing_scope_is_refused(system) -> None:  
 async def test_a_hostile_site_gets_404_or_403_on_every_endpoint(system) -> None:  # type: ignore[no-untyped-def]
     await system.emit(article("isolated-1"))
     async with system.client() as own:
+
         async def published():  # type: ignore[no-untyped-def]
             r = await own.get("/api/v1/social/analytics/posts/")
             rows = [x for x in r.json()["results"] if x["post_id"] in ids]

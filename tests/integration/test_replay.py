@@ -1,4 +1,5 @@
 """Replay rebuilds each projection from offset 0 into fresh tables that equal the live ones, and swaps them in."""
+
 from __future__ import annotations
 
 import pytest

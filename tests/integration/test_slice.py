@@ -1,8 +1,9 @@
 """The whole slice on a real broker and a real Postgres: an upstream article becomes drafted,
 scheduled, published and measured posts, served by the HTTP API."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -36,8 +37,9 @@ async def test_article_to_published_posts_with_engagement(system) -> None:  # ty
     async with httpx.AsyncClient() as c:
         img = await c.get(ig["media_urls"][0])
     assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(img.content)).size == (1080, 1080)
     for p in posts:
@@ -64,17 +66,19 @@ async def test_article_to_published_posts_with_engagement(system) -> None:  # ty
     assert {r["platform"] for r in summary["platforms"]} >= {"linkedin", "x", "facebook", "instagram", "tiktok"}
     assert summary["top_posts"]
 
-    month = datetime.now(timezone.utc).astimezone().strftime("%Y-%m")
+    month = datetime.now(UTC).astimezone().strftime("%Y-%m")
     cal = (await get(system, "/api/v1/social/calendar/", site_id="itest", month=month)).json()
     on_calendar = {p["post_id"] for d in cal["days"] for p in d["posts"]}
     assert {p["post_id"] for p in posts if p["status"] == "published"} <= on_calendar
-    week = datetime.now(timezone.utc).strftime("%G-W%V")
+    week = datetime.now(UTC).strftime("%G-W%V")
     assert (await get(system, "/api/v1/social/calendar/", site_id="itest", week=week)).status_code == 200
 
 
 async def test_commands_over_http_and_their_errors(system) -> None:  # type: ignore[no-untyped-def]
     async with system.client() as c:
-        r = await c.post("/api/v1/social/posts/?wait=true", json={"site_id": "itest", "account_id": system.accounts["it-review"], "text": "Manual post"})
+        r = await c.post(
+            "/api/v1/social/posts/?wait=true", json={"site_id": "itest", "account_id": system.accounts["it-review"], "text": "Manual post"}
+        )
         assert r.status_code == 202, r.text
         pos = r.json()["events"][0]
         assert pos["type"] == "socializer.post.drafted.v1" and pos["topic"] == "social.posts" and pos["offset"] >= 0
@@ -86,7 +90,7 @@ async def test_commands_over_http_and_their_errors(system) -> None:  # type: ign
         assert r.status_code == 202
         assert (await c.get(f"/api/v1/social/posts/{pid}/")).json()["text"] == "Manual post, edited"
 
-        at = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
+        at = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
         r = await c.post(f"/api/v1/social/posts/{pid}/schedule/?wait=true", json={"scheduled_at": at.isoformat()})
         assert r.status_code == 202
         got = (await c.get(f"/api/v1/social/posts/{pid}/")).json()
@@ -122,6 +126,7 @@ async def test_commands_over_http_and_their_errors(system) -> None:  # type: ign
 async def test_generate_over_http_and_bulk_schedule_auto_spaces(system) -> None:  # type: ignore[no-untyped-def]
     await system.emit(article("slice-2", image_urls=[]))
     async with system.client() as c:
+
         async def review_draft():  # type: ignore[no-untyped-def]
             r = await c.get("/api/v1/social/posts/", params={"site_id": "itest", "content_id": "slice-2", "status": "draft"})
             return r.json()["results"]

@@ -1,4 +1,5 @@
 """The vault on a real Postgres: sealed at rest, rotation while reads go on, crypto-shredding."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,9 +7,9 @@ import os
 
 import pytest
 
+from adapters.postgres import create_pool
 from adapters.vault.crypto import Keyring, Secret, VaultError
 from adapters.vault.store import TokenVault
-from adapters.postgres import create_pool
 
 pytestmark = pytest.mark.integration
 CANARY = "canary-7f3a9c-token"
@@ -49,7 +50,9 @@ async def test_tokens_are_sealed_rotated_under_reads_and_shredded(infra) -> None
         await pool.execute(
             "UPDATE vault_secrets s SET ciphertext = o.ciphertext FROM vault_secrets o WHERE s.field = 'access_token'"
             " AND o.field = 'access_token' AND ((s.account_id = $1 AND o.account_id = $2) OR (s.account_id = $2 AND o.account_id = $1))",
-            a, b)
+            a,
+            b,
+        )
         for acct in (a, b):
             with pytest.raises(VaultError):
                 await vault.read(acct, "access_token")

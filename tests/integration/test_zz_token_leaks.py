@@ -1,6 +1,7 @@
 """Runs last (file order): every token the sandbox issued during the whole run carries a canary
 prefix; it must be found nowhere outside the vault's ciphertexts — not in any role's log, any
 partition of any topic, any column of any table, or any API response."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,9 +56,9 @@ async def test_no_token_outside_the_vault(system) -> None:  # type: ignore[no-un
     system.stop()  # the roles flush their logs and stop producing: what is scanned is the whole run
 
     # Positive control: the vault holds canary tokens, so a leak would be found.
+    from adapters.postgres import create_pool
     from adapters.vault.crypto import Keyring
     from adapters.vault.store import TokenVault
-    from adapters.postgres import create_pool
     from tests.integration.conftest import VAULT_KEYS
 
     pool = await create_pool(system.infra.dsn, max_size=2)

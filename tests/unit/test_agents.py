@@ -3,7 +3,7 @@ it keeps. The same handlers run inside Faust in the integration tests."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -16,9 +16,9 @@ from adapters.published import MemoryPublished, PublishedPost
 from adapters.publishing import MemoryAttempts
 from adapters.scheduling import MemorySlots
 from adapters.sites import StaticSiteDirectory
-from domain.publishing import Policy
 from domain.accounts import Account, AccountSettings, Site
 from domain.post.rules import RuleWriter
+from domain.publishing import Policy
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import GeneratePosts, PublishPost
@@ -29,10 +29,16 @@ from streams import adapt, engagement, intake, publish, relay, schedule
 from streams.exceptions import Unprocessable
 from tests.integration.articles import article
 
-NOW = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 SITES = StaticSiteDirectory([Site(site_id="s1", timezone="UTC", post_types=["announcement", "thread"])])
-X = Account(account_id="a-x", platform="x", platform_account_id="x-1", handle="me", site_id="s1",
-            settings=AccountSettings(best_times=["09:00"], max_per_day=1, cooldown_hours=0))
+X = Account(
+    account_id="a-x",
+    platform="x",
+    platform_account_id="x-1",
+    handle="me",
+    site_id="s1",
+    settings=AccountSettings(best_times=["09:00"], max_per_day=1, cooldown_hours=0),
+)
 LI = Account(account_id="a-li", platform="linkedin", platform_account_id="li-1", handle="org", site_id="s1")
 POLICY = Policy(lease=timedelta(seconds=50), reconcile_delay=timedelta(seconds=3), max_tries=5)
 
@@ -74,27 +80,37 @@ async def test_intake_refuses_an_unknown_site_and_garbage() -> None:
 async def test_adapt_drafts_one_post_per_connected_account_and_type() -> None:
     out = MemoryProducer()
     cmd = GeneratePosts(article=ContentPublished.model_validate(article("c1", site_id="s1")))
-    drafts = await adapt.handle(encoded(cmd, "c1"), sites=SITES, accounts=MemoryAccounts([X, LI]), writer=RuleWriter(),
-                                fallback=RuleWriter(), out=out)
+    drafts = await adapt.handle(
+        encoded(cmd, "c1"), sites=SITES, accounts=MemoryAccounts([X, LI]), writer=RuleWriter(), fallback=RuleWriter(), out=out
+    )
     kinds = sorted((d.platform, d.post_type) for d in drafts)
     assert kinds == [("linkedin", "announcement"), ("x", "announcement"), ("x", "thread")]
     assert [m.post_id for m in out.messages(t.POSTS)] == [d.post_id for d in drafts]
-    again = await adapt.handle(encoded(cmd, "c1"), sites=SITES, accounts=MemoryAccounts([X, LI]), writer=RuleWriter(),
-                               fallback=RuleWriter(), out=MemoryProducer())
+    again = await adapt.handle(
+        encoded(cmd, "c1"), sites=SITES, accounts=MemoryAccounts([X, LI]), writer=RuleWriter(), fallback=RuleWriter(), out=MemoryProducer()
+    )
     assert [d.post_id for d in again] == [d.post_id for d in drafts]  # a redelivery drafts the same posts
 
 
 async def test_adapt_refuses_a_command_for_an_unknown_site() -> None:
     cmd = GeneratePosts(article=ContentPublished.model_validate(article("c1", site_id="nope")))
     with pytest.raises(Unprocessable, match="data.article.site_id"):
-        await adapt.handle(encoded(cmd), sites=SITES, accounts=MemoryAccounts([]), writer=RuleWriter(), fallback=RuleWriter(),
-                           out=MemoryProducer())
+        await adapt.handle(
+            encoded(cmd), sites=SITES, accounts=MemoryAccounts([]), writer=RuleWriter(), fallback=RuleWriter(), out=MemoryProducer()
+        )
 
 
 # ---------------------------------------------------------------- schedule
 def drafted(post_id: str, account: Account = X, auto: bool = True) -> e.PostDrafted:
-    return e.PostDrafted(post_id=post_id, site_id="s1", account_id=account.account_id, platform=account.platform,  # type: ignore[arg-type]
-                         post_type="announcement", text=f"post {post_id}", auto_schedule=auto)
+    return e.PostDrafted(
+        post_id=post_id,
+        site_id="s1",
+        account_id=account.account_id,
+        platform=account.platform,  # type: ignore[arg-type]
+        post_type="announcement",
+        text=f"post {post_id}",
+        auto_schedule=auto,
+    )
 
 
 def scheduling(clock: Clock, out: MemoryProducer, accounts: list[Account] | None = None) -> schedule.Scheduling:
@@ -107,10 +123,10 @@ async def test_schedule_slots_auto_drafts_under_the_cap_and_dispatches_when_due(
     for pid in ("p1", "p2"):
         await schedule.handle(registry.decode(encoded(drafted(pid), pid)), s)
     first, second = out.messages(t.POSTS)
-    assert first.scheduled_at == datetime(2026, 11, 22, 9, tzinfo=timezone.utc)
-    assert second.scheduled_at == datetime(2026, 11, 23, 9, tzinfo=timezone.utc)  # max_per_day 1
+    assert first.scheduled_at == datetime(2026, 11, 22, 9, tzinfo=UTC)
+    assert second.scheduled_at == datetime(2026, 11, 23, 9, tzinfo=UTC)  # max_per_day 1
     assert await schedule.dispatch_due(s) == 0
-    clock.now = datetime(2026, 11, 22, 9, 0, 1, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 22, 9, 0, 1, tzinfo=UTC)
     assert await schedule.dispatch_due(s) == 1
     (cmd,) = out.messages(t.PUBLISH)
     assert isinstance(cmd, PublishPost) and cmd.post_id == "p1" and cmd.text == "post p1"
@@ -139,16 +155,25 @@ async def test_schedule_keeps_edits_and_cancels() -> None:
 
 async def test_schedule_refuses_a_command_on_the_event_topic() -> None:
     with pytest.raises(InvalidEvent, match="does not belong"):
-        await schedule.handle(registry.decode(encoded(GeneratePosts(article=ContentPublished.model_validate(article("c1"))))),
-                              scheduling(Clock(NOW), MemoryProducer()))
+        await schedule.handle(
+            registry.decode(encoded(GeneratePosts(article=ContentPublished.model_validate(article("c1"))))),
+            scheduling(Clock(NOW), MemoryProducer()),
+        )
 
 
 # ---------------------------------------------------------------- publish
 def publishing(platform: FakePlatform, clock: Clock, out: MemoryProducer, accounts: list[Account] | None = None) -> publish.Publishing:
     memory = MemoryAccounts(accounts or [X])
     ids = iter(f"t{i}" for i in range(100))
-    return publish.Publishing(attempts=MemoryAttempts(), tokens=MemoryTokens(memory), platforms={"x": platform}, out=out,
-                              policy=POLICY, clock=clock, new_id=lambda: next(ids))
+    return publish.Publishing(
+        attempts=MemoryAttempts(),
+        tokens=MemoryTokens(memory),
+        platforms={"x": platform},
+        out=out,
+        policy=POLICY,
+        clock=clock,
+        new_id=lambda: next(ids),
+    )
 
 
 CMD = PublishPost(post_id="p1", site_id="s1", account_id="a-x", platform="x", text="hello", due_at=NOW)
@@ -203,11 +228,13 @@ async def test_publish_decode_refuses_anything_but_publish_post() -> None:
 async def test_engagement_records_metrics_of_recent_posts_per_account() -> None:
     x = FakePlatform()
     ref = await x.create_post(X, publish.OutgoingPost(post_id="p1", text="hi"))
-    published = MemoryPublished([
-        PublishedPost("p1", "a-x", "s1", "x", ref.platform_post_id, NOW - timedelta(days=1)),
-        PublishedPost("old", "a-x", "s1", "x", "999", NOW - timedelta(days=90)),
-        PublishedPost("p9", "gone", "s1", "x", "998", NOW - timedelta(days=1)),
-    ])
+    published = MemoryPublished(
+        [
+            PublishedPost("p1", "a-x", "s1", "x", ref.platform_post_id, NOW - timedelta(days=1)),
+            PublishedPost("old", "a-x", "s1", "x", "999", NOW - timedelta(days=90)),
+            PublishedPost("p9", "gone", "s1", "x", "998", NOW - timedelta(days=1)),
+        ]
+    )
     out = MemoryProducer()
     tokens = MemoryTokens(MemoryAccounts([X]))
     n = await engagement.collect(published, tokens, {"x": x}, out, window_days=30, now=NOW)

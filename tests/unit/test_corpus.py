@@ -1,6 +1,7 @@
 """The corpus check: for each of thirty varied articles, every post the writer drafts for every
 platform and post type passes its platform's validator (X counted by twitter-text), and the
 deterministic writer's output is stable (golden file; ``UPDATE_GOLDEN=1`` rewrites it)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.platforms import COMPATIBLE
 from domain.post.reading import read_article
 from domain.post.rules import RuleWriter
 from domain.post.validate import violations
-from domain.platforms import COMPATIBLE
 from tests.corpus.articles import corpus
 
 GOLDEN = Path(__file__).parent.parent / "corpus" / "golden.json"
@@ -56,7 +57,8 @@ def test_the_corpus_is_varied() -> None:
 def test_golden_outputs_are_stable() -> None:
     current = {
         f"{a.content_id}/{platform}/{post_type}": (d.thread or d.text) if d else None
-        for a in ARTICLES for platform, post_type, d in drafts_of(a)
+        for a in ARTICLES
+        for platform, post_type, d in drafts_of(a)
     }
     if os.environ.get("UPDATE_GOLDEN") or not GOLDEN.exists():
         GOLDEN.write_text(json.dumps(current, ensure_ascii=False, indent=1, sort_keys=True))

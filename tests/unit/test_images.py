@@ -1,9 +1,11 @@
 """Image rendering: platform sizes, EXIF orientation, a crop that keeps the subject, file-size
 limits, quote cards and carousel slides, content-addressed storage, and the process pool."""
+
 from __future__ import annotations
 
 import io
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC
 
 import httpx
 import pytest
@@ -102,18 +104,26 @@ async def test_the_service_renders_in_worker_processes(tmp_path, sandbox) -> Non
 
 def test_sigv4_matches_the_aws_documented_example() -> None:
     """AWS's S3 SigV4 example (GET /test.txt, bytes=0-9, 2013-05-24) must give its published signature."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from adapters.images.store import sigv4_headers
 
     empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    h = sigv4_headers("GET", "https://examplebucket.s3.amazonaws.com/test.txt", {"Range": "bytes=0-9"}, empty,
-                      access_key="AKIAIOSFODNN7EXAMPLE", secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                      region="us-east-1", now=datetime(2013, 5, 24, tzinfo=timezone.utc))
+    h = sigv4_headers(
+        "GET",
+        "https://examplebucket.s3.amazonaws.com/test.txt",
+        {"Range": "bytes=0-9"},
+        empty,
+        access_key="AKIAIOSFODNN7EXAMPLE",
+        secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        region="us-east-1",
+        now=datetime(2013, 5, 24, tzinfo=UTC),
+    )
     assert h["Authorization"] == (
         "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
         "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
+        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+    )
 
 
 async def test_the_s3_store_puts_signed_content_addressed_objects() -> None:

@@ -1,6 +1,7 @@
 """The LLM writer against a local fake OpenAI-compatible server (real HTTP, no mock objects):
 its words are used, the rules are kept, and every failure falls back to the rule writer with
 the reason on the event."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,13 +15,13 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from socializer.demo import demo_sites, sample_accounts
 from adapters.writer.llm import LLMWriter
 from domain.post.rules import RuleWriter
 from domain.post.validate import violations
-from streams.adapt import generate_posts_async
 from schemas.commands import GeneratePosts
+from socializer.demo import demo_sites, sample_accounts
 from socializer.devstack import free_port
+from streams.adapt import generate_posts_async
 from tests.corpus.articles import corpus
 
 
@@ -42,16 +43,24 @@ class FakeLLM:
                 await asyncio.sleep(3)
             if self.mode == "garbage":
                 return JSONResponse({"choices": [{"message": {"role": "assistant", "content": "Sure! Here is a post."}}]})
-            answer = {"hook": "Stop losing updates: keep every change 🚀 https://spam.example #Spam",
-                      "body": ["History becomes the truth you can replay.", "Analysts get new views without risk."],
-                      "hashtags": ["EventSourcing", "#Kafka!!", "architecture"], "thread": None}
+            answer = {
+                "hook": "Stop losing updates: keep every change 🚀 https://spam.example #Spam",
+                "body": ["History becomes the truth you can replay.", "Analysts get new views without risk."],
+                "hashtags": ["EventSourcing", "#Kafka!!", "architecture"],
+                "thread": None,
+            }
             if self.mode == "long":
                 answer["body"] = ["Very long line about event sourcing and its many benefits. " * 40]
             if "thread" in orjson.dumps(body["messages"]).decode():
                 answer["thread"] = ["Stop losing updates.", "Every change is an event.", "Replays build new views."]
             content = orjson.dumps(answer).decode()
-            return JSONResponse({"id": "x", "object": "chat.completion", "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]})
+            return JSONResponse(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                }
+            )
 
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
@@ -78,8 +87,12 @@ async def run(llm: FakeLLM, mode: str, timeout: float = 5.0):  # type: ignore[no
     llm.mode = mode
     async with httpx.AsyncClient() as http:
         writer = LLMWriter(http, llm.url, "test-model", "sk-test-secret", timeout=timeout)
-        return await generate_posts_async(GeneratePosts(article=ARTICLE, post_types=["announcement", "thread", "faq_snippet"]),
-                                          demo_sites()[0].model_copy(update={"accounts": sample_accounts()}), writer, RuleWriter())
+        return await generate_posts_async(
+            GeneratePosts(article=ARTICLE, post_types=["announcement", "thread", "faq_snippet"]),
+            demo_sites()[0].model_copy(update={"accounts": sample_accounts()}),
+            writer,
+            RuleWriter(),
+        )
 
 
 async def test_the_models_words_are_used_and_the_rules_kept(llm: FakeLLM) -> None:
@@ -100,13 +113,22 @@ async def test_an_overlong_answer_is_fitted_not_rejected(llm: FakeLLM) -> None:
     for p in posts:
         from domain.post.rules import Draft
 
-        d = Draft(text=p.text, hashtags=p.hashtags, link_url=p.link_url, utm=p.utm, media_urls=p.media_urls,
-                  thread=p.thread, media_plan=p.media_plan, tag_pool=30)
+        d = Draft(
+            text=p.text,
+            hashtags=p.hashtags,
+            link_url=p.link_url,
+            utm=p.utm,
+            media_urls=p.media_urls,
+            thread=p.thread,
+            media_plan=p.media_plan,
+            tag_pool=30,
+        )
         assert violations(p.platform, p.post_type, d) == [], (p.platform, p.post_type)
 
 
-@pytest.mark.parametrize("mode,reason", [("garbage", "not the JSON asked for"), ("error", "answered 503"),
-                                         ("slow", "no answer from the model endpoint")])
+@pytest.mark.parametrize(
+    "mode,reason", [("garbage", "not the JSON asked for"), ("error", "answered 503"), ("slow", "no answer from the model endpoint")]
+)
 async def test_failures_fall_back_to_the_rule_writer_with_the_reason(llm: FakeLLM, mode: str, reason: str) -> None:
     posts = await run(llm, mode, timeout=1.0)
     assert posts and all(p.writer == "rules" for p in posts)

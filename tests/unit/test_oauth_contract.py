@@ -1,9 +1,10 @@
 """Each provider's OAuth client against the sandbox's authorization server over real HTTP: the
 authorization URL, the code exchange, the accounts a grant yields, refresh (rotating or not) and
 revocation, plus the pure rules of the connection flow."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,8 +18,15 @@ from socializer.bootstrap import oauth_clients, sandbox_apps
 from socializer.settings import Settings
 from tests.conftest import ServedSandbox
 
-FLOWS = [("linkedin", "personal"), ("linkedin", "organization"), ("x", "personal"), ("facebook", "page"),
-         ("instagram", "business"), ("tiktok", "personal"), ("youtube", "channel")]
+FLOWS = [
+    ("linkedin", "personal"),
+    ("linkedin", "organization"),
+    ("x", "personal"),
+    ("facebook", "page"),
+    ("instagram", "business"),
+    ("tiktok", "personal"),
+    ("youtube", "channel"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +69,7 @@ async def test_code_exchange_accounts_refresh_and_revoke(platform: str, account_
         with pytest.raises(InvalidGrant):
             await client.refresh(fresh.refresh_token)
     else:  # Meta: a long-lived user token (~60 days), page tokens that do not expire
-        assert tokens.refresh_token is None and tokens.expires_at > datetime.now(timezone.utc) + timedelta(days=50)  # type: ignore[operator]
+        assert tokens.refresh_token is None and tokens.expires_at > datetime.now(UTC) + timedelta(days=50)  # type: ignore[operator]
         assert found[0].tokens.expires_at is None and found[0].user_token is not None
         await client.revoke(found[0].user_token)
 
@@ -82,20 +90,26 @@ def test_least_scopes_per_feature_and_refusals_name_the_field() -> None:
     assert "video.publish" not in plan_connection("tiktok", None, ["analytics"]).scopes
     assert plan_connection("linkedin", "organization", ["publish"]).scopes == ["r_organization_admin", "w_organization_social"]
     assert plan_connection("youtube", None, None).pkce and not plan_connection("linkedin", None, None).pkce
-    for platform, kind, features, field in (("myspace", None, None, "platform"), ("x", "page", None, "account_type"),
-                                            ("x", None, ["spy"], "features")):
+    for platform, kind, features, field in (
+        ("myspace", None, None, "platform"),
+        ("x", "page", None, "account_type"),
+        ("x", None, ["spy"], "features"),
+    ):
         with pytest.raises(CommandRefused) as err:
             plan_connection(platform, kind, features)
         assert err.value.field == field
 
 
 def test_a_callback_state_is_known_fresh_unused_and_of_this_provider() -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     live = PendingState("x", "site", now + timedelta(minutes=5), used=True)
     check_callback(live, platform="x", now=now, consumed=True)
-    cases = [(None, "x", True, "state_unknown"), (live, "x", False, "state_reused"),
-             (PendingState("x", "site", now - timedelta(seconds=1), True), "x", True, "state_expired"),
-             (live, "linkedin", True, "wrong_provider")]
+    cases = [
+        (None, "x", True, "state_unknown"),
+        (live, "x", False, "state_reused"),
+        (PendingState("x", "site", now - timedelta(seconds=1), True), "x", True, "state_expired"),
+        (live, "linkedin", True, "wrong_provider"),
+    ]
     for state, platform, consumed, code in cases:
         with pytest.raises(ConnectionRefused) as err:
             check_callback(state, platform=platform, now=now, consumed=consumed)

@@ -1,36 +1,47 @@
 """Each platform adapter against the sandbox over real HTTP: create, look up, metrics, and every
 fault translated to the error the publish agent relies on."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from domain.accounts import Account
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited
 from adapters.platforms import clients_for
 from adapters.platforms.base import OutgoingPost
 from adapters.platforms.fake import FakePlatform
-from tests.conftest import ServedSandbox
-
+from domain.accounts import Account
 from sandbox.oauth import identity
+from tests.conftest import ServedSandbox
 
 PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
 ACCOUNTS: dict[str, Account] = {}  # filled by the sandbox fixture with tokens its OAuth servers issued
 
 
 def _accounts(sandbox: ServedSandbox) -> dict[str, Account]:
-    ids = {"linkedin": f"urn:li:organization:{identity('linkedin', 'alice')['organizations'][0]['id']}",
-           "x": identity("x", "alice")["id"], "facebook": identity("facebook", "alice")["pages"][0]["id"],
-           "instagram": identity("facebook", "alice")["pages"][0]["ig"]["id"], "tiktok": identity("tiktok", "alice")["open_id"]}
-    return {p: Account(account_id=f"contract-{p}", platform=p, platform_account_id=ids[p], handle="alice",
-                       access_token=sandbox.mint("facebook" if p == "instagram" else p, "alice")) for p in PLATFORMS}
+    ids = {
+        "linkedin": f"urn:li:organization:{identity('linkedin', 'alice')['organizations'][0]['id']}",
+        "x": identity("x", "alice")["id"],
+        "facebook": identity("facebook", "alice")["pages"][0]["id"],
+        "instagram": identity("facebook", "alice")["pages"][0]["ig"]["id"],
+        "tiktok": identity("tiktok", "alice")["open_id"],
+    }
+    return {
+        p: Account(
+            account_id=f"contract-{p}",
+            platform=p,
+            platform_account_id=ids[p],
+            handle="alice",
+            access_token=sandbox.mint("facebook" if p == "instagram" else p, "alice"),
+        )
+        for p in PLATFORMS
+    }
 
 
 def post(text: str) -> OutgoingPost:
-    return OutgoingPost(post_id="p", text=text, link_url="https://blog.example/a?utm_source=x",
-                        media_urls=("https://blog.example/a.jpg",))
+    return OutgoingPost(post_id="p", text=text, link_url="https://blog.example/a?utm_source=x", media_urls=("https://blog.example/a.jpg",))
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +70,7 @@ async def test_create_find_and_measure(platform: str, clients, sandbox) -> None:
     fake = FakePlatform()
     client = fake if platform == "fake" else clients[platform]
     account = ACCOUNTS["x" if platform == "fake" else platform]
-    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    since = datetime.now(UTC) - timedelta(seconds=1)
     ref = await client.create_post(account, post(f"hello from {platform}"))
     assert ref.platform_post_id and ref.url.startswith("https://")
     assert len(fake.posts if platform == "fake" else sandbox.posts(platform)) == 1
@@ -90,7 +101,7 @@ async def test_server_error_on_create_is_an_unknown_outcome(platform: str, clien
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_accept_then_hang_is_unknown_and_the_lookup_finds_the_post(platform: str, clients, sandbox) -> None:  # type: ignore[no-untyped-def]
     sandbox.fault(platform, "hang_after_accept", times=1, hang_seconds=5)
-    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    since = datetime.now(UTC) - timedelta(seconds=1)
     with pytest.raises(OutcomeUnknown):
         await clients[platform].create_post(ACCOUNTS[platform], post("hung"))
     assert await clients[platform].find_post(ACCOUNTS[platform], post("hung"), since) is not None
@@ -143,8 +154,9 @@ async def test_an_image_that_cannot_be_fetched_leaves_a_text_post(clients, sandb
 
 
 async def test_instagram_hashtags_can_go_in_the_first_comment(clients, sandbox) -> None:  # type: ignore[no-untyped-def]
-    post = OutgoingPost(post_id="fc", text="caption without tags", media_urls=("https://m.example/1.jpg",),
-                        first_comment="#One #Two #Three")
+    post = OutgoingPost(
+        post_id="fc", text="caption without tags", media_urls=("https://m.example/1.jpg",), first_comment="#One #Two #Three"
+    )
     await clients["instagram"].create_post(ACCOUNTS["instagram"], post)
     [posted] = sandbox.posts("instagram")
     assert posted["comments"] == ["#One #Two #Three"]

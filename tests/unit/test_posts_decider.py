@@ -1,5 +1,6 @@
 """The post lifecycle decider: every allowed transition and every refusal, by name."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +9,7 @@ from commands.exceptions import InvalidSchedule, InvalidTransition
 from schemas import commands as c
 from schemas import events as e
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 def state(status: str = "draft", at: datetime | None = None) -> d.PostState:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from commands import publish as attempt
 from schemas import events as e
 from schemas.commands import PublishPost
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 POLICY = attempt.Policy(lease=timedelta(seconds=50), reconcile_delay=timedelta(seconds=3), max_tries=5)
 CMD = PublishPost(post_id="p1", site_id="s1", account_id="a1", platform="x", text="hello", due_at=NOW)
 
@@ -43,7 +43,10 @@ def test_a_post_that_exists_is_published_once_and_announced(outcome: attempt.Out
 
 @pytest.mark.parametrize(
     "outcome, code",
-    [(attempt.Rejected("x: 403 duplicate", "403"), "403"), (attempt.Rejected("account a1: needs_reauth: revoked", "needs_reauth"), "needs_reauth")],
+    [
+        (attempt.Rejected("x: 403 duplicate", "403"), "403"),
+        (attempt.Rejected("account a1: needs_reauth: revoked", "needs_reauth"), "needs_reauth"),
+    ],
 )
 def test_a_refusal_fails_at_once_and_is_not_retryable(outcome: attempt.Outcome, code: str) -> None:
     d = attempt.decide(started(), outcome, NOW, POLICY)

@@ -1,5 +1,6 @@
 """Envelope encoding and the registry: stable type names, readable errors naming the field, upcasting."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -11,7 +12,7 @@ from schemas.registry import Registry, decode_upstream, registry
 
 
 def test_round_trip_in_a_cloudevents_envelope() -> None:
-    ev = PostScheduled(post_id="p", account_id="a", platform="x", scheduled_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    ev = PostScheduled(post_id="p", account_id="a", platform="x", scheduled_at=datetime(2026, 1, 1, tzinfo=UTC))
     raw = registry.encode(ev, source="test", subject="p")
     obj = orjson.loads(raw)
     assert obj["specversion"] == "1.0" and obj["type"] == "socializer.post.scheduled.v1" and obj["subject"] == "p"
@@ -25,13 +26,22 @@ def test_errors_name_the_field() -> None:
     with pytest.raises(InvalidEvent, match="envelope.type"):
         registry.decode(orjson.dumps({"id": "1", "source": "s", "type": "nope.v1", "data": {}}))
     with pytest.raises(InvalidEvent, match="data.scheduled_at"):
-        registry.decode(orjson.dumps({"id": "1", "source": "s", "type": "socializer.post.scheduled.v1",
-                                      "data": {"post_id": "p", "account_id": "a", "platform": "x"}}))
+        registry.decode(
+            orjson.dumps(
+                {
+                    "id": "1",
+                    "source": "s",
+                    "type": "socializer.post.scheduled.v1",
+                    "data": {"post_id": "p", "account_id": "a", "platform": "x"},
+                }
+            )
+        )
 
 
 def test_unknown_fields_are_ignored_so_producers_can_add_fields_first() -> None:
-    raw = orjson.dumps({"id": "1", "source": "s", "type": "socializer.post.cancelled.v1",
-                        "data": {"post_id": "p", "reason": "r", "added_later": 1}})
+    raw = orjson.dumps(
+        {"id": "1", "source": "s", "type": "socializer.post.cancelled.v1", "data": {"post_id": "p", "reason": "r", "added_later": 1}}
+    )
     assert registry.decode(raw).message == PostCancelled(post_id="p", reason="r")
 
 
@@ -48,8 +58,14 @@ def test_upcaster_maps_an_old_type_to_the_current_one() -> None:
 
 
 def test_bare_upstream_objects_are_accepted_and_wrong_types_refused() -> None:
-    bare = {"content_id": "c", "site_id": "s", "title": "T", "url": "https://x.example/a", "html": "<p>x</p>",
-            "published_at": "2026-01-01T00:00:00+00:00"}
+    bare = {
+        "content_id": "c",
+        "site_id": "s",
+        "title": "T",
+        "url": "https://x.example/a",
+        "html": "<p>x</p>",
+        "published_at": "2026-01-01T00:00:00+00:00",
+    }
     assert decode_upstream(orjson.dumps(bare)).message.content_id == "c"
     with pytest.raises(InvalidEvent, match="published_at"):
         decode_upstream(orjson.dumps({**bare, "published_at": "2026-01-01T00:00:00"}))

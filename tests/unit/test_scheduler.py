@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,10 +11,11 @@ from domain.schedule import SlotPolicy
 from schemas import events as e
 from schemas.events import AccountSettings
 
-NOW = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 AT = NOW + timedelta(hours=3)
-DRAFTED = e.PostDrafted(post_id="p1", site_id="s1", account_id="a1", platform="x", post_type="announcement", text="hi",
-                        hashtags=["#Kafka"], auto_schedule=True)
+DRAFTED = e.PostDrafted(
+    post_id="p1", site_id="s1", account_id="a1", platform="x", post_type="announcement", text="hi", hashtags=["#Kafka"], auto_schedule=True
+)
 POLICY = SlotPolicy.of(AccountSettings(best_times=["09:00", "12:00"], max_per_day=2, cooldown_hours=0))
 
 
@@ -43,8 +44,8 @@ def test_queueing_wants_a_slot_only_for_a_known_post() -> None:
 
 
 def test_reserve_gives_a_draft_the_next_free_slot_and_announces_it() -> None:
-    state, scheduled = scheduler.reserve(draft(), POLICY, [datetime(2026, 11, 22, 9, tzinfo=timezone.utc)], NOW)
-    assert state.state == "pending" and state.due_at == datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+    state, scheduled = scheduler.reserve(draft(), POLICY, [datetime(2026, 11, 22, 9, tzinfo=UTC)], NOW)
+    assert state.state == "pending" and state.due_at == datetime(2026, 11, 22, 12, tzinfo=UTC)
     assert scheduled == e.PostScheduled(post_id="p1", account_id="a1", platform="x", scheduled_at=state.due_at, slot="best_time")
 
 
@@ -84,8 +85,9 @@ def test_outcomes_and_cancellation() -> None:
     failed = e.PostPublishFailed(post_id="p1", account_id="a1", reason="no", retryable=False)
     assert scheduler.evolve(dispatched, failed)[0].state == "failed"  # type: ignore[union-attr]
     assert scheduler.evolve(dispatched, failed.model_copy(update={"retryable": True}))[0] == dispatched
-    published = scheduler.evolve(dispatched, e.PostPublished(post_id="p1", account_id="a1", platform="x", platform_post_id="1",
-                                                             published_at=NOW))[0]
+    published = scheduler.evolve(
+        dispatched, e.PostPublished(post_id="p1", account_id="a1", platform="x", platform_post_id="1", published_at=NOW)
+    )[0]
     assert published is not None and published.state == "published"
     assert scheduler.evolve(published, e.PostCancelled(post_id="p1"))[0] == published
     assert scheduler.evolve(dispatched, e.PostCancelled(post_id="p1"))[0].state == "cancelled"  # type: ignore[union-attr]

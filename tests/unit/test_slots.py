@@ -1,5 +1,6 @@
 """Best-time slotting: caps per local day, cooldowns, time zones, interval slots."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +8,7 @@ from domain.exceptions import NoFreeSlot
 from domain.schedule import SlotPolicy, next_slot
 from schemas.events import AccountSettings
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def policy_of(horizon_days: int = 60, **settings: object) -> SlotPolicy:

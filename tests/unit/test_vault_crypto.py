@@ -1,4 +1,5 @@
 """Envelope encryption: round trips, key ids on every ciphertext, and every misuse refused."""
+
 import base64
 import os
 

@@ -1,25 +1,32 @@
 """The rule-based writer and GeneratePosts: limits, hashtags, UTM, deterministic post ids."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 
+from commands.adapt import generate_posts
 from domain.accounts import Account, AccountSettings, Site
-from socializer.demo import demo_sites, sample_accounts
+from domain.platforms import COMPATIBLE
 from domain.post import limits
 from domain.post.reading import read_article
 from domain.post.rules import RuleWriter, hashtag, with_utm
 from domain.post.validate import violations
-from commands.adapt import generate_posts
-from domain.platforms import COMPATIBLE
 from schemas.commands import GeneratePosts
 from schemas.events import ContentPublished
+from socializer.demo import demo_sites, sample_accounts
 
 ARTICLE = ContentPublished(
-    content_id="c1", site_id="demo", title="Event Sourcing in Practice: Lessons from Five Years of Production " * 3,
+    content_id="c1",
+    site_id="demo",
+    title="Event Sourcing in Practice: Lessons from Five Years of Production " * 3,
     url="https://blog.acme.com/post?ref=home&utm_source=old",
-    html="<h1>T</h1><p>" + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 60 + "</p><h2>Does it scale?</h2><p>Yes, to millions of events a day.</p>",
-    excerpt="", keywords=["event sourcing", "kafka", "Kafka", "software-architecture", "c++", "数据工程"],
-    image_urls=["https://blog.acme.com/a.jpg"], published_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
+    html="<h1>T</h1><p>"
+    + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 60
+    + "</p><h2>Does it scale?</h2><p>Yes, to millions of events a day.</p>",
+    excerpt="",
+    keywords=["event sourcing", "kafka", "Kafka", "software-architecture", "c++", "数据工程"],
+    image_urls=["https://blog.acme.com/a.jpg"],
+    published_at=datetime(2026, 11, 20, tzinfo=UTC),
 )
 PLATFORMS = ["linkedin", "x", "facebook", "instagram", "tiktok"]
 
@@ -96,7 +103,9 @@ def test_without_images_instagram_and_tiktok_get_only_rendered_cards_and_platfor
 
 
 def test_incompatible_post_types_are_not_drafted() -> None:
-    site = Site(site_id="s", accounts=[Account(account_id="ig", platform="instagram", platform_account_id="1", handle="h",
-                                               settings=AccountSettings())])
+    site = Site(
+        site_id="s",
+        accounts=[Account(account_id="ig", platform="instagram", platform_account_id="1", handle="h", settings=AccountSettings())],
+    )
     posts = generate_posts(GeneratePosts(article=ARTICLE, post_types=["announcement", "faq_snippet", "thread"]), site, RuleWriter())
     assert [p.post_type for p in posts] == ["announcement"]

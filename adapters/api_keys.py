@@ -4,6 +4,7 @@ A key reads ``sk_<key_id>_<secret>``: the id finds the row, the secret (32 rando
 against its SHA-256 in constant time. High-entropy secrets need no slow hash; only the hash is stored,
 so a database leak yields no usable key.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,13 +53,23 @@ class ApiKeys:
         if unknown:
             raise ValueError(f"unknown scopes: {sorted(unknown)}")
         key, key_id, digest = new_key()
-        await self.pool.execute("INSERT INTO api_keys (key_id, site_id, secret_hash, scopes, name) VALUES ($1, $2, $3, $4, $5)",
-                                key_id, site_id, digest, list(scopes), name)
+        await self.pool.execute(
+            "INSERT INTO api_keys (key_id, site_id, secret_hash, scopes, name) VALUES ($1, $2, $3, $4, $5)",
+            key_id,
+            site_id,
+            digest,
+            list(scopes),
+            name,
+        )
         return key
 
     async def revoke(self, key_id: str) -> bool:
-        return await self.pool.fetchval("UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL"
-                                        " RETURNING true", key_id) or False
+        return (
+            await self.pool.fetchval(
+                "UPDATE api_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING true", key_id
+            )
+            or False
+        )
 
     async def verify(self, key: str) -> Caller | None:
         fingerprint = hashlib.sha256(key.encode()).digest()
@@ -77,8 +88,7 @@ class ApiKeys:
         if parsed is None:
             return None
         key_id, secret = parsed
-        row = await self.pool.fetchrow("SELECT site_id, secret_hash, scopes FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL",
-                                       key_id)
+        row = await self.pool.fetchrow("SELECT site_id, secret_hash, scopes FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL", key_id)
         digest = hashlib.sha256(secret.encode()).digest()
         if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), digest):
             return None
