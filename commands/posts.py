@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from commands.exceptions import InvalidSchedule, InvalidTransition
+from domain.lifecycle import EDITABLE
 from schemas import commands as c
 from schemas import events as e
 
@@ -60,7 +61,7 @@ def _refuse(state: PostState, action: str) -> InvalidTransition:
 def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
     s = state.status
     if isinstance(cmd, c.SchedulePost):
-        if s not in ("draft", "scheduled", "failed"):
+        if s not in EDITABLE:
             raise _refuse(state, "schedule")
         if cmd.scheduled_at is None:
             return [e.PostQueued(post_id=state.post_id, account_id=state.account_id)]
@@ -78,7 +79,7 @@ def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
             )
         ]
     if isinstance(cmd, c.PublishPostNow):
-        if s not in ("draft", "scheduled", "failed"):
+        if s not in EDITABLE:
             raise _refuse(state, "publish")
         if s == "scheduled":
             return [e.PostRescheduled(post_id=state.post_id, scheduled_at=now, previous_at=state.scheduled_at, slot="now")]
@@ -92,11 +93,11 @@ def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
             )
         ]
     if isinstance(cmd, c.CancelPost):
-        if s not in ("draft", "scheduled", "failed"):
+        if s not in EDITABLE:
             raise _refuse(state, "cancel")
         return [e.PostCancelled(post_id=state.post_id, reason=cmd.reason)]
     if isinstance(cmd, c.EditPost):
-        if s not in ("draft", "scheduled", "failed"):
+        if s not in EDITABLE:
             raise _refuse(state, "edit")
         changes = cmd.model_dump(exclude_none=True)
         if not changes:
