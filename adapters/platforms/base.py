@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -11,6 +11,7 @@ import httpx
 
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
 from domain.accounts import Account
+from domain.engagement import Metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +28,6 @@ class OutgoingPost:
 class PublishedRef:
     platform_post_id: str
     url: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Metrics:
-    likes: int = 0
-    comments: int = 0
-    shares: int = 0
-    impressions: int = 0
-    clicks: int = 0
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def engagement_rate(self) -> float:
-        return round((self.likes + self.comments + self.shares + self.clicks) / self.impressions, 6) if self.impressions else 0.0
 
 
 class PlatformClient(Protocol):
