@@ -1,0 +1,186 @@
+"""The Meta Graph API for Facebook pages and Instagram business accounts: feed and photo posts,
+media containers (carousels through children), publish, comments, insights."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from sandbox.platforms import Plumbing
+from sandbox.state import Post, SandboxState
+
+
+def graph_error(message: str, code: int, status: int = 400, subcode: int | None = None) -> JSONResponse:
+    err: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "sandbox"}
+    if subcode:
+        err["error_subcode"] = subcode
+    return JSONResponse({"error": err}, status_code=status)
+
+
+def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
+    for prefix in ("facebook", "instagram"):
+        _graph_routes(app, prefix, st, wire)
+
+
+def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -> None:
+    base = f"/{prefix}/{{version}}"
+
+    @app.post(base + "/{node}/feed", name=f"{prefix}_feed_create")
+    async def feed_create(node: str, request: Request) -> Response:
+        if not st.authorized("facebook", request):
+            return wire.unauthorized("facebook")
+        form = await request.form()
+        message = str(form.get("message", ""))
+        if not message and not form.get("link"):
+            return graph_error("(#100) Missing message or attachment", 100)
+        for p in st.posts["facebook"].values():
+            if p.account == node and p.text == message and time.time() - p.created_at < 60:
+                return graph_error("(#506) Duplicate status message", 506)
+        return await wire.create("facebook", node, message, lambda p: JSONResponse({"id": p.id}), {"link": form.get("link")})
+
+    @app.post(base + "/{node}/photos", name=f"{prefix}_photos_create")
+    async def photo_create(node: str, request: Request) -> Response:
+        if not st.authorized("facebook", request):
+            return wire.unauthorized("facebook")
+        form = await request.form()
+        if not form.get("url"):
+            return graph_error("(#324) Requires upload file", 324)
+        caption = str(form.get("caption", ""))
+        return await wire.create(
+            "facebook", node, caption, lambda p: JSONResponse({"id": st.next_id(), "post_id": p.id}), {"photo": form.get("url")}
+        )
+
+    @app.get(base + "/{node}/feed", name=f"{prefix}_feed_list")
+    async def feed_list(node: str, request: Request, since: int = 0) -> Response:
+        if not st.authorized("facebook", request):
+            return wire.unauthorized("facebook")
+        data = [
+            {"id": p.id, "message": p.text, "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at))}
+            for p in st.posts["facebook"].values()
+            if p.account == node and p.created_at >= since
+        ]
+        return JSONResponse({"data": data, "paging": {}})
+
+    @app.post(base + "/{node}/media", name=f"{prefix}_media_create")
+    async def ig_container(node: str, request: Request) -> Response:
+        if not st.authorized("instagram", request):
+            return wire.unauthorized("instagram")
+        form = await request.form()
+        if not form.get("image_url") and not form.get("video_url") and form.get("media_type") != "CAROUSEL":
+            return graph_error("(#100) The parameter image_url is required", 100)
+        if len(str(form.get("caption", ""))) > 2200:
+            return graph_error("(#100) The caption is too long", 100)
+        cid = st.next_id()
+        st.containers[cid] = {
+            "owner": node,
+            "caption": str(form.get("caption", "")),
+            "image_url": form.get("image_url"),
+            "polls": 0,
+            "published": None,
+        }
+        return JSONResponse({"id": cid})
+
+    @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
+    async def comment(node: str, request: Request) -> Response:
+        if not st.authorized(prefix, request):
+            return wire.unauthorized(prefix)
+        p = st.posts["instagram"].get(node) or st.posts["facebook"].get(node)
+        if not p:
+            return graph_error(f"Unsupported post request. Object with ID '{node}' does not exist", 100, subcode=33)
+        form = await request.form()
+        p.extra.setdefault("comments", []).append(str(form.get("message", "")))
+        return JSONResponse({"id": st.next_id()})
+
+    @app.get(base + "/{node}/media", name=f"{prefix}_media_list")
+    async def ig_media_list(node: str, request: Request) -> Response:
+        if not st.authorized("instagram", request):
+            return wire.unauthorized("instagram")
+        data = [
+            {
+                "id": p.id,
+                "caption": p.text,
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at)),
+                "permalink": f"https://www.instagram.com/p/{p.id}/",
+            }
+            for p in st.posts["instagram"].values()
+            if p.account == node
+        ]
+        return JSONResponse({"data": data, "paging": {}})
+
+    @app.post(base + "/{node}/media_publish", name=f"{prefix}_media_publish")
+    async def ig_publish(node: str, request: Request) -> Response:
+        if not st.authorized("instagram", request):
+            return wire.unauthorized("instagram")
+        form = await request.form()
+        c = st.containers.get(str(form.get("creation_id", "")))
+        if not c or c["owner"] != node:
+            return graph_error("(#100) Invalid creation_id", 100)
+        if c["polls"] < 1:
+            return graph_error("Media ID is not available", 9007, subcode=2207027)
+        if c["published"]:
+            return JSONResponse({"id": c["published"]})
+
+        def respond(p: Post) -> Response:
+            c["published"] = p.id
+            return JSONResponse({"id": p.id})
+
+        return await wire.create("instagram", node, c["caption"], respond, {"image_url": c["image_url"]})
+
+    @app.get(base + "/{node}/insights", name=f"{prefix}_insights")
+    async def insights(node: str, request: Request, metric: str = "") -> Response:
+        if not st.authorized(prefix, request):
+            return wire.unauthorized(prefix)
+        plat = "instagram" if node in st.posts["instagram"] else "facebook"
+        p = st.posts[plat].get(node)
+        if not p:
+            return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist", 100, subcode=33)
+        m = st.metrics(p)
+        known = {
+            "post_media_view": m["impressions"],
+            "post_clicks": m["clicks"],
+            "post_total_media_view_unique": int(m["impressions"] * 0.8),
+            "views": m["impressions"],
+            "reach": int(m["impressions"] * 0.8),
+            "likes": m["likes"],
+            "comments": m["comments"],
+            "saved": m["saves"],
+            "shares": m["shares"],
+            "total_interactions": m["likes"] + m["comments"] + m["shares"] + m["saves"],
+        }
+        data = []
+        for name in [x for x in metric.split(",") if x]:
+            if name not in known:
+                return graph_error(f"(#100) The value must be a valid insights metric: {name}", 100)
+            data.append({"name": name, "period": "lifetime", "values": [{"value": known[name]}], "id": f"{node}/insights/{name}/lifetime"})
+        return JSONResponse({"data": data})
+
+    @app.get(base + "/{node}", name=f"{prefix}_node")
+    async def node_get(node: str, request: Request, fields: str = "") -> Response:
+        if not st.authorized(prefix, request):
+            return wire.unauthorized(prefix)
+        if "instagram_business_account" in fields and node in st.oauth.pages:
+            ig = st.oauth.pages[node]
+            return JSONResponse({"instagram_business_account": {"id": ig["id"], "username": ig["username"]}, "id": node})
+        if node in st.containers:
+            c = st.containers[node]
+            c["polls"] += 1
+            status = "FINISHED" if c["polls"] >= 1 else "IN_PROGRESS"
+            if c["published"]:
+                status = "PUBLISHED"
+            return JSONResponse({"id": node, "status_code": status, "status": status})
+        p = st.posts["facebook"].get(node) or st.posts["instagram"].get(node)
+        if not p:
+            return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist", 100, subcode=33)
+        m = st.metrics(p)
+        return JSONResponse(
+            {
+                "id": node,
+                "reactions": {"data": [], "summary": {"total_count": m["likes"]}},
+                "comments": {"data": [], "summary": {"total_count": m["comments"], "order": "ranked"}},
+                "shares": {"count": m["shares"]},
+                "permalink_url": f"https://www.facebook.com/{node}",
+            }
+        )

@@ -1,0 +1,111 @@
+"""The sandbox's memory: posts per platform, faults, request counts for rate limits, the OAuth
+servers, and the engagement that grows on every post over time."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from sandbox.oauth import OAuthServer
+
+PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok")
+# Requests per window per account for creates, as the platforms document them.
+CREATE_LIMITS = {"x": (100, 15 * 60), "linkedin": (150, 86400), "facebook": (200, 3600), "instagram": (100, 86400), "tiktok": (6, 60)}
+
+
+@dataclass
+class Post:
+    id: str
+    platform: str
+    account: str
+    text: str
+    created_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    mode: str
+    times: int
+    retry_after: int = 30
+    hang_seconds: float = 30.0
+
+
+class SandboxState:
+    def __init__(self, growth_seconds: float = 600.0) -> None:
+        self.posts: dict[str, dict[str, Post]] = {p: {} for p in PLATFORMS}
+        self.faults: dict[str, Fault] = {}
+        self.calls: dict[str, list[float]] = {}
+        self.containers: dict[str, dict[str, Any]] = {}
+        self.publishes: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, int] = {}  # uploaded media id -> size
+        self.ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
+        self.growth_seconds = growth_seconds
+        self.oauth = OAuthServer()
+
+    def authorized(self, platform: str, request: Request) -> bool:
+        """A live token issued by this platform's authorization server (Instagram's come from Facebook Login)."""
+        provider = "facebook" if platform == "instagram" else platform
+        return self.oauth.valid(_token(request), (provider,)) is not None
+
+    def next_id(self) -> str:
+        return str(next(self.ids))
+
+    def take_fault(self, platform: str) -> Fault | None:
+        f = self.faults.get(platform)
+        if not f or f.mode == "none" or f.times <= 0:
+            return None
+        f.times -= 1
+        return f
+
+    def rate(self, platform: str, account: str) -> tuple[int, int, int]:
+        limit, window = CREATE_LIMITS[platform]
+        now = time.time()
+        key = f"{platform}:{account}"
+        calls = [t for t in self.calls.get(key, []) if t > now - window]
+        self.calls[key] = calls
+        reset = int((calls[0] if calls else now) + window)
+        return limit, limit - len(calls), reset
+
+    def metrics(self, post: Post) -> dict[str, int]:
+        """Engagement that grows with age, deterministic per post: the same query twice agrees."""
+        h = int(hashlib.sha256(post.id.encode()).hexdigest()[:8], 16)
+        reach = 300 + h % 4700
+        age = max(0.0, time.time() - post.created_at)
+        grown = 1 - math.exp(-age / self.growth_seconds)
+        impressions = int(reach * grown) + 1
+        return {
+            "impressions": impressions,
+            "likes": int(impressions * (0.02 + (h % 7) / 100)),
+            "comments": int(impressions * (0.002 + (h % 5) / 1000)),
+            "shares": int(impressions * (0.004 + (h % 3) / 500)),
+            "clicks": int(impressions * (0.01 + (h % 11) / 500)),
+            "saves": int(impressions * 0.005),
+        }
+
+
+def _test_photo(name: str, w: int, h: int) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    img = Image.new("RGB", (w, h), (180 + seed % 60, 200 + seed % 40, 220))
+    draw = ImageDraw.Draw(img)
+    cx, cy, r = int(w * (0.2 + (seed % 60) / 100)), int(h * (0.25 + (seed % 50) / 100)), min(w, h) // 5
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(230, 80 + seed % 100, 60))
+    draw.rectangle((0, int(h * 0.8), w, h), fill=(60, 120, 70))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    return auth[7:] if auth.lower().startswith("bearer ") and len(auth) > 7 else None

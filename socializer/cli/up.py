@@ -1,0 +1,165 @@
+"""``socializer up``: the whole system on the embedded default, and the demo (an API key, accounts connected through the sandbox's OAuth flows, articles)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from socializer.cli.common import prepare, role_settings, tool_settings
+from socializer.settings import Settings
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    from socializer.devstack import Embedded, ensure_free, spawn, start_broker, start_postgres, wait_port
+
+    s = role_settings()
+    stack = Embedded()
+    env = dict(os.environ)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the finally below: stop the children
+    data = s.data_dir.resolve()
+    try:
+        if not s.broker:
+            env["SOCIALIZER_BROKER"] = start_broker(s.broker_port, data / "logs", stack)
+        if not s.database_url:
+            # Tansu keeps topics in memory: with a fresh embedded broker the old read models and
+            # checkpoints describe a history that no longer exists, so they start fresh too.
+            if (args.fresh or not s.broker) and (data / "pg").exists():
+                import shutil
+
+                shutil.rmtree(data / "pg")
+            env["SOCIALIZER_DATABASE_URL"] = start_postgres(s.database_port, data / "pg" / "data", stack)
+        if not s.vault_keys:
+            env["SOCIALIZER_VAULT_KEYS"] = _dev_vault_keys(data)
+        if args.demo and "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS" not in env:
+            env["SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS"] = "20"
+        os.environ.update(env)
+        s = role_settings()
+        prepare(s)
+        logs = data / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        roles = ["sandbox", "projector", "api"] + ["worker"] * args.workers
+        ensure_free(s.api_port, "API")
+        ensure_free(s.sandbox_port, "sandbox")
+        for i, role in enumerate(roles):
+            log = logs / f"{role}{i - 2 if role == 'worker' else ''}.log"
+            stack.procs.append(spawn([sys.executable, "-m", "socializer", role], log, env=env))
+        wait_port(s.sandbox_port, 30)
+        wait_port(s.api_port, 60)
+        print(f"broker    {s.broker}   (socializer tail social.posts -f)")
+        print(f"database  {s.database_url}")
+        print(f"sandbox   {s.sandbox_url}/_sandbox/posts")
+        print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")
+        print(f"logs      {logs}")
+        if args.demo:
+            key = asyncio.run(_demo_key(s))
+            (data / "demo-api-key").write_text(key + "\n")
+            connected = asyncio.run(_connect_demo(s, key))
+            print(f"accounts  connected {len(connected)} through the sandbox's OAuth flows: {', '.join(connected)}")
+            n = asyncio.run(_emit_demo(s))
+            print(f"api key   {key}   (site demo; also in {data / 'demo-api-key'})")
+            print(f"demo      emitted {n} articles to content.published; watch them become posts:")
+            print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/posts/'")
+            print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/analytics/'")
+        print("Ctrl-C stops everything.", flush=True)
+        while all(p.poll() is None for p in stack.procs):
+            time.sleep(0.5)
+        dead = [p.args for p in stack.procs if p.poll() is not None]
+        print(f"a process exited: {dead}; stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+def _dev_vault_keys(data: Path) -> str:
+    """The embedded default's master key, made once and kept beside the data (mode 600). Production
+    sets SOCIALIZER_VAULT_KEYS from its secret store instead."""
+    import base64
+
+    path = data / "vault-keys"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(f"dev1:{base64.b64encode(os.urandom(32)).decode()}\n")
+    return path.read_text().strip()
+
+
+async def _connect_demo(s: Settings, key: str) -> list[str]:
+    """Connect the demo site's accounts the way a user would: the API's connect URL, the provider's
+    consent (the sandbox's, approved as ``sandbox_user``), the redirect back to the API's callback."""
+    import httpx
+
+    from socializer.demo import demo_connections
+
+    out = []
+    async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {key}"}) as http:
+        for c in demo_connections():
+            r = await http.post(
+                f"{s.api_url}/api/v1/social/accounts/connect/{c.platform}/",
+                json={
+                    "account_type": c.account_type,
+                    "features": ["publish", "analytics"],
+                    "settings": c.settings.model_dump(mode="json"),
+                    "user": "socializer up",
+                },
+            )
+            r.raise_for_status()
+            consent = await http.get(f"{r.json()['authorization_url']}&sandbox_user={c.sandbox_user}")
+            back = await http.get(consent.headers["location"])
+            back.raise_for_status()
+            out += [f"{a['platform']}:{a['handle']}" for a in back.json()["results"]]
+    return out
+
+
+async def _demo_key(s: Settings) -> str:
+    from adapters.api_keys import ApiKeys
+    from adapters.postgres import create_pool
+
+    pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
+    try:
+        return await ApiKeys(pool).create("demo", name="socializer up")
+    finally:
+        await pool.close()
+
+
+async def _emit_demo(s: Settings) -> int:
+    from importlib import resources
+
+    from aiokafka import AIOKafkaProducer
+
+    from adapters.kafka import AIOKafkaSender, send_all
+    from schemas import topics
+    from schemas.events import ContentPublished
+    from schemas.registry import registry
+
+    articles = json.loads((resources.files("socializer") / "demo" / "articles.json").read_text())
+    producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
+    await producer.start()
+    try:
+        for a in articles:
+            # The demo's photos come from the sandbox, so the image pipeline has something real to crop.
+            a = {
+                **a,
+                "published_at": datetime.now(UTC).isoformat(),
+                "image_urls": [u.replace("{sandbox}", s.sandbox_url) for u in a["image_urls"]],
+                "html": a["html"].replace("{sandbox}", s.sandbox_url),
+            }
+            ev = ContentPublished.model_validate(a)
+            env = registry.envelope(ev, source="socializer/demo", subject=ev.content_id)
+            await send_all(AIOKafkaSender(producer), topics.CONTENT_PUBLISHED, [(ev.content_id, env)])
+    finally:
+        await producer.stop()
+    return len(articles)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    s = tool_settings()
+    s.require("broker")
+    print(f"emitted {asyncio.run(_emit_demo(s))} articles")

@@ -1,0 +1,118 @@
+"""Connected accounts: connect through each platform's OAuth flow, list, settings, history, disconnect. Never a token."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
+
+from adapters.api_keys import Caller
+from adapters.outbox import PostgresOutbox
+from commands.exceptions import AccountNotFound
+from domain.accounts import AccountSettings
+from projections import queries as q
+from socializer.http.deps import Services, Svc, bearer, own_site, reader, writer
+from socializer.http.models import Connect, ConnectRequest
+from socializer.http.problems import ORJSON
+
+log = logging.getLogger("socializer.api")
+router = APIRouter(prefix="/api/v1/social")
+
+
+# ---------- accounts ----------
+async def relay_now(svc: Services) -> None:
+    """Send the account events just committed; if the broker hiccups the worker's relay sends them."""
+    try:
+        await PostgresOutbox(svc.pool).relay(svc.bus.sender)
+    except Exception as err:  # noqa: BLE001 - the events are safe in the outbox
+        log.warning("outbox relay deferred to the worker: %s", type(err).__name__)
+
+
+async def own_account(svc: Services, account_id: str, who: Caller) -> Any:
+    account = await svc.accounts.get(account_id, fresh=True)
+    if account is None or account.site_id != who.site_id:
+        raise AccountNotFound(f"no account {account_id}", field="account_id")
+    return account
+
+
+@router.get("/accounts/", summary="Connected accounts of a site, with their status (never tokens)")
+async def accounts(
+    site_id: str | None = None,
+    who: Caller = reader,
+    platform: str | None = None,
+    status: str | None = Query(None, pattern="^(active|needs_reauth|disconnected)$"),
+    svc: Services = Svc,
+) -> Any:
+    rows = await svc.accounts.for_site(own_site(who, site_id), include_inactive=True)
+    rows = [a for a in rows if (platform is None or a.platform == platform) and (status is None or a.status == status)]
+    return ORJSON({"count": len(rows), "results": [a.model_dump(mode="json") for a in rows]})
+
+
+@router.get("/accounts/{account_id}/", summary="One connected account (never tokens)")
+async def account(account_id: str, who: Caller = reader, svc: Services = Svc) -> Any:
+    return ORJSON((await own_account(svc, account_id, who)).model_dump(mode="json"))
+
+
+@router.get(
+    "/accounts/{account_id}/history/",
+    summary="The account's events, newest first: connections, refreshes, re-authorisations, settings changes",
+)
+async def account_history(account_id: str, who: Caller = reader, limit: int = Query(100, ge=1, le=1000), svc: Services = Svc) -> Any:
+    await own_account(svc, account_id, who)
+    items = await q.account_history(svc.pool, account_id, limit)
+    return ORJSON({"count": len(items), "results": items})
+
+
+@router.post(
+    "/accounts/connect/{platform}/",
+    status_code=201,
+    response_model=Connect,
+    summary="Start connecting an account: send the user's browser to authorization_url",
+)
+async def connect(platform: str, body: ConnectRequest | None = None, who: Caller = writer, svc: Services = Svc) -> Any:
+    body = body or ConnectRequest()
+    url, expires, scopes = await svc.connections.start(
+        site_id=who.site_id,
+        key_id=who.key_id,
+        platform=platform,
+        account_type=body.account_type,
+        features=body.features,
+        select=body.select,
+        settings=body.settings,
+        user_ref=body.user,
+    )
+    return Connect(authorization_url=url, state_expires_at=expires, scopes=scopes, redirect_uri=svc.settings.redirect_uri(platform))
+
+
+@router.get(
+    "/accounts/callback/{platform}/",
+    status_code=201,
+    openapi_extra={"security": [{}, {"ApiKey": []}]},
+    summary="Where the provider sends the browser back: the one-time state authenticates it; an API key, if"
+    " sent (a dashboard relaying the redirect), must be the same site's",
+)
+async def callback(
+    platform: str, request: Request, creds: HTTPAuthorizationCredentials | None = Security(bearer), svc: Services = Svc
+) -> Any:
+    who = await svc.keys.verify(creds.credentials) if creds else None
+    connected = await svc.connections.finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)
+    await relay_now(svc)
+    return ORJSON({"count": len(connected), "results": [a.model_dump(mode="json") for a in connected]}, status_code=201)
+
+
+@router.put("/accounts/{account_id}/settings/", summary="Posting settings the scheduler uses for this account")
+async def account_settings(account_id: str, body: AccountSettings, who: Caller = writer, svc: Services = Svc) -> Any:
+    account = await own_account(svc, account_id, who)
+    updated = await svc.accounts.update_settings(account, body)
+    await relay_now(svc)
+    return ORJSON(updated.model_dump(mode="json"))
+
+
+@router.delete("/accounts/{account_id}/", summary="Disconnect: revoke the grant at the platform, then shred the tokens")
+async def disconnect(account_id: str, who: Caller = writer, svc: Services = Svc) -> Any:
+    account = await own_account(svc, account_id, who)
+    revoked, note = await svc.connections.disconnect(account)
+    await relay_now(svc)
+    return ORJSON({"account_id": account_id, "status": "disconnected", "revoked": revoked, "note": note})

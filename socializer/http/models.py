@@ -1,0 +1,59 @@
+"""Request and response bodies of the HTTP API (the events and commands themselves are :mod:`schemas`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.accounts import AccountSettings
+from schemas.events import Platform, PostType
+
+
+class Position(BaseModel):
+    event_id: str
+    type: str
+    topic: str
+    partition: int
+    offset: int
+
+
+class Accepted(BaseModel):
+    events: list[Position]
+
+
+class GenerateRequest(BaseModel):
+    content_id: str = Field(min_length=1)
+    platforms: list[Platform] | None = None
+    post_types: list[PostType] | None = None
+    auto_schedule: bool | None = None
+
+
+class BulkGenerateRequest(BaseModel):
+    content_ids: list[str] = Field(min_length=1, max_length=500)
+    platforms: list[Platform] | None = None
+    post_types: list[PostType] | None = None
+    auto_schedule: bool | None = None
+
+
+class BulkScheduleRequest(BaseModel):
+    post_ids: list[str] = Field(min_length=1, max_length=1000)
+    auto_space: bool = True
+    scheduled_at: datetime | None = None
+
+
+class ConnectRequest(BaseModel):
+    account_type: str | None = Field(
+        None, description="linkedin: personal|organization; facebook: page; instagram: business; youtube: channel; others: personal"
+    )
+    features: list[str] = Field(default_factory=lambda: ["publish"], description="publish, analytics: the least scopes they need")
+    select: list[str] | None = Field(None, description="connect only these platform account ids (pages, organizations)")
+    settings: AccountSettings | None = None
+    user: str = Field("", max_length=200, description="who starts the connection (your user id), kept on the account")
+
+
+class Connect(BaseModel):
+    authorization_url: str
+    state_expires_at: datetime
+    scopes: list[str]
+    redirect_uri: str

@@ -1,0 +1,54 @@
+"""Operators' routes: rendered media (content-addressed, immutable) and health (broker, database, projection lag)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from fastapi import APIRouter
+
+from projections import queries as q
+from socializer.http.deps import Services, Svc
+from socializer.http.problems import ORJSON, problem
+
+router = APIRouter()
+
+
+@router.get("/media/{name}", summary="A rendered image (content-addressed, immutable)", responses={200: {"content": {"image/jpeg": {}}}})
+async def media(name: str, svc: Services = Svc) -> Any:
+    from fastapi.responses import FileResponse
+
+    if not re.fullmatch(r"[0-9a-f]{64}\.(jpg|png|webp)", name):
+        return problem(404, "Not found", "no such media", field="name")
+    path = svc.settings.media_path / name[:2] / name
+    if not path.exists():
+        return problem(404, "Not found", "no such media", field="name")
+    return FileResponse(
+        path,
+        media_type="image/jpeg" if name.endswith(".jpg") else f"image/{name.rsplit('.', 1)[1]}",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+@router.get("/healthz", summary="Broker, database and projection lag")
+async def healthz(svc: Services = Svc) -> Any:
+    out: dict[str, Any] = {}
+    try:
+        await svc.pool.fetchval("SELECT 1")
+        out["database"] = "ok"
+    except Exception as err:
+        out["database"] = f"error: {type(err).__name__}"
+    try:
+        await asyncio.wait_for(svc.bus.producer.client.fetch_all_metadata(), 3)
+        out["broker"] = "ok"
+    except Exception as err:
+        out["broker"] = f"error: {type(err).__name__}"
+    lag: dict[str, int] = {}
+    if out["database"] == "ok":
+        for r in await q.checkpoints(svc.pool):
+            lag[r["projection"]] = lag.get(r["projection"], 0) + r["lag"]
+    out["projection_lag"] = lag
+    ok = out["database"] == "ok" and out["broker"] == "ok"
+    out["status"] = "ok" if ok else "degraded"
+    return ORJSON(out, status_code=200 if ok else 503)

@@ -1,0 +1,133 @@
+"""Posts: the read model's list and detail, and the commands that append lifecycle events (decided by :mod:`commands.posts`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from adapters.api_keys import Caller
+from commands import posts as decider
+from commands.exceptions import CommandRefused, PostNotFound
+from projections import queries as q
+from schemas import commands as c
+from schemas import topics as t
+from schemas.events import PLATFORMS, ContentPublished, Event, Platform, PostStatus
+from socializer.http.deps import Services, Svc, own_site, reader, writer
+from socializer.http.models import Accepted, BulkGenerateRequest, BulkScheduleRequest, GenerateRequest, Position
+from socializer.http.problems import ORJSON, problem
+
+reads = APIRouter(prefix="/api/v1/social")
+router = APIRouter(prefix="/api/v1/social")
+
+
+@reads.get("/posts/", summary="List posts with filters")
+async def list_posts(
+    site_id: str | None = None,
+    who: Caller = reader,
+    platform: Platform | None = None,
+    status: PostStatus | None = None,
+    content_id: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    svc: Services = Svc,
+) -> Any:
+    items = await q.list_posts(
+        svc.pool,
+        site_id=own_site(who, site_id),
+        platform=platform,
+        status=status,
+        content_id=content_id,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        offset=offset,
+    )
+    return ORJSON({"count": len(items), "results": items})
+
+
+@reads.get("/posts/{post_id}/", summary="One post")
+async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> Any:
+    row = await q.get_post(svc.pool, post_id)
+    if row is None or row["site_id"] != who.site_id:
+        raise PostNotFound(f"no post {post_id}", field="post_id")
+    return ORJSON(row)
+
+
+# ---------- commands ----------
+@router.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
+async def generate(body: GenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
+    return Accepted(events=[await generate_for(svc, body.content_id, body, who)])
+
+
+@router.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, summary="Adapt several articles")
+async def bulk_generate(body: BulkGenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
+    return Accepted(events=[await generate_for(svc, cid, body, who) for cid in body.content_ids])
+
+
+@router.post("/posts/", status_code=202, response_model=Accepted, summary="Create a manual post for one account")
+async def create_post(body: c.CreatePost, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+    own_site(who, body.site_id)
+    found = await svc.accounts.get(body.account_id, fresh=True)
+    if found is None or found.site_id != body.site_id or found.status == "disconnected":
+        raise PostNotFound(f"no account {body.account_id} on site {body.site_id}", field="account_id")
+    if found.platform not in PLATFORMS:
+        raise CommandRefused(f"account_id: {found.platform} accounts publish videos, not posts", field="account_id")
+    events = decider.create(body, platform=found.platform, post_id=decider.new_post_id())
+    return await svc.append_events(events, wait)
+
+
+@router.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")
+async def edit_post(post_id: str, body: c.EditPost, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+    return await svc.decide_and_append(post_id, body, wait, who)
+
+
+@router.post(
+    "/posts/{post_id}/schedule/",
+    status_code=202,
+    response_model=Accepted,
+    summary="Schedule at a time, or (no body) at the account's next free best-time slot",
+)
+async def schedule_post(
+    post_id: str, body: c.SchedulePost | None = None, wait: bool = False, who: Caller = writer, svc: Services = Svc
+) -> Any:
+    return await svc.decide_and_append(post_id, body or c.SchedulePost(), wait, who)
+
+
+@router.post("/posts/{post_id}/publish/", status_code=202, response_model=Accepted, summary="Publish now")
+async def publish_now(post_id: str, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+    return await svc.decide_and_append(post_id, c.PublishPostNow(), wait, who)
+
+
+@router.delete("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Cancel a post")
+async def cancel_post(post_id: str, reason: str = "", wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+    return await svc.decide_and_append(post_id, c.CancelPost(reason=reason), wait, who)
+
+
+@router.post(
+    "/posts/bulk-schedule/",
+    status_code=202,
+    response_model=Accepted,
+    summary="Schedule many posts, auto-spaced over their accounts' best-time slots",
+)
+async def bulk_schedule(body: BulkScheduleRequest, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+    cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at)
+    if not body.auto_space and body.scheduled_at is None:
+        return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
+    now = datetime.now(UTC)
+    events: list[Event] = []
+    for pid in body.post_ids:
+        events += decider.decide(await svc.load_state(pid, who), cmd, now)
+    return await svc.append_events(events, wait)
+
+
+async def generate_for(svc: Services, content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller) -> Position:
+    row = await q.get_content(svc.pool, content_id)
+    if row is None or row["site_id"] != who.site_id:
+        raise PostNotFound(f"no content {content_id} has been published", field="content_id")
+    article = ContentPublished.model_validate({**row, "image_urls": row["image_urls"], "keywords": row["keywords"]})
+    cmd = c.GeneratePosts(article=article, platforms=body.platforms, post_types=body.post_types, auto_schedule=body.auto_schedule)
+    return await svc.bus.append(t.POSTS_GENERATE, content_id, cmd)

@@ -1,0 +1,64 @@
+"""Every error is ``application/problem+json`` (RFC 9457) naming the field; responses are rendered
+by orjson directly (FastAPI's ``jsonable_encoder`` would walk every row in Python)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound
+
+PROBLEM = "application/problem+json"
+
+
+class ORJSON(JSONResponse):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=str, option=orjson.OPT_UTC_Z)
+
+
+def problem(
+    status: int, title: str, detail: str, *, field: str | None = None, code: str | None = None, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    body: dict[str, Any] = {"type": f"https://socializer.dev/problems/{code or status}", "title": title, "status": status, "detail": detail}
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    """Turn validation errors, refused commands and HTTP errors into problems."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, err: RequestValidationError) -> Response:
+        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in err.errors()]
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        return problem(
+            422, "Invalid request", f"{first['field']}: {first['message']}", field=first["field"], code="invalid_request", errors=errors
+        )
+
+    @app.exception_handler(CommandRefused)
+    async def refused(_: Request, err: CommandRefused) -> Response:
+        status = 404 if isinstance(err, (PostNotFound, AccountNotFound)) else 409 if isinstance(err, InvalidTransition) else 422
+        if isinstance(err, ConnectionRefused):
+            status = err.status
+        return problem(status, type(err).__name__, err.detail, field=err.field, code=err.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, err: StarletteHTTPException) -> Response:
+        resp = problem(
+            err.status_code,
+            {401: "Unauthorized", 403: "Forbidden"}.get(err.status_code, "HTTP error"),
+            str(err.detail),
+            field="site_id" if str(err.detail).startswith("site_id") else None,
+        )
+        resp.headers.update(err.headers or {})
+        return resp
