@@ -9,7 +9,7 @@ sends through a :class:`Producer`; :class:`MemoryProducer` is its fake.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -60,12 +60,18 @@ async def send_all(producer: Producer, topic: str, items: Iterable[tuple[str, En
     return []
 
 
-def _position(md: Any) -> Position:
-    return Position(md.topic, md.partition, md.offset)
+class _Ack:
+    """The broker's acknowledgement of one record, as a :class:`Position`. Not a coroutine: an agent
+    that does not wait (Faust flushes before it commits) drops it without a warning."""
 
+    __slots__ = ("fut",)
 
-async def _resolved(fut: Awaitable[Any]) -> Position:
-    return _position(await fut)
+    def __init__(self, fut: Awaitable[Any]) -> None:
+        self.fut = fut
+
+    def __await__(self) -> Generator[Any, None, Position]:
+        md = yield from self.fut.__await__()
+        return Position(md.topic, md.partition, md.offset)
 
 
 class AIOKafkaSender:
@@ -76,7 +82,7 @@ class AIOKafkaSender:
 
     async def send(self, topic: str, message: KafkaMessage) -> Awaitable[Position]:
         fut = await self.producer.send(topic, message.value, key=message.key, headers=list(message.headers))
-        return _resolved(fut)
+        return _Ack(fut)
 
 
 class FaustSender:
@@ -88,7 +94,7 @@ class FaustSender:
 
     async def send(self, topic: str, message: KafkaMessage) -> Awaitable[Position]:
         fut = await self.app.producer.send(topic, message.key, message.value, None, None, list(message.headers))
-        return _resolved(fut)
+        return _Ack(fut)
 
 
 @dataclass
