@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from adapters.transient import is_transient
 from projections.base import Projection, apply_statements, collect, live_names
 from projections.exceptions import ProjectionError
 
@@ -113,13 +114,24 @@ class Projector:
         return checkpoints, work, n
 
     async def write(self, checkpoints: list[tuple], work: list[tuple[Projection, list]], n: int) -> int:
-        """One transaction: checkpoints first (so replay's swap can lock them), then the rows."""
+        """One transaction: checkpoints first (so replay's swap can lock them), then the rows. A
+        database outage is waited out with the batch held: it is written whole, once, or not yet."""
         if not checkpoints:
             return 0
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.executemany(CHECKPOINT_SQL, checkpoints)
-            for projection, statements in work:
-                await apply_statements(conn, projection, statements, live_names(projection))
+        delay = 0.2
+        while True:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await conn.executemany(CHECKPOINT_SQL, checkpoints)
+                    for projection, statements in work:
+                        await apply_statements(conn, projection, statements, live_names(projection))
+                break
+            except Exception as err:
+                if not is_transient(err):
+                    raise
+                log.warning("projector: database unavailable (%s: %s); batch held, again in %.1fs", type(err).__name__, err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
         self.applied += n
         return n
 

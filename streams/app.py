@@ -13,6 +13,7 @@ from streams.deps import Deps
 from streams.plumbing import Agent
 
 Register = Callable[[Agent], None]
+MAX_FETCH_BYTES = 16 << 20
 
 
 def create_app(deps: Deps, agents: Sequence[Register], *, app_id: str = "socializer") -> tuple[faust.App, Agent]:
@@ -31,6 +32,9 @@ def create_app(deps: Deps, agents: Sequence[Register], *, app_id: str = "sociali
         web_enabled=False,
         producer_linger_ms=5,
         stream_wait_empty=False,
+        # A record larger than the fetch size would stall its partition: fetch past the largest a
+        # producer may send, so an oversized message reaches the agent and is refused with a reason.
+        consumer_max_fetch_size=MAX_FETCH_BYTES,
     )
     agent = Agent(app, deps)
     for register in agents:

@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.kafka import Producer, send_all
 from adapters.sites import SiteDirectory
+from domain.post.reading import MAX_HTML_CHARS
 from schemas import topics as t
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
@@ -19,13 +20,19 @@ from streams.exceptions import Unprocessable
 from streams.plumbing import Agent
 
 SOURCE = "socializer/intake"
+# Upstream messages past this size are refused (dead-lettered by reference, with the reason).
+MAX_MESSAGE_BYTES = 1 << 20
 
 
 async def handle(value: bytes | None, sites: SiteDirectory, out: Producer) -> None:
+    if value is not None and len(value) > MAX_MESSAGE_BYTES:
+        raise Unprocessable(f"message: {len(value):,} bytes; content.published takes up to {MAX_MESSAGE_BYTES:,}")
     decoded = decode_upstream(value)
     article: ContentPublished = decoded.message  # type: ignore[assignment]
     if sites.site(article.site_id) is None:
         raise Unprocessable(f"data.site_id: no site {article.site_id!r} is configured")
+    if len(article.html) > MAX_HTML_CHARS:  # what reading would not look at anyway, kept off the next topic
+        article = article.model_copy(update={"html": article.html[:MAX_HTML_CHARS]})
     env = registry.envelope(
         GeneratePosts(article=article),
         source=SOURCE,

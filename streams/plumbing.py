@@ -2,8 +2,9 @@
 without stopping.
 
 Faust acks a message whose agent raised, so an agent never lets an exception escape: each message
-is handled inside :func:`each`, and a failure sends the original bytes and headers to ``<topic>.dlq``
-with the reason, the agent and the source position as headers.
+is handled inside :func:`handle_one`. An outage is waited out with the message held; a message that
+can never succeed goes to ``<topic>.dlq`` with the reason, the agent and the source position as
+headers (a reference instead of the bytes when it is too large to copy).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from adapters.kafka import FaustSender, Producer
+import orjson
+
+from adapters.kafka import FaustSender, KafkaMessage, Producer
+from adapters.transient import is_transient
 from domain.exceptions import DomainError
 from schemas import topics as t
 from schemas.exceptions import InvalidEvent
@@ -24,7 +28,16 @@ from streams.exceptions import Unprocessable
 log = logging.getLogger("socializer.streams")
 
 
-async def dead_letter(dlq_topic: Any, message: Any, *, agent: str, reason: str) -> None:
+# A dead letter carries the original bytes; past this size it carries a reference to them instead
+# (the original stays on its topic): a copy too large for the broker must never be lost.
+DLQ_MAX_BYTES = 900_000
+HEAD_BYTES = 1024
+BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
+
+
+def dead_letter_record(message: Any, *, agent: str, reason: str) -> KafkaMessage:
+    """The dead letter of ``message``: its key, bytes and headers with the reason and the source
+    position as ``dlq-*`` headers, or, for a message too large to copy, a JSON reference."""
     headers = list(message.headers.items() if isinstance(message.headers, dict) else message.headers or [])
     headers += [
         ("dlq-reason", reason.encode()[:4000]),
@@ -33,25 +46,110 @@ async def dead_letter(dlq_topic: Any, message: Any, *, agent: str, reason: str) 
         ("dlq-partition", str(message.partition).encode()),
         ("dlq-offset", str(message.offset).encode()),
     ]
-    fut = await dlq_topic.send(key=message.key, value=message.value, headers=headers, force=True)
-    await fut
+    value: bytes = message.value or b""
+    if len(value) > DLQ_MAX_BYTES:
+        head = value[:HEAD_BYTES].decode("utf-8", "replace")
+        ref = {"topic": str(message.topic), "partition": message.partition, "offset": message.offset, "size": len(value)}
+        value = orjson.dumps({"reference": ref, "reason": reason[:4000], "head": head})
+        headers = [(k, v) for k, v in headers if k.startswith("dlq-")] + [("dlq-reference", b"1")]
+    return KafkaMessage(message.key, value, tuple(headers))
 
 
-async def each(stream: Any, *, agent: str, dlq_topic: Any, handle: Callable[[Any], Awaitable[None]]) -> None:
-    """Run ``handle(message)`` for every message; dead-letter the ones that fail, keep going."""
-    async for event in stream.events():
-        message = event.message
+async def dead_letter(out: Producer, message: Any, *, agent: str, reason: str) -> None:
+    await (await out.send(t.dlq(str(message.topic)), dead_letter_record(message, agent=agent, reason=reason)))
+
+
+async def handle_one(
+    message: Any,
+    handle: Callable[[Any], Awaitable[None]],
+    *,
+    agent: str,
+    out: Producer,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> str:
+    """Handle one message: ``handled``, or ``dead-lettered`` (it can never succeed as it is).
+
+    An outage (database, broker, platform) is waited out: the message is held and tried again with
+    backoff, so nothing behind it on its partition overtakes it and nothing is lost."""
+    delay = BACKOFF_FIRST
+    while True:
         try:
             await handle(message)
-        except (InvalidEvent, Unprocessable, DomainError) as err:
-            log.warning("%s: dead-lettered %s/%s@%s: %s", agent, message.topic, message.partition, message.offset, err)
-            await dead_letter(dlq_topic, message, agent=agent, reason=str(err))
+            return "handled"
         except asyncio.CancelledError:
             raise
-        except Exception as err:  # a bug or an outage on one message must not stop the stream
+        except (InvalidEvent, Unprocessable, DomainError) as err:
+            log.warning("%s: dead-lettered %s/%s@%s: %s", agent, message.topic, message.partition, message.offset, err)
+            reason = str(err)
+        except Exception as err:  # noqa: BLE001 - an outage waits, a bug dead-letters; neither stops the stream
+            if is_transient(err):
+                log.warning(
+                    "%s: %s/%s@%s waits out %s: %s; again in %.1fs",
+                    agent,
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    type(err).__name__,
+                    err,
+                    delay,
+                )
+                await sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
             log.error("%s: failed on %s/%s@%s: %s", agent, message.topic, message.partition, message.offset, err)
             reason = f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=3)}"
-            await dead_letter(dlq_topic, message, agent=agent, reason=reason)
+        await _dead_letter_held(out, message, agent=agent, reason=reason, sleep=sleep)
+        return "dead-lettered"
+
+
+async def _dead_letter_held(out: Producer, message: Any, *, agent: str, reason: str, sleep: Callable[[float], Awaitable[None]]) -> None:
+    """Dead-letter, waiting out a broker outage: a message leaves its partition only once its dead
+    letter is on the broker."""
+    delay = BACKOFF_FIRST
+    while True:
+        try:
+            await dead_letter(out, message, agent=agent, reason=reason)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            if not is_transient(err):
+                # The broker refused the copy itself (too large for it): send the reference instead.
+                slim = dead_letter_record(message, agent=agent, reason=f"{reason} (copy refused: {type(err).__name__})")
+                if slim.headers[-1][0] != "dlq-reference":
+                    ref = {
+                        "topic": str(message.topic),
+                        "partition": message.partition,
+                        "offset": message.offset,
+                        "size": len(message.value or b""),
+                    }
+                    slim = KafkaMessage(
+                        message.key,
+                        orjson.dumps({"reference": ref, "reason": reason[:4000]}),
+                        tuple(h for h in slim.headers if h[0].startswith("dlq-")) + (("dlq-reference", b"1"),),
+                    )
+                try:
+                    await (await out.send(t.dlq(str(message.topic)), slim))
+                except Exception as final:  # noqa: BLE001 - the original stays on its topic; say where
+                    log.critical(
+                        "%s: %s/%s@%s could not be dead-lettered (%s): %s",
+                        agent,
+                        message.topic,
+                        message.partition,
+                        message.offset,
+                        final,
+                        reason,
+                    )
+                return
+            log.warning("%s: dead letter waits out %s; again in %.1fs", agent, type(err).__name__, delay)
+            await sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def each(stream: Any, *, agent: str, out: Producer, handle: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``handle(message)`` for every message of the stream (see :func:`handle_one`)."""
+    async for event in stream.events():
+        await handle_one(event.message, handle, agent=agent, out=out)
 
 
 class Agent:
@@ -71,10 +169,10 @@ class Agent:
 
     def consume(self, topic: str, name: str, handle: Callable[[Any], Awaitable[None]], *, concurrency: int = 1) -> None:
         """Run ``handle(message)`` for every message of ``topic``; a message it cannot handle goes to ``<topic>.dlq``."""
-        source, dlq_topic = self.topics[topic], self.topics[t.dlq(topic)]
+        source = self.topics[topic]
 
         async def consumer(stream: Any) -> None:
-            await each(stream, agent=name, dlq_topic=dlq_topic, handle=handle)
+            await each(stream, agent=name, out=self.producer, handle=handle)
 
         consumer.__name__ = consumer.__qualname__ = name.replace(".", "_")
         self.app.agent(source, name=name, concurrency=concurrency)(consumer)

@@ -114,8 +114,44 @@ def _segmenter(lang: str) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=lang if lang in PYSBD_LANGS else "en", clean=False)
 
 
+# pysbd is superlinear in the length of one call's text (a 4,000-sentence paragraph took minutes):
+# it is fed chunks of about this many characters, cut after a sentence-ending mark.
+CHUNK = 2000
+_CUT = re.compile(r"(?<=[.!?。！？…])\s+")
+# A post needs the article's opening and its best lines, not all of a book: reading stops here,
+# which keeps the time to read any article bounded (a 1 MB article reads in about a second).
+MAX_READ_CHARS = 120_000
+# The HTML that can hold that much text (markup included); the rest of a longer article is not read.
+MAX_HTML_CHARS = 400_000
+
+
+def _chunks(text: str) -> list[str]:
+    if len(text) <= CHUNK:
+        return [text]
+    out, start = [], 0
+    while len(text) - start > CHUNK:
+        cut = _CUT.search(text, start + CHUNK)
+        if cut is None:
+            break
+        out.append(text[start : cut.start()])
+        start = cut.end()
+    out.append(text[start:])
+    return out
+
+
 def split_sentences(text: str, language: str) -> list[str]:
-    return [s.strip() for s in _segmenter(language[:2].lower()).segment(text) if s.strip()]
+    seg = _segmenter(language[:2].lower())
+    return [s.strip() for chunk in _chunks(text) for s in seg.segment(chunk) if s.strip()]
+
+
+def _within_budget(blocks: list[Block]) -> list[Block]:
+    kept, used = [], 0
+    for b in blocks:
+        if used >= MAX_READ_CHARS:
+            break
+        kept.append(b if used + len(b.text) <= MAX_READ_CHARS else Block(b.tag, b.text[: MAX_READ_CHARS - used]))
+        used += len(b.text)
+    return kept
 
 
 @lru_cache(maxsize=64)
@@ -170,7 +206,8 @@ def _rank(sentences: list[str], keywords: list[str]) -> list[str]:
 
 
 def read_article(article: ContentPublished) -> Digest:
-    blocks, images, has_code = _blocks(article.html)
+    blocks, images, has_code = _blocks(article.html[:MAX_HTML_CHARS])
+    blocks = _within_budget(blocks)
     lang = article.language
     body = [b for b in blocks if b.tag not in HEADINGS]
     text = "\n".join(b.text for b in blocks)

@@ -1,4 +1,4 @@
-"""``socializer``: run the whole system or one role, and the operators' tools (tail, emit, replay, schemas)."""
+"""``socializer``: run the whole system or one role, and the operators' tools (tail, emit, replay, redrive, schemas)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 from socializer.cli.roles import cmd_api, cmd_migrate, cmd_projector, cmd_sandbox, cmd_worker
-from socializer.cli.tools import cmd_apikey, cmd_emit, cmd_replay, cmd_schemas, cmd_tail, cmd_vault
+from socializer.cli.tools import cmd_apikey, cmd_emit, cmd_redrive, cmd_replay, cmd_schemas, cmd_tail, cmd_vault
 from socializer.cli.up import cmd_demo, cmd_up
 from socializer.exceptions import SocializerError
 
@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument("--no-swap", action="store_true", help="build and compare only")
     rp.add_argument("--verify", action="store_true", help="fail, without swapping, if the rebuilt copy differs")
     rp.set_defaults(fn=cmd_replay)
+    rd = sub.add_parser("redrive", help="re-send dead letters to their topic once the cause is fixed (each one once)")
+    rd.add_argument("topic", help="a dead-letter topic, e.g. content.published.dlq")
+    rd.add_argument("--reason", help="only dead letters whose reason contains this")
+    rd.add_argument("--subject", help="only dead letters with this key (aggregate id)")
+    rd.add_argument("--dry-run", action="store_true", help="list what would be re-sent")
+    rd.set_defaults(fn=cmd_redrive)
     ak = sub.add_parser("apikey", help="API keys: create SITE [--scopes read,write] | revoke KEY_ID")
     ak.add_argument("action", choices=["create", "revoke"])
     ak.add_argument("target", help="site id (create) or key id (revoke)")

@@ -135,6 +135,37 @@ def cmd_replay(args: argparse.Namespace) -> None:
         print(report.summary())
 
 
+def cmd_redrive(args: argparse.Namespace) -> None:
+    """Re-send the dead letters of TOPIC.dlq to TOPIC once their cause is fixed (each one once)."""
+    from adapters.dead_letters import redrive
+    from adapters.postgres import create_pool
+
+    s = tool_settings()
+    s.require("broker", "database_url")
+
+    async def run() -> str:
+        pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
+        try:
+            r = await redrive(
+                s.broker,
+                pool,
+                args.topic,
+                reason=args.reason,
+                subject=args.subject,
+                dry_run=args.dry_run,  # type: ignore[arg-type]
+                log=print,
+            )
+        finally:
+            await pool.close()
+        verb = "would re-send" if args.dry_run else "re-sent"
+        return (
+            f"{r.dlq_topic}: {r.seen} dead letters; {verb} {len(r.sent)}; {r.skipped_done} re-sent earlier;"
+            f" {r.skipped_filter} not matching; {r.missing} whose original is gone"
+        )
+
+    print(asyncio.run(run()))
+
+
 def cmd_vault(args: argparse.Namespace) -> None:
     """``vault new-key``: a fresh master key line; ``vault rotate``: re-wrap every data key under the active one."""
     if args.action == "new-key":

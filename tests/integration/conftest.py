@@ -59,9 +59,21 @@ class Infra:
         self.root = root
         self.stack = Embedded()
         self.broker = start_broker(free_port(), root / "logs", self.stack)
-        self.dsn = start_postgres(free_port(), root / "pg" / "data", self.stack)
+        self.pg_port, self.pg_data = free_port(), root / "pg" / "data"
+        self.dsn = start_postgres(self.pg_port, self.pg_data, self.stack)
         asyncio.run(migrate(self.dsn))
         asyncio.run(create_topics(self.broker, topics.ALL, 4))
+
+    def restart_postgres(self, down_seconds: float, while_down: Callable[[], Any] | None = None) -> None:
+        """Stop the database (fast shutdown: every connection is cut), run ``while_down``, start it again."""
+        (pg,) = [p for p in self.stack.procs if p.poll() is None and str(p.args[0]).endswith("postgres")]
+        pg.send_signal(signal.SIGINT)
+        pg.wait(30)
+        self.stack.procs.remove(pg)
+        if while_down is not None:
+            while_down()
+        time.sleep(down_seconds)
+        start_postgres(self.pg_port, self.pg_data, self.stack)
 
 
 @pytest.fixture(scope="session")

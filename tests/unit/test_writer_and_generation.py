@@ -109,3 +109,22 @@ def test_incompatible_post_types_are_not_drafted() -> None:
     )
     posts = generate_posts(GeneratePosts(article=ARTICLE, post_types=["announcement", "faq_snippet", "thread"]), site, RuleWriter())
     assert [p.post_type for p in posts] == ["announcement"]
+
+
+def test_a_huge_paragraph_is_split_in_chunks_at_sentence_ends_and_read_within_a_budget() -> None:
+    from datetime import UTC, datetime
+
+    from domain.post.reading import CHUNK, MAX_READ_CHARS, _chunks, read_article
+    from schemas.events import ContentPublished
+
+    sentences = [f"Sentence {i} is about Kafka streams and Postgres projections." for i in range(20_000)]
+    text = " ".join(sentences)
+    chunks = _chunks(text)
+    assert len(chunks) > 100 and all(c.endswith(".") for c in chunks)  # every cut falls after a full stop
+    assert " ".join(chunks) == text and max(map(len, chunks)) < CHUNK + 100
+    article = ContentPublished.model_validate(
+        dict(content_id="big", site_id="s", title="Big", url="https://x.example/big", html=f"<p>{text}</p>", published_at=datetime.now(UTC))
+    )
+    digest = read_article(article)  # 1.2 MB of one paragraph
+    assert sum(map(len, digest.sentences)) <= MAX_READ_CHARS
+    assert digest.sentences[0] == sentences[0] and digest.key_sentences
