@@ -62,19 +62,77 @@ def ensure_free(port: int, what: str) -> None:
             raise DevStackError(f"port {port} for the {what} is taken: stop what runs there, or set another port")
 
 
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Signal a child's whole process group: a worker's pool processes go with it."""
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@dataclass
+class Role:
+    """A role ``up`` keeps running: restarted when it exits, its exits logged."""
+
+    name: str
+    args: list[str]
+    log: Path
+    env: dict[str, str]
+    proc: subprocess.Popen | None = None
+    exits: list[float] = field(default_factory=list)
+    not_before: float = 0.0
+
+
 @dataclass
 class Embedded:
-    procs: list[subprocess.Popen] = field(default_factory=list)
+    procs: list[subprocess.Popen] = field(default_factory=list)  # the broker and the database first, then the roles
+    roles: list[Role] = field(default_factory=list)
 
-    def stop(self) -> None:
+    def start_role(self, role: Role) -> None:
+        role.proc = spawn(role.args, role.log, env=role.env)
+        self.procs.append(role.proc)
+        self.roles.append(role) if role not in self.roles else None
+
+    def infrastructure_down(self) -> list[str]:
+        """The broker or database processes that exited (they hold the data: not restarted blindly)."""
+        roles = {id(r.proc) for r in self.roles}
+        return [str(p.args[0]) for p in self.procs if id(p) not in roles and p.poll() is not None]
+
+    def supervise(self, now: float | None = None) -> list[str]:
+        """Restart the roles that exited; a role that keeps dying waits longer (up to a minute)
+        between starts. Returns what happened, for the operator."""
+        now = time.monotonic() if now is None else now
+        said = []
+        for role in self.roles:
+            if role.proc is None or role.proc.poll() is None:
+                continue
+            if role.not_before == 0.0:
+                code = role.proc.returncode
+                _signal_group(role.proc, signal.SIGKILL)  # whatever it left behind (pool processes)
+                role.exits = [t for t in role.exits if now - t < 300] + [now]
+                wait = min(60.0, 0.5 * 2 ** (len(role.exits) - 1)) if len(role.exits) > 1 else 0.0
+                role.not_before = now + wait
+                said.append(f"{role.name} exited with {code}; restarting{f' in {wait:.0f}s' if wait else ''} (log: {role.log})")
+            if now >= role.not_before:
+                self.procs.remove(role.proc)
+                role.not_before = 0.0
+                self.start_role(role)
+        return said
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to every process group, last started first; SIGKILL to whatever is left."""
         for p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
+            _signal_group(p, signal.SIGTERM)
+        deadline = time.monotonic() + grace
         for p in reversed(self.procs):
             try:
-                p.wait(10)
+                p.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                p.kill()
+                pass
+        for p in self.procs:
+            _signal_group(p, signal.SIGKILL)
+            if p.poll() is None:
+                p.wait(5)
 
 
 def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:

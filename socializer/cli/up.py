@@ -17,13 +17,14 @@ from socializer.settings import Settings
 
 
 def cmd_up(args: argparse.Namespace) -> None:
-    from socializer.devstack import Embedded, ensure_free, spawn, start_broker, start_postgres, wait_port
+    from socializer.devstack import Embedded, Role, ensure_free, start_broker, start_postgres, wait_port
 
     s = role_settings()
     stack = Embedded()
     env = dict(os.environ)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the finally below: stop the children
     data = s.data_dir.resolve()
+    failed = False
     try:
         if not s.broker:
             env["SOCIALIZER_BROKER"] = start_broker(s.broker_port, data / "logs", stack)
@@ -48,8 +49,8 @@ def cmd_up(args: argparse.Namespace) -> None:
         ensure_free(s.api_port, "API")
         ensure_free(s.sandbox_port, "sandbox")
         for i, role in enumerate(roles):
-            log = logs / f"{role}{i - 2 if role == 'worker' else ''}.log"
-            stack.procs.append(spawn([sys.executable, "-m", "socializer", role], log, env=env))
+            name = f"{role}{i - 2 if role == 'worker' else ''}"
+            stack.start_role(Role(name, [sys.executable, "-m", "socializer", role], logs / f"{name}.log", env))
         wait_port(s.sandbox_port, 30)
         wait_port(s.api_port, 60)
         print(f"broker    {s.broker}   (socializer tail social.posts -f)")
@@ -67,15 +68,19 @@ def cmd_up(args: argparse.Namespace) -> None:
             print(f"demo      emitted {n} articles to content.published; watch them become posts:")
             print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/posts/'")
             print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/analytics/'")
-        print("Ctrl-C stops everything.", flush=True)
-        while all(p.poll() is None for p in stack.procs):
+        print("Ctrl-C stops everything; a role that exits is restarted.", flush=True)
+        while not (down := stack.infrastructure_down()):
+            for line in stack.supervise():
+                print(f"{datetime.now(UTC):%H:%M:%S} {line}", file=sys.stderr, flush=True)
             time.sleep(0.5)
-        dead = [p.args for p in stack.procs if p.poll() is not None]
-        print(f"a process exited: {dead}; stopping", file=sys.stderr)
+        print(f"{', '.join(down)} exited: stopping everything", file=sys.stderr)
+        failed = True
     except KeyboardInterrupt:
         pass
     finally:
         stack.stop()
+    if failed:
+        sys.exit(1)
 
 
 def _dev_vault_keys(data: Path) -> str:
