@@ -26,6 +26,10 @@ class InvalidTransition(CommandRefused):
     code = "invalid_transition"
 
 
+class VersionConflict(InvalidTransition):
+    code = "version_conflict"
+
+
 class InvalidSchedule(CommandRefused):
     code = "invalid_schedule"
 

@@ -10,31 +10,18 @@ Pure: no I/O and no clock (``now`` is an argument), so replay and tests are dete
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from commands.exceptions import InvalidSchedule, InvalidTransition
-from domain.lifecycle import EDITABLE
+from commands.exceptions import InvalidSchedule, InvalidTransition, PostNotFound, VersionConflict
+from domain.lifecycle import EDITABLE, PostState
 from schemas import commands as c
 from schemas import events as e
 
+__all__ = ["PostState", "create", "decide", "evolve", "fold", "handle"]
+
 # A manual time this far in the past is a mistake, not "now".
 PAST_TOLERANCE = timedelta(minutes=1)
-
-
-@dataclass(frozen=True, slots=True)
-class PostState:
-    post_id: str
-    site_id: str
-    account_id: str
-    platform: str
-    status: str = "draft"
-    scheduled_at: datetime | None = None
-
-
-def new_post_id() -> str:
-    return str(uuid.uuid4())
 
 
 def create(cmd: c.CreatePost, *, platform: str, post_id: str) -> list[e.Event]:
@@ -104,6 +91,38 @@ def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
             raise InvalidTransition("nothing to edit: give at least one of text, hashtags, link_url, media_urls", field="text")
         return [e.PostEdited(post_id=state.post_id, **changes)]
     raise TypeError(f"no decider for {type(cmd).__name__}")
+
+
+def handle(state: PostState | None, cmd: c.DecidePost, now: datetime) -> list[e.Event]:
+    """The single writer's decision on a person's command: against the post's own state (folded
+    from its events), refusing a command decided on a version that is no longer the post's."""
+    action = cmd.action
+    if isinstance(action, c.CreatePost):
+        if state is not None:
+            raise InvalidTransition(f"post {cmd.post_id} exists already (it is {state.status})", field="post_id")
+        if cmd.platform is None:
+            raise InvalidTransition("platform: required to create a post", field="account_id")
+        return create(action, platform=cmd.platform, post_id=cmd.post_id)
+    if state is None or state.site_id != cmd.site_id:  # another site's post does not exist for this caller
+        raise PostNotFound(f"no post {cmd.post_id}", field="post_id")
+    if cmd.expected_version is not None and cmd.expected_version != state.version:
+        raise VersionConflict(
+            f"post {state.post_id} is at version {state.version} ({state.status}); this command was decided on version"
+            f" {cmd.expected_version}: read it again and retry",
+            field="version",
+        )
+    return decide(state, action, now)
+
+
+def fold(state: PostState | None, event: e.Event) -> PostState | None:
+    """The post's state after one more lifecycle event (a draft starts it)."""
+    if state is None:
+        if not isinstance(event, e.PostDrafted):
+            return None
+        state = PostState(event.post_id, event.site_id, event.account_id, event.platform)
+    elif isinstance(event, e.PostDrafted):
+        return state  # the same article adapted again drafts the same post: nothing changed
+    return replace(evolve(state, event), version=state.version + 1)
 
 
 def evolve(state: PostState, event: e.Event) -> PostState:

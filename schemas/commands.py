@@ -65,6 +65,34 @@ class EditPost(Command):
     media_urls: list[str] | None = None
 
 
+class DecidePost(Command):
+    """A person's command on one post, for the post's single writer (the decide agent).
+
+    Exactly one of ``create``, ``edit``, ``schedule``, ``publish_now``, ``cancel``. ``command_id``
+    makes it idempotent (derived from an ``Idempotency-Key`` when the caller sends one);
+    ``expected_version`` is the post's version the caller decided on: a stale one is refused.
+    """
+
+    command_id: str = Field(min_length=1)
+    post_id: str = Field(min_length=1)
+    site_id: str = Field(min_length=1)
+    expected_version: int | None = None
+    requested_by: str = ""
+    platform: Platform | None = None  # with ``create``: the account's platform, checked by the API
+    create: CreatePost | None = None
+    edit: EditPost | None = None
+    schedule: SchedulePost | None = None
+    publish_now: PublishPostNow | None = None
+    cancel: CancelPost | None = None
+
+    @property
+    def action(self) -> Command:
+        given = [c for c in (self.create, self.edit, self.schedule, self.publish_now, self.cancel) if c is not None]
+        if len(given) != 1:
+            raise ValueError("exactly one of create, edit, schedule, publish_now, cancel")
+        return given[0]
+
+
 class PublishPost(Command):
     """Sent by the scheduler to the publish agent when a post is due: a snapshot of what to post."""
 

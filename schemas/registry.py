@@ -137,6 +137,7 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.account.settings_updated.v1", e.AccountSettingsUpdated),
     ("socializer.command.generate_posts.v1", c.GeneratePosts),
     ("socializer.command.publish_post.v1", c.PublishPost),
+    ("socializer.command.decide_post.v1", c.DecidePost),
 ]
 for _type, _model in _TYPES:
     registry.register(_type, _model)

@@ -4,6 +4,7 @@
 |---------------------------|------------|-----------------------------------------------------|
 | content.published         | content_id | ContentPublished from the upstream pipeline          |
 | social.posts.generate     | content_id | GeneratePosts commands (intake and HTTP → adapt)     |
+| social.posts.commands     | post_id    | DecidePost: people's commands, for the post's single writer |
 | social.posts              | post_id    | the post lifecycle: PostDrafted … PostPublished      |
 | social.publish            | post_id    | PublishPost commands (schedule → publish)            |
 | social.engagement         | post_id    | EngagementRecorded                                   |
@@ -16,15 +17,16 @@ from __future__ import annotations
 CONTENT_PUBLISHED = "content.published"
 POSTS_GENERATE = "social.posts.generate"
 POSTS = "social.posts"
+POST_COMMANDS = "social.posts.commands"
 PUBLISH = "social.publish"
 ENGAGEMENT = "social.engagement"
 ACCOUNTS = "social.accounts"
 
-CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH)
+CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH)
 
 
 def dlq(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POSTS, PUBLISH, ENGAGEMENT, ACCOUNTS, *(dlq(t) for t in CONSUMED))
+ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, ENGAGEMENT, ACCOUNTS, *(dlq(t) for t in CONSUMED))

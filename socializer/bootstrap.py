@@ -19,6 +19,7 @@ from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
 from adapters.outbox import MemoryOutbox, PostgresOutbox
 from adapters.platforms import clients_for
+from adapters.post_states import MemoryPostStates, PostgresPostStates
 from adapters.postgres import LazyPool
 from adapters.published import MemoryPublished, PostgresPublished
 from adapters.publishing import MemoryAttempts, PostgresAttempts
@@ -32,7 +33,7 @@ from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
-from streams import adapt, engagement, intake, publish, refresh, relay, schedule
+from streams import adapt, decide, engagement, intake, publish, refresh, relay, schedule
 from streams.app import Register
 from streams.deps import Deps, StreamSettings
 
@@ -40,6 +41,7 @@ from streams.deps import Deps, StreamSettings
 AGENTS: dict[str, Register] = {
     "intake": intake.register,
     "adapt": adapt.register,
+    "decide": decide.register,
     "schedule": schedule.register,
     "publish": publish.register,
     "engagement": engagement.register,
@@ -135,6 +137,7 @@ def worker_deps(settings: Settings) -> Deps:
         fallback_writer=rules,
         attempts=PostgresAttempts(pool),
         slots=PostgresSlots(pool),
+        post_states=PostgresPostStates(pool),
         published=PostgresPublished(pool),
         outbox=PostgresOutbox(pool),
         media=MediaService(media_store(settings, http), http, executor=cpu),
@@ -156,6 +159,7 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
         "fallback_writer": rules,
         "attempts": MemoryAttempts(),
         "slots": MemorySlots(),
+        "post_states": MemoryPostStates(),
         "published": MemoryPublished(),
         "outbox": MemoryOutbox(),
     }

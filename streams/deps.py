@@ -11,6 +11,7 @@ from adapters.accounts import Accounts, Tokens
 from adapters.images import MediaRenderer
 from adapters.outbox import OutboxRelay
 from adapters.platforms.base import PlatformClient
+from adapters.post_states import PostStateStore
 from adapters.published import PublishedPosts
 from adapters.publishing import AttemptStore
 from adapters.scheduling import SlotStore
@@ -44,6 +45,7 @@ class Deps:
     fallback_writer: Writer
     attempts: AttemptStore
     slots: SlotStore
+    post_states: PostStateStore
     published: PublishedPosts
     outbox: OutboxRelay
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)

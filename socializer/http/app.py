@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from adapters.accounts.states import PostgresStates
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys
+from adapters.post_states import PostgresPostStates
 from adapters.postgres import create_pool
 from adapters.sites import SiteDirectory
 from adapters.vault.crypto import Keyring
@@ -42,6 +43,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
             accounts=store,
             connections=Connections(PostgresStates(pool), store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds),
             bus=bus,
+            states=PostgresPostStates(pool),
         )
         try:
             yield

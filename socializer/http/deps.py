@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -19,16 +19,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys, Caller
 from adapters.kafka import AIOKafkaSender, send_all
+from adapters.post_states import PostgresPostStates
 from adapters.sites import SiteDirectory
-from commands import posts as decider
 from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
-from schemas.events import Event
+from schemas.envelope import derived_id
 from schemas.registry import registry
 from socializer.http.connections import Connections
 from socializer.http.models import Accepted, Position
+from socializer.http.problems import Problem
 from socializer.settings import Settings
 
 SOURCE = "socializer/api"
@@ -56,23 +57,20 @@ class Services:
     accounts: AccountStore
     connections: Connections
     bus: Bus
+    states: PostgresPostStates
 
     def site_tz(self, site_id: str) -> str:
         site = self.sites.site(site_id)
         return site.timezone if site else "UTC"
 
-    async def load_state(self, post_id: str, who: Caller) -> decider.PostState:
+    async def visible(self, post_id: str, who: Caller) -> None:
+        """404 unless the post is this caller's; then wait (briefly) until its single writer knows it."""
         row = await q.get_post(self.pool, post_id)
         if row is None or row["site_id"] != who.site_id:  # another site's post does not exist for this caller
             raise PostNotFound(f"no post {post_id}", field="post_id")
-        return decider.PostState(
-            post_id=row["post_id"],
-            site_id=row["site_id"],
-            account_id=row["account_id"],
-            platform=row["platform"],
-            status=row["status"],
-            scheduled_at=row["scheduled_at"],
-        )
+        deadline = time.monotonic() + 5.0
+        while await self.states.version(post_id) is None and time.monotonic() < deadline:  # noqa: ASYNC110 - polls another process's table
+            await asyncio.sleep(0.02)
 
     async def wait_for(self, positions: list[Position], projection: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a deadline over many polls
         deadline = time.monotonic() + timeout
@@ -82,15 +80,58 @@ class Services:
                     return
                 await asyncio.sleep(0.02)
 
-    async def append_events(self, events: list[Event], wait: bool) -> Accepted:
-        positions = [await self.bus.append(t.POSTS, ev.post_id, ev) for ev in events]  # type: ignore[attr-defined]
+    async def command(
+        self,
+        who: Caller,
+        post_id: str,
+        *,
+        wait: bool,
+        idempotency_key: str | None = None,
+        if_match: str | None = None,
+        platform: str | None = None,
+        **action: Any,
+    ) -> Accepted:
+        """Send a command to the post's single writer and answer with what it decided."""
+        (kind,) = action
+        command_id = derived_id("command", who.site_id, idempotency_key, kind, post_id) if idempotency_key else str(uuid.uuid4())
+        outcome = await self.states.outcome(command_id)  # a retried request gets the first answer
+        if outcome is None:
+            if kind != "create":
+                await self.visible(post_id, who)
+            expected = version_of(if_match) if if_match else await self.states.version(post_id)
+            cmd = c.DecidePost(
+                command_id=command_id,
+                post_id=post_id,
+                site_id=who.site_id,
+                expected_version=expected,
+                requested_by=who.key_id,
+                platform=platform,
+                **action,
+            )  # type: ignore[arg-type]
+            await self.bus.append(t.POST_COMMANDS, post_id, cmd)
+            deadline = time.monotonic() + COMMAND_TIMEOUT
+            while (outcome := await self.states.outcome(command_id)) is None:
+                if time.monotonic() > deadline:
+                    return Accepted(events=[], post_id=post_id, command_id=command_id)  # decided later; the read model will show it
+                await asyncio.sleep(0.02)
+        if outcome.status != 202:
+            b = outcome.body
+            raise Problem(outcome.status, b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
+        positions = [Position(**p) for p in outcome.body["events"]]
         if wait:
             await self.wait_for(positions, "posts")
-        return Accepted(events=positions)
+        return Accepted(events=positions, post_id=post_id, version=outcome.body.get("version"), command_id=command_id)
 
-    async def decide_and_append(self, post_id: str, cmd: c.Command, wait: bool, who: Caller) -> Accepted:
-        st = await self.load_state(post_id, who)
-        return await self.append_events(decider.decide(st, cmd, datetime.now(UTC)), wait)
+
+COMMAND_TIMEOUT = 15.0
+
+
+def version_of(if_match: str) -> int:
+    """``If-Match: "7"`` (the ETag a read returned), or a bare number."""
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise Problem(400, "Invalid request", "If-Match: the post's version, as its ETag gave it", code="invalid_request", field="If-Match")
+    return int(raw)
 
 
 def services(request: Request) -> Services:

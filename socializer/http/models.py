@@ -20,6 +20,9 @@ class Position(BaseModel):
 
 class Accepted(BaseModel):
     events: list[Position]
+    post_id: str | None = Field(None, description="the post the command made or changed")
+    version: int | None = Field(None, description="the post's version after the command (send it back as If-Match)")
+    command_id: str | None = Field(None, description="the command's id; a retry with the same Idempotency-Key gets this answer")
 
 
 class GenerateRequest(BaseModel):

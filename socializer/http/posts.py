@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from adapters.api_keys import Caller
-from commands import posts as decider
 from commands.exceptions import CommandRefused, PostNotFound
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
-from schemas.events import PLATFORMS, ContentPublished, Event, Platform, PostStatus
+from schemas.envelope import derived_id
+from schemas.events import PLATFORMS, ContentPublished, Platform, PostStatus
 from socializer.http.deps import Services, Svc, own_site, reader, writer
 from socializer.http.models import Accepted, BulkGenerateRequest, BulkScheduleRequest, GenerateRequest, Position
 from socializer.http.problems import ORJSON, problem
@@ -49,12 +50,13 @@ async def list_posts(
     return ORJSON({"count": len(items), "results": items})
 
 
-@reads.get("/posts/{post_id}/", summary="One post")
+@reads.get("/posts/{post_id}/", summary="One post; its ETag is its version, for If-Match on the commands")
 async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> Any:
     row = await q.get_post(svc.pool, post_id)
     if row is None or row["site_id"] != who.site_id:
         raise PostNotFound(f"no post {post_id}", field="post_id")
-    return ORJSON(row)
+    version = await svc.states.version(post_id)
+    return ORJSON({**row, "version": version}, headers={"ETag": f'"{version}"'} if version is not None else None)
 
 
 # ---------- commands ----------
@@ -68,21 +70,40 @@ async def bulk_generate(body: BulkGenerateRequest, who: Caller = writer, svc: Se
     return Accepted(events=[await generate_for(svc, cid, body, who) for cid in body.content_ids])
 
 
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=200,
+    description="a retried request with the same key gets the first answer, and changes nothing",
+)
+IfMatch = Header(None, alias="If-Match", description="the post's version (its ETag): refused with 409 if the post changed since")
+
+
 @router.post("/posts/", status_code=202, response_model=Accepted, summary="Create a manual post for one account")
-async def create_post(body: c.CreatePost, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+async def create_post(
+    body: c.CreatePost, wait: bool = False, who: Caller = writer, svc: Services = Svc, idempotency_key: str | None = IdempotencyKey
+) -> Any:
     own_site(who, body.site_id)
     found = await svc.accounts.get(body.account_id, fresh=True)
     if found is None or found.site_id != body.site_id or found.status == "disconnected":
         raise PostNotFound(f"no account {body.account_id} on site {body.site_id}", field="account_id")
     if found.platform not in PLATFORMS:
         raise CommandRefused(f"account_id: {found.platform} accounts publish videos, not posts", field="account_id")
-    events = decider.create(body, platform=found.platform, post_id=decider.new_post_id())
-    return await svc.append_events(events, wait)
+    post_id = derived_id("post", who.site_id, "manual", idempotency_key) if idempotency_key else str(uuid.uuid4())
+    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, platform=found.platform, create=body)
 
 
 @router.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")
-async def edit_post(post_id: str, body: c.EditPost, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
-    return await svc.decide_and_append(post_id, body, wait, who)
+async def edit_post(
+    post_id: str,
+    body: c.EditPost,
+    wait: bool = False,
+    who: Caller = writer,
+    svc: Services = Svc,
+    idempotency_key: str | None = IdempotencyKey,
+    if_match: str | None = IfMatch,
+) -> Any:
+    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, edit=body)
 
 
 @router.post(
@@ -92,36 +113,61 @@ async def edit_post(post_id: str, body: c.EditPost, wait: bool = False, who: Cal
     summary="Schedule at a time, or (no body) at the account's next free best-time slot",
 )
 async def schedule_post(
-    post_id: str, body: c.SchedulePost | None = None, wait: bool = False, who: Caller = writer, svc: Services = Svc
+    post_id: str,
+    body: c.SchedulePost | None = None,
+    wait: bool = False,
+    who: Caller = writer,
+    svc: Services = Svc,
+    idempotency_key: str | None = IdempotencyKey,
+    if_match: str | None = IfMatch,
 ) -> Any:
-    return await svc.decide_and_append(post_id, body or c.SchedulePost(), wait, who)
+    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, schedule=body or c.SchedulePost())
 
 
 @router.post("/posts/{post_id}/publish/", status_code=202, response_model=Accepted, summary="Publish now")
-async def publish_now(post_id: str, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
-    return await svc.decide_and_append(post_id, c.PublishPostNow(), wait, who)
+async def publish_now(
+    post_id: str,
+    wait: bool = False,
+    who: Caller = writer,
+    svc: Services = Svc,
+    idempotency_key: str | None = IdempotencyKey,
+    if_match: str | None = IfMatch,
+) -> Any:
+    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, publish_now=c.PublishPostNow())
 
 
 @router.delete("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Cancel a post")
-async def cancel_post(post_id: str, reason: str = "", wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
-    return await svc.decide_and_append(post_id, c.CancelPost(reason=reason), wait, who)
+async def cancel_post(
+    post_id: str,
+    reason: str = "",
+    wait: bool = False,
+    who: Caller = writer,
+    svc: Services = Svc,
+    idempotency_key: str | None = IdempotencyKey,
+    if_match: str | None = IfMatch,
+) -> Any:
+    return await svc.command(
+        who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, cancel=c.CancelPost(reason=reason)
+    )
 
 
 @router.post(
     "/posts/bulk-schedule/",
     status_code=202,
     response_model=Accepted,
-    summary="Schedule many posts, auto-spaced over their accounts' best-time slots",
+    summary="Schedule many posts, auto-spaced over their accounts' best-time slots; stops at the first refusal",
 )
-async def bulk_schedule(body: BulkScheduleRequest, wait: bool = False, who: Caller = writer, svc: Services = Svc) -> Any:
+async def bulk_schedule(
+    body: BulkScheduleRequest, wait: bool = False, who: Caller = writer, svc: Services = Svc, idempotency_key: str | None = IdempotencyKey
+) -> Any:
     cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at)
     if not body.auto_space and body.scheduled_at is None:
         return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
-    now = datetime.now(UTC)
-    events: list[Event] = []
+    events: list[Position] = []
     for pid in body.post_ids:
-        events += decider.decide(await svc.load_state(pid, who), cmd, now)
-    return await svc.append_events(events, wait)
+        key = f"{idempotency_key}:{pid}" if idempotency_key else None
+        events += (await svc.command(who, pid, wait=wait, idempotency_key=key, schedule=cmd)).events
+    return Accepted(events=events)
 
 
 async def generate_for(svc: Services, content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller) -> Position:

@@ -34,6 +34,14 @@ def problem(
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM)
 
 
+class Problem(Exception):
+    """A refusal already shaped as a problem (the decide agent's answer to a command)."""
+
+    def __init__(self, status: int, title: str, detail: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.code, self.field = status, title, detail, code, field
+
+
 def install(app: FastAPI) -> None:
     """Turn validation errors, refused commands and HTTP errors into problems."""
 
@@ -51,6 +59,10 @@ def install(app: FastAPI) -> None:
         if isinstance(err, ConnectionRefused):
             status = err.status
         return problem(status, type(err).__name__, err.detail, field=err.field, code=err.code)
+
+    @app.exception_handler(Problem)
+    async def shaped(_: Request, err: Problem) -> Response:
+        return problem(err.status, err.title, err.detail, field=err.field, code=err.code)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, err: StarletteHTTPException) -> Response:

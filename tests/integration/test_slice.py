@@ -139,7 +139,7 @@ async def test_generate_over_http_and_bulk_schedule_auto_spaces(system) -> None:
         r = await c.post("/api/v1/social/posts/generate/", json={"content_id": "slice-2"})
         assert r.status_code == 202
         r = await c.post("/api/v1/social/posts/bulk-schedule/?wait=true", json={"post_ids": [d["post_id"] for d in drafts]})
-        assert r.status_code == 202 and r.json()["events"][0]["type"] == "socializer.post.queued.v1"
+        assert r.status_code == 202 and r.json()["events"][0]["type"] == "socializer.post.queued.v1", r.text
 
         async def scheduled():  # type: ignore[no-untyped-def]
             rows = [(await c.get(f"/api/v1/social/posts/{d['post_id']}/")).json() for d in drafts]

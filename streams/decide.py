@@ -1,0 +1,131 @@
+"""decide: the single writer of people's commands on posts.
+
+Commands arrive on ``social.posts.commands`` keyed by post id; the post's state is folded from its
+own events on ``social.posts`` (whoever wrote them) into a :class:`PostStateStore`, and each command
+is decided against it under the post's lock: of two conflicting commands exactly one wins, the
+other is refused (a stale ``expected_version`` is a 409 naming the post's current state). What a
+command produced, or why it was refused, is recorded by command id for the API to answer with.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from adapters.kafka import Producer, send_all
+from adapters.post_states import Folded, Outcome, PostStateStore, remember
+from commands import posts as decider
+from commands.exceptions import CommandRefused, InvalidTransition, PostNotFound
+from schemas import events as e
+from schemas import topics as t
+from schemas.commands import DecidePost
+from schemas.envelope import derived_id, utcnow
+from schemas.exceptions import InvalidEvent
+from schemas.registry import Decoded, registry
+from streams.plumbing import Agent
+
+SOURCE = "socializer/decide"
+log = logging.getLogger("socializer.decide")
+
+
+@dataclass
+class Deciding:
+    states: PostStateStore
+    out: Producer
+    clock: Callable[[], datetime] = utcnow
+
+
+def refusal(err: CommandRefused, cmd: DecidePost) -> Outcome:
+    status = 404 if isinstance(err, PostNotFound) else 409 if isinstance(err, InvalidTransition) else 422
+    return Outcome(
+        status,
+        {
+            "post_id": cmd.post_id,
+            "site_id": cmd.site_id,
+            "code": err.code,
+            "title": type(err).__name__,
+            "detail": err.detail,
+            "field": err.field,
+        },
+    )
+
+
+async def decide(decoded: Decoded, d: Deciding) -> Outcome:
+    cmd = decoded.message
+    if not isinstance(cmd, DecidePost):
+        raise InvalidEvent(f"envelope.type: expected DecidePost, got {decoded.envelope.type!r}")
+    async with d.states.post(cmd.post_id) as txn:
+        known = await txn.outcome(cmd.command_id)
+        if known is not None:
+            return known  # a redelivered or retried command: the first answer
+        try:
+            events = decider.handle(txn.folded.state, cmd, d.clock())
+        except CommandRefused as err:
+            outcome = refusal(err, cmd)
+        else:
+            env = decoded.envelope
+            items = [
+                (
+                    cmd.post_id,
+                    registry.envelope(
+                        ev,
+                        source=SOURCE,
+                        subject=cmd.post_id,
+                        id=derived_id(cmd.command_id, str(i)),
+                        correlationid=env.correlationid or env.id,
+                        causationid=env.id,
+                    ),
+                )
+                for i, ev in enumerate(events)
+            ]
+            # On the log before the state moves: a crash in between re-decides the same command into
+            # the same event ids, which every consumer (and the fold below) drops as repeats.
+            positions = await send_all(d.out, t.POSTS, items)
+            state = txn.folded.state
+            for ev in events:
+                state = decider.fold(state, ev)
+            await txn.save(Folded(state, remember(txn.folded.applied, [env_.id for _, env_ in items])))
+            outcome = Outcome(
+                202,
+                {
+                    "post_id": cmd.post_id,
+                    "site_id": cmd.site_id,
+                    "version": state.version if state else 0,
+                    "status": state.status if state else None,
+                    "events": [
+                        {"event_id": env_.id, "type": env_.type, "topic": p.topic, "partition": p.partition, "offset": p.offset}
+                        for (_, env_), p in zip(items, positions, strict=True)
+                    ],
+                },
+            )
+        await txn.record(cmd.command_id, outcome)
+    return outcome
+
+
+async def fold(decoded: Decoded, d: Deciding) -> None:
+    """Fold one lifecycle event, whoever wrote it, into its post's state (once per event id)."""
+    event = decoded.message
+    if not isinstance(event, e.Event) or not hasattr(event, "post_id"):
+        raise InvalidEvent(f"envelope.type: {decoded.envelope.type!r} does not belong on {t.POSTS}")
+    async with d.states.post(event.post_id) as txn:
+        if decoded.envelope.id in txn.folded.applied:
+            return
+        state = decider.fold(txn.folded.state, event)
+        if state is not None:
+            await txn.save(Folded(state, remember(txn.folded.applied, [decoded.envelope.id])))
+
+
+def register(agent: Agent) -> None:
+    d = Deciding(states=agent.deps.post_states, out=agent.producer)
+
+    async def one_command(message: Any) -> None:
+        await decide(registry.decode(message.value or b""), d)
+
+    async def one_event(message: Any) -> None:
+        await fold(registry.decode(message.value or b""), d)
+
+    agent.consume(t.POST_COMMANDS, "decide", one_command)
+    agent.consume(t.POSTS, "decide.fold", one_event)

@@ -1,0 +1,89 @@
+"""The post's single writer through the fakes: a command decided against the post's own events,
+a stale version refused, a repeated command answered from its first outcome, events folded once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.kafka import MemoryProducer
+from adapters.post_states import MemoryPostStates
+from commands import posts as decider
+from commands.exceptions import PostNotFound, VersionConflict
+from schemas import commands as c
+from schemas import events as e
+from schemas import topics as t
+from schemas.registry import registry
+from streams import decide
+
+NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+DRAFT = e.PostDrafted(post_id="p1", site_id="s1", account_id="a1", platform="x", post_type="announcement", text="hi")
+
+
+def cmd(command_id: str, expected: int | None = None, **action: object) -> c.DecidePost:
+    return c.DecidePost(command_id=command_id, post_id="p1", site_id="s1", expected_version=expected, **action)  # type: ignore[arg-type]
+
+
+def decoded(message: object, event_id: str | None = None):  # type: ignore[no-untyped-def]
+    env = registry.envelope(message, source="test", subject="p1", **({"id": event_id} if event_id else {}))  # type: ignore[arg-type]
+    return registry.decode(env.encode())
+
+
+def test_fold_counts_versions_from_the_draft() -> None:
+    state = decider.fold(None, DRAFT)
+    assert state is not None and (state.status, state.version) == ("draft", 1)
+    assert decider.fold(None, e.PostCancelled(post_id="p1")) is None  # nothing before a draft
+    cancelled = decider.fold(state, e.PostCancelled(post_id="p1"))
+    assert cancelled is not None and (cancelled.status, cancelled.version) == ("cancelled", 2)
+
+
+def test_handle_refuses_a_stale_version_another_site_and_a_second_create() -> None:
+    state = decider.fold(None, DRAFT)
+    with pytest.raises(VersionConflict, match="is at version 1 \\(draft\\)"):
+        decider.handle(state, cmd("c1", expected=0, edit=c.EditPost(text="x")), NOW)
+    with pytest.raises(PostNotFound):
+        decider.handle(state, c.DecidePost(command_id="c2", post_id="p1", site_id="other", edit=c.EditPost(text="x")), NOW)
+    create = c.CreatePost(account_id="a1", text="t", site_id="s1")
+    with pytest.raises(decider.InvalidTransition, match="exists already"):
+        decider.handle(state, cmd("c3", create=create, platform="x"), NOW)
+    (edited,) = decider.handle(state, cmd("c4", expected=1, edit=c.EditPost(text="new")), NOW)
+    assert isinstance(edited, e.PostEdited) and edited.text == "new"
+
+
+async def test_of_two_commands_on_one_version_exactly_one_wins() -> None:
+    d = decide.Deciding(states=MemoryPostStates(), out=MemoryProducer(), clock=lambda: NOW)
+    await decide.fold(decoded(DRAFT, "ev-draft"), d)
+    won = await decide.decide(decoded(cmd("ann", expected=1, edit=c.EditPost(text="Ann"))), d)
+    lost = await decide.decide(decoded(cmd("bob", expected=1, edit=c.EditPost(text="Bob"))), d)
+    assert (won.status, won.body["version"]) == (202, 2)
+    assert (lost.status, lost.body["field"], lost.body["code"]) == (409, "version", "version_conflict")
+    assert [m.text for m in d.out.messages(t.POSTS)] == ["Ann"]  # type: ignore[attr-defined]
+
+
+async def test_a_repeated_command_gets_its_first_answer_and_appends_nothing() -> None:
+    d = decide.Deciding(states=MemoryPostStates(), out=MemoryProducer(), clock=lambda: NOW)
+    await decide.fold(decoded(DRAFT, "ev-draft"), d)
+    first = await decide.decide(decoded(cmd("once", cancel=c.CancelPost(reason="dup"))), d)
+    again = await decide.decide(decoded(cmd("once", cancel=c.CancelPost(reason="dup"))), d)
+    assert first == again and len(d.out.sent) == 1  # type: ignore[attr-defined]
+
+
+async def test_an_event_is_folded_once_whether_it_was_decided_here_or_came_from_the_log() -> None:
+    states = MemoryPostStates()
+    d = decide.Deciding(states=states, out=MemoryProducer(), clock=lambda: NOW)
+    await decide.fold(decoded(DRAFT, "ev-draft"), d)
+    await decide.fold(decoded(DRAFT, "ev-draft"), d)  # redelivered
+    outcome = await decide.decide(decoded(cmd("sched", schedule=c.SchedulePost(scheduled_at=datetime(2026, 12, 1, tzinfo=UTC)))), d)
+    assert outcome.body["version"] == 2
+    (own,) = d.out.envelopes(t.POSTS)  # type: ignore[attr-defined]
+    await decide.fold(registry.decode(own.encode()), d)  # our own event, back from the log
+    await decide.fold(decoded(e.PostPublishing(post_id="p1", account_id="a1", attempt_id="t"), "ev-pub"), d)
+    assert states.rows["p1"].state is not None and (states.rows["p1"].state.status, states.rows["p1"].state.version) == ("publishing", 3)
+    late = await decide.decide(decoded(cmd("late", edit=c.EditPost(text="too late"))), d)
+    assert late.status == 409 and "publishing" in late.body["detail"]
+
+
+def test_a_post_drafted_again_changes_nothing() -> None:
+    state = decider.fold(None, DRAFT)
+    assert decider.fold(state, DRAFT) == state  # generating an article again is not a change to its posts
