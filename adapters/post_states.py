@@ -50,6 +50,17 @@ class PostStateStore(Protocol):
     async def version(self, post_id: str) -> int | None: ...
 
 
+def _content(s: PostState) -> dict[str, Any]:
+    return {
+        "post_type": s.post_type,
+        "text": s.text,
+        "hashtags": list(s.hashtags),
+        "link_url": s.link_url,
+        "thread": list(s.thread) if s.thread else None,
+        "media_urls": list(s.media_urls),
+    }
+
+
 def remember(applied: list[str], event_ids: list[str]) -> list[str]:
     return (applied + event_ids)[-KEEP_APPLIED:]
 
@@ -67,9 +78,10 @@ class _PgTxn:
         if s is None:
             return
         await self.conn.execute(
-            "INSERT INTO post_states (post_id, site_id, account_id, platform, status, scheduled_at, version, applied)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (post_id) DO UPDATE SET status = EXCLUDED.status,"
-            " scheduled_at = EXCLUDED.scheduled_at, version = EXCLUDED.version, applied = EXCLUDED.applied, updated_at = now()",
+            "INSERT INTO post_states (post_id, site_id, account_id, platform, status, scheduled_at, version, applied, content)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (post_id) DO UPDATE SET status = EXCLUDED.status,"
+            " scheduled_at = EXCLUDED.scheduled_at, version = EXCLUDED.version, applied = EXCLUDED.applied,"
+            " content = EXCLUDED.content, updated_at = now()",
             s.post_id,
             s.site_id,
             s.account_id,
@@ -78,6 +90,7 @@ class _PgTxn:
             s.scheduled_at,
             s.version,
             folded.applied,
+            _content(s),
         )
         self.folded = folded
 
@@ -107,8 +120,21 @@ class PostgresPostStates:
             row = await conn.fetchrow("SELECT * FROM post_states WHERE post_id = $1", post_id)
             state = None
             if row is not None:
+                c = row["content"] or {}
                 state = PostState(
-                    row["post_id"], row["site_id"], row["account_id"], row["platform"], row["status"], row["scheduled_at"], row["version"]
+                    row["post_id"],
+                    row["site_id"],
+                    row["account_id"],
+                    row["platform"],
+                    row["status"],
+                    row["scheduled_at"],
+                    row["version"],
+                    c.get("post_type", "announcement"),
+                    c.get("text", ""),
+                    tuple(c.get("hashtags", ())),
+                    c.get("link_url"),
+                    tuple(c["thread"]) if c.get("thread") else None,
+                    tuple(c.get("media_urls", ())),
                 )
             yield _PgTxn(conn, Folded(state, list(row["applied"]) if row else []))
 

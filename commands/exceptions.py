@@ -34,6 +34,10 @@ class InvalidSchedule(CommandRefused):
     code = "invalid_schedule"
 
 
+class InvalidContent(CommandRefused):
+    code = "invalid_content"
+
+
 class AccountNotFound(CommandRefused):
     code = "account_not_found"
 

@@ -13,8 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from commands.exceptions import InvalidSchedule, InvalidTransition, PostNotFound, VersionConflict
+from commands.exceptions import InvalidContent, InvalidSchedule, InvalidTransition, PostNotFound, VersionConflict
+from domain.exceptions import ContentRefused
 from domain.lifecycle import EDITABLE, PostState
+from domain.post.manual import Written, compose_manual
+from domain.post.rules import Draft
+from domain.post.score import virality
 from schemas import commands as c
 from schemas import events as e
 
@@ -88,21 +92,61 @@ def decide(state: PostState, cmd: c.Command, now: datetime) -> list[e.Event]:
             raise _refuse(state, "edit")
         changes = cmd.model_dump(exclude_none=True)
         if not changes:
-            raise InvalidTransition("nothing to edit: give at least one of text, hashtags, link_url, media_urls", field="text")
+            raise InvalidTransition("nothing to edit: give at least one of text, hashtags, link_url, media_urls, thread", field="text")
         return [e.PostEdited(post_id=state.post_id, **changes)]
     raise TypeError(f"no decider for {type(cmd).__name__}")
 
 
-def handle(state: PostState | None, cmd: c.DecidePost, now: datetime) -> list[e.Event]:
+def _composed(platform: str, w: Written, *, campaign: str, post_id: str) -> Draft:
+    try:
+        # utm_content names the post (its first 12 characters), so a click can be traced back to it.
+        return compose_manual(platform, w, campaign=campaign, content=post_id[:12])
+    except ContentRefused as err:
+        raise InvalidContent(err.detail, field=err.field) from None
+
+
+def _without_tags(text: str, tags: tuple[str, ...]) -> str:
+    """The text without the hashtag line that was appended to it (before new hashtags are)."""
+    head, _, last = text.rstrip().rpartition("\n")
+    if tags and head and {w.lower() for w in last.split()} <= {t.lower() for t in tags}:
+        return head.rstrip()
+    return text
+
+
+def handle(state: PostState | None, cmd: c.DecidePost, now: datetime, *, campaign: str = "socializer") -> list[e.Event]:
     """The single writer's decision on a person's command: against the post's own state (folded
-    from its events), refusing a command decided on a version that is no longer the post's."""
+    from its events), refusing a command decided on a version that is no longer the post's, and
+    holding what a person wrote to the same platform rules as a generated post."""
     action = cmd.action
     if isinstance(action, c.CreatePost):
         if state is not None:
             raise InvalidTransition(f"post {cmd.post_id} exists already (it is {state.status})", field="post_id")
         if cmd.platform is None:
             raise InvalidTransition("platform: required to create a post", field="account_id")
-        return create(action, platform=cmd.platform, post_id=cmd.post_id)
+        w = Written(
+            action.post_type,
+            action.text,
+            tuple(action.hashtags),
+            action.link_url,
+            tuple(action.thread) if action.thread else None,
+            tuple(action.media_urls),
+        )
+        draft = _composed(cmd.platform, w, campaign=campaign, post_id=cmd.post_id)
+        score, parts, reasons = virality(cmd.platform, action.post_type, draft)
+        (drafted,) = create(action, platform=cmd.platform, post_id=cmd.post_id)
+        return [
+            drafted.model_copy(
+                update={
+                    "text": draft.text,
+                    "hashtags": draft.hashtags,
+                    "link_url": draft.link_url,
+                    "thread": draft.thread,
+                    "virality": score,
+                    "virality_parts": parts,
+                    "virality_reasons": reasons,
+                }
+            )
+        ]
     if state is None or state.site_id != cmd.site_id:  # another site's post does not exist for this caller
         raise PostNotFound(f"no post {cmd.post_id}", field="post_id")
     if cmd.expected_version is not None and cmd.expected_version != state.version:
@@ -111,7 +155,39 @@ def handle(state: PostState | None, cmd: c.DecidePost, now: datetime) -> list[e.
             f" {cmd.expected_version}: read it again and retry",
             field="version",
         )
-    return decide(state, action, now)
+    events = decide(state, action, now)
+    if isinstance(action, c.EditPost):
+        if state.thread and action.text is not None and action.thread is None:
+            raise InvalidContent("thread: this post is an X thread: send its posts as thread", field="thread")
+        changed = action.model_dump(exclude_none=True)
+        text = (
+            action.text
+            if action.text is not None
+            else _without_tags(state.text, state.hashtags)
+            if action.hashtags is not None
+            else state.text
+        )
+        thread = tuple(action.thread) if action.thread is not None else (state.thread if action.text is None else None)
+        w = Written(
+            state.post_type,
+            text,
+            tuple(action.hashtags if action.hashtags is not None else state.hashtags),
+            action.link_url if action.link_url is not None else state.link_url,
+            thread,
+            tuple(action.media_urls if action.media_urls is not None else state.media_urls),
+        )
+        draft = _composed(state.platform, w, campaign=campaign, post_id=state.post_id)
+        full = {
+            "text": draft.text,
+            "hashtags": draft.hashtags,
+            "link_url": draft.link_url,
+            "thread": draft.thread,
+            "media_urls": draft.media_urls,
+        }
+        # What was given, as published: the whole post where its text changes with it (tags, link, thread).
+        keys = set(changed) | ({"text", "thread"} if changed.keys() & {"text", "hashtags", "link_url", "thread"} else set())
+        events = [e.PostEdited(post_id=state.post_id, **{k: full[k] for k in keys if k in full})]
+    return events
 
 
 def fold(state: PostState | None, event: e.Event) -> PostState | None:
@@ -119,10 +195,39 @@ def fold(state: PostState | None, event: e.Event) -> PostState | None:
     if state is None:
         if not isinstance(event, e.PostDrafted):
             return None
-        state = PostState(event.post_id, event.site_id, event.account_id, event.platform)
+        state = _content(PostState(event.post_id, event.site_id, event.account_id, event.platform), event)
     elif isinstance(event, e.PostDrafted):
         return state  # the same article adapted again drafts the same post: nothing changed
-    return replace(evolve(state, event), version=state.version + 1)
+    return replace(_content(evolve(state, event), event), version=state.version + 1)
+
+
+def _content(state: PostState, event: e.Event) -> PostState:
+    match event:
+        case e.PostDrafted():
+            return replace(
+                state,
+                post_type=event.post_type,
+                text=event.text,
+                hashtags=tuple(event.hashtags),
+                link_url=event.link_url,
+                thread=tuple(event.thread) if event.thread else None,
+                media_urls=tuple(event.media_urls),
+            )
+        case e.PostEdited():
+            changes: dict[str, object] = {}
+            if event.text is not None:
+                changes["text"] = event.text
+                changes["thread"] = tuple(event.thread) if event.thread else None
+            elif event.thread is not None:
+                changes["thread"] = tuple(event.thread)
+            if event.hashtags is not None:
+                changes["hashtags"] = tuple(event.hashtags)
+            if event.link_url is not None:
+                changes["link_url"] = event.link_url
+            if event.media_urls is not None:
+                changes["media_urls"] = tuple(event.media_urls)
+            return replace(state, **changes)  # type: ignore[arg-type]
+    return state
 
 
 def evolve(state: PostState, event: e.Event) -> PostState:

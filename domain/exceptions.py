@@ -11,3 +11,10 @@ class DomainError(Exception):
 
 class NoFreeSlot(DomainError):
     pass
+
+
+class ContentRefused(DomainError):
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = f"{field}: {detail}"

@@ -23,3 +23,10 @@ class PostState:
     status: str = "draft"
     scheduled_at: datetime | None = None
     version: int = 0  # how many lifecycle events the post has had: what optimistic concurrency compares
+    # What it says, as drafted and edited: an edit is checked against the whole post, not the change alone.
+    post_type: str = "announcement"
+    text: str = ""
+    hashtags: tuple[str, ...] = ()
+    link_url: str | None = None
+    thread: tuple[str, ...] | None = None
+    media_urls: tuple[str, ...] = ()

@@ -35,6 +35,7 @@ class CreatePost(Command):
     hashtags: list[str] = Field(default_factory=list)
     link_url: str | None = None
     media_urls: list[str] = Field(default_factory=list)
+    thread: list[str] | None = Field(None, description="X only: 2 to 10 posts, numbered for you; the link goes in the last")
 
 
 class SchedulePost(Command):
@@ -63,6 +64,7 @@ class EditPost(Command):
     hashtags: list[str] | None = None
     link_url: str | None = None
     media_urls: list[str] | None = None
+    thread: list[str] | None = Field(None, description="X threads: the new posts of the thread (2 to 10)")
 
 
 class DecidePost(Command):

@@ -74,6 +74,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         engagement_window_days=s.engagement_window_days,
         refresh_interval_seconds=s.refresh_interval_seconds,
         refresh_horizon_seconds=s.refresh_horizon_seconds,
+        utm_campaign=s.utm_campaign,
     )
 
 

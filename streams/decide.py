@@ -36,10 +36,11 @@ class Deciding:
     states: PostStateStore
     out: Producer
     clock: Callable[[], datetime] = utcnow
+    campaign: str = "socializer"  # utm_campaign on the links people post
 
 
 def refusal(err: CommandRefused, cmd: DecidePost) -> Outcome:
-    status = 404 if isinstance(err, PostNotFound) else 409 if isinstance(err, InvalidTransition) else 422
+    status = 404 if isinstance(err, PostNotFound) else 409 if isinstance(err, InvalidTransition) else 422  # InvalidContent, InvalidSchedule
     return Outcome(
         status,
         {
@@ -62,7 +63,7 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
         if known is not None:
             return known  # a redelivered or retried command: the first answer
         try:
-            events = decider.handle(txn.folded.state, cmd, d.clock())
+            events = decider.handle(txn.folded.state, cmd, d.clock(), campaign=d.campaign)
         except CommandRefused as err:
             outcome = refusal(err, cmd)
         else:
@@ -119,7 +120,7 @@ async def fold(decoded: Decoded, d: Deciding) -> None:
 
 
 def register(agent: Agent) -> None:
-    d = Deciding(states=agent.deps.post_states, out=agent.producer)
+    d = Deciding(states=agent.deps.post_states, out=agent.producer, campaign=agent.deps.settings.utm_campaign)
 
     async def one_command(message: Any) -> None:
         await decide(registry.decode(message.value or b""), d)

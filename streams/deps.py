@@ -32,6 +32,7 @@ class StreamSettings:
     engagement_window_days: int = 30
     refresh_interval_seconds: float = 3600
     refresh_horizon_seconds: float = 2 * 3600
+    utm_campaign: str = "socializer"
 
 
 @dataclass

@@ -36,6 +36,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
         message = str(form.get("message", ""))
         if not message and not form.get("link"):
             return graph_error("(#100) Missing message or attachment", 100)
+        if len(message) > 63206:
+            return graph_error("(#100) The message is too long: at most 63206 characters", 100)
         for p in st.posts["facebook"].values():
             if p.account == node and p.text == message and time.time() - p.created_at < 60:
                 return graph_error("(#506) Duplicate status message", 506)

@@ -12,6 +12,15 @@ from sandbox.platforms import Plumbing
 from sandbox.state import SandboxState, _token
 
 
+def weighted_length(text: str) -> int:
+    import warnings
+
+    with warnings.catch_warnings():  # twitter-text imports pkg_resources, which warns on import
+        warnings.simplefilter("ignore")
+        from twitter_text import parse_tweet
+    return int(parse_tweet(text).weightedLength)
+
+
 def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
     # ---------- X API v2 ----------
     def x_invalid(message: str) -> JSONResponse:
@@ -33,6 +42,10 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
         text = body.get("text")
         if not isinstance(text, str) or not text:
             return x_invalid("text: required")
+        if weighted_length(text) > 280:  # as X counts: twitter-text, URLs 23, CJK and emoji 2
+            return JSONResponse(
+                {"detail": "Your Tweet text is too long.", "type": "about:blank", "title": "Forbidden", "status": 403}, status_code=403
+            )
         account = _x_user(request)
         media_ids = (body.get("media") or {}).get("media_ids") or []
         if any(m not in st.media for m in media_ids) or len(media_ids) > 4:

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from schemas import topics as t
+from tests.integration.conftest import eventually
 from tests.integration.test_dead_letters import topic_messages
 
 pytestmark = pytest.mark.integration
@@ -64,3 +65,42 @@ async def test_a_retried_create_with_an_idempotency_key_gets_the_first_answer(sy
     assert one.status_code == two.status_code == 202 and one.json() == two.json()
     assert other.json()["post_id"] != one.json()["post_id"]
     assert await post_events(system, one.json()["post_id"]) == ["drafted"]
+
+
+async def test_manual_posts_and_edits_pass_the_platform_rules_and_the_edited_thread_is_published(system) -> None:  # type: ignore[no-untyped-def]
+    async with system.client() as c:
+        long_x = await c.post("/api/v1/social/posts/", json={"site_id": "itest", "account_id": system.accounts["it-x"], "text": "a" * 505})
+        assert long_x.status_code == 422 and long_x.json()["field"] == "text" and "over x's 280" in long_x.json()["detail"]
+
+        li = await c.post(
+            "/api/v1/social/posts/?wait=true",
+            json={"site_id": "itest", "account_id": system.accounts["it-linkedin"], "text": "A short LinkedIn post"},
+        )
+        assert li.status_code == 202, li.text
+        long_edit = await c.put(f"/api/v1/social/posts/{li.json()['post_id']}/", json={"text": "word " * 720})
+        assert long_edit.status_code == 422 and long_edit.json()["field"] == "text"
+
+        r = await c.post(
+            "/api/v1/social/posts/?wait=true",
+            json={
+                "site_id": "itest",
+                "account_id": system.accounts["it-x"],
+                "text": "A thread",
+                "link_url": "https://blog.example/thread",
+                "thread": ["The first take", "The second take"],
+            },
+        )
+        assert r.status_code == 202, r.text
+        post_id = r.json()["post_id"]
+        edited = await c.put(f"/api/v1/social/posts/{post_id}/?wait=true", json={"thread": ["Edited one", "Edited two", "Edited three"]})
+        assert edited.status_code == 202, edited.text
+        assert (await c.post(f"/api/v1/social/posts/{post_id}/publish/")).status_code == 202
+
+        async def published():  # type: ignore[no-untyped-def]
+            row = (await c.get(f"/api/v1/social/posts/{post_id}/")).json()
+            return row if row["status"] == "published" else None
+
+        await eventually(published, timeout=60, what="the edited thread to be published")
+    texts = [p["text"] for p in system.sandbox.posts("x")]
+    assert any(t.startswith("3/3 Edited three") and "utm_source=x" in t for t in texts)
+    assert not any("take" in t for t in texts)  # the original thread was never published

@@ -160,3 +160,12 @@ async def test_instagram_hashtags_can_go_in_the_first_comment(clients, sandbox) 
     await clients["instagram"].create_post(ACCOUNTS["instagram"], post)
     [posted] = sandbox.posts("instagram")
     assert posted["comments"] == ["#One #Two #Three"]
+
+
+@pytest.mark.parametrize("platform, text", [("x", "é" * 281), ("x", "字" * 141), ("linkedin", "w" * 3001)])
+async def test_the_sandbox_refuses_text_over_the_platforms_hard_limit(clients, sandbox, platform: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    from adapters.exceptions import Rejected
+
+    with pytest.raises(Rejected):
+        await clients[platform].create_post(ACCOUNTS[platform], OutgoingPost(post_id="p", text=text))
+    assert sandbox.posts(platform) == []
