@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from domain.lifecycle import PostState
@@ -48,6 +49,13 @@ class PostStateStore(Protocol):
     async def outcome(self, command_id: str) -> Outcome | None: ...
 
     async def version(self, post_id: str) -> int | None: ...
+
+    async def occupied(self, account_id: str, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+        """(post id, time) of the account's scheduled and published posts between ``since`` and ``until``."""
+        ...
+
+
+HOLDING = ("scheduled", "publishing", "published")
 
 
 def _content(s: PostState) -> dict[str, Any]:
@@ -146,6 +154,17 @@ class PostgresPostStates:
         v = await self.pool.fetchval("SELECT version FROM post_states WHERE post_id = $1", post_id)
         return int(v) if v is not None else None
 
+    async def occupied(self, account_id: str, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+        rows = await self.pool.fetch(
+            "SELECT post_id, scheduled_at FROM post_states WHERE account_id = $1 AND status = ANY($2::text[])"
+            " AND scheduled_at BETWEEN $3 AND $4",
+            account_id,
+            list(HOLDING),
+            since,
+            until,
+        )
+        return [(r["post_id"], r["scheduled_at"]) for r in rows]
+
 
 class _MemTxn:
     def __init__(self, store: MemoryPostStates, folded: Folded) -> None:
@@ -181,3 +200,14 @@ class MemoryPostStates:
     async def version(self, post_id: str) -> int | None:
         f = self.rows.get(post_id)
         return f.state.version if f and f.state else None
+
+    async def occupied(self, account_id: str, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+        return [
+            (f.state.post_id, f.state.scheduled_at)
+            for f in self.rows.values()
+            if f.state
+            and f.state.account_id == account_id
+            and f.state.status in HOLDING
+            and f.state.scheduled_at
+            and since <= f.state.scheduled_at <= until
+        ]

@@ -30,6 +30,10 @@ class VersionConflict(InvalidTransition):
     code = "version_conflict"
 
 
+class ScheduleConflict(InvalidTransition):
+    code = "schedule_conflict"
+
+
 class InvalidSchedule(CommandRefused):
     code = "invalid_schedule"
 

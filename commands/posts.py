@@ -10,19 +10,20 @@ Pure: no I/O and no clock (``now`` is an argument), so replay and tests are dete
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from commands.exceptions import InvalidContent, InvalidSchedule, InvalidTransition, PostNotFound, VersionConflict
-from domain.exceptions import ContentRefused
+from commands.exceptions import InvalidContent, InvalidSchedule, InvalidTransition, PostNotFound, ScheduleConflict, VersionConflict
+from domain.exceptions import ContentRefused, NoFreeSlot
 from domain.lifecycle import EDITABLE, PostState
 from domain.post.manual import Written, compose_manual
 from domain.post.rules import Draft
 from domain.post.score import virality
+from domain.schedule import SlotPolicy, conflict, next_slot
 from schemas import commands as c
 from schemas import events as e
 
-__all__ = ["PostState", "create", "decide", "evolve", "fold", "handle"]
+__all__ = ["PostState", "Slots", "create", "decide", "evolve", "fold", "handle"]
 
 # A manual time this far in the past is a mistake, not "now".
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -113,7 +114,38 @@ def _without_tags(text: str, tags: tuple[str, ...]) -> str:
     return text
 
 
-def handle(state: PostState | None, cmd: c.DecidePost, now: datetime, *, campaign: str = "socializer") -> list[e.Event]:
+@dataclass(frozen=True)
+class Slots:
+    """The account's slotting rules and the times its other posts hold (post id, time)."""
+
+    policy: SlotPolicy
+    occupied: tuple[tuple[str, datetime], ...]
+
+
+def _check_slot(state: PostState, at: datetime, override: bool, slots: Slots | None) -> bool:
+    """Whether ``at`` needed the override: refused with the conflicting post and the next free slot unless overridden."""
+    if slots is None:
+        return False
+    others = [(p, t) for p, t in slots.occupied if p != state.post_id]
+    found = conflict(slots.policy, at, others)
+    if found is None:
+        return False
+    if override:
+        return True
+    post_id, why = found
+    try:
+        free = next_slot(slots.policy, state.platform, [t for _, t in others], at).isoformat()
+    except NoFreeSlot:
+        free = "none within the horizon"
+    raise ScheduleConflict(
+        f"{at.isoformat()} conflicts with post {post_id}: {why}; the next free slot is {free} (send override: true to place it anyway)",
+        field="scheduled_at",
+    )
+
+
+def handle(
+    state: PostState | None, cmd: c.DecidePost, now: datetime, *, campaign: str = "socializer", slots: Slots | None = None
+) -> list[e.Event]:
     """The single writer's decision on a person's command: against the post's own state (folded
     from its events), refusing a command decided on a version that is no longer the post's, and
     holding what a person wrote to the same platform rules as a generated post."""
@@ -156,6 +188,9 @@ def handle(state: PostState | None, cmd: c.DecidePost, now: datetime, *, campaig
             field="version",
         )
     events = decide(state, action, now)
+    if isinstance(action, c.SchedulePost | c.PublishPostNow) and events and isinstance(events[0], e.PostScheduled | e.PostRescheduled):
+        if _check_slot(state, events[0].scheduled_at, action.override, slots):
+            events = [events[0].model_copy(update={"override": True})]
     if isinstance(action, c.EditPost):
         if state.thread and action.text is not None and action.thread is None:
             raise InvalidContent("thread: this post is an X thread: send its posts as thread", field="thread")

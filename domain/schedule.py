@@ -66,6 +66,24 @@ def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[da
                 yield at
 
 
+def conflict(policy: SlotPolicy, at: datetime, occupied: Iterable[tuple[str, datetime]]) -> tuple[str, str] | None:
+    """The post ``at`` would break the cap or the cooldown with, and how; None if it fits."""
+    tz = ZoneInfo(policy.timezone)
+    taken = sorted(occupied, key=lambda o: o[1])
+    day = at.astimezone(tz).date()
+    same_day = [o for o in taken if o[1].astimezone(tz).date() == day]
+    if len(same_day) >= policy.max_per_day:
+        return same_day[0][0], f"the account's cap of {policy.max_per_day} per day is reached on {day.isoformat()}"
+    cooldown = timedelta(hours=policy.cooldown_hours)
+    for post_id, t in taken:
+        if cooldown and abs(t - at) < cooldown:
+            return (
+                post_id,
+                f"it is {abs(t - at).total_seconds() / 3600:.1f} h from post {post_id} at {t.isoformat()}, inside the {policy.cooldown_hours:g} h cooldown",
+            )
+    return None
+
+
 def next_slot(policy: SlotPolicy, platform: str, occupied: Iterable[datetime], now: datetime) -> datetime:
     """The first candidate after ``now`` that respects the cap and the cooldown of ``occupied``."""
     tz = ZoneInfo(policy.timezone)

@@ -42,6 +42,7 @@ class SchedulePost(Command):
     """Schedule at ``scheduled_at``; without it, at the account's next free best-time slot."""
 
     scheduled_at: datetime | None = None
+    override: bool = Field(False, description="place it even where the account's cap or cooldown would refuse it (recorded)")
 
     @field_validator("scheduled_at")
     @classmethod
@@ -52,7 +53,7 @@ class SchedulePost(Command):
 
 
 class PublishPostNow(Command):
-    pass
+    override: bool = Field(False, description="publish even where the account's cap or cooldown would refuse it (recorded)")
 
 
 class CancelPost(Command):

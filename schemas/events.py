@@ -79,6 +79,7 @@ class PostScheduled(Event):
     platform: Platform
     scheduled_at: datetime
     slot: Literal["best_time", "interval", "manual", "now"] = "manual"
+    override: bool = False  # a person placed it despite the account's cap or cooldown
 
 
 class PostRescheduled(Event):
@@ -86,6 +87,7 @@ class PostRescheduled(Event):
     scheduled_at: datetime
     previous_at: datetime | None = None
     slot: Literal["best_time", "interval", "manual", "now"] = "manual"
+    override: bool = False
 
 
 class PostEdited(Event):

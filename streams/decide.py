@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from adapters.accounts import Accounts
 from adapters.kafka import Producer, send_all
 from adapters.post_states import Folded, Outcome, PostStateStore, remember
+from adapters.sites import SiteDirectory
 from commands import posts as decider
 from commands.exceptions import CommandRefused, InvalidTransition, PostNotFound
+from domain.accounts import Site
+from domain.lifecycle import PostState
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import DecidePost
@@ -35,8 +39,24 @@ log = logging.getLogger("socializer.decide")
 class Deciding:
     states: PostStateStore
     out: Producer
+    accounts: Accounts | None = None  # None: no cap or cooldown check (unit tests of the rest)
+    sites: SiteDirectory | None = None
     clock: Callable[[], datetime] = utcnow
     campaign: str = "socializer"  # utm_campaign on the links people post
+
+
+async def slots_for(cmd: DecidePost, state: PostState | None, d: Deciding, now: datetime) -> decider.Slots | None:
+    """The account's rules and its other posts' times, for a command that places the post in time."""
+    if state is None or d.accounts is None or not (cmd.publish_now or (cmd.schedule and cmd.schedule.scheduled_at)):
+        return None
+    account = await d.accounts.get(state.account_id)
+    if account is None:
+        return None
+    site = (d.sites.site(account.site_id) if d.sites else None) or Site(site_id=account.site_id)
+    policy = site.policy(account)
+    at = cmd.schedule.scheduled_at if cmd.schedule and cmd.schedule.scheduled_at else now
+    reach = timedelta(hours=max(policy.cooldown_hours, 24) + 24)
+    return decider.Slots(policy, tuple(await d.states.occupied(state.account_id, at - reach, at + reach)))
 
 
 def refusal(err: CommandRefused, cmd: DecidePost) -> Outcome:
@@ -63,7 +83,9 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
         if known is not None:
             return known  # a redelivered or retried command: the first answer
         try:
-            events = decider.handle(txn.folded.state, cmd, d.clock(), campaign=d.campaign)
+            now = d.clock()
+            slots = await slots_for(cmd, txn.folded.state, d, now)
+            events = decider.handle(txn.folded.state, cmd, now, campaign=d.campaign, slots=slots)
         except CommandRefused as err:
             outcome = refusal(err, cmd)
         else:
@@ -120,7 +142,8 @@ async def fold(decoded: Decoded, d: Deciding) -> None:
 
 
 def register(agent: Agent) -> None:
-    d = Deciding(states=agent.deps.post_states, out=agent.producer, campaign=agent.deps.settings.utm_campaign)
+    deps = agent.deps
+    d = Deciding(states=deps.post_states, out=agent.producer, accounts=deps.accounts, sites=deps.sites, campaign=deps.settings.utm_campaign)
 
     async def one_command(message: Any) -> None:
         await decide(registry.decode(message.value or b""), d)

@@ -104,3 +104,22 @@ async def test_manual_posts_and_edits_pass_the_platform_rules_and_the_edited_thr
     texts = [p["text"] for p in system.sandbox.posts("x")]
     assert any(t.startswith("3/3 Edited three") and "utm_source=x" in t for t in texts)
     assert not any("take" in t for t in texts)  # the original thread was never published
+
+
+async def test_a_manual_time_inside_the_cooldown_is_refused_unless_overridden(system) -> None:  # type: ignore[no-untyped-def]
+    account = system.accounts["it-review"]
+    body = {"site_id": "itest", "account_id": account}
+    async with system.client() as c:
+        before = (await c.get(f"/api/v1/social/accounts/{account}/")).json()["settings"]
+        strict = {**before, "max_per_day": 2, "cooldown_hours": 4}
+        assert (await c.put(f"/api/v1/social/accounts/{account}/settings/", json=strict)).status_code == 200
+        first = (await c.post("/api/v1/social/posts/?wait=true", json={**body, "text": "First of two"})).json()["post_id"]
+        second = (await c.post("/api/v1/social/posts/?wait=true", json={**body, "text": "Second of two"})).json()["post_id"]
+        ok = await c.post(f"/api/v1/social/posts/{first}/schedule/?wait=true", json={"scheduled_at": "2099-03-02T09:00:00Z"})
+        assert ok.status_code == 202, ok.text
+        close = await c.post(f"/api/v1/social/posts/{second}/schedule/", json={"scheduled_at": "2099-03-02T10:00:00Z"})
+        assert close.status_code == 409 and close.json()["field"] == "scheduled_at", close.text
+        assert first in close.json()["detail"] and "next free slot" in close.json()["detail"]
+        forced = await c.post(f"/api/v1/social/posts/{second}/schedule/", json={"scheduled_at": "2099-03-02T10:00:00Z", "override": True})
+        assert forced.status_code == 202, forced.text
+        await c.put(f"/api/v1/social/accounts/{account}/settings/", json=before)

@@ -87,3 +87,42 @@ async def test_an_event_is_folded_once_whether_it_was_decided_here_or_came_from_
 def test_a_post_drafted_again_changes_nothing() -> None:
     state = decider.fold(None, DRAFT)
     assert decider.fold(state, DRAFT) == state  # generating an article again is not a change to its posts
+
+
+async def test_a_manual_time_that_breaks_the_cap_is_refused_naming_the_post_and_the_next_slot_unless_overridden() -> None:
+    from adapters.accounts import MemoryAccounts
+    from adapters.sites import StaticSiteDirectory
+    from domain.accounts import Account, AccountSettings, Site
+
+    account = Account(
+        account_id="a1",
+        platform="x",
+        platform_account_id="x1",
+        handle="me",
+        site_id="s1",
+        settings=AccountSettings(max_per_day=1, cooldown_hours=0, best_times=["09:00"]),
+    )
+    d = decide.Deciding(
+        states=MemoryPostStates(),
+        out=MemoryProducer(),
+        accounts=MemoryAccounts([account]),
+        sites=StaticSiteDirectory([Site(site_id="s1", timezone="UTC")]),
+        clock=lambda: NOW,
+    )
+    nine = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    await decide.fold(decoded(DRAFT.model_copy(update={"post_id": "p0"}), "d0"), d)
+    await decide.fold(decoded(e.PostScheduled(post_id="p0", account_id="a1", platform="x", scheduled_at=nine), "s0"), d)
+    await decide.fold(decoded(DRAFT, "d1"), d)
+
+    later = c.SchedulePost(scheduled_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    refused = await decide.decide(decoded(cmd("one", schedule=later)), d)
+    assert refused.status == 409 and refused.body["code"] == "schedule_conflict" and refused.body["field"] == "scheduled_at"
+    assert "post p0" in refused.body["detail"] and "next free slot is 2026-11-24T09:00:00+00:00" in refused.body["detail"]
+
+    forced = await decide.decide(decoded(cmd("two", schedule=later.model_copy(update={"override": True}))), d)
+    assert forced.status == 202
+    (event,) = d.out.messages(t.POSTS)  # type: ignore[attr-defined]
+    assert isinstance(event, e.PostScheduled) and event.override
+
+    free = await decide.decide(decoded(cmd("three", schedule=c.SchedulePost(scheduled_at=datetime(2026, 11, 24, 9, tzinfo=UTC)))), d)
+    assert free.status == 202  # the next day is free (a reschedule of p1 does not count against itself)
