@@ -155,7 +155,7 @@ class AccountSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    auto_publish: bool = True
+    auto_publish: bool = Field(False, description="publish drafts on their own; off = a person reviews them first (the seed's default)")
     max_per_day: int = Field(2, ge=1, le=1000)
     best_times: list[str] = Field(default_factory=list, max_length=24)
     cooldown_hours: float = Field(4.0, ge=0, le=168)

@@ -19,8 +19,11 @@ from adapters import exceptions as x
 from adapters.accounts import Tokens
 from adapters.kafka import Producer, send_all
 from adapters.platforms.base import OutgoingPost, PlatformClient
+from adapters.post_states import Folded, PostStateStore, remember
 from adapters.publishing import AttemptStore
+from commands import posts
 from commands import publish as attempt
+from domain.lifecycle import PostState
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import PublishPost
@@ -45,6 +48,35 @@ class Publishing:
     policy: attempt.Policy
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    states: PostStateStore | None = None  # the posts' single-writer state: a cancel or edit before the call wins
+
+
+async def start_publishing(states: PostStateStore, event: e.PostPublishing, event_id: str) -> PostState | None | bool:
+    """Under the post's lock, just before its platform call: False if the post was cancelled (the
+    call must not happen); else its latest state (None if unknown), now folded as publishing, so a
+    cancel or edit decided from here on is refused with the reason."""
+    async with states.post(event.post_id) as txn:
+        state = txn.folded.state
+        if state is None:
+            return None
+        if state.status == "cancelled":
+            return False
+        if event_id not in txn.folded.applied:
+            await txn.save(Folded(posts.fold(state, event), remember(txn.folded.applied, [event_id])))
+        return state
+
+
+def latest(cmd: PublishPost, state: PostState) -> PublishPost:
+    """The command with what the post says now: an edit decided after dispatch, before the call, wins."""
+    return cmd.model_copy(
+        update={
+            "text": state.text,
+            "thread": list(state.thread) if state.thread else None,
+            "hashtags": list(state.hashtags),
+            "link_url": state.link_url,
+            "media_urls": list(state.media_urls) or cmd.media_urls,
+        }
+    )
 
 
 async def _emit(p: Publishing, decision: attempt.Decision) -> None:
@@ -62,6 +94,15 @@ async def _emit(p: Publishing, decision: attempt.Decision) -> None:
 async def handle(cmd: PublishPost, p: Publishing) -> None:
     """One ``PublishPost``: start an attempt and run it, or say again how an earlier one ended."""
     started = attempt.start(cmd, attempt_id=p.new_id(), now=p.clock(), policy=p.policy)
+    if p.states is not None and await p.attempts.get(cmd.post_id, cmd.account_id) is None:
+        (publishing,) = started.events
+        verdict = await start_publishing(p.states, publishing, derived_id(cmd.post_id, "publishing", started.attempt.attempt_id))  # type: ignore[arg-type]
+        if verdict is False:
+            log.info("post %s was cancelled after it was dispatched: not published", cmd.post_id)
+            return
+        if isinstance(verdict, PostState) and verdict.text:
+            cmd = latest(cmd, verdict)
+            started = attempt.start(cmd, attempt_id=started.attempt.attempt_id, now=started.attempt.started_at, policy=p.policy)
     if await p.attempts.begin(started.attempt):
         await _emit(p, started)
         await run(started.attempt, p, reconcile=False)
@@ -153,7 +194,9 @@ def decode(value: bytes | None) -> PublishPost:
 
 def register(agent: Agent) -> None:
     d = agent.deps
-    p = Publishing(attempts=d.attempts, tokens=d.tokens, platforms=d.platforms, out=agent.producer, policy=d.settings.publish)
+    p = Publishing(
+        attempts=d.attempts, tokens=d.tokens, platforms=d.platforms, out=agent.producer, policy=d.settings.publish, states=d.post_states
+    )
 
     async def one(message: Any) -> None:
         await handle(decode(message.value), p)

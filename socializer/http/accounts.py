@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adapters.api_keys import Caller
 from adapters.outbox import PostgresOutbox
@@ -15,7 +16,7 @@ from domain.accounts import AccountSettings
 from projections import queries as q
 from socializer.http.deps import Services, Svc, bearer, own_site, reader, writer
 from socializer.http.models import Connect, ConnectRequest
-from socializer.http.problems import ORJSON
+from socializer.http.problems import ORJSON, problem
 
 log = logging.getLogger("socializer.api")
 router = APIRouter(prefix="/api/v1/social")
@@ -102,10 +103,31 @@ async def callback(
     return ORJSON({"count": len(connected), "results": [a.model_dump(mode="json") for a in connected]}, status_code=201)
 
 
-@router.put("/accounts/{account_id}/settings/", summary="Posting settings the scheduler uses for this account")
-async def account_settings(account_id: str, body: AccountSettings, who: Caller = writer, svc: Services = Svc) -> Any:
+class SettingsPatch(BaseModel):
+    """Any of the account's posting settings; a field not sent is not changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auto_publish: bool | None = None
+    max_per_day: int | None = None
+    best_times: list[str] | None = None
+    cooldown_hours: float | None = None
+    timezone: str | None = None
+    interval_minutes: float | None = None
+
+
+@router.patch("/accounts/{account_id}/settings/", summary="Change posting settings: a field not sent is not changed")
+@router.put("/accounts/{account_id}/settings/", summary="Change posting settings: a field not sent is not changed (as PATCH)")
+async def account_settings(account_id: str, body: SettingsPatch, who: Caller = writer, svc: Services = Svc) -> Any:
     account = await own_account(svc, account_id, who)
-    updated = await svc.accounts.update_settings(account, body)
+    merged = {**account.settings.model_dump(), **body.model_dump(exclude_unset=True)}
+    try:
+        settings = AccountSettings.model_validate(merged)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        return problem(422, "Invalid request", f"{field}: {first['msg']}", field=field, code="invalid_request")
+    updated = await svc.accounts.update_settings(account, settings)
     await relay_now(svc)
     return ORJSON(updated.model_dump(mode="json"))
 

@@ -3,6 +3,8 @@ by orjson directly (FastAPI's ``jsonable_encoder`` would walk every row in Pytho
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 import orjson
@@ -14,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("socializer.api")
 
 
 class ORJSON(JSONResponse):
@@ -63,6 +66,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def shaped(_: Request, err: Problem) -> Response:
         return problem(err.status, err.title, err.detail, field=err.field, code=err.code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception) -> Response:
+        ref = uuid.uuid4().hex[:12]
+        log.error("%s %s failed (ref %s): %s", request.method, request.url.path, ref, err, exc_info=err)
+        return problem(500, "Internal error", f"the request failed on our side; quote ref {ref} when reporting it", code="internal_error")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, err: StarletteHTTPException) -> Response:

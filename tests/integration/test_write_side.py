@@ -123,3 +123,17 @@ async def test_a_manual_time_inside_the_cooldown_is_refused_unless_overridden(sy
         forced = await c.post(f"/api/v1/social/posts/{second}/schedule/", json={"scheduled_at": "2099-03-02T10:00:00Z", "override": True})
         assert forced.status_code == 202, forced.text
         await c.put(f"/api/v1/social/accounts/{account}/settings/", json=before)
+
+
+async def test_account_settings_change_only_the_fields_sent(system) -> None:  # type: ignore[no-untyped-def]
+    account = system.accounts["it-review"]
+    async with system.client() as c:
+        before = (await c.get(f"/api/v1/social/accounts/{account}/")).json()["settings"]
+        assert before["auto_publish"] is False
+        r = await c.patch(f"/api/v1/social/accounts/{account}/settings/", json={"best_times": ["10:15"]})
+        assert r.status_code == 200, r.text
+        after = r.json()["settings"]
+        assert after == {**before, "best_times": ["10:15"]}  # auto_publish stays off: drafts still wait for review
+        unknown = await c.patch(f"/api/v1/social/accounts/{account}/settings/", json={"auto_publsh": True})
+        assert unknown.status_code == 422 and unknown.json()["field"] == "auto_publsh"
+        await c.put(f"/api/v1/social/accounts/{account}/settings/", json=before)

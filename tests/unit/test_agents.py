@@ -19,6 +19,7 @@ from adapters.sites import StaticSiteDirectory
 from domain.accounts import Account, AccountSettings, Site
 from domain.post.rules import RuleWriter
 from domain.publishing import Policy
+from schemas import commands as c
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import GeneratePosts, PublishPost
@@ -261,3 +262,35 @@ def test_the_worker_app_registers_every_agent_and_timer_from_the_fakes() -> None
     assert set(agent.topics) == set(t.ALL)
     timers = {getattr(fn, "__name__", "") for fn in app._app_tasks}  # noqa: SLF001 - the timers Faust will start
     assert timers >= {"schedule_dispatch_due", "publish_sweep", "engagement_collect", "refresh_tokens", "relay_outbox"}
+
+
+async def test_a_cancel_before_the_call_wins_an_edit_before_the_call_is_published_and_after_it_they_are_refused() -> None:
+    from adapters.post_states import MemoryPostStates
+    from streams import decide
+
+    states = MemoryPostStates()
+    d = decide.Deciding(states=states, out=MemoryProducer(), clock=lambda: NOW)
+
+    async def draft(post_id: str) -> None:
+        ev = e.PostDrafted(post_id=post_id, site_id="s1", account_id="a-x", platform="x", post_type="announcement", text="hello")
+        await decide.fold(registry.decode(encoded(ev, post_id)), d)
+
+    def command(post_id: str, cid: str, **action: object) -> object:
+        return registry.decode(encoded(c.DecidePost(command_id=cid, post_id=post_id, site_id="s1", **action), post_id))  # type: ignore[arg-type]
+
+    await draft("p1")
+    await draft("p2")
+    x, out = FakePlatform(), MemoryProducer()
+    p = publishing(x, Clock(NOW), out)
+    p.states = states
+    # p1 is cancelled after it was dispatched, before its call: the call never happens.
+    assert (await decide.decide(command("p1", "cancel", cancel=c.CancelPost()), d)).status == 202  # type: ignore[arg-type]
+    await publish.handle(CMD, p)
+    assert x.calls == 0 and out.sent == []
+    # p2 is edited after dispatch: what is published is the edit.
+    assert (await decide.decide(command("p2", "edit", edit=c.EditPost(text="hello, edited")), d)).status == 202  # type: ignore[arg-type]
+    await publish.handle(CMD.model_copy(update={"post_id": "p2"}), p)
+    assert [text for _, text, _ in x.posts.values()] == ["hello, edited"]
+    # From the call on, a cancel is refused with the reason.
+    late = await decide.decide(command("p2", "late", cancel=c.CancelPost()), d)  # type: ignore[arg-type]
+    assert late.status == 409 and "publishing" in late.body["detail"]
