@@ -21,7 +21,7 @@ class AttemptStore(Protocol):
         """Record a new attempt; False when one exists for the effect and account already."""
         ...
 
-    async def get(self, effect_id: str, account_id: str) -> Attempt | None: ...
+    async def get(self, effect_id: str, account_id: str, due_at: datetime | None) -> Attempt | None: ...
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Attempt]:
         """Open attempts whose lease ended and whose next try is due, leased to the caller."""
@@ -44,6 +44,7 @@ def _from_row(r: asyncpg.Record) -> Attempt:
         started_at=r["started_at"],
         lease_until=r["lease_until"],
         payload=payload,
+        due_at=r["due_at"],
         tries=r["tries"],
         next_try_at=r["next_try_at"],
         error=r["error"],
@@ -62,8 +63,8 @@ class PostgresAttempts:
     async def begin(self, attempt: Attempt) -> bool:
         a = attempt
         inserted = await self.pool.fetchval(
-            "INSERT INTO publish_attempts (post_id, account_id, attempt_id, platform, site_id, state, started_at, lease_until, payload)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (post_id, account_id) DO NOTHING RETURNING true",
+            "INSERT INTO publish_attempts (post_id, account_id, attempt_id, platform, site_id, state, started_at, lease_until, payload, due_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (post_id, account_id, due_at) DO NOTHING RETURNING true",
             a.effect_id,
             a.account_id,
             a.attempt_id,
@@ -73,18 +74,21 @@ class PostgresAttempts:
             a.started_at,
             a.lease_until,
             a.payload,
+            a.due_at,
         )
         return bool(inserted)
 
-    async def get(self, effect_id: str, account_id: str) -> Attempt | None:
-        row = await self.pool.fetchrow("SELECT * FROM publish_attempts WHERE post_id = $1 AND account_id = $2", effect_id, account_id)
+    async def get(self, effect_id: str, account_id: str, due_at: datetime | None) -> Attempt | None:
+        row = await self.pool.fetchrow(
+            "SELECT * FROM publish_attempts WHERE post_id = $1 AND account_id = $2 AND due_at = $3", effect_id, account_id, due_at
+        )
         return _from_row(row) if row else None
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Attempt]:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                "UPDATE publish_attempts SET lease_until = $3 WHERE (post_id, account_id) IN ("
-                " SELECT post_id, account_id FROM publish_attempts WHERE state = ANY($4::text[]) AND lease_until < $1"
+                "UPDATE publish_attempts SET lease_until = $3 WHERE (post_id, account_id, due_at) IN ("
+                " SELECT post_id, account_id, due_at FROM publish_attempts WHERE state = ANY($4::text[]) AND lease_until < $1"
                 " AND coalesce(next_try_at, '-infinity') <= $1 ORDER BY next_try_at NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED)"
                 " RETURNING *",
                 now,
@@ -100,7 +104,7 @@ class PostgresAttempts:
         await self.pool.execute(
             "UPDATE publish_attempts SET state = $3, tries = $4, lease_until = $5, next_try_at = $6, error = $7,"
             " platform_post_id = $8, platform_post_url = $9, published_at = $10, payload = $11::jsonb || $12::jsonb,"
-            " updated_at = now() WHERE post_id = $1 AND account_id = $2",
+            " updated_at = now() WHERE post_id = $1 AND account_id = $2 AND due_at = $13",
             a.effect_id,
             a.account_id,
             a.state,
@@ -113,6 +117,7 @@ class PostgresAttempts:
             a.published_at,
             a.payload,
             extra,
+            a.due_at,
         )
 
 
@@ -120,25 +125,25 @@ class MemoryAttempts:
     """The fake: the same rules in a dict."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], Attempt] = {}
+        self.rows: dict[tuple[str, str, datetime | None], Attempt] = {}
 
     async def begin(self, attempt: Attempt) -> bool:
-        key = (attempt.effect_id, attempt.account_id)
+        key = (attempt.effect_id, attempt.account_id, attempt.due_at)
         if key in self.rows:
             return False
         self.rows[key] = attempt
         return True
 
-    async def get(self, effect_id: str, account_id: str) -> Attempt | None:
-        return self.rows.get((effect_id, account_id))
+    async def get(self, effect_id: str, account_id: str, due_at: datetime | None) -> Attempt | None:
+        return self.rows.get((effect_id, account_id, due_at))
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Attempt]:
         due = [a for a in self.rows.values() if a.state in OPEN and a.lease_until < now and (a.next_try_at or now) <= now]
         due.sort(key=lambda a: (a.next_try_at is not None, a.next_try_at or now))
         claimed = [replace(a, lease_until=lease_until) for a in due[:limit]]
         for a in claimed:
-            self.rows[(a.effect_id, a.account_id)] = a
+            self.rows[(a.effect_id, a.account_id, a.due_at)] = a
         return claimed
 
     async def save(self, attempt: Attempt) -> None:
-        self.rows[(attempt.effect_id, attempt.account_id)] = attempt
+        self.rows[(attempt.effect_id, attempt.account_id, attempt.due_at)] = attempt

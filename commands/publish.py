@@ -94,6 +94,7 @@ def start(cmd: PublishPost, *, attempt_id: str, now: datetime, policy: Policy) -
         started_at=now,
         lease_until=now + policy.lease,
         payload=cmd.model_dump(mode="json"),
+        due_at=cmd.due_at,
     )
     return Decision(attempt, [e.PostPublishing(post_id=cmd.post_id, account_id=cmd.account_id, attempt_id=attempt_id)])
 

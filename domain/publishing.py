@@ -35,6 +35,7 @@ class Attempt:
     started_at: datetime
     lease_until: datetime
     payload: dict[str, Any]
+    due_at: datetime | None = None  # which dispatch: a failed post scheduled again is a new attempt
     tries: int = 1
     next_try_at: datetime | None = None
     error: str | None = None

@@ -86,7 +86,7 @@ async def _emit(p: Publishing, decision: attempt.Decision) -> None:
         if isinstance(event, e.PostPublishing):
             event_id = derived_id(a.effect_id, "publishing", a.attempt_id)
         else:  # the outcome: the same id on every redelivery
-            event_id = derived_id(a.effect_id, a.account_id, a.state)
+            event_id = derived_id(a.effect_id, a.account_id, a.state, a.due_at.isoformat() if a.due_at else "")
         items.append((a.effect_id, registry.envelope(event, source=SOURCE, subject=a.effect_id, id=event_id)))
     await send_all(p.out, t.POSTS, items)
 
@@ -94,7 +94,7 @@ async def _emit(p: Publishing, decision: attempt.Decision) -> None:
 async def handle(cmd: PublishPost, p: Publishing) -> None:
     """One ``PublishPost``: start an attempt and run it, or say again how an earlier one ended."""
     started = attempt.start(cmd, attempt_id=p.new_id(), now=p.clock(), policy=p.policy)
-    if p.states is not None and await p.attempts.get(cmd.post_id, cmd.account_id) is None:
+    if p.states is not None and await p.attempts.get(cmd.post_id, cmd.account_id, cmd.due_at) is None:
         (publishing,) = started.events
         verdict = await start_publishing(p.states, publishing, derived_id(cmd.post_id, "publishing", started.attempt.attempt_id))  # type: ignore[arg-type]
         if verdict is False:
@@ -107,7 +107,7 @@ async def handle(cmd: PublishPost, p: Publishing) -> None:
         await _emit(p, started)
         await run(started.attempt, p, reconcile=False)
         return
-    known = await p.attempts.get(cmd.post_id, cmd.account_id)
+    known = await p.attempts.get(cmd.post_id, cmd.account_id, cmd.due_at)
     if known is not None and known.state in attempt.DONE:
         await _emit(p, attempt.Decision(known, [attempt.announce(known)]))  # a redelivery: the same event id
     # Otherwise someone holds it; the sweeper takes it over when the lease ends.

@@ -294,3 +294,21 @@ async def test_a_cancel_before_the_call_wins_an_edit_before_the_call_is_publishe
     # From the call on, a cancel is refused with the reason.
     late = await decide.decide(command("p2", "late", cancel=c.CancelPost()), d)  # type: ignore[arg-type]
     assert late.status == 409 and "publishing" in late.body["detail"]
+
+
+async def test_a_failed_post_dispatched_again_is_a_new_attempt_published_once() -> None:
+    from dataclasses import replace
+
+    x, out = FakePlatform(), MemoryProducer()
+    revoked = X.model_copy(update={"status": "needs_reauth", "status_reason": "revoked"})
+    p = publishing(x, Clock(NOW), out, [revoked])
+    await publish.handle(CMD, p)
+    assert isinstance(out.messages(t.POSTS)[-1], e.PostPublishFailed) and x.calls == 0
+    p = replace(p, tokens=MemoryTokens(MemoryAccounts([X])))  # reconnected
+    retry = CMD.model_copy(update={"due_at": NOW + timedelta(minutes=5)})
+    await publish.handle(retry, p)
+    await publish.handle(retry, p)  # redelivered
+    assert x.calls == 1 and isinstance(out.messages(t.POSTS)[-1], e.PostPublished)
+    assert sorted(a.state for a in p.attempts.rows.values()) == ["failed", "published"]  # type: ignore[attr-defined]
+    first_failure, published = out.envelopes(t.POSTS)[1], out.envelopes(t.POSTS)[3]
+    assert first_failure.id != published.id
