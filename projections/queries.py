@@ -30,7 +30,8 @@ async def list_posts(
     date_to: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the site's posts, newest first, and how many match in all."""
     where, args = ["site_id = $1"], [site_id]
     for col, val in (("platform", platform), ("status", status), ("content_id", content_id)):
         if val is not None:
@@ -42,12 +43,13 @@ async def list_posts(
     if date_to is not None:
         args.append(date_to)
         where.append(f"coalesce(published_at, scheduled_at, created_at) < ${len(args)}")
+    total = await pool.fetchval(f"SELECT count(*) FROM posts WHERE {' AND '.join(where)}", *args)
     args += [limit, offset]
     sql = (
         f"SELECT {POST_COLUMNS} FROM posts WHERE {' AND '.join(where)}"
         f" ORDER BY created_at DESC, post_id LIMIT ${len(args) - 1} OFFSET ${len(args)}"
     )
-    return [_row(r) for r in await pool.fetch(sql, *args)]
+    return [_row(r) for r in await pool.fetch(sql, *args)], int(total)
 
 
 async def get_post(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | None:
@@ -123,7 +125,12 @@ async def analytics(pool: asyncpg.Pool, *, site_id: str, tz: str = "UTC", top: i
 
 async def analytics_posts(
     pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, limit: int = 100, offset: int = 0
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int]:
+    total = await pool.fetchval(
+        "SELECT count(*) FROM posts p JOIN engagement e USING (post_id) WHERE p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)",
+        site_id,
+        platform,
+    )
     rows = await pool.fetch(
         "SELECT p.post_id, p.platform, p.post_type, p.status, p.published_at, p.platform_post_url, left(p.text, 140) AS preview,"
         " e.likes, e.comments, e.shares, e.impressions, e.clicks, e.engagement_rate, e.fetched_at"
@@ -134,7 +141,7 @@ async def analytics_posts(
         limit,
         offset,
     )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in rows], int(total)
 
 
 async def post_analytics(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from adapters.api_keys import Caller
 from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas.events import Platform
-from socializer.http.deps import Services, Svc, own_site, reader
+from socializer.http.deps import Services, Svc, own_site, page, reader
 from socializer.http.problems import ORJSON
 
 router = APIRouter(prefix="/api/v1/social")
@@ -22,8 +22,9 @@ async def analytics(site_id: str | None = None, who: Caller = reader, top: int =
     return ORJSON(await q.analytics(svc.pool, site_id=site_id, tz=svc.site_tz(site_id), top=top))
 
 
-@router.get("/analytics/posts/", summary="Per-post engagement")
+@router.get("/analytics/posts/", summary="Per-post engagement: a page, the total, and the next page's URL")
 async def analytics_posts(
+    request: Request,
     site_id: str | None = None,
     who: Caller = reader,
     platform: Platform | None = None,
@@ -31,8 +32,8 @@ async def analytics_posts(
     offset: int = Query(0, ge=0),
     svc: Services = Svc,
 ) -> Any:
-    items = await q.analytics_posts(svc.pool, site_id=own_site(who, site_id), platform=platform, limit=limit, offset=offset)
-    return ORJSON({"count": len(items), "results": items})
+    items, total = await q.analytics_posts(svc.pool, site_id=own_site(who, site_id), platform=platform, limit=limit, offset=offset)
+    return ORJSON(page(request, items, total, limit, offset))
 
 
 @router.get("/analytics/posts/{post_id}/", summary="One post's engagement and its history")

@@ -134,6 +134,13 @@ def version_of(if_match: str) -> int:
     return int(raw)
 
 
+def page(request: Request, items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """A list answer: this page (``count`` items), how many match in all, and the next page's URL."""
+    more = offset + len(items) < total
+    nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit)) if more and items else None
+    return {"count": len(items), "total": total, "next": nxt, "results": items}
+
+
 def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 
 from adapters.api_keys import Caller
 from commands.exceptions import CommandRefused, PostNotFound
@@ -15,7 +15,7 @@ from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.events import PLATFORMS, ContentPublished, Platform, PostStatus
-from socializer.http.deps import Services, Svc, own_site, reader, writer
+from socializer.http.deps import Services, Svc, own_site, page, reader, writer
 from socializer.http.models import Accepted, BulkGenerateRequest, BulkScheduleRequest, GenerateRequest, Position
 from socializer.http.problems import ORJSON, problem
 
@@ -23,8 +23,9 @@ reads = APIRouter(prefix="/api/v1/social")
 router = APIRouter(prefix="/api/v1/social")
 
 
-@reads.get("/posts/", summary="List posts with filters")
+@reads.get("/posts/", summary="List posts with filters: a page, the total, and the next page's URL")
 async def list_posts(
+    request: Request,
     site_id: str | None = None,
     who: Caller = reader,
     platform: Platform | None = None,
@@ -36,7 +37,7 @@ async def list_posts(
     offset: int = Query(0, ge=0),
     svc: Services = Svc,
 ) -> Any:
-    items = await q.list_posts(
+    items, total = await q.list_posts(
         svc.pool,
         site_id=own_site(who, site_id),
         platform=platform,
@@ -47,7 +48,7 @@ async def list_posts(
         limit=limit,
         offset=offset,
     )
-    return ORJSON({"count": len(items), "results": items})
+    return ORJSON(page(request, items, total, limit, offset))
 
 
 @reads.get("/posts/{post_id}/", summary="One post; its ETag is its version, for If-Match on the commands")

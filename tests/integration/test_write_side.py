@@ -137,3 +137,13 @@ async def test_account_settings_change_only_the_fields_sent(system) -> None:  # 
         unknown = await c.patch(f"/api/v1/social/accounts/{account}/settings/", json={"auto_publsh": True})
         assert unknown.status_code == 422 and unknown.json()["field"] == "auto_publsh"
         await c.put(f"/api/v1/social/accounts/{account}/settings/", json=before)
+
+
+async def test_lists_say_how_many_match_in_all_and_link_the_next_page(system) -> None:  # type: ignore[no-untyped-def]
+    async with system.client() as c:
+        first = (await c.get("/api/v1/social/posts/", params={"site_id": "itest", "limit": 2})).json()
+        assert first["count"] == 2 and first["total"] > 2 and "offset=2" in first["next"]
+        second = (await c.get(first["next"])).json()
+        assert {p["post_id"] for p in second["results"]}.isdisjoint({p["post_id"] for p in first["results"]})
+        last = (await c.get("/api/v1/social/posts/", params={"site_id": "itest", "limit": 2, "offset": first["total"] - 1})).json()
+        assert last["count"] == 1 and last["next"] is None
