@@ -3,7 +3,8 @@
 Operator endpoints, outside any platform's namespace:
     GET  /_sandbox/posts?platform=        what was posted (the exactly-once check reads this)
     POST /_sandbox/faults                 {"platform", "mode": rate_limit|error|hang_after_accept|none,
-                                           "times": n, "retry_after": s, "hang_seconds": s}
+                                           "times": n, "retry_after": s, "hang_seconds": s,
+                                           "after": n (creates that pass first)}
     POST /_sandbox/reset                  forget posts and faults
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see sandbox/oauth.py
 """

@@ -32,6 +32,7 @@ def install(app: FastAPI, st: SandboxState) -> None:
             times=int(body.get("times", 1)),
             retry_after=int(body.get("retry_after", 30)),
             hang_seconds=float(body.get("hang_seconds", 30)),
+            after=int(body.get("after", 0)),
         )
         return {"ok": True}
 

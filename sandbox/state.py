@@ -35,6 +35,7 @@ class Fault:
     times: int
     retry_after: int = 30
     hang_seconds: float = 30.0
+    after: int = 0  # creates that pass before the fault strikes (tweet 3 of a thread: after=2)
 
 
 class SandboxState:
@@ -60,6 +61,9 @@ class SandboxState:
     def take_fault(self, platform: str) -> Fault | None:
         f = self.faults.get(platform)
         if not f or f.mode == "none" or f.times <= 0:
+            return None
+        if f.after > 0:
+            f.after -= 1
             return None
         f.times -= 1
         return f

@@ -159,16 +159,18 @@ async def run(a: attempt.Attempt, p: Publishing, *, reconcile: bool) -> None:
             await _settle(p, a, attempt.Found(ref.platform_post_id, ref.url))
             return
         # Verified absent: creating now cannot make a second post.
-    await _settle(p, a, await _create(p, client, account, post))
+    # After a first try, part of a multi-part post (an X thread) may have landed: resume after it.
+    resume = a.started_at - timedelta(seconds=5) if reconcile or a.tries > 1 else None
+    await _settle(p, a, await _create(p, client, account, post, resume))
 
 
-async def _create(p: Publishing, client: PlatformClient, account: Any, post: OutgoingPost) -> attempt.Outcome:
+async def _create(p: Publishing, client: PlatformClient, account: Any, post: OutgoingPost, resume: datetime | None) -> attempt.Outcome:
     try:
         try:
-            ref = await client.create_post(account, post)
+            ref = await client.create_post(account, post, resume_since=resume)
         except x.AuthExpired as err:
             # A 401 means nothing was created: refresh (once, across every worker) and create again.
-            ref = await client.create_post(await p.tokens.rejected(account, str(err)), post)
+            ref = await client.create_post(await p.tokens.rejected(account, str(err)), post, resume_since=resume)
     except x.AccountUnusable as err:
         return attempt.Rejected(str(err), err.code)
     except x.RateLimited as err:

@@ -33,11 +33,14 @@ class PublishedRef:
 class PlatformClient(Protocol):
     platform: str
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
-        """Create the post. Raises OutcomeUnknown when the request may have created it."""
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
+        """Create the post. Raises OutcomeUnknown when the request may have created it. ``resume_since``:
+        an earlier try may have landed part of a multi-part post (an X thread) since then: find those
+        parts and go on after the last one instead of starting again."""
 
     async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:
-        """Look for a post created by an earlier attempt (same text, created after ``since``)."""
+        """Look for a post created by an earlier attempt (same text, created after ``since``); a
+        multi-part post is found only when every part is there."""
 
     async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
         """Current engagement of the given platform post ids."""

@@ -30,7 +30,7 @@ class FacebookClient(HttpPlatform):
     def __init__(self, http, base_url: str) -> None:  # type: ignore[no-untyped-def]
         super().__init__(http, f"{base_url.rstrip('/')}/{GRAPH_VERSION}")
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         if post.media_urls:  # a photo post: the Page fetches the image from its URL
             data = {"url": post.media_urls[0], "caption": post.text, "published": "true"}
             resp = await self.request("POST", f"/{account.platform_account_id}/photos", data=data, headers=_auth(account), creates=True)
@@ -81,7 +81,7 @@ class InstagramClient(FacebookClient):
     poll_interval = 0.2
     poll_tries = 25
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         if not post.media_urls:
             raise Rejected(self.platform, "an Instagram post needs an image", code="9004")
         ig = account.platform_account_id

@@ -20,7 +20,7 @@ class FakePlatform:
     calls: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         self.calls += 1
         fault = self.faults.pop(0) if self.faults else None
         if fault == "rate_limit":

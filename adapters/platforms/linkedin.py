@@ -50,7 +50,7 @@ class LinkedInClient(HttpPlatform):
             urns.append(value["image"])
         return urns
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         images = await self.upload(account, post.media_urls) if post.media_urls else []
         body: dict = {
             "author": account.platform_account_id,

@@ -26,7 +26,7 @@ class TikTokClient(HttpPlatform):
             raise Rejected(self.platform, err.get("message", ""), code=err.get("code", ""))
         return body.get("data", {})
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         if not post.media_urls:
             raise Rejected(self.platform, "a TikTok photo post needs at least one image", code="invalid_params")
         body = {

@@ -35,12 +35,35 @@ class XClient(HttpPlatform):
             ids.append(resp.json()["data"]["id"])
         return ids
 
-    async def create_post(self, account: Account, post: OutgoingPost) -> PublishedRef:
-        parts = list(post.thread) if post.thread else [post.text]
-        media_ids = await self.upload(account, post.media_urls) if post.media_urls else []
-        first_id = ""
-        reply_to: str | None = None
+    async def _landed(self, account: Account, parts: list[str], since: datetime) -> list[str]:
+        """The ids of the thread's parts already on the timeline, in order, as far as they go."""
+        params = {
+            "max_results": "100",
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tweet.fields": "created_at",
+        }
+        resp = await self.request("GET", f"/2/users/{account.platform_account_id}/tweets", params=params, headers=_auth(account))
+        by_text: dict[str, str] = {}
+        for tweet in reversed(resp.json().get("data", [])):  # newest first on X: the oldest copy wins
+            by_text.setdefault(tweet.get("text", ""), tweet["id"])
+        ids: list[str] = []
         for text in parts:
+            if text not in by_text:
+                break
+            ids.append(by_text[text])
+        return ids
+
+    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
+        """A thread is one unit: each tweet replies to the one before; a retry resumes after the last
+        tweet the timeline shows, so no tweet is posted twice and none is skipped."""
+        parts = list(post.thread) if post.thread else [post.text]
+        landed = await self._landed(account, parts, resume_since) if post.thread and resume_since else []
+        if len(landed) == len(parts):
+            return PublishedRef(landed[0], self._url(account, landed[0]))
+        media_ids = await self.upload(account, post.media_urls) if post.media_urls and not landed else []
+        first_id = landed[0] if landed else ""
+        reply_to: str | None = landed[-1] if landed else None
+        for text in parts[len(landed) :]:
             body: dict = {"text": text}
             if media_ids and not reply_to:
                 body["media"] = {"media_ids": media_ids}
@@ -52,7 +75,10 @@ class XClient(HttpPlatform):
         return PublishedRef(first_id, self._url(account, first_id))
 
     async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:
-        first = post.thread[0] if post.thread else post.text
+        if post.thread:  # found only when the whole thread is there; a partial one is resumed by create_post
+            ids = await self._landed(account, list(post.thread), since)
+            return PublishedRef(ids[0], self._url(account, ids[0])) if len(ids) == len(post.thread) else None
+        first = post.text
         params = {
             "max_results": "100",
             "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

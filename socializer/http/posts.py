@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 
 from adapters.api_keys import Caller
 from commands.exceptions import CommandRefused, PostNotFound
@@ -94,17 +95,38 @@ async def create_post(
     return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, platform=found.platform, create=body)
 
 
-@router.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")
-async def edit_post(
-    post_id: str,
-    body: c.EditPost,
+@dataclass
+class Sender:
+    """Who sends a command on a post, and how: what every post command route shares."""
+
+    who: Caller
+    svc: Services
+    wait: bool
+    idempotency_key: str | None
+    if_match: str | None
+
+    async def __call__(self, post_id: str, **action: Any) -> Accepted:
+        return await self.svc.command(
+            self.who, post_id, wait=self.wait, idempotency_key=self.idempotency_key, if_match=self.if_match, **action
+        )
+
+
+async def sender(
     wait: bool = False,
     who: Caller = writer,
     svc: Services = Svc,
     idempotency_key: str | None = IdempotencyKey,
     if_match: str | None = IfMatch,
-) -> Any:
-    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, edit=body)
+) -> Sender:
+    return Sender(who, svc, wait, idempotency_key, if_match)
+
+
+Send = Depends(sender)
+
+
+@router.put("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Edit a draft or scheduled post")
+async def edit_post(post_id: str, body: c.EditPost, send: Sender = Send) -> Any:
+    return await send(post_id, edit=body)
 
 
 @router.post(
@@ -113,43 +135,22 @@ async def edit_post(
     response_model=Accepted,
     summary="Schedule at a time, or (no body) at the account's next free best-time slot",
 )
-async def schedule_post(
-    post_id: str,
-    body: c.SchedulePost | None = None,
-    wait: bool = False,
-    who: Caller = writer,
-    svc: Services = Svc,
-    idempotency_key: str | None = IdempotencyKey,
-    if_match: str | None = IfMatch,
-) -> Any:
-    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, schedule=body or c.SchedulePost())
+async def schedule_post(post_id: str, body: c.SchedulePost | None = None, send: Sender = Send) -> Any:
+    return await send(post_id, schedule=body or c.SchedulePost())
 
 
 @router.post("/posts/{post_id}/publish/", status_code=202, response_model=Accepted, summary="Publish now")
 async def publish_now(
     post_id: str,
-    wait: bool = False,
-    who: Caller = writer,
-    svc: Services = Svc,
-    idempotency_key: str | None = IdempotencyKey,
-    if_match: str | None = IfMatch,
+    override: bool = Query(False, description="publish even where the account's cap or cooldown would refuse it (recorded)"),
+    send: Sender = Send,
 ) -> Any:
-    return await svc.command(who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, publish_now=c.PublishPostNow())
+    return await send(post_id, publish_now=c.PublishPostNow(override=override))
 
 
 @router.delete("/posts/{post_id}/", status_code=202, response_model=Accepted, summary="Cancel a post")
-async def cancel_post(
-    post_id: str,
-    reason: str = "",
-    wait: bool = False,
-    who: Caller = writer,
-    svc: Services = Svc,
-    idempotency_key: str | None = IdempotencyKey,
-    if_match: str | None = IfMatch,
-) -> Any:
-    return await svc.command(
-        who, post_id, wait=wait, idempotency_key=idempotency_key, if_match=if_match, cancel=c.CancelPost(reason=reason)
-    )
+async def cancel_post(post_id: str, reason: str = "", send: Sender = Send) -> Any:
+    return await send(post_id, cancel=c.CancelPost(reason=reason))
 
 
 @router.post(

@@ -147,3 +147,26 @@ async def test_lists_say_how_many_match_in_all_and_link_the_next_page(system) ->
         assert {p["post_id"] for p in second["results"]}.isdisjoint({p["post_id"] for p in first["results"]})
         last = (await c.get("/api/v1/social/posts/", params={"site_id": "itest", "limit": 2, "offset": first["total"] - 1})).json()
         assert last["count"] == 1 and last["next"] is None
+
+
+async def test_a_5xx_on_tweet_3_of_5_publishes_each_tweet_once_and_the_post_only_after_tweet_5(system) -> None:  # type: ignore[no-untyped-def]
+    parts = [f"Atomic thread, part {i}" for i in range(1, 6)]
+    async with system.client() as c:
+        r = await c.post(
+            "/api/v1/social/posts/?wait=true",
+            json={"site_id": "itest", "account_id": system.accounts["it-x"], "text": "Atomic thread", "thread": parts},
+        )
+        assert r.status_code == 202, r.text
+        post_id = r.json()["post_id"]
+        system.sandbox.fault("x", "error", after=2)
+        assert (await c.post(f"/api/v1/social/posts/{post_id}/publish/?override=true")).status_code == 202
+
+        async def published():  # type: ignore[no-untyped-def]
+            row = (await c.get(f"/api/v1/social/posts/{post_id}/")).json()
+            return row if row["status"] in ("published", "failed") else None
+
+        row = await eventually(published, timeout=90, what="the thread to be published after the 5xx")
+    system.sandbox.fault("x", "none")
+    assert row["status"] == "published", row
+    tweets = [p for p in system.sandbox.posts("x") if "Atomic thread, part" in p["text"]]
+    assert sorted(t["text"].split("\n")[0] for t in tweets) == [f"{i}/5 Atomic thread, part {i}" for i in range(1, 6)]

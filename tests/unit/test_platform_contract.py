@@ -169,3 +169,22 @@ async def test_the_sandbox_refuses_text_over_the_platforms_hard_limit(clients, s
     with pytest.raises(Rejected):
         await clients[platform].create_post(ACCOUNTS[platform], OutgoingPost(post_id="p", text=text))
     assert sandbox.posts(platform) == []
+
+
+async def test_an_x_thread_is_one_unit_a_5xx_on_tweet_3_resumes_after_tweet_2(clients, sandbox) -> None:  # type: ignore[no-untyped-def]
+    x, account = clients["x"], ACCOUNTS["x"]
+    thread = tuple(f"{i}/5 part {i} of the thread" for i in range(1, 6))
+    post = OutgoingPost(post_id="t", text=thread[0], thread=thread)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    sandbox.fault("x", "error", after=2)
+    with pytest.raises(OutcomeUnknown):
+        await x.create_post(account, post)
+    assert [p["text"] for p in sandbox.posts("x")] == list(thread[:2])
+    assert await x.find_post(account, post, since) is None  # not published until the whole thread is
+    ref = await x.create_post(account, post, resume_since=since)
+    tweets = sandbox.posts("x")
+    assert [p["text"] for p in tweets] == list(thread)  # each tweet exactly once, in order
+    assert tweets[2]["in_reply_to"] == tweets[1]["id"] and ref.platform_post_id == tweets[0]["id"]
+    assert (await x.find_post(account, post, since)) == ref
+    again = await x.create_post(account, post, resume_since=since)  # a retry after the last tweet landed
+    assert again == ref and len(sandbox.posts("x")) == 5
