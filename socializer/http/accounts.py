@@ -15,11 +15,11 @@ from commands.exceptions import AccountNotFound
 from domain.accounts import AccountSettings
 from projections import queries as q
 from socializer.http.deps import Services, Svc, bearer, own_site, reader, writer
-from socializer.http.models import Connect, ConnectRequest
+from socializer.http.models import PROBLEMS, Connect, ConnectRequest
 from socializer.http.problems import ORJSON, problem
 
 log = logging.getLogger("socializer.api")
-router = APIRouter(prefix="/api/v1/social")
+router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
 # ---------- accounts ----------

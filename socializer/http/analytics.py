@@ -11,9 +11,10 @@ from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas.events import Platform
 from socializer.http.deps import Services, Svc, own_site, page, reader
+from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON
 
-router = APIRouter(prefix="/api/v1/social")
+router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
 @router.get("/analytics/", summary="Per-platform performance, top posts and best hours")

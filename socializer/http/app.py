@@ -59,7 +59,27 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         description="Turns published articles into social posts, schedules, publishes and measures them.",
     )
     problems.install(app)
+    _problems_as_problem_json(app)
     # The order of the original single router: reads first, then accounts, then commands.
     for router in (posts.reads, calendar.router, analytics.router, accounts.router, posts.router, ops.router):
         app.include_router(router)
     return app
+
+
+def _problems_as_problem_json(app: FastAPI) -> None:
+    """Error responses are documented as what they are: ``application/problem+json``, not JSON."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            for ops in spec.get("paths", {}).values():
+                for op in ops.values():
+                    for code, resp in op.get("responses", {}).items():
+                        content = resp.get("content", {})
+                        if code[:1] in ("4", "5") and "application/json" in content:
+                            content["application/problem+json"] = content.pop("application/json")
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

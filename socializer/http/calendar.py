@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query
 from adapters.api_keys import Caller
 from projections import queries as q
 from socializer.http.deps import Services, Svc, own_site, reader
+from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON, problem
 
-router = APIRouter(prefix="/api/v1/social")
+router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
 @router.get("/calendar/", summary="Scheduled and published posts by day, for a month or an ISO week")

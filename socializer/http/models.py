@@ -60,3 +60,28 @@ class Connect(BaseModel):
     state_expires_at: datetime
     scopes: list[str]
     redirect_uri: str
+
+
+class ProblemDetail(BaseModel):
+    """RFC 9457: every error this API answers, as ``application/problem+json``."""
+
+    type: str = Field(description="a URI naming the kind of problem, e.g. https://socializer.dev/problems/version_conflict")
+    title: str
+    status: int
+    detail: str
+    field: str | None = Field(None, description="the request field the problem is about")
+    errors: list[dict[str, str | None]] | None = Field(None, description="every invalid field, for a 422")
+
+
+_WHAT = {
+    400: "Bad request (a malformed header)",
+    401: "No valid API key",
+    403: "The key lacks the scope, or names another site",
+    404: "No such resource for this site",
+    409: "Conflicts with the resource's state (a stale version, a cap or cooldown, a transition not allowed)",
+    422: "A field is invalid: `field` names it",
+    500: "Failed on our side: quote the reference in `detail`",
+}
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": ProblemDetail, "description": what, "content": {"application/problem+json": {}}} for code, what in _WHAT.items()
+}

@@ -17,11 +17,11 @@ from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.events import PLATFORMS, ContentPublished, Platform, PostStatus
 from socializer.http.deps import Services, Svc, own_site, page, reader, writer
-from socializer.http.models import Accepted, BulkGenerateRequest, BulkScheduleRequest, GenerateRequest, Position
+from socializer.http.models import PROBLEMS, Accepted, BulkGenerateRequest, BulkScheduleRequest, GenerateRequest, Position
 from socializer.http.problems import ORJSON, problem
 
-reads = APIRouter(prefix="/api/v1/social")
-router = APIRouter(prefix="/api/v1/social")
+reads = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
+router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
 @reads.get("/posts/", summary="List posts with filters: a page, the total, and the next page's URL")
