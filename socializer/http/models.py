@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from domain.accounts import AccountSettings
-from schemas.events import Platform, PostType
+from schemas.events import Platform, PostStatus, PostType
 
 
 class Position(BaseModel):
@@ -85,3 +86,46 @@ _WHAT = {
 PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": ProblemDetail, "description": what, "content": {"application/problem+json": {}}} for code, what in _WHAT.items()
 }
+
+
+class PostOut(BaseModel):
+    """A post as the read model holds it."""
+
+    post_id: str
+    site_id: str
+    content_id: str | None
+    account_id: str
+    platform: Platform
+    post_type: PostType
+    status: PostStatus
+    text: str
+    hashtags: list[str]
+    link_url: str | None
+    utm: dict[str, str]
+    thread: list[str] | None
+    media_urls: list[str]
+    writer: str
+    writer_note: str | None
+    first_comment: str | None
+    media_plan: dict[str, Any] | None
+    virality: int | None
+    virality_parts: dict[str, float] | None
+    virality_reasons: list[str] | None
+    scheduled_at: datetime | None
+    published_at: datetime | None
+    platform_post_id: str | None
+    platform_post_url: str | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PostDetail(PostOut):
+    version: int | None = Field(None, description="the post's version: send it as If-Match on a command (also the ETag)")
+
+
+class PostPage(BaseModel):
+    count: int = Field(description="posts on this page")
+    total: int = Field(description="posts that match, in all")
+    next: str | None = Field(description="the next page's URL, or null on the last")
+    results: list[PostOut]

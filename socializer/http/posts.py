@@ -17,14 +17,23 @@ from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.events import PLATFORMS, ContentPublished, Platform, PostStatus
 from socializer.http.deps import Services, Svc, own_site, page, reader, writer
-from socializer.http.models import PROBLEMS, Accepted, BulkGenerateRequest, BulkScheduleRequest, GenerateRequest, Position
+from socializer.http.models import (
+    PROBLEMS,
+    Accepted,
+    BulkGenerateRequest,
+    BulkScheduleRequest,
+    GenerateRequest,
+    Position,
+    PostDetail,
+    PostPage,
+)
 from socializer.http.problems import ORJSON, problem
 
 reads = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
-@reads.get("/posts/", summary="List posts with filters: a page, the total, and the next page's URL")
+@reads.get("/posts/", response_model=PostPage, summary="List posts with filters: a page, the total, and the next page's URL")
 async def list_posts(
     request: Request,
     site_id: str | None = None,
@@ -52,7 +61,7 @@ async def list_posts(
     return ORJSON(page(request, items, total, limit, offset))
 
 
-@reads.get("/posts/{post_id}/", summary="One post; its ETag is its version, for If-Match on the commands")
+@reads.get("/posts/{post_id}/", response_model=PostDetail, summary="One post; its ETag is its version, for If-Match on the commands")
 async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> Any:
     row = await q.get_post(svc.pool, post_id)
     if row is None or row["site_id"] != who.site_id:

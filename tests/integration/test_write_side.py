@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from schemas import topics as t
+from socializer.http.models import PostDetail, PostPage
 from tests.integration.conftest import eventually
 from tests.integration.test_dead_letters import topic_messages
 
@@ -141,8 +142,13 @@ async def test_account_settings_change_only_the_fields_sent(system) -> None:  # 
 
 async def test_lists_say_how_many_match_in_all_and_link_the_next_page(system) -> None:  # type: ignore[no-untyped-def]
     async with system.client() as c:
+        for i in range(3):
+            body = {"site_id": "itest", "account_id": system.accounts["it-review"], "text": f"Page filler {i}"}
+            assert (await c.post("/api/v1/social/posts/?wait=true", json=body)).status_code == 202
         first = (await c.get("/api/v1/social/posts/", params={"site_id": "itest", "limit": 2})).json()
         assert first["count"] == 2 and first["total"] > 2 and "offset=2" in first["next"]
+        PostPage.model_validate(first)  # what the OpenAPI document promises is what is sent
+        PostDetail.model_validate((await c.get(f"/api/v1/social/posts/{first['results'][0]['post_id']}/")).json())
         second = (await c.get(first["next"])).json()
         assert {p["post_id"] for p in second["results"]}.isdisjoint({p["post_id"] for p in first["results"]})
         last = (await c.get("/api/v1/social/posts/", params={"site_id": "itest", "limit": 2, "offset": first["total"] - 1})).json()
