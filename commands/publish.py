@@ -127,11 +127,6 @@ def decide(attempt: Attempt, outcome: Outcome, now: datetime, policy: Policy) ->
     raise TypeError(f"no rule for {type(outcome).__name__}")
 
 
-def take_over(attempt: Attempt, now: datetime, policy: Policy) -> Attempt:
-    """A sweeper claims an attempt whose lease ended and whose next try is due."""
-    return replace(attempt, lease_until=now + policy.lease)
-
-
 def announce(attempt: Attempt) -> e.Event:
     """The event that says how a finished attempt ended (the same one on every redelivery)."""
     if attempt.state == "published":

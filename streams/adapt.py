@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import Any
 
 from adapters.accounts import Accounts
 from adapters.images import MediaRenderer
@@ -32,7 +32,6 @@ from streams.plumbing import Agent
 
 SOURCE = "socializer/adapt"
 log = logging.getLogger("socializer.adapt")
-T = TypeVar("T")
 
 
 async def _cpu(cpu: Executor | None, fn: Any, *args: Any) -> Any:

@@ -79,12 +79,17 @@ def latest(cmd: PublishPost, state: PostState) -> PublishPost:
     )
 
 
+def publishing_id(post_id: str, attempt_id: str) -> str:
+    """The id of an attempt's ``PostPublishing``: the post's single writer folds it once by this id."""
+    return derived_id(post_id, "publishing", attempt_id)
+
+
 async def _emit(p: Publishing, decision: attempt.Decision) -> None:
     a = decision.attempt
     items = []
     for event in decision.events:
         if isinstance(event, e.PostPublishing):
-            event_id = derived_id(a.effect_id, "publishing", a.attempt_id)
+            event_id = publishing_id(a.effect_id, a.attempt_id)
         else:  # the outcome: the same id on every redelivery
             event_id = derived_id(a.effect_id, a.account_id, a.state, a.due_at.isoformat() if a.due_at else "")
         items.append((a.effect_id, registry.envelope(event, source=SOURCE, subject=a.effect_id, id=event_id)))
@@ -93,21 +98,23 @@ async def _emit(p: Publishing, decision: attempt.Decision) -> None:
 
 async def handle(cmd: PublishPost, p: Publishing) -> None:
     """One ``PublishPost``: start an attempt and run it, or say again how an earlier one ended."""
-    started = attempt.start(cmd, attempt_id=p.new_id(), now=p.clock(), policy=p.policy)
-    if p.states is not None and await p.attempts.get(cmd.post_id, cmd.account_id, cmd.due_at) is None:
-        (publishing,) = started.events
-        verdict = await start_publishing(p.states, publishing, derived_id(cmd.post_id, "publishing", started.attempt.attempt_id))  # type: ignore[arg-type]
-        if verdict is False:
-            log.info("post %s was cancelled after it was dispatched: not published", cmd.post_id)
-            return
-        if isinstance(verdict, PostState) and verdict.text:
-            cmd = latest(cmd, verdict)
-            started = attempt.start(cmd, attempt_id=started.attempt.attempt_id, now=started.attempt.started_at, policy=p.policy)
-    if await p.attempts.begin(started.attempt):
-        await _emit(p, started)
-        await run(started.attempt, p, reconcile=False)
-        return
     known = await p.attempts.get(cmd.post_id, cmd.account_id, cmd.due_at)
+    if known is None:
+        attempt_id = p.new_id()
+        if p.states is not None:
+            publishing = e.PostPublishing(post_id=cmd.post_id, account_id=cmd.account_id, attempt_id=attempt_id)
+            verdict = await start_publishing(p.states, publishing, publishing_id(cmd.post_id, attempt_id))
+            if verdict is False:
+                log.info("post %s was cancelled after it was dispatched: not published", cmd.post_id)
+                return
+            if isinstance(verdict, PostState) and verdict.text:
+                cmd = latest(cmd, verdict)
+        started = attempt.start(cmd, attempt_id=attempt_id, now=p.clock(), policy=p.policy)
+        if await p.attempts.begin(started.attempt):
+            await _emit(p, started)
+            await run(started.attempt, p, reconcile=False)
+            return
+        known = await p.attempts.get(cmd.post_id, cmd.account_id, cmd.due_at)  # another worker began it meanwhile
     if known is not None and known.state in attempt.DONE:
         await _emit(p, attempt.Decision(known, [attempt.announce(known)]))  # a redelivery: the same event id
     # Otherwise someone holds it; the sweeper takes it over when the lease ends.

@@ -111,8 +111,3 @@ def test_announce_repeats_the_same_event_for_a_redelivery() -> None:
     assert attempt.announce(done) == attempt.announce(done)
     with pytest.raises(ValueError):
         attempt.announce(started())
-
-
-def test_take_over_extends_the_lease() -> None:
-    a = attempt.take_over(started(lease_until=NOW - timedelta(seconds=1)), NOW, POLICY)
-    assert a.lease_until == NOW + POLICY.lease
