@@ -35,9 +35,10 @@ HEAD_BYTES = 1024
 BACKOFF_FIRST, BACKOFF_MAX = 0.2, 30.0
 
 
-def dead_letter_record(message: Any, *, agent: str, reason: str) -> KafkaMessage:
+def dead_letter_record(message: Any, *, agent: str, reason: str, reference: bool = False) -> KafkaMessage:
     """The dead letter of ``message``: its key, bytes and headers with the reason and the source
-    position as ``dlq-*`` headers, or, for a message too large to copy, a JSON reference."""
+    position as ``dlq-*`` headers, or, for a message too large to copy (or ``reference``), a JSON
+    reference to it."""
     headers = list(message.headers.items() if isinstance(message.headers, dict) else message.headers or [])
     headers += [
         ("dlq-reason", reason.encode()[:4000]),
@@ -47,7 +48,7 @@ def dead_letter_record(message: Any, *, agent: str, reason: str) -> KafkaMessage
         ("dlq-offset", str(message.offset).encode()),
     ]
     value: bytes = message.value or b""
-    if len(value) > DLQ_MAX_BYTES:
+    if reference or len(value) > DLQ_MAX_BYTES:
         head = value[:HEAD_BYTES].decode("utf-8", "replace")
         ref = {"topic": str(message.topic), "partition": message.partition, "offset": message.offset, "size": len(value)}
         value = orjson.dumps({"reference": ref, "reason": reason[:4000], "head": head})
@@ -115,19 +116,7 @@ async def _dead_letter_held(out: Producer, message: Any, *, agent: str, reason: 
         except Exception as err:  # noqa: BLE001
             if not is_transient(err):
                 # The broker refused the copy itself (too large for it): send the reference instead.
-                slim = dead_letter_record(message, agent=agent, reason=f"{reason} (copy refused: {type(err).__name__})")
-                if slim.headers[-1][0] != "dlq-reference":
-                    ref = {
-                        "topic": str(message.topic),
-                        "partition": message.partition,
-                        "offset": message.offset,
-                        "size": len(message.value or b""),
-                    }
-                    slim = KafkaMessage(
-                        message.key,
-                        orjson.dumps({"reference": ref, "reason": reason[:4000]}),
-                        tuple(h for h in slim.headers if h[0].startswith("dlq-")) + (("dlq-reference", b"1"),),
-                    )
+                slim = dead_letter_record(message, agent=agent, reason=f"{reason} (copy refused: {type(err).__name__})", reference=True)
                 try:
                     await (await out.send(t.dlq(str(message.topic)), slim))
                 except Exception as final:  # noqa: BLE001 - the original stays on its topic; say where
