@@ -7,7 +7,7 @@ that provider is the local sandbox (``{sandbox}/{platform}``), which serves the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from domain.platforms import CONNECTABLE, FEATURES, profile
@@ -34,7 +34,18 @@ class Provider:
 
 
 GRAPH = "v21.0"
-_META_HOSTS = {"auth": "https://www.facebook.com", "token": "https://graph.facebook.com", "api": "https://graph.facebook.com"}
+# Facebook Login serves both Meta platforms: Instagram signs in through the Facebook app (see PROVIDERS).
+_META = Provider(
+    "facebook",
+    "facebook",
+    ("auth", f"/{GRAPH}/dialog/oauth"),
+    ("api", f"/{GRAPH}/oauth/access_token"),
+    None,
+    {"auth": "https://www.facebook.com", "token": "https://graph.facebook.com", "api": "https://graph.facebook.com"},
+    "query",
+    scope_sep=",",
+    refreshable=False,
+)
 
 PROVIDERS: dict[str, Provider] = {
     "linkedin": Provider(
@@ -59,28 +70,8 @@ PROVIDERS: dict[str, Provider] = {
         scope_sep=" ",
         refreshable=True,
     ),
-    "facebook": Provider(
-        "facebook",
-        "facebook",
-        ("auth", f"/{GRAPH}/dialog/oauth"),
-        ("api", f"/{GRAPH}/oauth/access_token"),
-        None,
-        _META_HOSTS,
-        "query",
-        scope_sep=",",
-        refreshable=False,
-    ),
-    "instagram": Provider(
-        "instagram",
-        "facebook",
-        ("auth", f"/{GRAPH}/dialog/oauth"),
-        ("api", f"/{GRAPH}/oauth/access_token"),
-        None,
-        _META_HOSTS,
-        "query",
-        scope_sep=",",
-        refreshable=False,
-    ),
+    "facebook": _META,
+    "instagram": replace(_META, name="instagram"),
     "tiktok": Provider(
         "tiktok",
         "tiktok",
