@@ -63,14 +63,16 @@ class Services:
         site = self.sites.site(site_id)
         return site.timezone if site else "UTC"
 
-    async def visible(self, post_id: str, who: Caller) -> None:
-        """404 unless the post is this caller's; then wait (briefly) until its single writer knows it."""
+    async def visible(self, post_id: str, who: Caller) -> int | None:
+        """404 unless the post is this caller's; then wait (briefly) until its single writer knows it,
+        and return the version it knows (None: not yet)."""
         row = await q.get_post(self.pool, post_id)
         if row is None or row["site_id"] != who.site_id:  # another site's post does not exist for this caller
             raise PostNotFound(f"no post {post_id}", field="post_id")
         deadline = time.monotonic() + 5.0
-        while await self.states.version(post_id) is None and time.monotonic() < deadline:  # noqa: ASYNC110 - polls another process's table
+        while (version := await self.states.version(post_id)) is None and time.monotonic() < deadline:  # noqa: ASYNC110 - polls another process's table
             await asyncio.sleep(0.02)
+        return version
 
     async def wait_for(self, positions: list[Position], projection: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a deadline over many polls
         deadline = time.monotonic() + timeout
@@ -96,9 +98,8 @@ class Services:
         command_id = derived_id("command", who.site_id, idempotency_key, kind, post_id) if idempotency_key else str(uuid.uuid4())
         outcome = await self.states.outcome(command_id)  # a retried request gets the first answer
         if outcome is None:
-            if kind != "create":
-                await self.visible(post_id, who)
-            expected = version_of(if_match) if if_match else await self.states.version(post_id)
+            current = await self.visible(post_id, who) if kind != "create" else None
+            expected = version_of(if_match) if if_match else current
             cmd = c.DecidePost(
                 command_id=command_id,
                 post_id=post_id,
