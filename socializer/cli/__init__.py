@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> None:
     up = sub.add_parser("up", help="start everything on the embedded default (broker, Postgres, sandbox, workers, API, demo)")
     up.add_argument("--workers", type=int, default=1)
     up.add_argument("--no-demo", dest="demo", action="store_false")
-    up.add_argument("--fresh", action="store_true", help="start with an empty database")
+    up.add_argument(
+        "--fresh", action="store_true", help="delete the embedded default's data first (database, topics, sandbox, media) and say what"
+    )
     up.set_defaults(fn=cmd_up)
     for name, fn, help_ in [
         ("worker", cmd_worker, "run the stream agents (intake, adapt, schedule, publish, engagement)"),

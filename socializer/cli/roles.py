@@ -88,7 +88,9 @@ def cmd_sandbox(args: argparse.Namespace) -> None:
 
     s = role_settings()
     uvicorn.run(
-        create_sandbox(growth_seconds=args.growth_seconds, apps=sandbox_apps(s)),
+        create_sandbox(
+            growth_seconds=args.growth_seconds, apps=sandbox_apps(s), state_file=s.data_dir.resolve() / "sandbox" / "state.pickle"
+        ),
         host=s.sandbox_host,
         port=s.sandbox_port,
         log_level="warning",

@@ -15,6 +15,8 @@ from socializer.exceptions import SocializerError
 def cmd_tail(args: argparse.Namespace) -> None:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    from adapters.kafka import end_offsets
+
     s = tool_settings()
     s.require("broker")
 
@@ -30,7 +32,7 @@ def cmd_tail(args: argparse.Namespace) -> None:
                 raise SocializerError(f"no topic {args.topic}")
             tps = [TopicPartition(args.topic, p) for p in sorted(parts)]
             consumer.assign(tps)
-            ends = await consumer.end_offsets(tps)
+            ends = await end_offsets(consumer, tps)
             if args.from_beginning:
                 await consumer.seek_to_beginning(*tps)
             else:

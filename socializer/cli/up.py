@@ -13,28 +13,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from socializer.cli.common import prepare, role_settings, tool_settings
+from socializer.exceptions import DevStackError
 from socializer.settings import Settings
 
 
 def cmd_up(args: argparse.Namespace) -> None:
-    from socializer.devstack import Embedded, Role, ensure_free, start_broker, start_postgres, wait_port
+    from socializer.devstack import Embedded, Role, ensure_free, start_broker, start_object_store, start_postgres, wait_port
 
     s = role_settings()
     stack = Embedded()
     env = dict(os.environ)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the finally below: stop the children
     data = s.data_dir.resolve()
+    if args.fresh:
+        _forget(data, s)
+    elif not s.broker and not s.database_url and (data / "pg").exists() and not (data / "objects").exists():
+        raise DevStackError(
+            f"{data / 'pg'} describes topics of a broker that kept them in memory (before the embedded default"
+            " kept its data): start over with `socializer up --fresh`"
+        )
+    seeded = (data / "demo-api-key").exists() and (data / "pg").exists()
     failed = False
     try:
         if not s.broker:
-            env["SOCIALIZER_BROKER"] = start_broker(s.broker_port, data / "logs", stack)
+            store = start_object_store(s.object_store_port, data / "objects", data / "logs", stack)
+            env["SOCIALIZER_BROKER"] = start_broker(s.broker_port, data / "logs", stack, object_store=store)
         if not s.database_url:
-            # Tansu keeps topics in memory: with a fresh embedded broker the old read models and
-            # checkpoints describe a history that no longer exists, so they start fresh too.
-            if (args.fresh or not s.broker) and (data / "pg").exists():
-                import shutil
-
-                shutil.rmtree(data / "pg")
             env["SOCIALIZER_DATABASE_URL"] = start_postgres(s.database_port, data / "pg" / "data", stack)
         if not s.vault_keys:
             env["SOCIALIZER_VAULT_KEYS"] = _dev_vault_keys(data)
@@ -58,7 +62,10 @@ def cmd_up(args: argparse.Namespace) -> None:
         print(f"sandbox   {s.sandbox_url}/_sandbox/posts")
         print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")
         print(f"logs      {logs}")
-        if args.demo:
+        if args.demo and seeded:
+            key = (data / "demo-api-key").read_text().strip()
+            print(f"api key   {key}   (site demo, kept from the first run; `socializer up --fresh` starts over)")
+        elif args.demo:
             key = asyncio.run(_demo_key(s))
             (data / "demo-api-key").write_text(key + "\n")
             connected = asyncio.run(_connect_demo(s, key))
@@ -81,6 +88,28 @@ def cmd_up(args: argparse.Namespace) -> None:
         stack.stop()
     if failed:
         sys.exit(1)
+
+
+def _forget(data: Path, s: Settings) -> None:
+    """``up --fresh``: delete what the embedded default keeps, saying what; the vault's key stays."""
+    import shutil
+
+    kept = [
+        (data / "pg", "the database (posts, accounts, API keys, read models)"),
+        (data / "objects", "the broker's topics"),
+        (data / "sandbox", "the sandbox's platforms (their posts and tokens)"),
+        (data / "demo-api-key", "the demo's API key"),
+    ]
+    if s.media_path.is_relative_to(data):
+        kept.append((s.media_path, "rendered media"))
+    for path, what in kept:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        print(f"--fresh: deleted {what}: {path}")
 
 
 def _dev_vault_keys(data: Path) -> str:

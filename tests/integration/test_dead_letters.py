@@ -6,6 +6,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from adapters.kafka import end_offsets
 from tests.integration.articles import article
 from tests.integration.conftest import eventually
 
@@ -25,8 +26,8 @@ async def topic_messages(broker: str, topic: str) -> list:  # type: ignore[type-
             await consumer._client.force_metadata_update()  # noqa: SLF001
             tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
         consumer.assign(tps)
+        ends = await end_offsets(consumer, tps)
         await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
         out = []
         while any([await consumer.position(tp) < ends[tp] for tp in tps]):
             for msgs in (await consumer.getmany(timeout_ms=500)).values():

@@ -14,7 +14,7 @@ import httpx
 import psutil
 import pytest
 
-from socializer.devstack import free_port, wait_port
+from socializer.devstack import OBJECT_STORE_PORTS, free_port, free_ports, wait_port
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +48,7 @@ def test_up_restarts_a_killed_worker_and_leaves_nothing_behind_on_sigterm(tmp_pa
         "SOCIALIZER_SANDBOX_PORT": str(sandbox),
         "SOCIALIZER_BROKER_PORT": str(free_port()),
         "SOCIALIZER_DATABASE_PORT": str(free_port()),
+        "SOCIALIZER_OBJECT_STORE_PORT": str(free_ports(OBJECT_STORE_PORTS)),
     }
     log = open(tmp_path / "up.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "socializer", "up", "--no-demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -65,7 +66,7 @@ def test_up_restarts_a_killed_worker_and_leaves_nothing_behind_on_sigterm(tmp_pa
         assert "worker1 exited with -9; restarting" in (tmp_path / "up.log").read_text()
 
         family = up.children(recursive=True)
-        assert len(family) >= 6  # broker, database (and its backends), sandbox, projector, API, worker
+        assert len(family) >= 7  # object store, broker, database (and its backends), sandbox, projector, API, worker
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
         gone, alive = psutil.wait_procs(family, timeout=15)
