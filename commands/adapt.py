@@ -38,7 +38,8 @@ def to_event(
     cmd: GeneratePosts, site: Site, account: Account, post_type: str, draft: Draft, writer: str, note: str | None = None
 ) -> PostDrafted:
     score, parts, reasons = virality(account.platform, post_type, draft)
-    auto = account.settings.auto_publish if cmd.auto_schedule is None else cmd.auto_schedule
+    # Queued on its own only where the site and the account both say so; otherwise a person approves it.
+    auto = site.auto_social_publish and account.settings.auto_publish if cmd.auto_schedule is None else cmd.auto_schedule
     return PostDrafted(
         post_id=post_id_for(cmd.article.content_id, account.account_id, post_type),
         site_id=site.site_id,

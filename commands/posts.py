@@ -1,9 +1,9 @@
 """The post lifecycle: ``decide(state, command) -> events`` and ``evolve(state, event) -> state``.
 
-    draft ──schedule──▶ scheduled ──due──▶ publishing ──▶ published
-      │                  │  ▲                  │
-      │                  └──┘ reschedule       └──▶ failed ──schedule──▶ scheduled
-      └──────cancel──────┴──────────────────────────────────▶ cancelled
+    draft ──schedule/approve──▶ scheduled ──due──▶ publishing ──▶ published
+      │                          │  ▲                  │
+      │                          └──┘ reschedule       └──▶ failed ──schedule──▶ scheduled
+      └──────cancel/reject───────┴──────────────────────────────────▶ cancelled
 
 Pure: no I/O and no clock (``now`` is an argument), so replay and tests are deterministic.
 """
@@ -187,10 +187,16 @@ def handle(
             f" {cmd.expected_version}: read it again and retry",
             field="version",
         )
-    events = decide(state, action, now)
-    if isinstance(action, c.SchedulePost | c.PublishPostNow) and events and isinstance(events[0], e.PostScheduled | e.PostRescheduled):
-        if _check_slot(state, events[0].scheduled_at, action.override, slots):
-            events = [events[0].model_copy(update={"override": True})]
+    if isinstance(action, c.ApprovePost | c.RejectPost):
+        by = f"{action.reviewer} (key {cmd.requested_by})" if action.reviewer else f"key {cmd.requested_by}"
+        events = _review(state, action, by, now)
+    else:
+        events = decide(state, action, now)
+    placed = [i for i, ev in enumerate(events) if isinstance(ev, e.PostScheduled | e.PostRescheduled)]
+    if isinstance(action, c.SchedulePost | c.PublishPostNow) and placed:
+        i = placed[0]
+        if _check_slot(state, events[i].scheduled_at, action.override, slots):  # type: ignore[attr-defined]
+            events[i] = events[i].model_copy(update={"override": True})
     if isinstance(action, c.EditPost):
         if state.thread and action.text is not None and action.thread is None:
             raise InvalidContent("thread: this post is an X thread: send its posts as thread", field="thread")
@@ -265,8 +271,23 @@ def _content(state: PostState, event: e.Event) -> PostState:
     return state
 
 
+def _review(state: PostState, action: c.ApprovePost | c.RejectPost, by: str, now: datetime) -> list[e.Event]:
+    """A person's review of a draft: who and when are the event's (its envelope carries the time)."""
+    if isinstance(action, c.RejectPost):
+        if state.status not in EDITABLE:
+            raise _refuse(state, "reject")
+        return [e.PostRejected(post_id=state.post_id, by=by, reason=action.reason)]
+    if state.status != "draft":
+        raise InvalidTransition(
+            f"cannot approve a post that is {state.status}: only a draft awaits review (schedule it instead)", field="status"
+        )
+    return [e.PostApproved(post_id=state.post_id, by=by), *decide(state, c.SchedulePost(scheduled_at=action.scheduled_at), now)]
+
+
 def evolve(state: PostState, event: e.Event) -> PostState:
     match event:
+        case e.PostRejected():
+            return replace(state, status="cancelled")
         case e.PostScheduled(scheduled_at=at) | e.PostRescheduled(scheduled_at=at):
             return replace(state, status="scheduled", scheduled_at=at)
         case e.PostCancelled():

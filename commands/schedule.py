@@ -46,7 +46,7 @@ def evolve(state: Slotted | None, event: e.Event) -> tuple[Slotted | None, bool]
         case e.PostEdited() if state.state in CHANGEABLE:
             changes = event.model_dump(exclude_none=True, exclude={"post_id"})
             return replace(state, payload={**state.payload, **changes}), False
-        case e.PostCancelled() if state.state != "published":
+        case e.PostCancelled() | e.PostRejected() if state.state != "published":
             return replace(state, state="cancelled"), False
         case e.PostPublished():
             return replace(state, state="published"), False

@@ -13,9 +13,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.schedule import SlotPolicy
-from schemas.events import AccountSettings, Platform, PostType
+from schemas.events import AccountSettings, SiteSettings
 
-__all__ = ["Account", "AccountSettings", "Site"]
+__all__ = ["Account", "AccountSettings", "Site", "SiteSettings"]
 
 
 class Account(BaseModel):
@@ -39,15 +39,15 @@ class Account(BaseModel):
     access_token: str = Field("", repr=False, exclude=True)
 
 
-class Site(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class Site(SiteSettings):
+    """A site's settings with the accounts it posts through."""
 
     site_id: str
-    name: str = ""
-    timezone: str = "UTC"
-    post_types: list[PostType] = Field(default_factory=lambda: list[PostType](["announcement"]))
-    platforms: list[Platform] | None = None
     accounts: list[Account] = Field(default_factory=list)
+
+    @property
+    def settings(self) -> SiteSettings:
+        return SiteSettings.model_validate(self.model_dump(exclude={"site_id", "accounts"}))
 
     def policy(self, account: Account) -> SlotPolicy:
         """The account's slotting rules, in its own time zone or else the site's."""

@@ -96,6 +96,13 @@ class PostsProjection(Projection):
                 return [("edited", (m.post_id, m.text, m.hashtags, m.link_url, m.media_urls, m.thread, at, eid))]
             case e.PostCancelled():
                 return [("cancelled", (m.post_id, m.reason or None, at, eid))]
+            case e.PostApproved():
+                return [("approved", (m.post_id, m.by, at, eid))]
+            case e.PostRejected():
+                why = f"rejected by {m.by or 'a reviewer'}" + (f": {m.reason}" if m.reason else "")
+                return [("rejected", (m.post_id, m.by, why, at, eid))]
+            case e.ContentSkipped():
+                return [("skipped", (m.content_id, m.site_id, m.reason, at, eid))]
             case e.PostPublishing():
                 return [("publishing", (m.post_id, at, eid))]
             case e.PostPublished():
@@ -108,7 +115,7 @@ class PostsProjection(Projection):
 POSTS = PostsProjection(
     name="posts",
     topics=(t.POSTS,),
-    tables=("posts",),
+    tables=("posts", "content_skips"),
     sql={
         "drafted": "INSERT INTO {posts} (post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags,"
         " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id, virality, virality_parts,"
@@ -122,6 +129,12 @@ POSTS = PostsProjection(
         f" WHERE post_id = $1 AND status IN {EDITABLE}",
         "cancelled": "UPDATE {posts} SET status = 'cancelled', error = $2, updated_at = $3, last_event_id = $4"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",
+        "approved": "UPDATE {posts} SET review = 'approved', reviewed_by = $2, reviewed_at = $3, updated_at = $3, last_event_id = $4"
+        " WHERE post_id = $1",
+        "rejected": "UPDATE {posts} SET status = 'cancelled', review = 'rejected', reviewed_by = $2, error = $3, reviewed_at = $4,"
+        f" updated_at = $4, last_event_id = $5 WHERE post_id = $1 AND status IN {EDITABLE}",
+        "skipped": "INSERT INTO {content_skips} (content_id, site_id, reason, skipped_at, event_id) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (content_id) DO UPDATE SET reason = EXCLUDED.reason, skipped_at = EXCLUDED.skipped_at, event_id = EXCLUDED.event_id",
         "publishing": "UPDATE {posts} SET status = 'publishing', updated_at = $2, last_event_id = $3"
         " WHERE post_id = $1 AND status IN ('draft', 'scheduled', 'failed')",
         "published": "UPDATE {posts} SET status = 'published', published_at = $2, platform_post_id = $3, platform_post_url = $4,"

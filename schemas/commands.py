@@ -52,12 +52,23 @@ class SchedulePost(Command):
         return v
 
 
+class ApprovePost(SchedulePost):
+    """A person's review lets a draft go out: into its account's next best-time slot, or at ``scheduled_at``."""
+
+    reviewer: str = Field("", max_length=200, description="who reviewed it, as the dashboard knows them (recorded with the API key)")
+
+
 class PublishPostNow(Command):
     override: bool = Field(False, description="publish even where the account's cap or cooldown would refuse it (recorded)")
 
 
 class CancelPost(Command):
     reason: str = ""
+
+
+class RejectPost(Command):
+    reason: str = Field("", max_length=500)
+    reviewer: str = Field("", max_length=200, description="who reviewed it, as the dashboard knows them (recorded with the API key)")
 
 
 class EditPost(Command):
@@ -71,7 +82,7 @@ class EditPost(Command):
 class DecidePost(Command):
     """A person's command on one post, for the post's single writer (the decide agent).
 
-    Exactly one of ``create``, ``edit``, ``schedule``, ``publish_now``, ``cancel``. ``command_id``
+    Exactly one of ``create``, ``edit``, ``schedule``, ``publish_now``, ``cancel``, ``approve``, ``reject``. ``command_id``
     makes it idempotent (derived from an ``Idempotency-Key`` when the caller sends one);
     ``expected_version`` is the post's version the caller decided on: a stale one is refused.
     """
@@ -87,12 +98,16 @@ class DecidePost(Command):
     schedule: SchedulePost | None = None
     publish_now: PublishPostNow | None = None
     cancel: CancelPost | None = None
+    approve: ApprovePost | None = None
+    reject: RejectPost | None = None
 
     @property
     def action(self) -> Command:
-        given = [c for c in (self.create, self.edit, self.schedule, self.publish_now, self.cancel) if c is not None]
+        given = [
+            c for c in (self.create, self.edit, self.schedule, self.publish_now, self.cancel, self.approve, self.reject) if c is not None
+        ]
         if len(given) != 1:
-            raise ValueError("exactly one of create, edit, schedule, publish_now, cancel")
+            raise ValueError("exactly one of create, edit, schedule, publish_now, cancel, approve, reject")
         return given[0]
 
 

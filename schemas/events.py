@@ -104,6 +104,29 @@ class PostCancelled(Event):
     reason: str = ""
 
 
+class PostApproved(Event):
+    """A person reviewed the draft and let it go out (queued for a slot, or at the time they chose)."""
+
+    post_id: str
+    by: str = ""
+
+
+class PostRejected(Event):
+    """A person reviewed the draft and turned it down: it ends like a cancelled post, the review kept."""
+
+    post_id: str
+    by: str = ""
+    reason: str = ""
+
+
+class ContentSkipped(Event):
+    """An article that became no posts, and why (its site has social posting off)."""
+
+    content_id: str
+    site_id: str
+    reason: str
+
+
 class PostPublishing(Event):
     """An attempt was recorded durably and the platform is about to be called."""
 
@@ -225,3 +248,38 @@ class AccountSettingsUpdated(Event):
     account_id: str
     site_id: str
     settings: AccountSettings
+
+
+class SiteSettings(BaseModel):
+    """What a site decides about its social posting (the seed's ``AutomationConfig`` settings)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field("", max_length=200)
+    social_enabled: bool = Field(True, description="the master toggle: off = its articles are recorded and skipped")
+    auto_social_publish: bool = Field(
+        False,
+        description="drafts queue for their account's next best-time slot on their own; off = a person approves each (the seed's default)",
+    )
+    platforms: list[Platform] | None = Field(None, description="the platforms its articles become posts for; null = every connected one")
+    post_types: list[PostType] = Field(default_factory=lambda: list[PostType](["announcement"]), min_length=1)
+    timezone: str = Field("UTC", description="IANA zone of its best times and calendar")
+    utm_campaign: str | None = Field(None, max_length=100, description="utm_campaign on its links; null = the deployment's")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"{v!r} is not an IANA time zone") from err
+        return v
+
+
+class SiteSettingsUpdated(Event):
+    site_id: str
+    settings: SiteSettings
+    changed: list[str] = Field(default_factory=list, description="the fields the command sent")
+    by: str = ""

@@ -21,6 +21,7 @@ POST_COMMANDS = "social.posts.commands"
 PUBLISH = "social.publish"
 ENGAGEMENT = "social.engagement"
 ACCOUNTS = "social.accounts"
+SITES = "social.sites"
 
 CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH)
 
@@ -29,4 +30,4 @@ def dlq(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, ENGAGEMENT, ACCOUNTS, *(dlq(t) for t in CONSUMED))
+ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, ENGAGEMENT, ACCOUNTS, SITES, *(dlq(t) for t in CONSUMED))

@@ -24,10 +24,11 @@ from adapters.postgres import LazyPool
 from adapters.published import MemoryPublished, PostgresPublished
 from adapters.publishing import MemoryAttempts, PostgresAttempts
 from adapters.scheduling import MemorySlots, PostgresSlots
-from adapters.sites import SiteDirectory, StaticSiteDirectory
+from adapters.sites import MemorySites, PostgresSites, read_seed
 from adapters.vault.crypto import Keyring, Secret
 from adapters.vault.store import TokenVault
 from adapters.writer.llm import LLMWriter
+from domain.accounts import Site
 from domain.post.rules import RuleWriter
 from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
@@ -50,10 +51,10 @@ AGENTS: dict[str, Register] = {
 }
 
 
-def site_directory(settings: Settings) -> SiteDirectory:
-    if settings.sites_file:
-        return StaticSiteDirectory.from_file(settings.sites_file)
-    return StaticSiteDirectory(demo_sites())
+def seed_sites(settings: Settings) -> list[Site]:
+    """The sites a deployment starts with (the seed file, or the demo site); after that, sites
+    are data: changed through the settings API, kept in the database."""
+    return read_seed(settings.sites_file) if settings.sites_file else demo_sites()
 
 
 def stream_settings(settings: Settings) -> StreamSettings:
@@ -130,7 +131,7 @@ def worker_deps(settings: Settings) -> Deps:
     accounts = AccountStore(pool, TokenVault(pool, keyring(settings)))  # type: ignore[arg-type]
     return Deps(
         settings=stream_settings(settings),
-        sites=site_directory(settings),
+        sites=PostgresSites(pool),
         accounts=accounts,
         tokens=TokenSource(accounts, oauth_clients(settings)),
         platforms=clients_for(settings.platform_base_url, http),
@@ -152,7 +153,7 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
     accounts = ports.pop("accounts", None) or MemoryAccounts(sample_accounts())
     rules = RuleWriter()
     defaults: dict[str, Any] = {
-        "sites": StaticSiteDirectory(demo_sites()),
+        "sites": MemorySites(demo_sites()),
         "accounts": accounts,
         "tokens": MemoryTokens(accounts),
         "platforms": {},

@@ -8,6 +8,7 @@ answer becomes (validated, or rewritten by the rule writer with the reason).
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from concurrent.futures import Executor
 from typing import Any
@@ -28,6 +29,7 @@ from schemas.events import PostDrafted
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
 from streams.exceptions import Unprocessable
+from streams.intake import skip
 from streams.plumbing import Agent
 
 SOURCE = "socializer/adapt"
@@ -87,9 +89,13 @@ async def handle(
     cmd = decoded.message
     if not isinstance(cmd, GeneratePosts):
         raise InvalidEvent(f"envelope.type: expected GeneratePosts, got {decoded.envelope.type!r}")
-    site = sites.site(cmd.article.site_id)
+    site = await sites.site(cmd.article.site_id)
     if site is None:
         raise Unprocessable(f"data.article.site_id: no site {cmd.article.site_id!r} is configured")
+    if not site.social_enabled:  # turned off after intake let the article through
+        await skip(out, cmd.article.content_id, site.site_id, decoded.envelope)
+        return []
+    writer, fallback = _campaign(writer, site.utm_campaign), _campaign(fallback, site.utm_campaign)  # type: ignore[assignment]
     connected = await accounts.for_site(site.site_id)
     site = site.model_copy(update={"accounts": [a for a in connected if a.platform in POSTING]})
     if hasattr(writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
@@ -122,6 +128,14 @@ async def handle(
         wait=False,
     )
     return drafts
+
+
+def _campaign(writer: Any, campaign: str | None) -> Any:
+    """The writer as the site wants its links tagged: a copy with the site's ``utm_campaign``."""
+    if campaign and getattr(writer, "campaign", campaign) != campaign:
+        writer = copy.copy(writer)
+        writer.campaign = campaign
+    return writer
 
 
 def register(agent: Agent) -> None:

@@ -52,7 +52,7 @@ async def slots_for(cmd: DecidePost, state: PostState | None, d: Deciding, now: 
     account = await d.accounts.get(state.account_id)
     if account is None:
         return None
-    site = (d.sites.site(account.site_id) if d.sites else None) or Site(site_id=account.site_id)
+    site = (await d.sites.site(account.site_id) if d.sites else None) or Site(site_id=account.site_id)
     policy = site.policy(account)
     at = cmd.schedule.scheduled_at if cmd.schedule and cmd.schedule.scheduled_at else now
     reach = timedelta(hours=max(policy.cooldown_hours, 24) + 24)
@@ -85,7 +85,9 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
         try:
             now = d.clock()
             slots = await slots_for(cmd, txn.folded.state, d, now)
-            events = decider.handle(txn.folded.state, cmd, now, campaign=d.campaign, slots=slots)
+            site = await d.sites.site(cmd.site_id) if d.sites else None
+            campaign = site.utm_campaign if site and site.utm_campaign else d.campaign
+            events = decider.handle(txn.folded.state, cmd, now, campaign=campaign, slots=slots)
         except CommandRefused as err:
             outcome = refusal(err, cmd)
         else:

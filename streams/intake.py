@@ -1,7 +1,8 @@
 """intake: validate what the upstream pipeline publishes and turn each article into ``GeneratePosts``.
 
 Accepts a CloudEvents envelope of type ``socializer.content.published.v1`` or, for simple
-producers, the bare ContentPublished object. Anything else is dead-lettered with the reason.
+producers, the bare ContentPublished object. Anything else is dead-lettered with the reason. An
+article of a site with social posting off becomes ``ContentSkipped`` with the reason.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from adapters.sites import SiteDirectory
 from domain.post.reading import MAX_HTML_CHARS
 from schemas import topics as t
 from schemas.commands import GeneratePosts
-from schemas.envelope import derived_id
-from schemas.events import ContentPublished
+from schemas.envelope import Envelope, derived_id
+from schemas.events import ContentPublished, ContentSkipped
 from schemas.registry import decode_upstream, registry
 from streams.exceptions import Unprocessable
 from streams.plumbing import Agent
@@ -29,8 +30,12 @@ async def handle(value: bytes | None, sites: SiteDirectory, out: Producer) -> No
         raise Unprocessable(f"message: {len(value):,} bytes; content.published takes up to {MAX_MESSAGE_BYTES:,}")
     decoded = decode_upstream(value)
     article: ContentPublished = decoded.message  # type: ignore[assignment]
-    if sites.site(article.site_id) is None:
+    site = await sites.site(article.site_id)
+    if site is None:
         raise Unprocessable(f"data.site_id: no site {article.site_id!r} is configured")
+    if not site.social_enabled:  # the site's choice, not a fault: recorded with the reason, not dead-lettered
+        await skip(out, article.content_id, site.site_id, decoded.envelope)
+        return
     if len(article.html) > MAX_HTML_CHARS:  # what reading would not look at anyway, kept off the next topic
         article = article.model_copy(update={"html": article.html[:MAX_HTML_CHARS]})
     env = registry.envelope(
@@ -42,6 +47,19 @@ async def handle(value: bytes | None, sites: SiteDirectory, out: Producer) -> No
         causationid=decoded.envelope.id,
     )
     await send_all(out, t.POSTS_GENERATE, [(article.content_id, env)], wait=False)
+
+
+async def skip(out: Producer, content_id: str, site_id: str, cause: Envelope) -> None:
+    ev = ContentSkipped(content_id=content_id, site_id=site_id, reason=f"site {site_id} has social posting off (social_enabled: false)")
+    env = registry.envelope(
+        ev,
+        source=SOURCE,
+        subject=content_id,
+        id=derived_id(cause.id, "skipped"),
+        correlationid=cause.correlationid or cause.id,
+        causationid=cause.id,
+    )
+    await send_all(out, t.POSTS, [(content_id, env)], wait=False)
 
 
 def register(agent: Agent) -> None:

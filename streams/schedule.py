@@ -60,7 +60,7 @@ async def _reserve(
     account = await s.accounts.get(state.account_id)
     policy = None
     if account is not None and account.status != "disconnected":
-        policy = (s.sites.site(account.site_id) or Site(site_id=account.site_id)).policy(account)
+        policy = (await s.sites.site(account.site_id) or Site(site_id=account.site_id)).policy(account)
     elif state.state == "draft":
         log.warning("post %s: account %s is not connected; left as draft", state.post_id, state.account_id)
     occupied = await txn.occupied(state.account_id, now - scheduler.cooldown_window(policy)) if policy and state.state == "draft" else []

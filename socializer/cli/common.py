@@ -31,4 +31,17 @@ def prepare(s: Settings) -> None:
     from socializer.devstack import create_topics
 
     asyncio.run(migrate(s.database_url))  # type: ignore[arg-type]
+    asyncio.run(_seed_sites(s))
     asyncio.run(create_topics(s.broker, topics.ALL, s.topic_partitions, s.topic_replication))  # type: ignore[arg-type]
+
+
+async def _seed_sites(s: Settings) -> None:
+    from adapters.postgres import create_pool
+    from adapters.sites import PostgresSites
+    from socializer.bootstrap import seed_sites
+
+    pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
+    try:
+        await PostgresSites(pool).seed(seed_sites(s))
+    finally:
+        await pool.close()

@@ -61,7 +61,7 @@ def cmd_projector(args: argparse.Namespace) -> None:
 def cmd_api(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from socializer.bootstrap import oauth_clients, site_directory
+    from socializer.bootstrap import oauth_clients
     from socializer.http import create_api
 
     s = role_settings()
@@ -70,7 +70,7 @@ def cmd_api(args: argparse.Namespace) -> None:
     for name in ("httpx", "httpcore", "authlib"):  # request URLs are never logged (see streams.app.quiet_loggers)
         logging.getLogger(name).setLevel(max(getattr(logging, s.log_level.upper(), logging.WARNING), logging.WARNING))
     uvicorn.run(
-        create_api(s, site_directory(s), oauth_clients(s)),
+        create_api(s, oauth_clients(s)),
         host=s.api_host,
         port=s.api_port,
         log_level="warning",

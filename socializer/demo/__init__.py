@@ -35,7 +35,14 @@ def demo_connections() -> list[DemoConnection]:
 
 def demo_sites() -> list[Site]:
     return [
-        Site(site_id="demo", name="Demo Co blog", timezone="Europe/Berlin", post_types=["announcement", "quote_card", "carousel", "thread"])
+        # The demo publishes on its own, to show the whole flow; a new site starts in manual review.
+        Site(
+            site_id="demo",
+            name="Demo Co blog",
+            timezone="Europe/Berlin",
+            post_types=["announcement", "quote_card", "carousel", "thread"],
+            auto_social_publish=True,
+        )
     ]
 
 

@@ -10,25 +10,18 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adapters.api_keys import Caller
-from adapters.outbox import PostgresOutbox
 from commands.exceptions import AccountNotFound
 from domain.accounts import AccountSettings
 from projections import queries as q
-from socializer.http.deps import Services, Svc, bearer, own_site, reader, writer
+from socializer.http.deps import Services, Svc, bearer, own_site, reader, relay_now, writer
 from socializer.http.models import PROBLEMS, Connect, ConnectRequest
-from socializer.http.problems import ORJSON, problem
+from socializer.http.problems import ORJSON, invalid_merge
 
 log = logging.getLogger("socializer.api")
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
 # ---------- accounts ----------
-async def relay_now(svc: Services) -> None:
-    """Send the account events just committed; if the broker hiccups the worker's relay sends them."""
-    try:
-        await PostgresOutbox(svc.pool).relay(svc.bus.sender)
-    except Exception as err:  # noqa: BLE001 - the events are safe in the outbox
-        log.warning("outbox relay deferred to the worker: %s", type(err).__name__)
 
 
 async def own_account(svc: Services, account_id: str, who: Caller) -> Any:
@@ -124,9 +117,7 @@ async def account_settings(account_id: str, body: SettingsPatch, who: Caller = w
     try:
         settings = AccountSettings.model_validate(merged)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        return problem(422, "Invalid request", f"{field}: {first['msg']}", field=field, code="invalid_request")
+        return invalid_merge(err)
     updated = await svc.accounts.update_settings(account, settings)
     await relay_now(svc)
     return ORJSON(updated.model_dump(mode="json"))

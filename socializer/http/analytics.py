@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 @router.get("/analytics/", summary="Per-platform performance, top posts and best hours")
 async def analytics(site_id: str | None = None, who: Caller = reader, top: int = Query(10, ge=1, le=100), svc: Services = Svc) -> Any:
     site_id = own_site(who, site_id)
-    return ORJSON(await q.analytics(svc.pool, site_id=site_id, tz=svc.site_tz(site_id), top=top))
+    return ORJSON(await q.analytics(svc.pool, site_id=site_id, tz=await svc.site_tz(site_id), top=top))
 
 
 @router.get("/analytics/posts/", summary="Per-post engagement: a page, the total, and the next page's URL")

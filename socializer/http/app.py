@@ -18,16 +18,16 @@ from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys
 from adapters.post_states import PostgresPostStates
 from adapters.postgres import create_pool
-from adapters.sites import SiteDirectory
+from adapters.sites import PostgresSites
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
-from socializer.http import accounts, analytics, calendar, ops, posts, problems
+from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.settings import Settings
 
 
-def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) -> FastAPI:
+def create_api(settings: Settings, oauth: dict[str, Any]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require("broker", "database_url", "vault_keys")
@@ -37,7 +37,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
         await bus.producer.start()
         app.state.services = Services(
             settings=settings,
-            sites=sites,
+            sites=PostgresSites(pool),
             pool=pool,
             keys=ApiKeys(pool),
             accounts=store,
@@ -61,7 +61,7 @@ def create_api(settings: Settings, sites: SiteDirectory, oauth: dict[str, Any]) 
     problems.install(app)
     _problems_as_problem_json(app)
     # The order of the original single router: reads first, then accounts, then commands.
-    for router in (posts.reads, calendar.router, analytics.router, accounts.router, posts.router, ops.router):
+    for router in (posts.reads, calendar.router, analytics.router, accounts.router, sites.router, posts.router, ops.router):
         app.include_router(router)
     return app
 

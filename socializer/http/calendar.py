@@ -40,4 +40,4 @@ async def calendar(
             return problem(422, "Invalid request", "week: no such ISO week", field="week")
         end = date.fromordinal(start.toordinal() + 7)
     # Responses are rendered by orjson directly: FastAPI's jsonable_encoder would walk every row in Python.
-    return ORJSON(await q.calendar(svc.pool, site_id=site_id, start=start, end=end, tz=svc.site_tz(site_id)))
+    return ORJSON(await q.calendar(svc.pool, site_id=site_id, start=start, end=end, tz=await svc.site_tz(site_id)))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys, Caller
 from adapters.kafka import AIOKafkaSender, send_all
+from adapters.outbox import PostgresOutbox
 from adapters.post_states import PostgresPostStates
-from adapters.sites import SiteDirectory
+from adapters.sites import SiteStore
 from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas import commands as c
@@ -51,7 +53,7 @@ class Bus:
 @dataclass
 class Services:
     settings: Settings
-    sites: SiteDirectory
+    sites: SiteStore
     pool: asyncpg.Pool
     keys: ApiKeys
     accounts: AccountStore
@@ -59,8 +61,8 @@ class Services:
     bus: Bus
     states: PostgresPostStates
 
-    def site_tz(self, site_id: str) -> str:
-        site = self.sites.site(site_id)
+    async def site_tz(self, site_id: str) -> str:
+        site = await self.sites.site(site_id)
         return site.timezone if site else "UTC"
 
     async def visible(self, post_id: str, who: Caller) -> int | None:
@@ -176,3 +178,11 @@ def own_site(who: Caller, site_id: str | None) -> str:
     if site_id is not None and site_id != who.site_id:
         raise StarletteHTTPException(403, "site_id: this API key belongs to another site")
     return who.site_id
+
+
+async def relay_now(svc: Services) -> None:
+    """Send the events just committed (accounts, sites); if the broker hiccups the worker's relay sends them."""
+    try:
+        await PostgresOutbox(svc.pool).relay(svc.bus.sender)
+    except Exception as err:  # noqa: BLE001 - the events are safe in the outbox
+        logging.getLogger("socializer.api").warning("outbox relay deferred to the worker: %s", type(err).__name__)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -116,6 +116,9 @@ class PostOut(BaseModel):
     platform_post_id: str | None
     platform_post_url: str | None
     error: str | None
+    review: Literal["approved", "rejected"] | None = Field(None, description="a person's review of the draft, if any")
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

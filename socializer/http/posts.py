@@ -27,7 +27,7 @@ from socializer.http.models import (
     PostDetail,
     PostPage,
 )
-from socializer.http.problems import ORJSON, problem
+from socializer.http.problems import ORJSON, Problem, problem
 
 reads = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
@@ -163,6 +163,26 @@ async def cancel_post(post_id: str, reason: str = "", send: Sender = Send) -> An
 
 
 @router.post(
+    "/posts/{post_id}/approve/",
+    status_code=202,
+    response_model=Accepted,
+    summary="Approve a draft awaiting review: into its account's next best-time slot, or at scheduled_at",
+)
+async def approve_post(post_id: str, body: c.ApprovePost | None = None, send: Sender = Send) -> Any:
+    return await send(post_id, approve=body or c.ApprovePost())
+
+
+@router.post(
+    "/posts/{post_id}/reject/",
+    status_code=202,
+    response_model=Accepted,
+    summary="Reject a post under review: it is cancelled, the review kept",
+)
+async def reject_post(post_id: str, body: c.RejectPost | None = None, send: Sender = Send) -> Any:
+    return await send(post_id, reject=body or c.RejectPost())
+
+
+@router.post(
     "/posts/bulk-schedule/",
     status_code=202,
     response_model=Accepted,
@@ -182,6 +202,14 @@ async def bulk_schedule(
 
 
 async def generate_for(svc: Services, content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller) -> Position:
+    site = await svc.sites.site(who.site_id)
+    if site is not None and not site.social_enabled:
+        raise Problem(
+            409,
+            "Social posting is off",
+            f"site {who.site_id} has social_enabled: false (PATCH /api/v1/social/settings/)",
+            field="social_enabled",
+        )
     row = await q.get_content(svc.pool, content_id)
     if row is None or row["site_id"] != who.site_id:
         raise PostNotFound(f"no content {content_id} has been published", field="content_id")

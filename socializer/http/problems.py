@@ -11,6 +11,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound
@@ -43,6 +44,13 @@ class Problem(Exception):
     def __init__(self, status: int, title: str, detail: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.code, self.field = status, title, detail, code, field
+
+
+def invalid_merge(err: ValidationError) -> Response:
+    """A 422 naming the first field that a partial update (PATCH semantics) left invalid."""
+    first = err.errors()[0]
+    field = ".".join(str(p) for p in first["loc"])
+    return problem(422, "Invalid request", f"{field}: {first['msg']}", field=field, code="invalid_request")
 
 
 def install(app: FastAPI) -> None:

@@ -45,10 +45,10 @@ CONNECT = {
 }
 SITES = {
     "sites": [
-        {"site_id": "itest", "timezone": "Europe/Berlin"},
-        {"site_id": "crash", "timezone": "UTC"},
-        {"site_id": "hostile-site", "timezone": "UTC"},
-        {"site_id": "acct", "timezone": "UTC"},
+        {"site_id": "itest", "timezone": "Europe/Berlin", "auto_social_publish": True},
+        {"site_id": "crash", "timezone": "UTC", "auto_social_publish": True},
+        {"site_id": "hostile-site", "timezone": "UTC", "auto_social_publish": True},
+        {"site_id": "acct", "timezone": "UTC", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -127,6 +127,7 @@ class System:
                 "itest-read": await keys.create("itest", ("read",)),
                 "hostile": await keys.create("hostile-site"),
                 "acct": await keys.create("acct"),
+                "later": await keys.create("later"),  # a site no seed file names: made by its first settings change
             }
         finally:
             await pool.close()

@@ -15,7 +15,7 @@ from adapters.platforms.fake import FakePlatform
 from adapters.published import MemoryPublished, PublishedPost
 from adapters.publishing import MemoryAttempts
 from adapters.scheduling import MemorySlots
-from adapters.sites import StaticSiteDirectory
+from adapters.sites import MemorySites
 from domain.accounts import Account, AccountSettings, Site
 from domain.post.rules import RuleWriter
 from domain.publishing import Policy
@@ -31,7 +31,7 @@ from streams.exceptions import Unprocessable
 from tests.integration.articles import article
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-SITES = StaticSiteDirectory([Site(site_id="s1", timezone="UTC", post_types=["announcement", "thread"])])
+SITES = MemorySites([Site(site_id="s1", timezone="UTC", post_types=["announcement", "thread"], auto_social_publish=True)])
 X = Account(
     account_id="a-x",
     platform="x",
@@ -312,3 +312,48 @@ async def test_a_failed_post_dispatched_again_is_a_new_attempt_published_once() 
     assert sorted(a.state for a in p.attempts.rows.values()) == ["failed", "published"]  # type: ignore[attr-defined]
     first_failure, published = out.envelopes(t.POSTS)[1], out.envelopes(t.POSTS)[3]
     assert first_failure.id != published.id
+
+
+# ---------------------------------------------------------------- sites are data
+async def test_an_article_of_a_site_with_social_off_is_recorded_and_skipped_not_dead_lettered() -> None:
+    sites = MemorySites([Site(site_id="s1")])
+    out = MemoryProducer()
+    await sites.update("s1", {"social_enabled": False}, by="key k1")
+    await intake.handle(encoded(ContentPublished.model_validate(article("c1", site_id="s1")), "c1"), sites, out)
+    assert out.messages(t.POSTS_GENERATE) == []
+    (skipped,) = out.messages(t.POSTS)
+    assert isinstance(skipped, e.ContentSkipped) and skipped.content_id == "c1" and "social_enabled" in skipped.reason
+    await sites.update("s1", {"social_enabled": True}, by="key k1")  # applied at once: no restart
+    await intake.handle(encoded(ContentPublished.model_validate(article("c2", site_id="s1")), "c2"), sites, out)
+    assert len(out.messages(t.POSTS_GENERATE)) == 1
+
+
+async def test_site_settings_change_by_patch_and_refuse_what_is_invalid() -> None:
+    from pydantic import ValidationError
+
+    sites = MemorySites([Site(site_id="s1", timezone="Europe/Berlin", post_types=["announcement", "thread"])])
+    site = await sites.update("s1", {"auto_social_publish": True}, by="key k1")
+    assert site.timezone == "Europe/Berlin" and site.post_types == ["announcement", "thread"] and site.auto_social_publish
+    new = await sites.update("s2", {"utm_campaign": "spring"}, by="key k2")  # a site added later: created by its first change
+    assert new.utm_campaign == "spring" and new.social_enabled and not new.auto_social_publish  # the seed's default: manual review
+    with pytest.raises(ValidationError, match="timezone"):
+        await sites.update("s1", {"timezone": "Mars/Olympus"}, by="key k1")
+    assert (await sites.site("s1")).timezone == "Europe/Berlin"  # type: ignore[union-attr]
+    assert [ev.changed for ev in sites.events] == [["auto_social_publish"], ["utm_campaign"]]
+
+
+async def test_drafts_wait_for_review_unless_site_and_account_both_auto_publish() -> None:
+    auto = X.model_copy(update={"settings": AccountSettings(auto_publish=True)})
+    cmd = GeneratePosts(article=ContentPublished.model_validate(article("c1", site_id="s1")))
+    for site_auto, expected in ((False, False), (True, True)):
+        sites = MemorySites([Site(site_id="s1", auto_social_publish=site_auto, utm_campaign="spring")])
+        drafts = await adapt.handle(
+            encoded(cmd, "c1"),
+            sites=sites,
+            accounts=MemoryAccounts([auto]),
+            writer=RuleWriter(),
+            fallback=RuleWriter(),
+            out=MemoryProducer(),
+        )
+        assert drafts and all(d.auto_schedule is expected for d in drafts)
+        assert all("utm_campaign=spring" in (d.link_url or d.text) for d in drafts)  # the site's campaign on its links

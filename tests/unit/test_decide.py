@@ -91,7 +91,7 @@ def test_a_post_drafted_again_changes_nothing() -> None:
 
 async def test_a_manual_time_that_breaks_the_cap_is_refused_naming_the_post_and_the_next_slot_unless_overridden() -> None:
     from adapters.accounts import MemoryAccounts
-    from adapters.sites import StaticSiteDirectory
+    from adapters.sites import MemorySites
     from domain.accounts import Account, AccountSettings, Site
 
     account = Account(
@@ -106,7 +106,7 @@ async def test_a_manual_time_that_breaks_the_cap_is_refused_naming_the_post_and_
         states=MemoryPostStates(),
         out=MemoryProducer(),
         accounts=MemoryAccounts([account]),
-        sites=StaticSiteDirectory([Site(site_id="s1", timezone="UTC")]),
+        sites=MemorySites([Site(site_id="s1", timezone="UTC")]),
         clock=lambda: NOW,
     )
     nine = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -73,3 +73,40 @@ def test_evolve_follows_the_lifecycle() -> None:
     assert s.status == "publishing"
     s = d.evolve(s, e.PostPublished(post_id="p1", account_id="a", platform="x", platform_post_id="9", published_at=NOW))
     assert s.status == "published"
+
+
+# ---------------------------------------------------------------- review: approve and reject
+def command(**action: object) -> c.DecidePost:
+    return c.DecidePost(command_id="k1", post_id="p1", site_id="s", requested_by="abc123", **action)  # type: ignore[arg-type]
+
+
+def test_approving_a_draft_records_who_and_queues_it_for_a_slot() -> None:
+    approved, queued = d.handle(state(), command(approve=c.ApprovePost(reviewer="Ana")), NOW)
+    assert isinstance(approved, e.PostApproved) and approved.by == "Ana (key abc123)"
+    assert isinstance(queued, e.PostQueued)
+    after = d.evolve(d.evolve(state(), approved), queued)
+    assert after.status == "draft"  # the scheduler gives it its slot
+
+
+def test_approving_at_a_time_inside_the_cooldown_is_a_conflict_unless_overridden() -> None:
+    from commands.exceptions import ScheduleConflict
+    from domain.schedule import SlotPolicy
+    from schemas.events import AccountSettings
+
+    slots = d.Slots(SlotPolicy.of(AccountSettings(max_per_day=5, cooldown_hours=4), "UTC"), (("other", NOW + timedelta(hours=1)),))
+    with pytest.raises(ScheduleConflict, match="other"):
+        d.handle(state(), command(approve=c.ApprovePost(scheduled_at=NOW + timedelta(hours=2))), NOW, slots=slots)
+    approved, placed = d.handle(
+        state(), command(approve=c.ApprovePost(scheduled_at=NOW + timedelta(hours=2), override=True)), NOW, slots=slots
+    )
+    assert isinstance(placed, e.PostScheduled) and placed.override and approved.by == "key abc123"
+
+
+def test_only_a_draft_awaits_approval_and_a_rejected_post_ends_cancelled() -> None:
+    with pytest.raises(InvalidTransition, match="only a draft awaits review"):
+        d.handle(state("scheduled", NOW + timedelta(hours=1)), command(approve=c.ApprovePost()), NOW)
+    [rejected] = d.handle(state(), command(reject=c.RejectPost(reason="off brand", reviewer="Bo")), NOW)
+    assert isinstance(rejected, e.PostRejected) and rejected.reason == "off brand" and rejected.by == "Bo (key abc123)"
+    assert d.evolve(state(), rejected).status == "cancelled"
+    with pytest.raises(InvalidTransition):
+        d.handle(state("published"), command(reject=c.RejectPost()), NOW)
