@@ -23,7 +23,7 @@ def post_id_for(content_id: str, account_id: str, post_type: str) -> str:
     return derived_id("post", content_id, account_id, post_type)
 
 
-def targets(cmd: GeneratePosts, site: Site, digest: Digest) -> list[tuple[Account, str]]:
+def targets(cmd: GeneratePosts, site: Site) -> list[tuple[Account, str]]:
     platforms: set[str] = set(cmd.platforms or site.platforms or ()) or {a.platform for a in site.accounts}
     post_types = cmd.post_types or site.post_types
     out: list[tuple[Account, str]] = []
@@ -75,7 +75,7 @@ def draft_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest |
     """The drafts, and what was refused: a draft that breaks a platform rule never becomes an event."""
     digest = digest or read_article(cmd.article)
     out, refused = [], []
-    for account, post_type in targets(cmd, site, digest):
+    for account, post_type in targets(cmd, site):
         draft, problems = checked(account.platform, post_type, writer.write(digest, str(cmd.article.url), account.platform, post_type))
         if draft is None:
             continue  # the article has no material for this type (no FAQ, no points)

@@ -49,7 +49,7 @@ async def generate_posts_async(
     digest = digest or read_article(cmd.article)
     url = str(cmd.article.url)
     out = []
-    for account, post_type in targets(cmd, site, digest):
+    for account, post_type in targets(cmd, site):
         answer, error = None, None
         try:
             answer = await writer.awrite(digest, url, account.platform, post_type)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
@@ -19,6 +19,7 @@ from socializer.http.problems import ORJSON, invalid_merge
 
 log = logging.getLogger("socializer.api")
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
+Connectable = Literal["linkedin", "x", "facebook", "instagram", "tiktok", "youtube"]  # domain.platforms.CONNECTABLE
 
 
 # ---------- accounts ----------
@@ -65,7 +66,7 @@ async def account_history(account_id: str, who: Caller = reader, limit: int = Qu
     response_model=Connect,
     summary="Start connecting an account: send the user's browser to authorization_url",
 )
-async def connect(platform: str, body: ConnectRequest | None = None, who: Caller = writer, svc: Services = Svc) -> Any:
+async def connect(platform: Connectable, body: ConnectRequest | None = None, who: Caller = writer, svc: Services = Svc) -> Any:
     body = body or ConnectRequest()
     url, expires, scopes = await svc.connections.start(
         site_id=who.site_id,
@@ -88,7 +89,13 @@ async def connect(platform: str, body: ConnectRequest | None = None, who: Caller
     " sent (a dashboard relaying the redirect), must be the same site's",
 )
 async def callback(
-    platform: str, request: Request, creds: HTTPAuthorizationCredentials | None = Security(bearer), svc: Services = Svc
+    platform: Connectable,
+    request: Request,
+    state: str = Query(min_length=1, description="the one-time state the connect call put in authorization_url"),
+    code: str | None = Query(None, description="the authorization code (absent when the user declined: see error)"),
+    error: str | None = Query(None, description="the provider's refusal, e.g. access_denied"),
+    creds: HTTPAuthorizationCredentials | None = Security(bearer),
+    svc: Services = Svc,
 ) -> Any:
     who = await svc.keys.verify(creds.credentials) if creds else None
     connected = await svc.connections.finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)

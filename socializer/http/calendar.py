@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
@@ -16,21 +17,23 @@ from socializer.http.problems import ORJSON, problem
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
-@router.get("/calendar/", summary="Scheduled and published posts by day, for a month or an ISO week")
+@router.get("/calendar/", summary="Scheduled and published posts by day: an ISO week if given, else a month (default: this one)")
 async def calendar(
     site_id: str | None = None,
     who: Caller = reader,
-    month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
-    week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$"),
+    month: str | None = Query(None, pattern=r"^(19[7-9]\d|20\d\d)-(0[1-9]|1[0-2])$", description="YYYY-MM; default: the current month"),
+    week: str | None = Query(
+        None,
+        pattern=r"^(19[7-9]\d|20\d\d)-W(0[1-9]|[1-4]\d|5[0-3])$",
+        description="YYYY-Www (ISO week); wins over month; W53 only in years that have one",
+    ),
     svc: Services = Svc,
 ) -> Any:
     site_id = own_site(who, site_id)
-    if bool(month) == bool(week):
-        return problem(422, "Invalid request", "give exactly one of month=YYYY-MM or week=YYYY-Www", field="month")
-    if month:
+    if not week:
+        month = month or datetime.now(ZoneInfo(await svc.site_tz(site_id))).strftime("%Y-%m")
+    if month and not week:
         y, m = map(int, month.split("-"))
-        if not 1 <= m <= 12:
-            return problem(422, "Invalid request", "month: must be 01..12", field="month")
         start, end = date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
     else:
         y, w = int(week[:4]), int(week[6:])  # type: ignore[index]

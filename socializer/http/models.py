@@ -24,6 +24,10 @@ class Accepted(BaseModel):
     post_id: str | None = Field(None, description="the post the command made or changed")
     version: int | None = Field(None, description="the post's version after the command (send it back as If-Match)")
     command_id: str | None = Field(None, description="the command's id; a retry with the same Idempotency-Key gets this answer")
+    post_ids: list[str] | None = Field(
+        None,
+        description="generate: the ids of the posts it drafts (one per connected account and post type; a draft the rules refuse is logged, not made)",
+    )
 
 
 class GenerateRequest(BaseModel):

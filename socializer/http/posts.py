@@ -10,7 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from adapters.api_keys import Caller
+from commands.adapt import post_id_for, targets
 from commands.exceptions import CommandRefused, PostNotFound
+from domain.accounts import Site
+from domain.platforms import POSTING
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
@@ -73,12 +76,14 @@ async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> A
 # ---------- commands ----------
 @router.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
 async def generate(body: GenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
-    return Accepted(events=[await generate_for(svc, body.content_id, body, who)])
+    position, ids = await generate_for(svc, body.content_id, body, who)
+    return Accepted(events=[position], post_ids=ids)
 
 
 @router.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, summary="Adapt several articles")
 async def bulk_generate(body: BulkGenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
-    return Accepted(events=[await generate_for(svc, cid, body, who) for cid in body.content_ids])
+    made = [await generate_for(svc, cid, body, who) for cid in body.content_ids]
+    return Accepted(events=[p for p, _ in made], post_ids=[i for _, ids in made for i in ids])
 
 
 IdempotencyKey = Header(
@@ -201,7 +206,10 @@ async def bulk_schedule(
     return Accepted(events=events)
 
 
-async def generate_for(svc: Services, content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller) -> Position:
+async def generate_for(
+    svc: Services, content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller
+) -> tuple[Position, list[str]]:
+    """Send GeneratePosts; the post ids are derived exactly as adapt derives them, so they are known now."""
     site = await svc.sites.site(who.site_id)
     if site is not None and not site.social_enabled:
         raise Problem(
@@ -215,4 +223,7 @@ async def generate_for(svc: Services, content_id: str, body: GenerateRequest | B
         raise PostNotFound(f"no content {content_id} has been published", field="content_id")
     article = ContentPublished.model_validate({**row, "image_urls": row["image_urls"], "keywords": row["keywords"]})
     cmd = c.GeneratePosts(article=article, platforms=body.platforms, post_types=body.post_types, auto_schedule=body.auto_schedule)
-    return await svc.bus.append(t.POSTS_GENERATE, content_id, cmd)
+    connected = [a for a in await svc.accounts.for_site(who.site_id) if a.platform in POSTING]
+    targeted = (site or Site(site_id=who.site_id)).model_copy(update={"accounts": connected})
+    ids = [post_id_for(content_id, a.account_id, kind) for a, kind in targets(cmd, targeted)]
+    return await svc.bus.append(t.POSTS_GENERATE, content_id, cmd), ids

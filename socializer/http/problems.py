@@ -53,8 +53,44 @@ def invalid_merge(err: ValidationError) -> Response:
     return problem(422, "Invalid request", f"{field}: {first['msg']}", field=field, code="invalid_request")
 
 
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """Where a NUL character hides in parsed JSON: text in Postgres (and on our topics) cannot hold one."""
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if "\x00" in str(k):
+                return f"{path}.{k!r}".lstrip(".")
+            if found := _nul_at(v, f"{path}.{k}".lstrip(".")):
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            if found := _nul_at(v, f"{path}.{i}".lstrip(".")):
+                return found
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Turn validation errors, refused commands and HTTP errors into problems."""
+
+    @app.middleware("http")
+    async def no_nul(request: Request, call_next: Any) -> Response:
+        """Refuse a NUL character in the path, the query or a JSON body, naming where: it would
+        otherwise reach a topic and poison every projection that reads it."""
+        where = None
+        if "%00" in request.url.path or "\x00" in request.url.path:
+            where = "path"
+        for k, v in request.query_params.multi_items():
+            if "\x00" in k or "\x00" in v:
+                where = where or k.replace("\x00", "")
+        if where is None and request.method in ("POST", "PUT", "PATCH") and b"\\u0000" in (body := await request.body()).lower():
+            try:
+                where = _nul_at(orjson.loads(body))
+            except orjson.JSONDecodeError:
+                where = "body"
+        if where is not None:
+            return problem(422, "Invalid request", f"{where}: text cannot contain a NUL character", field=where, code="invalid_request")
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, err: RequestValidationError) -> Response:

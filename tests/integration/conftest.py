@@ -128,6 +128,7 @@ class System:
                 "hostile": await keys.create("hostile-site"),
                 "acct": await keys.create("acct"),
                 "later": await keys.create("later"),  # a site no seed file names: made by its first settings change
+                "schema": await keys.create("schema"),  # schemathesis's: a site with nothing another test needs
             }
         finally:
             await pool.close()

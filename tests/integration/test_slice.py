@@ -138,7 +138,7 @@ async def test_generate_over_http_and_bulk_schedule_auto_spaces(system) -> None:
         assert not {p["platform"] for p in everything} & {"instagram", "tiktok"}
         # Generating again is idempotent: the same posts, not new ones.
         r = await c.post("/api/v1/social/posts/generate/", json={"content_id": "slice-2"})
-        assert r.status_code == 202
+        assert r.status_code == 202 and {p["post_id"] for p in everything} <= set(r.json()["post_ids"])  # known before adapt runs
         r = await c.post("/api/v1/social/posts/bulk-schedule/?wait=true", json={"post_ids": [d["post_id"] for d in drafts]})
         assert r.status_code == 202 and r.json()["events"][0]["type"] == "socializer.post.queued.v1", r.text
 
