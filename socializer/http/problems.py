@@ -94,7 +94,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, err: RequestValidationError) -> Response:
-        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in err.errors()]
+        # The field as the caller named it: where it came from (body, query, path) is the schema's to say.
+        errors = [{"field": ".".join(str(p) for p in e["loc"][1:] or e["loc"]), "message": e["msg"]} for e in err.errors()]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         return problem(
             422, "Invalid request", f"{first['field']}: {first['message']}", field=first["field"], code="invalid_request", errors=errors

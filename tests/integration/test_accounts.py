@@ -95,7 +95,7 @@ async def test_the_negative_oauth_suite_refuses_every_case(system) -> None:  # t
         async with system.client("hostile") as evil:
             r = await evil.get(f"{cb}/x/", params=good)
             assert r.status_code == 403 and r.json()["type"].endswith("/state_other_site")
-        await refused(f"{cb}/x/", {"code": good["code"]}, "state_missing")
+        await refused(f"{cb}/x/", {"code": good["code"]}, "invalid_request", 422)  # the schema says state is required
         await refused(f"{cb}/x/", {"code": good["code"], "state": "forged-state"}, "state_unknown")
         # Mix-up: the X code and state delivered to LinkedIn's callback.
         await refused(f"{cb}/linkedin/", good, "wrong_provider")
