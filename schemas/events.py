@@ -17,6 +17,17 @@ PostType = Literal["announcement", "highlights", "quote_card", "faq_snippet", "c
 PostStatus = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled"]
 
 
+def iana_zone(name: str) -> str:
+    """A time zone a site or account names must be one the scheduler can compute in."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"unknown time zone {name!r}") from err
+    return name
+
+
 class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -197,14 +208,7 @@ class AccountSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str | None) -> str | None:
-        if v is not None:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError) as err:
-                raise ValueError(f"unknown time zone {v!r}") from err
-        return v
+        return None if v is None else iana_zone(v)
 
 
 class AccountConnected(Event):
@@ -269,13 +273,7 @@ class SiteSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"{v!r} is not an IANA time zone") from err
-        return v
+        return iana_zone(v)
 
 
 class SiteSettingsUpdated(Event):

@@ -167,32 +167,22 @@ async def cancel_post(post_id: str, reason: str = "", send: Sender = Send) -> An
     return await send(post_id, cancel=c.CancelPost(reason=reason))
 
 
-@router.post(
-    "/posts/{post_id}/approve/",
-    status_code=202,
-    response_model=Accepted,
-    summary="Approve a draft awaiting review: into its account's next best-time slot, or at scheduled_at",
-)
+def command_route(path: str, summary: str) -> Any:
+    """A command on posts: accepted (202) with what its writer decided."""
+    return router.post(path, status_code=202, response_model=Accepted, summary=summary)
+
+
+@command_route("/posts/{post_id}/approve/", "Approve a draft awaiting review: into its account's next best-time slot, or at scheduled_at")
 async def approve_post(post_id: str, body: c.ApprovePost | None = None, send: Sender = Send) -> Any:
     return await send(post_id, approve=body or c.ApprovePost())
 
 
-@router.post(
-    "/posts/{post_id}/reject/",
-    status_code=202,
-    response_model=Accepted,
-    summary="Reject a post under review: it is cancelled, the review kept",
-)
+@command_route("/posts/{post_id}/reject/", "Reject a post under review: it is cancelled, the review kept")
 async def reject_post(post_id: str, body: c.RejectPost | None = None, send: Sender = Send) -> Any:
     return await send(post_id, reject=body or c.RejectPost())
 
 
-@router.post(
-    "/posts/bulk-schedule/",
-    status_code=202,
-    response_model=Accepted,
-    summary="Schedule many posts, auto-spaced over their accounts' best-time slots; stops at the first refusal",
-)
+@command_route("/posts/bulk-schedule/", "Schedule many posts, auto-spaced over their accounts' best-time slots; stops at the first refusal")
 async def bulk_schedule(
     body: BulkScheduleRequest, wait: bool = False, who: Caller = writer, svc: Services = Svc, idempotency_key: str | None = IdempotencyKey
 ) -> Any:
