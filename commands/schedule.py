@@ -37,6 +37,8 @@ def evolve(state: Slotted | None, event: e.Event) -> tuple[Slotted | None, bool]
                 )
             return state, event.auto_schedule
         case e.PostQueued():
+            if state is not None and state.state == "failed":  # a retry: the failed dispatch stays history, a new slot is due
+                state = replace(state, state="draft", due_at=None)
             return state, state is not None
     if state is None:
         return None, False

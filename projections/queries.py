@@ -52,6 +52,17 @@ async def list_posts(
     return [_row(r) for r in await pool.fetch(sql, *args)], int(total)
 
 
+async def failed_for_account(pool: asyncpg.Pool, account_id: str) -> list[str]:
+    """Posts that failed because their account could not be used (needs re-authorisation, or was
+    disconnected): what reconnecting it can send again."""
+    rows = await pool.fetch(
+        "SELECT post_id FROM posts WHERE account_id = $1 AND status = 'failed'"
+        " AND (error LIKE 'needs_reauth:%' OR error LIKE 'disconnected:%') ORDER BY updated_at",
+        account_id,
+    )
+    return [r["post_id"] for r in rows]
+
+
 async def get_post(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | None:
     r = await pool.fetchrow(f"SELECT {POST_COLUMNS} FROM posts WHERE post_id = $1", post_id)
     return _row(r) if r else None

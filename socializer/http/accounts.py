@@ -10,12 +10,25 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adapters.api_keys import Caller
-from commands.exceptions import AccountNotFound
+from commands.exceptions import AccountNotFound, CommandRefused
 from domain.accounts import AccountSettings
 from projections import queries as q
+from schemas import commands as c
 from socializer.http.deps import Services, Svc, bearer, own_site, reader, relay_now, writer
-from socializer.http.models import PROBLEMS, Connect, ConnectRequest
-from socializer.http.problems import ORJSON, invalid_merge
+from socializer.http.models import (
+    PROBLEMS,
+    AccountHistory,
+    AccountList,
+    AccountOut,
+    Connect,
+    Connected,
+    ConnectRequest,
+    Disconnected,
+    Refusal,
+    Requeue,
+    Requeued,
+)
+from socializer.http.problems import ORJSON, Problem, invalid_merge
 
 log = logging.getLogger("socializer.api")
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
@@ -32,7 +45,7 @@ async def own_account(svc: Services, account_id: str, who: Caller) -> Any:
     return account
 
 
-@router.get("/accounts/", summary="Connected accounts of a site, with their status (never tokens)")
+@router.get("/accounts/", response_model=AccountList, summary="Connected accounts of a site, with their status (never tokens)")
 async def accounts(
     site_id: str | None = None,
     who: Caller = reader,
@@ -45,13 +58,14 @@ async def accounts(
     return ORJSON({"count": len(rows), "results": [a.model_dump(mode="json") for a in rows]})
 
 
-@router.get("/accounts/{account_id}/", summary="One connected account (never tokens)")
+@router.get("/accounts/{account_id}/", response_model=AccountOut, summary="One connected account (never tokens)")
 async def account(account_id: str, who: Caller = reader, svc: Services = Svc) -> Any:
     return ORJSON((await own_account(svc, account_id, who)).model_dump(mode="json"))
 
 
 @router.get(
     "/accounts/{account_id}/history/",
+    response_model=AccountHistory,
     summary="The account's events, newest first: connections, refreshes, re-authorisations, settings changes",
 )
 async def account_history(account_id: str, who: Caller = reader, limit: int = Query(100, ge=1, le=1000), svc: Services = Svc) -> Any:
@@ -84,6 +98,7 @@ async def connect(platform: Connectable, body: ConnectRequest | None = None, who
 @router.get(
     "/accounts/callback/{platform}/",
     status_code=201,
+    response_model=Connected,
     openapi_extra={"security": [{}, {"ApiKey": []}]},
     summary="Where the provider sends the browser back: the one-time state authenticates it; an API key, if"
     " sent (a dashboard relaying the redirect), must be the same site's",
@@ -100,7 +115,36 @@ async def callback(
     who = await svc.keys.verify(creds.credentials) if creds else None
     connected = await svc.connections.finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)
     await relay_now(svc)
-    return ORJSON({"count": len(connected), "results": [a.model_dump(mode="json") for a in connected]}, status_code=201)
+    offers = [
+        Requeue(
+            account_id=a.account_id,
+            post_ids=ids,
+            url=f"{(svc.settings.public_url or svc.settings.api_url).rstrip('/')}/api/v1/social/accounts/{a.account_id}/requeue/",
+        )
+        for a in connected
+        if (ids := await q.failed_for_account(svc.pool, a.account_id))
+    ]
+    answer = Connected(count=len(connected), results=[AccountOut.model_validate(a.model_dump()) for a in connected], requeue=offers)
+    return ORJSON(answer.model_dump(mode="json"), status_code=201)
+
+
+@router.post(
+    "/accounts/{account_id}/requeue/",
+    response_model=Requeued,
+    summary="Send again the posts that failed because this account could not be used: each into its next free slot",
+)
+async def requeue(account_id: str, who: Caller = writer, svc: Services = Svc) -> Any:
+    account = await own_account(svc, account_id, who)
+    if account.status != "active":
+        raise Problem(409, "Account not usable", f"account {account_id} is {account.status}: reconnect it first", field="account_id")
+    queued, refused = [], []
+    for post_id in await q.failed_for_account(svc.pool, account_id):
+        try:
+            await svc.command(who, post_id, wait=True, schedule=c.SchedulePost())
+            queued.append(post_id)
+        except (CommandRefused, Problem) as err:  # changed meanwhile (edited, cancelled): say so, go on
+            refused.append(Refusal(post_id=post_id, detail=getattr(err, "detail", str(err))))
+    return ORJSON(Requeued(account_id=account_id, post_ids=queued, refused=refused).model_dump(mode="json"))
 
 
 class SettingsPatch(BaseModel):
@@ -116,8 +160,14 @@ class SettingsPatch(BaseModel):
     interval_minutes: float | None = None
 
 
-@router.patch("/accounts/{account_id}/settings/", summary="Change posting settings: a field not sent is not changed")
-@router.put("/accounts/{account_id}/settings/", summary="Change posting settings: a field not sent is not changed (as PATCH)")
+@router.patch(
+    "/accounts/{account_id}/settings/", response_model=AccountOut, summary="Change posting settings: a field not sent is not changed"
+)
+@router.put(
+    "/accounts/{account_id}/settings/",
+    response_model=AccountOut,
+    summary="Change posting settings: a field not sent is not changed (as PATCH)",
+)
 async def account_settings(account_id: str, body: SettingsPatch, who: Caller = writer, svc: Services = Svc) -> Any:
     account = await own_account(svc, account_id, who)
     merged = {**account.settings.model_dump(), **body.model_dump(exclude_unset=True)}
@@ -130,7 +180,9 @@ async def account_settings(account_id: str, body: SettingsPatch, who: Caller = w
     return ORJSON(updated.model_dump(mode="json"))
 
 
-@router.delete("/accounts/{account_id}/", summary="Disconnect: revoke the grant at the platform, then shred the tokens")
+@router.delete(
+    "/accounts/{account_id}/", response_model=Disconnected, summary="Disconnect: revoke the grant at the platform, then shred the tokens"
+)
 async def disconnect(account_id: str, who: Caller = writer, svc: Services = Svc) -> Any:
     account = await own_account(svc, account_id, who)
     revoked, note = await svc.connections.disconnect(account)

@@ -11,13 +11,17 @@ from fastapi import APIRouter, Query
 from adapters.api_keys import Caller
 from projections import queries as q
 from socializer.http.deps import Services, Svc, own_site, reader
-from socializer.http.models import PROBLEMS
+from socializer.http.models import PROBLEMS, Calendar
 from socializer.http.problems import ORJSON, problem
 
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 
-@router.get("/calendar/", summary="Scheduled and published posts by day: an ISO week if given, else a month (default: this one)")
+@router.get(
+    "/calendar/",
+    response_model=Calendar,
+    summary="Scheduled and published posts by day: an ISO week if given, else a month (default: this one)",
+)
 async def calendar(
     site_id: str | None = None,
     who: Caller = reader,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date as date_
 from datetime import datetime
 from typing import Any, Literal
 
@@ -136,3 +137,164 @@ class PostPage(BaseModel):
     total: int = Field(description="posts that match, in all")
     next: str | None = Field(description="the next page's URL, or null on the last")
     results: list[PostOut]
+
+
+# ---------- accounts
+class AccountOut(BaseModel):
+    """A connected account as the API shows it: never a token."""
+
+    account_id: str
+    platform: str
+    platform_account_id: str
+    handle: str
+    site_id: str
+    account_type: str
+    settings: AccountSettings
+    status: Literal["active", "needs_reauth", "disconnected"]
+    status_reason: str | None = None
+    scopes: list[str]
+    token_expires_at: datetime | None = None
+
+
+class AccountList(BaseModel):
+    count: int
+    results: list[AccountOut]
+
+
+class Requeue(BaseModel):
+    account_id: str
+    post_ids: list[str] = Field(description="its posts that failed because the account could not be used")
+    url: str = Field(description="POST here to send them again, each into the account's next free slot")
+
+
+class Connected(BaseModel):
+    count: int
+    results: list[AccountOut]
+    requeue: list[Requeue] = Field(default_factory=list, description="what reconnecting offers to send again")
+
+
+class Refusal(BaseModel):
+    post_id: str
+    detail: str
+
+
+class Requeued(BaseModel):
+    account_id: str
+    post_ids: list[str] = Field(description="queued again: each gets the account's next free slot, a new attempt")
+    refused: list[Refusal] = Field(default_factory=list)
+
+
+class Disconnected(BaseModel):
+    account_id: str
+    status: Literal["disconnected"]
+    revoked: bool = Field(description="whether the platform confirmed the grant's revocation")
+    note: str
+
+
+class AccountEvent(BaseModel):
+    type: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class AccountHistory(BaseModel):
+    count: int
+    results: list[AccountEvent]
+
+
+# ---------- calendar and analytics
+class CalendarPost(BaseModel):
+    post_id: str
+    account_id: str
+    platform: Platform
+    post_type: PostType
+    status: PostStatus
+    preview: str
+    at: datetime = Field(description="when it is scheduled, or was published")
+
+
+class CalendarDay(BaseModel):
+    date: date_
+    posts: list[CalendarPost]
+
+
+class Calendar(BaseModel):
+    site_id: str
+    timezone: str
+    start: date_
+    end: date_ = Field(description="the day after the last one shown")
+    days: list[CalendarDay]
+
+
+class PlatformTotals(BaseModel):
+    platform: Platform
+    posts: int
+    published: int
+    likes: int
+    comments: int
+    shares: int
+    impressions: int
+    clicks: int
+    avg_engagement_rate: float
+
+
+class Engagement(BaseModel):
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    impressions: int | None = None
+    clicks: int | None = None
+    engagement_rate: float | None = None
+
+
+class TopPost(Engagement):
+    post_id: str
+    platform: Platform
+    post_type: PostType
+    preview: str
+    platform_post_url: str | None = None
+
+
+class BestHour(BaseModel):
+    platform: Platform
+    hour: int = Field(ge=0, le=23, description="in the site's time zone")
+    posts: int
+    avg_engagement_rate: float | None = None
+
+
+class Analytics(BaseModel):
+    site_id: str
+    platforms: list[PlatformTotals]
+    top_posts: list[TopPost]
+    best_hours: list[BestHour]
+
+
+class PostEngagement(Engagement):
+    post_id: str
+    platform: Platform
+    post_type: PostType
+    status: PostStatus
+    published_at: datetime | None = None
+    platform_post_url: str | None = None
+    preview: str
+
+
+class PostEngagementPage(BaseModel):
+    count: int
+    total: int
+    next: str | None
+    results: list[PostEngagement]
+
+
+class EngagementPoint(Engagement):
+    fetched_at: datetime
+
+
+class PostAnalytics(Engagement):
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: Platform
+    platform_post_id: str | None = None
+    fetched_at: datetime
+    history: list[EngagementPoint]

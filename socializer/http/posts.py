@@ -47,7 +47,7 @@ async def list_posts(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
     svc: Services = Svc,
 ) -> Any:
     items, total = await q.list_posts(

@@ -299,9 +299,25 @@ async def test_a_dead_grant_makes_the_account_needs_reauth_and_stops_publishing(
     first = second
     await eventually(failed, timeout=60, what="the second post to fail")
     assert sum(system.sandbox.token_calls().values()) == calls
-    # Reconnecting brings the account back.
-    [again] = (await system.connect("acct", "x", "doomed")).json()["results"]
+    # Reconnecting brings the account back, and offers to send again what failed meanwhile.
+    back = (await system.connect("acct", "x", "doomed")).json()
+    [again] = back["results"]
     assert again["account_id"] == aid and again["status"] == "active"
+    [offer] = back["requeue"]
+    assert offer["account_id"] == aid and len(offer["post_ids"]) == 2 and offer["url"].endswith(f"/accounts/{aid}/requeue/")
+    async with system.client("acct") as c:
+        r = await c.post(f"{P}/accounts/{aid}/requeue/")
+        assert r.status_code == 200 and sorted(r.json()["post_ids"]) == sorted(offer["post_ids"]), r.text
+
+    async def republished():  # type: ignore[no-untyped-def]
+        rows = await system.sql("SELECT status FROM posts WHERE post_id = ANY($1::text[])", offer["post_ids"])
+        return rows if all(r["status"] == "published" for r in rows) else None
+
+    await eventually(republished, timeout=90, what="the re-queued posts to be published")
+    on_x = [p["text"] for p in system.sandbox.posts("x") if p["text"].startswith("Doomed")]
+    assert sorted(on_x) == ["Doomed 0", "Doomed again 0"]  # each once: the failed attempts never reached the platform
+    async with system.client("acct") as c:
+        assert (await c.post(f"{P}/accounts/{aid}/requeue/")).json()["post_ids"] == []  # nothing failed is left
 
     async def history():  # type: ignore[no-untyped-def]
         async with system.client("acct") as c:

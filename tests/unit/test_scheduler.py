@@ -43,6 +43,14 @@ def test_queueing_wants_a_slot_only_for_a_known_post() -> None:
     assert scheduler.evolve(draft(), e.PostQueued(post_id="p1", account_id="a1"))[1]
 
 
+def test_a_failed_post_queued_again_gets_a_new_slot_a_new_dispatch() -> None:
+    failed = scheduler.Slotted("p1", "s1", "a1", "x", "failed", AT, {"text": "hi"})
+    state, wants = scheduler.evolve(failed, e.PostQueued(post_id="p1", account_id="a1"))
+    assert wants and state is not None and state.state == "draft" and state.payload == {"text": "hi"}
+    state, scheduled = scheduler.reserve(state, POLICY, [], NOW)
+    assert state.state == "pending" and scheduled is not None and state.due_at == datetime(2026, 11, 22, 9, tzinfo=UTC)
+
+
 def test_reserve_gives_a_draft_the_next_free_slot_and_announces_it() -> None:
     state, scheduled = scheduler.reserve(draft(), POLICY, [datetime(2026, 11, 22, 9, tzinfo=UTC)], NOW)
     assert state.state == "pending" and state.due_at == datetime(2026, 11, 22, 12, tzinfo=UTC)
