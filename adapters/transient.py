@@ -29,6 +29,10 @@ _TRANSIENT: tuple[type[BaseException], ...] = (
 def is_transient(err: BaseException) -> bool:
     if isinstance(err, KafkaError):
         return bool(err.retriable)
+    if isinstance(err, asyncpg.exceptions.InternalClientError):
+        # The connection was cut mid-operation and left in a state it cannot leave ("cannot switch to
+        # state ..."): the pool throws it away on release, the next try gets a fresh one.
+        return "cannot switch to state" in str(err) or "another operation" in str(err)
     if isinstance(err, asyncpg.InterfaceError):
         return "pool is closing" in str(err) or "connection is closed" in str(err)
     return isinstance(err, _TRANSIENT)

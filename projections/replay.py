@@ -111,6 +111,10 @@ class _Reader:
                     self.positions[(tp.topic, tp.partition)] = kept[-1].offset
                 elif msgs and msgs[0].offset > limit:
                     self.positions[(tp.topic, tp.partition)] = limit
+                if msgs and msgs[-1].offset > limit:
+                    # Fetched past this round's target: read them again in the next round (the live
+                    # projector's checkpoint moves on while we catch up), never drop them.
+                    self.consumer.seek(tp, limit + 1)
             if values:
                 await apply_statements(conn, self.projection, collect(self.projection, values), names)
                 report.events += len(values)

@@ -68,7 +68,9 @@ async def _reserve(
 
 
 async def handle(decoded: Decoded, s: Scheduling) -> None:
-    if not isinstance(decoded.message, e.Event):
+    if isinstance(decoded.message, e.ContentSkipped):  # about an article, not a post
+        return
+    if not isinstance(decoded.message, e.Event) or not hasattr(decoded.message, "post_id"):
         raise InvalidEvent(f"envelope.type: {decoded.envelope.type!r} does not belong on {t.POSTS}")
     scheduled = await apply(decoded.message, s)
     if scheduled is not None:

@@ -357,3 +357,11 @@ async def test_drafts_wait_for_review_unless_site_and_account_both_auto_publish(
         )
         assert drafts and all(d.auto_schedule is expected for d in drafts)
         assert all("utm_campaign=spring" in (d.link_url or d.text) for d in drafts)  # the site's campaign on its links
+
+
+async def test_a_skipped_article_on_the_posts_topic_moves_no_slot_and_is_not_a_fault() -> None:
+    out = MemoryProducer()
+    s = scheduling(Clock(NOW), out)
+    skipped = e.ContentSkipped(content_id="c1", site_id="s1", reason="site s1 has social posting off")
+    await schedule.handle(registry.decode(encoded(skipped, "c1")), s)  # raises nothing: not dead-lettered
+    assert out.sent == []

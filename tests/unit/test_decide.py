@@ -126,3 +126,12 @@ async def test_a_manual_time_that_breaks_the_cap_is_refused_naming_the_post_and_
 
     free = await decide.decide(decoded(cmd("three", schedule=c.SchedulePost(scheduled_at=datetime(2026, 11, 24, 9, tzinfo=UTC)))), d)
     assert free.status == 202  # the next day is free (a reschedule of p1 does not count against itself)
+
+
+async def test_the_posts_writer_passes_over_a_skipped_article() -> None:
+    states = MemoryPostStates()
+    d = decide.Deciding(states=states, out=MemoryProducer(), clock=lambda: NOW)
+    await decide.fold(decoded(e.ContentSkipped(content_id="c1", site_id="s1", reason="off"), "ev-skip"), d)  # not a fault
+    await decide.fold(decoded(DRAFT, "ev-draft"), d)
+    won = await decide.decide(decoded(cmd("ann", expected=1, edit=c.EditPost(text="Ann"))), d)
+    assert won.status == 202

@@ -51,7 +51,14 @@ def failing(*errors: BaseException) -> Any:
 
 @pytest.mark.parametrize(
     "outage",
-    [ConnectionRefusedError(), asyncpg.CannotConnectNowError("starting up"), KafkaConnectionError(), Unavailable("x", "connect error")],
+    [
+        ConnectionRefusedError(),
+        asyncpg.CannotConnectNowError("starting up"),
+        # what a connection cut mid-query leaves behind (seen when Postgres restarts under the projector)
+        asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress"),
+        KafkaConnectionError(),
+        Unavailable("x", "connect error"),
+    ],
 )
 async def test_an_outage_is_waited_out_with_the_message_held(outage: BaseException) -> None:
     out, sleeps = MemoryProducer(), Sleeps()
