@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from projections import queries as q
 from socializer.http.deps import Services, Svc
+from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON, problem
 
 router = APIRouter()
 
 
-@router.get("/media/{name}", summary="A rendered image (content-addressed, immutable)", responses={200: {"content": {"image/jpeg": {}}}})
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: str = Field(description="ok, or the error's name")
+    broker: str = Field(description="ok, or the error's name")
+    projection_lag: dict[str, int] = Field(description="events not yet applied, per projection")
+
+
+@router.get(
+    "/media/{name}",
+    summary="A rendered image (content-addressed, immutable)",
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}, 404: PROBLEMS[404]},
+)
 async def media(name: str, svc: Services = Svc) -> Any:
     from fastapi.responses import FileResponse
 
@@ -31,7 +44,12 @@ async def media(name: str, svc: Services = Svc) -> Any:
     )
 
 
-@router.get("/healthz", summary="Broker, database and projection lag")
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Broker, database and projection lag",
+    responses={503: {"model": Health, "description": "the database or the broker cannot be reached"}},
+)
 async def healthz(svc: Services = Svc) -> Any:
     out: dict[str, Any] = {}
     try:
