@@ -1,0 +1,286 @@
+"""A video script from an article's outline, in one token stream: each token carries what the
+captions show and what the narrator says (``40%`` is shown, "40 percent" is said), so the voice
+and the captions are cut from the same list and can never drift apart.
+
+Durations are estimates (words ÷ the voice's words per second) until the voice is synthesised;
+chapters and SEO follow YouTube's rules (first chapter at 0:00, at least three, each ≥ 10 s;
+title ≤ 100 characters; description ≤ 5,000 bytes; tags ≤ 500 characters; no angle brackets)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from domain.post.reading import split_sentences
+from domain.video.outline import Outline
+
+Kind = Literal["hook", "intro", "point", "code", "cta"]
+Form = Literal["short", "long"]
+
+# What the narrator says for a symbol the captions show.
+_SAID = {"&": "and", "+": "plus", "=": "equals", "@": "at", "→": "to", "—": "", "–": "", "-": ""}
+_MARKUP = "*_`#~>|"
+_URL = re.compile(r"^https?://(?:www\.)?([^/\s]+)\S*$")
+_NUMBER = re.compile(r"^([$€£]?)(\d[\d,]*(?:\.\d+)?)(%|k|m|x)?([.,;:!?]*)$", re.IGNORECASE)
+_CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
+_SUFFIX = {"%": "percent", "k": "thousand", "m": "million", "x": "times"}
+
+
+@dataclass(frozen=True)
+class Token:
+    shown: str
+    spoken: str
+
+
+def tokens(text: str) -> tuple[Token, ...]:
+    """Normalise text into tokens: markup stripped, symbols and figures spelled for the voice."""
+    out: list[Token] = []
+    for raw in text.split():
+        word = raw.strip(_MARKUP)
+        if not word:
+            continue
+        if m := _URL.match(word):
+            out.append(Token(m.group(1), m.group(1).replace(".", " dot ")))
+            continue
+        if m := _NUMBER.match(word):
+            cur, num, suffix, punct = m.groups()
+            said = [num.replace(",", "")]
+            if suffix:
+                said.append(_SUFFIX[suffix.lower()])
+            if cur:
+                said.append(_CURRENCY[cur])
+            out.append(Token(word, " ".join(said) + punct))
+            continue
+        if word in _SAID:
+            if _SAID[word] and out:
+                out.append(Token(word, _SAID[word]))
+            continue
+        spoken = "".join(" and " if ch == "&" else ch for ch in word).strip()
+        if not re.search(r"\w", spoken):  # punctuation alone: it belongs to the word before
+            if out:
+                out[-1] = Token(out[-1].shown + word, out[-1].spoken + word)
+            continue
+        out.append(Token(word, spoken))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    kind: Kind
+    heading: str
+    tokens: tuple[Token, ...]
+    code: str | None = None
+    images: tuple[str, ...] = ()
+
+    @property
+    def narration(self) -> str:
+        return " ".join(t.spoken for t in self.tokens)
+
+    @property
+    def caption(self) -> str:
+        return " ".join(t.shown for t in self.tokens)
+
+    @property
+    def words(self) -> int:
+        return sum(len(t.spoken.split()) for t in self.tokens)
+
+
+@dataclass(frozen=True)
+class Script:
+    title: str
+    form: Form
+    language: str
+    words_per_second: float
+    sections: tuple[Section, ...]
+
+    def estimate(self, section: Section) -> float:
+        """Seconds until the voice has spoken it; replaced by the measured duration after synthesis."""
+        return round(section.words / self.words_per_second, 2)
+
+    def durations(self) -> list[float]:
+        return [self.estimate(s) for s in self.sections]
+
+    def replace(self, section_id: str, text: str) -> Script:
+        """The script with one section's words changed: only that section's id changes with them."""
+        sections = tuple(
+            _section(s.kind, s.heading, text, code=s.code, images=s.images) if s.id == section_id else s for s in self.sections
+        )
+        if sections == self.sections and section_id not in {s.id for s in self.sections}:
+            raise KeyError(section_id)
+        return Script(self.title, self.form, self.language, self.words_per_second, sections)
+
+
+def _section(kind: Kind, heading: str, text: str, *, code: str | None = None, images: tuple[str, ...] = ()) -> Section:
+    digest = hashlib.sha256("\x1f".join([kind, heading, text, code or "", *images]).encode()).hexdigest()[:12]
+    return Section(f"{kind}-{digest}", kind, heading, tokens(text), code, images)
+
+
+def _clip(sentences: Sequence[str], words: int) -> str:
+    """Whole sentences up to a word budget (at least one)."""
+    out: list[str] = []
+    n = 0
+    for s in sentences:
+        w = len(s.split())
+        if out and n + w > words:
+            break
+        out.append(s)
+        n += w
+    return " ".join(out)
+
+
+# Budgets in spoken words: a short stays under a minute, a long video under ten.
+BUDGET = {"short": (55.0, 18), "long": (540.0, 90)}  # (seconds, words per point)
+MAX_CODE_LINES = 14
+
+
+def draft_script(outline: Outline, *, form: Form, language: str = "en", words_per_second: float = 2.6, url: str = "") -> Script:
+    """The rule writer: the article's own structure, read aloud. Hook (a figure if the article has
+    one), intro, one point per H2, code cards (long form), a call to action."""
+    seconds, per_point = BUDGET[form]
+    intro = next((p for p in outline.parts if not p.heading), None)
+    body = [p for p in outline.parts if p.heading]
+    every = [s for p in outline.parts for para in p.paragraphs for s in split_sentences(para, language)]
+    figure = next((s for s in every if re.search(r"\d", s) and 6 <= len(s.split()) <= 30), None)
+    first = split_sentences(intro.paragraphs[0], language) if intro and intro.paragraphs else []
+    sections: list[Section] = [
+        _section("hook", "", figure or (first[0] if first else outline.title), images=intro.images[:1] if intro else ())
+    ]
+    if form == "long" and intro and intro.paragraphs:
+        rest = [s for para in intro.paragraphs for s in split_sentences(para, language) if s != figure]
+        if rest:
+            sections.append(_section("intro", "Intro", _clip(rest, per_point), images=intro.images[1:2]))
+    budget = seconds * words_per_second - sum(s.words for s in sections) - 20  # leave the call to action its words
+    for part in body:
+        said = [s for para in part.paragraphs for s in split_sentences(para, language)]
+        text = f"{part.heading}. {_clip(said, per_point)}" if said else part.heading
+        point = _section("point", part.heading, text, images=part.images)
+        if point.words > budget:
+            break
+        sections.append(point)
+        budget -= point.words
+        if form == "long":
+            for code in part.code:
+                lines = code.splitlines()[:MAX_CODE_LINES]
+                card = _section("code", part.heading, f"Here is what {part.heading.lower()} looks like in code.", code="\n".join(lines))
+                sections.append(card)
+                budget -= card.words
+    sections.append(_section("cta", "", f"Read the whole article, {outline.title}, with the link in the description."))
+    return Script(outline.title, form, language, words_per_second, tuple(sections))
+
+
+# ---------------------------------------------------------------- chapters and SEO (YouTube's rules)
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    title: str
+
+
+MIN_CHAPTER_SECONDS = 10.0
+
+
+def chapters(script: Script, durations: Sequence[float] | None = None) -> list[Chapter]:
+    """A chapter per point (its code cards and the call to action fold into the one before), the
+    hook and intro as the first at 0:00; chapters under 10 s fold into the one before; fewer than
+    three means none (YouTube ignores such a list)."""
+    if script.form == "short":  # Shorts show no chapters
+        return []
+    durations = list(durations) if durations is not None else script.durations()
+    out: list[tuple[float, float, str]] = []  # start, length, title
+    at = 0.0
+    for s, d in zip(script.sections, durations, strict=True):
+        if s.kind == "point" or not out:
+            out.append((at, d, s.heading if s.kind == "point" else "Intro"))
+        else:
+            start, length, title = out[-1]
+            out[-1] = (start, length + d, title)
+        at += d
+    merged: list[tuple[float, float, str]] = []
+    carry: tuple[float, float] | None = None  # a too-short chapter's start and length, folded into the next
+    for start, length, title in out:
+        if carry is not None:
+            start, length = carry[0], carry[1] + length
+            carry = None
+        if length < MIN_CHAPTER_SECONDS:
+            carry = (start, length)
+            continue
+        merged.append((start, length, title))
+    if carry is not None and merged:  # the last was too short: it ends the one before
+        s0, l0, t0 = merged[-1]
+        merged[-1] = (s0, l0 + carry[1], t0)
+    return [Chapter(round(s, 2), t) for s, _, t in merged] if len(merged) >= 3 else []
+
+
+def timestamp(seconds: float) -> str:
+    s = int(seconds)
+    h, m, sec = s // 3600, s % 3600 // 60, s % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+@dataclass(frozen=True)
+class Seo:
+    title: str
+    description: str
+    tags: tuple[str, ...]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("<", "").replace(">", "")).strip()
+
+
+def seo(script: Script, *, summary: str, keywords: Sequence[str], url: str, chapter_list: Sequence[Chapter] = ()) -> Seo:
+    title = _plain(script.title)
+    if script.form == "short" and "#shorts" not in title.lower() and len(title) <= 92:
+        title = f"{title} #shorts"
+    if len(title) > 100:
+        title = title[:99].rstrip() + "…"
+    lines = [_plain(summary)]
+    if url:
+        lines += ["", f"Read the article: {url}"]
+    if chapter_list:
+        lines += ["", "Chapters:", *(f"{timestamp(c.start)} {_plain(c.title)}" for c in chapter_list)]
+    description = "\n".join(lines)
+    while len(description.encode()) > 5000:
+        lines[0] = lines[0][: max(0, len(lines[0]) - 200)].rstrip() + "…"
+        description = "\n".join(lines)
+    tags: list[str] = []
+    for k in keywords:
+        tag = _plain(k).strip(",")
+        if not tag or tag.lower() in {t.lower() for t in tags} or len(tag) > 100:
+            continue
+        if tag_chars([*tags, tag]) > 500:
+            break
+        tags.append(tag)
+    return Seo(title, description, tuple(tags))
+
+
+def tag_chars(tags: Sequence[str]) -> int:
+    """YouTube counts a tag with a space as if quoted, plus a comma between tags."""
+    return sum(len(t) + (2 if " " in t else 0) for t in tags) + max(0, len(tags) - 1)
+
+
+def youtube_problems(s: Seo, chapter_list: Sequence[Chapter]) -> list[str]:
+    """What YouTube would refuse or ignore; empty when the upload is clean."""
+    out = []
+    if not 1 <= len(s.title) <= 100:
+        out.append(f"title: {len(s.title)} characters (1 to 100)")
+    if any(ch in s.title + s.description for ch in "<>"):
+        out.append("title/description: angle brackets are refused")
+    if len(s.description.encode()) > 5000:
+        out.append(f"description: {len(s.description.encode())} bytes (at most 5,000)")
+    if tag_chars(s.tags) > 500:
+        out.append(f"tags: {tag_chars(s.tags)} characters (at most 500)")
+    if chapter_list:
+        starts = [c.start for c in chapter_list]
+        if starts[0] != 0:
+            out.append("chapters: the first must start at 0:00")
+        if len(chapter_list) < 3:
+            out.append("chapters: at least three")
+        if any(b - a < MIN_CHAPTER_SECONDS for a, b in zip(starts, starts[1:], strict=False)):
+            out.append("chapters: each at least 10 seconds")
+        if starts != sorted(starts):
+            out.append("chapters: in ascending order")
+    return out
