@@ -1,0 +1,202 @@
+"""The studio: a script in, a finished video out, every stage's output stored under the hash of
+its inputs. A section's narration, picture and segment are each made once; run it again after a
+kill and it starts at the first missing artefact; change one section and only that section's
+narration and segment are made again before the join. Blocking: run it in a worker process."""
+
+from __future__ import annotations
+
+import json
+import os
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.video import visuals
+from adapters.video.ffmpeg import ffmpeg, probe, problems, run
+from adapters.voice import Narration, Synthesizer
+from domain.video.captions import Page, Word, ass, pages, srt, vtt, words
+from domain.video.compose import Shot, digest, section_key, shots
+from domain.video.script import Chapter, Script, Section, Token, chapters
+from domain.video.timeline import FPS, PRESETS, Scene, Segment, join_command, segment_command
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class Produced:
+    video: Path
+    srt: Path
+    vtt: Path
+    thumbnail: Path
+    seconds: float
+    durations: list[float]
+    chapters: list[Chapter]
+    problems: list[str]
+    made: dict[str, int] = field(default_factory=dict)  # what this run had to make, per stage
+
+
+def sentences(section: Section) -> list[list[Token]]:
+    out: list[list[Token]] = [[]]
+    for t in section.tokens:
+        out[-1].append(t)
+        if t.shown.endswith((".", "!", "?")):
+            out.append([])
+    return [s for s in out if s]
+
+
+class Studio:
+    def __init__(self, store: Path, synth: Synthesizer, fetch: Callable[[str], bytes], *, site: str = "") -> None:
+        self.store, self.synth, self.fetch, self.site = store, synth, fetch, site
+        store.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, kind: str, key: str, ext: str) -> Path:
+        return self.store / f"{kind}-{key[:32]}.{ext}"
+
+    def _write(self, path: Path, data: bytes | str) -> None:
+        """Whole or not at all: a killed render never leaves half an artefact under its final name."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data if isinstance(data, bytes) else data.encode())
+        tmp.replace(path)
+
+    # ------------------------------------------------------------ stages
+    def narrate(self, section: Section, voice_id: str, language: str, pause: float) -> tuple[Path, dict]:  # type: ignore[type-arg]
+        key = digest({"narration": section.narration, "voice": voice_id, "pause": pause})
+        wav, meta = self._path("voice", key, "wav"), self._path("voice", key, "json")
+        if not (wav.exists() and meta.exists()):
+            n = self.synth.synthesize(sentences(section), voice_id=voice_id, language=language, pause=pause)
+            # Padded with silence to a whole number of frames: the picture and the voice of every
+            # section start together, however many sections come before.
+            frames = -(-n.samples * FPS // n.rate)
+            target = round(frames * n.rate / FPS)
+            n = Narration(n.rate, n.pcm + b"\x00\x00" * (target - n.samples), n.sentences, n.tokens)
+            self._write(wav, n.wav())
+            info = {"rate": n.rate, "samples": n.samples, "frames": frames, "tokens": [[s.start, s.end] for s in n.tokens]}
+            self._write(meta, json.dumps(info))
+            self.made["voice"] = self.made.get("voice", 0) + 1
+        return wav, json.loads(meta.read_text())
+
+    def picture(self, shot: Shot, width: int, height: int) -> Path:
+        path = self._path("still", shot.key(width, height), "jpg")
+        if not path.exists():
+            if shot.visual == "image":
+                data = visuals.still(self.fetch(shot.source), width, height)
+            elif shot.visual == "code":
+                data = visuals.code_card(shot.code or "", width, height, caption=shot.source)
+            elif shot.visual == "cta":
+                title, _, site = shot.source.partition("|")
+                data = visuals.text_card(title, width, height, footer=site)
+            else:
+                data = visuals.text_card(shot.source, width, height)
+            self._write(path, data)
+            self.made["still"] = self.made.get("still", 0) + 1
+        return path
+
+    def segment(self, key: str, still: Path, motion: str, seconds: float, captions: str, width: int, height: int) -> Path:
+        path = self._path("segment", key, "mp4")
+        if not path.exists():
+            ass_path = self._path("captions", key, "ass")
+            self._write(ass_path, captions)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
+            run(segment_command(ffmpeg(), Segment((Scene(str(still), seconds, motion),), str(ass_path)), width, height, str(tmp)))  # type: ignore[arg-type]
+            tmp.replace(path)
+            self.made["segment"] = self.made.get("segment", 0) + 1
+        return path
+
+    # ------------------------------------------------------------ the whole
+    def produce(
+        self,
+        script: Script,
+        preset: str,
+        voice_id: str,
+        *,
+        size: tuple[int, int] | None = None,
+        motion: str = "mixed",
+        pause: float = 0.35,
+        progress: Progress | None = None,
+    ) -> Produced:
+        self.made = {}
+        p = PRESETS[preset]
+        width, height = size or (p.width, p.height)
+        short = script.form == "short"
+        plan = shots(script, motion=motion, site=self.site)  # type: ignore[arg-type]
+        segs, wavs, durations, all_words = [], [], [], []
+        at = 0.0
+        for i, (section, shot) in enumerate(zip(script.sections, plan, strict=True)):
+            wav, meta = self.narrate(section, voice_id, script.language, pause)
+            seconds = meta["frames"] / FPS
+            spans = [(a / meta["rate"], b / meta["rate"]) for a, b in meta["tokens"]]
+            ws = words(section.tokens, spans, FPS)
+            shown = pages(ws, max_words=3 if short else 7, max_chars=18 if short else 40)
+            captions = ass(shown, width=width, height=height)
+            key = digest(
+                {
+                    "section": section_key(section, shot, voice_id, width, height),
+                    "captions": captions,
+                    "seconds": seconds,
+                    "motion": shot.motion,
+                }
+            )
+            segs.append(self.segment(key, self.picture(shot, width, height), shot.motion, seconds, captions, width, height))
+            wavs.append(wav)
+            durations.append(seconds)
+            all_words += [Word(w.text, w.start + at, w.end + at) for w in ws]
+            at += seconds
+            if progress:
+                progress("render", (i + 1) / len(script.sections))
+        audio = self._path("audio", digest([w.name for w in wavs]), "wav")
+        if not audio.exists():
+            self._write(audio, _concat_wav(wavs))
+        video = self._path("video", digest({"segments": [s.name for s in segs], "audio": audio.name}), "mp4")
+        if not video.exists():
+            listing = self._path("segments", digest([s.name for s in segs]), "txt")
+            self._write(listing, "".join(f"file '{s.resolve()}'\n" for s in segs))
+            tmp = video.with_name(f".{video.name}.{os.getpid()}.tmp.mp4")
+            run(join_command(ffmpeg(), str(listing), str(audio), str(tmp)))
+            tmp.replace(video)
+            self.made["video"] = 1
+        lines = _lines(all_words, short)
+        srt_path, vtt_path = video.with_suffix(".srt"), video.with_suffix(".vtt")
+        self._write(srt_path, srt(lines))
+        self._write(vtt_path, vtt(lines))
+        thumb = self._path("thumbnail", digest({"title": script.title, "short": short}), "jpg")
+        if not thumb.exists():
+            w, h = (1080, 1920) if short else (1280, 720)
+            import io
+
+            from PIL import Image
+
+            card = Image.open(io.BytesIO(visuals.text_card(script.title, w, h, footer=self.site))).convert("RGB")
+            card = card.crop(((card.width - w) // 2, (card.height - h) // 2, (card.width + w) // 2, (card.height + h) // 2))
+            buf = io.BytesIO()
+            card.save(buf, "JPEG", quality=88)
+            self._write(thumb, buf.getvalue())
+        found = probe(video)
+        return Produced(
+            video,
+            srt_path,
+            vtt_path,
+            thumb,
+            found.seconds,
+            durations,
+            chapters(script, durations),
+            problems(found, p, width=width, height=height),
+            dict(self.made),
+        )
+
+
+def _lines(ws: list[Word], short: bool) -> list[Page]:
+    return pages(ws, max_words=3 if short else 8, max_chars=18 if short else 42)
+
+
+def _concat_wav(paths: list[Path]) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        for i, path in enumerate(paths):
+            with wave.open(str(path), "rb") as w:
+                if i == 0:
+                    out.setparams(w.getparams())
+                out.writeframes(w.readframes(w.getnframes()))
+    return buf.getvalue()
