@@ -24,6 +24,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -468,6 +469,152 @@ async def count_records(broker: str, topic: str) -> int:
         await consumer.stop()
 
 
+# ----------------------------------------------------------------- 5c. the Video Creator's render
+def bench_video(paragraphs: int, size: tuple[int, int], moviepy_seconds: float, tmp: Path) -> None:
+    """A short from an article with six images, mixed motion, word-highlighted captions and the
+    piper voice: the studio's render (one graph per section, joined by copy, one audio encode)
+    against one ffmpeg command over the same stills, captions and audio, measured in this run;
+    MoviePy on the same timeline beside them (its first seconds: it is that slow)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from adapters.video.ffmpeg import ffmpeg, probe, run
+    from adapters.video.studio import Studio
+    from adapters.voice.piper import VOICE_ID, PiperSynthesizer
+    from domain.video.captions import Word, ass, pages, words
+    from domain.video.compose import shots
+    from domain.video.outline import outline
+    from domain.video.script import draft_script
+    from domain.video.timeline import FPS, Scene, Segment, graph
+
+    def photo(url: str) -> bytes:
+        seed = sum(url.encode())
+        img = Image.new("RGB", (1600, 2400), (seed % 200, 80 + seed % 120, 160))
+        draw = ImageDraw.Draw(img)
+        for k in range(40):
+            draw.rectangle((k * 37 % 1500, k * 53 % 2300, k * 37 % 1500 + 120, k * 53 % 2300 + 90), fill=((seed * k) % 255, 120, 200 - k))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=88)
+        return buf.getvalue()
+
+    text = " ".join(["Event sourcing keeps every change as an event, and replays rebuild any view of it."] * paragraphs)
+    html = "<p>Teams that adopted event sourcing cut incident time by 40% in 2024.</p>" + "".join(
+        f'<h2>Lesson {i}</h2><p>{text}</p><img src="https://blog.example/{i}.jpg">' for i in range(1, 7)
+    )
+    script = draft_script(outline("Event Sourcing in Practice", html), form="short")
+    store = tmp / "video-store"
+    studio = Studio(store, PiperSynthesizer(), photo, site="blog.example")
+    t0 = time.perf_counter()
+    studio.produce(script, "youtube_short", VOICE_ID, size=size)
+    cold = time.perf_counter() - t0
+    for f in [*store.glob("segment-*"), *store.glob("video-*"), *store.glob("captions-*")]:
+        f.unlink()
+    t0 = time.perf_counter()
+    with FfmpegPeak() as peak:
+        again = studio.produce(script, "youtube_short", VOICE_ID, size=size)
+    ours = time.perf_counter() - t0
+    w, h = size
+    stills = [studio.picture(shot, w, h) for shot in shots(script, site="blog.example")]
+    plan = shots(script, site="blog.example")
+    # The same captions as one file over the whole timeline, from the studio's own voice timings.
+    at, every = 0.0, []
+    for section, dur in zip(script.sections, again.durations, strict=True):
+        key_meta = _voice_meta(store, section, VOICE_ID)
+        spans = [(a / key_meta["rate"], b / key_meta["rate"]) for a, b in key_meta["tokens"]]
+        every += [Word(x.text, x.start + at, x.end + at) for x in words(section.tokens, spans, FPS)]
+        at += dur
+    caps = tmp / "whole.ass"
+    caps.write_text(ass(pages(every, max_words=3, max_chars=18), width=w, height=h))
+    audio = next(store.glob("audio-*.wav"))
+    one = Segment(tuple(Scene(str(p), d, s.motion) for p, d, s in zip(stills, again.durations, plan, strict=True)), str(caps))
+    inputs = [a for sc in one.scenes for a in ("-i", sc.image)]
+    cmd = [
+        ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *inputs, "-i", str(audio),
+        "-filter_complex", graph(one, w, h), "-map", "[v]", "-map", f"{len(one.scenes)}:a",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(FPS * 2),
+        "-af", "loudnorm=I=-14:TP=-1.5:LRA=11", "-c:a", "aac", "-b:a", "160k", "-ar", "48000",
+        "-movflags", "+faststart", "-shortest", str(tmp / "one-pass.mp4"),
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    run(cmd)
+    raw = time.perf_counter() - t0
+    rss = peak.mb
+    seconds = probe(again.video).seconds
+    line(f"video: {seconds:.0f} s short, {w}x{h}", f"{ours:.1f} s", f"{raw:.1f} s", f"{ours / raw:.2f}x", "<= 1.15x", ours / raw <= 1.15)
+    line("video: render real-time factor", f"{ours / seconds:.2f}", f"{raw / seconds:.2f}", "-", "info", True)
+    line("video: render process peak RSS", f"{rss:.0f} MB", "-", "-", "<= 400 MB", rss <= 400)
+    mp = _moviepy(stills, again.durations, audio, moviepy_seconds, w, h, tmp)
+    line(
+        f"video: MoviePy, first {moviepy_seconds:.0f} s",
+        f"{mp / moviepy_seconds:.2f} s/s",
+        f"{raw / seconds:.2f} s/s",
+        f"{(mp / moviepy_seconds) / (raw / seconds):.1f}x",
+        "info",
+        True,
+    )
+    print(f"{'':<34} (ours: voice and stills cached, {len(script.sections)} segments + join; cold run with piper and")
+    print(f"{'':<34}  stills {cold:.1f} s; raw: one ffmpeg graph over the same stills, captions and audio;")
+    print(f"{'':<34}  MoviePy: the same stills with a per-frame zoom, no captions — seconds per output second)")
+
+
+class FfmpegPeak:
+    """The largest resident set of any ffmpeg this process runs while inside the block, sampled
+    every 20 ms (rusage cannot say: it counts a forked child's copy of this process before exec)."""
+
+    def __enter__(self) -> FfmpegPeak:
+        import threading
+
+        import psutil
+
+        self.mb = 0.0
+        self._stop = threading.Event()
+
+        def sample() -> None:
+            me = psutil.Process()
+            while not self._stop.is_set():
+                for child in me.children(recursive=True):
+                    try:
+                        if "ffmpeg" in child.name():
+                            self.mb = max(self.mb, child.memory_info().rss / 2**20)
+                    except psutil.Error:
+                        pass
+                self._stop.wait(0.02)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _voice_meta(store: Path, section: Any, voice_id: str) -> dict[str, Any]:
+    from domain.video.compose import digest
+
+    key = digest({"narration": section.narration, "voice": voice_id, "pause": 0.35})
+    return json.loads((store / f"voice-{key[:32]}.json").read_text())
+
+
+def _moviepy(stills: list[Path], durations: list[float], audio: Path, limit: float, w: int, h: int, tmp: Path) -> float:
+    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, concatenate_videoclips
+
+    clips, total = [], 0.0
+    for still, d in zip(stills, durations, strict=True):
+        if total >= limit:
+            break
+        d = min(d, limit - total)
+        # The same push-in as our zoom: scaled per frame, centred in the frame (MoviePy's way).
+        moving = ImageClip(str(still)).resized((w, h)).resized(lambda t, d=d: 1 + 0.12 * t / d).with_position("center")
+        clips.append(CompositeVideoClip([moving], size=(w, h)).with_duration(d))
+        total += d
+    t0 = time.perf_counter()
+    video = concatenate_videoclips(clips).with_audio(AudioFileClip(str(audio)).subclipped(0, total))
+    video.write_videofile(str(tmp / "moviepy.mp4"), fps=30, codec="libx264", preset="veryfast", threads=2, logger=None, audio_codec="aac")
+    return time.perf_counter() - t0
+
+
 # ----------------------------------------------------------------- 6. images and articles through adapt
 def bench_images(n: int) -> None:
     """Images/s through the resize pipeline (content-aware crop, process pool, quality fit) against a
@@ -581,7 +728,9 @@ def bench_tokens(n_accounts: int, reads: int, tmp: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
-        "--only", choices=["adapt", "projections", "calendar", "rss", "durability", "images", "articles", "tokens"], action="append"
+        "--only",
+        choices=["adapt", "projections", "calendar", "rss", "durability", "video", "images", "articles", "tokens"],
+        action="append",
     )
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--events", type=int, default=100_000)
@@ -606,6 +755,8 @@ def main() -> None:
             bench_rss(args.posts, tmp)
         if not args.only or "durability" in args.only:
             bench_durability(args.events, tmp)
+        if not args.only or "video" in args.only:
+            bench_video(*((1, (180, 320), 2.0) if args.smoke else (3, (1080, 1920), 10.0)), tmp)
         if not args.only or "articles" in args.only:
             bench_articles(few)
         if not args.only or "images" in args.only:
