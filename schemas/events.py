@@ -53,6 +53,24 @@ class ContentPublished(Event):
             raise ValueError("published_at needs a time zone offset (RFC 3339)")
         return v
 
+    @field_validator("content_id", "site_id", "language")
+    @classmethod
+    def _no_nul_in_ids(cls, v: str) -> str:
+        if "\x00" in v:
+            raise ValueError("contains a NUL character, which no key or database text can hold")
+        return v
+
+    @field_validator("title", "html", "excerpt", mode="before")
+    @classmethod
+    def _strip_nul(cls, v: Any) -> Any:
+        """A stray NUL in the text is dropped (a database cannot store it), not a reason to refuse."""
+        return v.replace("\x00", "") if isinstance(v, str) else v
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _strip_nul_keywords(cls, v: Any) -> Any:
+        return [k.replace("\x00", "") if isinstance(k, str) else k for k in v] if isinstance(v, list) else v
+
 
 class PostDrafted(Event):
     post_id: str

@@ -365,3 +365,13 @@ async def test_a_skipped_article_on_the_posts_topic_moves_no_slot_and_is_not_a_f
     skipped = e.ContentSkipped(content_id="c1", site_id="s1", reason="site s1 has social posting off")
     await schedule.handle(registry.decode(encoded(skipped, "c1")), s)  # raises nothing: not dead-lettered
     assert out.sent == []
+
+
+async def test_a_nul_in_an_articles_text_is_dropped_and_in_its_id_refused_naming_the_field() -> None:
+    out = MemoryProducer()
+    raw = article("c-nul", site_id="s1").model_dump(mode="json")
+    await intake.handle(orjson.dumps({**raw, "html": raw["html"] + "\x00tail", "title": "A\x00B"}), SITES, out)
+    (cmd,) = out.messages(t.POSTS_GENERATE)
+    assert "\x00" not in cmd.article.html and cmd.article.title == "AB"
+    with pytest.raises(InvalidEvent, match="content_id"):
+        await intake.handle(orjson.dumps({**raw, "content_id": "c\x00x"}), SITES, out)
