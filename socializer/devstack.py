@@ -70,7 +70,7 @@ def ensure_free(port: int, what: str) -> None:
             raise DevStackError(f"port {port} for the {what} is taken: stop what runs there, or set another port")
 
 
-def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+def signal_group(proc: subprocess.Popen, sig: int) -> None:
     """Signal a child's whole process group: a worker's pool processes go with it."""
     try:
         os.killpg(proc.pid, sig)
@@ -117,7 +117,7 @@ class Embedded:
                 continue
             if role.not_before == 0.0:
                 code = role.proc.returncode
-                _signal_group(role.proc, signal.SIGKILL)  # whatever it left behind (pool processes)
+                signal_group(role.proc, signal.SIGKILL)  # whatever it left behind (pool processes)
                 role.exits = [t for t in role.exits if now - t < 300] + [now]
                 wait = min(60.0, 0.5 * 2 ** (len(role.exits) - 1)) if len(role.exits) > 1 else 0.0
                 role.not_before = now + wait
@@ -136,7 +136,7 @@ class Embedded:
         stages = [[p for p in self.procs if id(p) in roles]] + [[p] for p in reversed(self.procs) if id(p) not in roles]
         for stage in stages:
             for p in stage:
-                _signal_group(p, signal.SIGTERM)
+                signal_group(p, signal.SIGTERM)
             deadline = time.monotonic() + min([grace, *(self.grace.get(p.pid, grace) for p in stage)])
             for p in stage:
                 try:
@@ -144,7 +144,7 @@ class Embedded:
                 except subprocess.TimeoutExpired:
                     pass
             for p in stage:
-                _signal_group(p, signal.SIGKILL)
+                signal_group(p, signal.SIGKILL)
                 if p.poll() is None:
                     p.wait(5)
 

@@ -24,7 +24,7 @@ from adapters.postgres import migrate
 from schemas import topics
 from schemas.events import ContentPublished
 from schemas.registry import registry
-from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+from socializer.devstack import Embedded, create_topics, free_port, signal_group, spawn, start_broker, start_postgres, wait_port
 
 pytestmark = pytest.mark.integration
 
@@ -140,18 +140,20 @@ class System:
         return proc
 
     def kill(self, role: str) -> None:
+        """SIGKILL to the role's process group: its worker pool dies with it, as under ``up``."""
         proc = self.procs.pop(role)
-        proc.send_signal(signal.SIGKILL)
+        signal_group(proc, signal.SIGKILL)
         proc.wait(10)
 
     def stop(self) -> None:
         for proc in self.procs.values():
-            proc.terminate()
+            signal_group(proc, signal.SIGTERM)
         for proc in self.procs.values():
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                pass
+            signal_group(proc, signal.SIGKILL)  # whatever outlived it (a pool's processes)
 
     def log(self, role: str) -> str:
         return (self.root / f"{role}.log").read_text(errors="replace")
