@@ -21,7 +21,7 @@ from adapters.postgres import create_pool
 from adapters.sites import PostgresSites
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
-from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites
+from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.settings import Settings
@@ -61,7 +61,7 @@ def create_api(settings: Settings, oauth: dict[str, Any]) -> FastAPI:
     problems.install(app)
     _problems_as_problem_json(app)
     # The order of the original single router: reads first, then accounts, then commands.
-    for router in (posts.reads, calendar.router, analytics.router, accounts.router, sites.router, posts.router, ops.router):
+    for router in (posts.reads, calendar.router, analytics.router, accounts.router, sites.router, posts.router, video.router, ops.router):
         app.include_router(router)
     return app
 
