@@ -188,3 +188,25 @@ async def position_reached(pool: asyncpg.Pool, projection: str, topic: str, part
 async def account_history(pool: asyncpg.Pool, account_id: str, limit: int = 100) -> list[dict[str, Any]]:
     rows = await pool.fetch("SELECT type, at, data FROM account_history WHERE account_id = $1 ORDER BY at DESC LIMIT $2", account_id, limit)
     return [_row(r) for r in rows]
+
+
+VIDEO_COLUMNS = (
+    "project_id, site_id, content_id, title, preset, voice_id, form, status, stage, error, video_url, srt_url, vtt_url,"
+    " thumbnail_url, seconds, sections, chapters, problems, created_at, updated_at"
+)
+
+
+async def video_projects(pool: asyncpg.Pool, *, site_id: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    total = await pool.fetchval("SELECT count(*) FROM video_projects WHERE site_id = $1", site_id)
+    rows = await pool.fetch(
+        f"SELECT {VIDEO_COLUMNS} FROM video_projects WHERE site_id = $1 ORDER BY created_at DESC, project_id LIMIT $2 OFFSET $3",
+        site_id,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def video_project(pool: asyncpg.Pool, project_id: str) -> dict[str, Any] | None:
+    r = await pool.fetchrow(f"SELECT {VIDEO_COLUMNS} FROM video_projects WHERE project_id = $1", project_id)
+    return dict(r) if r else None

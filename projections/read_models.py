@@ -186,6 +186,48 @@ ENGAGEMENT = EngagementProjection(
 )
 
 
+class VideoProjectsProjection(Projection):
+    def statements(self, d: Decoded) -> list[Statement]:
+        m, at, eid = d.message, d.envelope.time, d.envelope.id
+        match m:
+            case e.VideoProjectCreated():
+                return [("created", (m.project_id, m.site_id, m.content_id, m.title, m.preset, m.voice_id, m.form, at, eid))]
+            case e.VideoRendered():
+                row = (
+                    m.project_id,
+                    m.video_url,
+                    m.srt_url,
+                    m.vtt_url,
+                    m.thumbnail_url,
+                    m.seconds,
+                    m.sections,
+                    m.chapters,
+                    m.problems,
+                    at,
+                    eid,
+                )
+                return [("rendered", row)]
+            case e.VideoProjectFailed():
+                return [("failed", (m.project_id, m.stage, m.reason, at, eid))]
+        return []
+
+
+VIDEO_PROJECTS = VideoProjectsProjection(
+    name="video_projects",
+    topics=(t.VIDEO_PROJECTS,),
+    tables=("video_projects",),
+    sql={
+        "created": "INSERT INTO {video_projects} (project_id, site_id, content_id, title, preset, voice_id, form, status, created_at,"
+        " updated_at, last_event_id) VALUES ($1,$2,$3,$4,$5,$6,$7,'rendering',$8,$8,$9) ON CONFLICT (project_id) DO NOTHING",
+        "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL, video_url = $2, srt_url = $3,"
+        " vtt_url = $4, thumbnail_url = $5, seconds = $6, sections = $7, chapters = $8, problems = $9, updated_at = $10,"
+        " last_event_id = $11 WHERE project_id = $1",
+        "failed": "UPDATE {video_projects} SET status = 'failed', stage = $2, error = $3, updated_at = $4, last_event_id = $5"
+        " WHERE project_id = $1 AND status <> 'ready'",
+    },
+)
+
+
 class AccountHistoryProjection(Projection):
     ACCOUNT_EVENTS = (e.AccountConnected, e.AccountTokensRefreshed, e.AccountNeedsReauth, e.AccountDisconnected, e.AccountSettingsUpdated)
 
@@ -206,4 +248,4 @@ ACCOUNT_HISTORY = AccountHistoryProjection(
     },
 )
 
-ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY)}
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS)}

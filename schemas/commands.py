@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -125,3 +126,14 @@ class PublishPost(Command):
     thread: list[str] | None = None
     first_comment: str | None = None
     due_at: datetime
+
+
+class RenderVideo(Command):
+    """For the render worker: make the project's video from its article (script, voice, pictures, render)."""
+
+    project_id: str
+    site_id: str
+    preset: str
+    voice_id: str
+    form: Literal["short", "long"]
+    article: ContentPublished

@@ -299,3 +299,37 @@ class SiteSettingsUpdated(Event):
     settings: SiteSettings
     changed: list[str] = Field(default_factory=list, description="the fields the command sent")
     by: str = ""
+
+
+VideoPreset = Literal["youtube_long", "youtube_short", "instagram_reel", "tiktok"]
+
+
+class VideoProjectCreated(Event):
+    project_id: str
+    site_id: str
+    content_id: str
+    preset: VideoPreset
+    voice_id: str
+    form: Literal["short", "long"]
+    title: str = ""
+
+
+class VideoRendered(Event):
+    """The finished video, its captions and thumbnail (URLs), and what the preset's probe said."""
+
+    project_id: str
+    preset: VideoPreset
+    video_url: str
+    srt_url: str
+    vtt_url: str
+    thumbnail_url: str
+    seconds: float
+    sections: int
+    chapters: list[dict[str, Any]] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+
+class VideoProjectFailed(Event):
+    project_id: str
+    stage: Literal["script", "voice", "visuals", "render"]
+    reason: str

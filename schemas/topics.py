@@ -22,12 +22,26 @@ PUBLISH = "social.publish"
 ENGAGEMENT = "social.engagement"
 ACCOUNTS = "social.accounts"
 SITES = "social.sites"
+VIDEO_PROJECTS = "video.projects"
+VIDEO_RENDER = "video.render"
 
-CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH)
+CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, VIDEO_RENDER)
 
 
 def dlq(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-ALL = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, ENGAGEMENT, ACCOUNTS, SITES, *(dlq(t) for t in CONSUMED))
+ALL = (
+    CONTENT_PUBLISHED,
+    POSTS_GENERATE,
+    POST_COMMANDS,
+    POSTS,
+    PUBLISH,
+    ENGAGEMENT,
+    ACCOUNTS,
+    SITES,
+    VIDEO_PROJECTS,
+    VIDEO_RENDER,
+    *(dlq(t) for t in CONSUMED),
+)

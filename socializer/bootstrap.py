@@ -34,7 +34,7 @@ from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
-from streams import adapt, decide, engagement, intake, publish, refresh, relay, schedule
+from streams import adapt, decide, engagement, intake, publish, refresh, relay, render, schedule
 from streams.app import Register
 from streams.deps import Deps, StreamSettings
 
@@ -48,6 +48,7 @@ AGENTS: dict[str, Register] = {
     "engagement": engagement.register,
     "refresh": refresh.register,
     "relay": relay.register,
+    "render": render.register,
 }
 
 
@@ -76,6 +77,8 @@ def stream_settings(settings: Settings) -> StreamSettings:
         refresh_interval_seconds=s.refresh_interval_seconds,
         refresh_horizon_seconds=s.refresh_horizon_seconds,
         utm_campaign=s.utm_campaign,
+        video_dir=str(s.media_path / "video"),
+        video_media_url=f"{s.media_url.rstrip('/')}/video",
     )
 
 

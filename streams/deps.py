@@ -33,6 +33,8 @@ class StreamSettings:
     refresh_interval_seconds: float = 3600
     refresh_horizon_seconds: float = 2 * 3600
     utm_campaign: str = "socializer"
+    video_dir: str = ""  # where rendered video artefacts go; empty = this worker renders no video
+    video_media_url: str = ""
 
 
 @dataclass

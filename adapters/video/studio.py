@@ -79,18 +79,22 @@ class Studio:
     def picture(self, shot: Shot, width: int, height: int) -> Path:
         path = self._path("still", shot.key(width, height), "jpg")
         if not path.exists():
-            if shot.visual == "image":
-                data = visuals.still(self.fetch(shot.source), width, height)
-            elif shot.visual == "code":
-                data = visuals.code_card(shot.code or "", width, height, caption=shot.source)
-            elif shot.visual == "cta":
-                title, _, site = shot.source.partition("|")
-                data = visuals.text_card(title, width, height, footer=site)
-            else:
-                data = visuals.text_card(shot.source, width, height)
-            self._write(path, data)
+            self._write(path, self._draw(shot, width, height))
             self.made["still"] = self.made.get("still", 0) + 1
         return path
+
+    def _draw(self, shot: Shot, width: int, height: int) -> bytes:
+        if shot.visual == "image":
+            try:
+                return visuals.still(self.fetch(shot.source), width, height)
+            except Exception:  # noqa: BLE001 - a dead or broken image link: the part gets a card instead
+                return visuals.text_card(self.site or shot.source.rsplit("/", 1)[-1], width, height)
+        if shot.visual == "code":
+            return visuals.code_card(shot.code or "", width, height, caption=shot.source)
+        if shot.visual == "cta":
+            title, _, site = shot.source.partition("|")
+            return visuals.text_card(title, width, height, footer=site)
+        return visuals.text_card(shot.source, width, height)
 
     def segment(self, key: str, still: Path, motion: str, seconds: float, captions: str, width: int, height: int) -> Path:
         path = self._path("segment", key, "mp4")
@@ -127,7 +131,8 @@ class Studio:
             seconds = meta["frames"] / FPS
             spans = [(a / meta["rate"], b / meta["rate"]) for a, b in meta["tokens"]]
             ws = words(section.tokens, spans, FPS)
-            shown = pages(ws, max_words=3 if short else 7, max_chars=18 if short else 40)
+            ends = [k for k, tok in enumerate(section.tokens) if tok.shown.endswith((".", "!", "?"))]  # a page never spans two sentences
+            shown = pages(ws, max_words=3 if short else 7, max_chars=18 if short else 40, sentence_ends=ends)
             captions = ass(shown, width=width, height=height)
             key = digest(
                 {
@@ -200,3 +205,41 @@ def _concat_wav(paths: list[Path]) -> bytes:
                     out.setparams(w.getparams())
                 out.writeframes(w.readframes(w.getnframes()))
     return buf.getvalue()
+
+
+_SYNTH: Synthesizer | None = None  # one voice model per worker process, loaded on its first render
+
+
+def render_project(store: str, media_url: str, article_json: str, preset: str, voice_id: str, form: str, site: str) -> dict[str, object]:
+    """A whole project in a worker process (picklable arguments in, URLs and figures out). An image
+    that cannot be fetched becomes a card: a dead link never fails a video."""
+    import httpx
+
+    from adapters.voice.piper import PiperSynthesizer
+    from domain.video.outline import outline
+    from domain.video.script import draft_script
+    from schemas.events import ContentPublished
+
+    global _SYNTH
+    _SYNTH = _SYNTH or PiperSynthesizer()
+    article = ContentPublished.model_validate_json(article_json)
+
+    def fetch(url: str) -> bytes:
+        r = httpx.get(url, timeout=20, follow_redirects=True)
+        r.raise_for_status()
+        return r.content
+
+    parts = outline(article.title, article.html, tuple(str(u) for u in article.image_urls))
+    script = draft_script(parts, form=form, language=article.language, url=str(article.url))  # type: ignore[arg-type]
+    made = Studio(Path(store), _SYNTH, fetch, site=site).produce(script, preset, voice_id)
+    base = media_url.rstrip("/")
+    return {
+        "video_url": f"{base}/{made.video.name}",
+        "srt_url": f"{base}/{made.srt.name}",
+        "vtt_url": f"{base}/{made.vtt.name}",
+        "thumbnail_url": f"{base}/{made.thumbnail.name}",
+        "seconds": made.seconds,
+        "sections": len(script.sections),
+        "chapters": [{"start": c.start, "title": c.title} for c in made.chapters],
+        "problems": made.problems,
+    }

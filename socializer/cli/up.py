@@ -75,6 +75,10 @@ def cmd_up(args: argparse.Namespace) -> None:
             print(f"demo      emitted {n} articles to content.published; watch them become posts:")
             print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/posts/'")
             print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/social/analytics/'")
+            project = _demo_video(s, key)
+            if project:
+                print("video     a short from the first demo article is rendering; when it is ready, its video_url plays:")
+                print(f"          curl -H 'Authorization: Bearer {key}' '{s.api_url}/api/v1/video/projects/{project}/'")
         print("Ctrl-C stops everything; a role that exits is restarted.", flush=True)
         while not (down := stack.infrastructure_down()):
             for line in stack.supervise():
@@ -88,6 +92,23 @@ def cmd_up(args: argparse.Namespace) -> None:
         stack.stop()
     if failed:
         sys.exit(1)
+
+
+def _demo_video(s: Settings, key: str) -> str | None:
+    """Ask for a short of the first demo article, once the read model has it (the API, as a user would)."""
+    import httpx
+
+    from socializer.demo import demo_video_content_id
+
+    deadline = time.monotonic() + 90
+    with httpx.Client(timeout=30, headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "demo-video"}) as http:
+        while time.monotonic() < deadline:
+            r = http.post(f"{s.api_url}/api/v1/video/projects/", json={"content_id": demo_video_content_id(), "preset": "youtube_short"})
+            if r.status_code == 202:
+                return str(r.json()["project_id"])
+            time.sleep(1)  # the article is not in the read model yet
+    print("video     the demo article did not reach the read model in time: no demo video", file=sys.stderr)
+    return None
 
 
 def _forget(data: Path, s: Settings) -> None:

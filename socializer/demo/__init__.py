@@ -62,3 +62,8 @@ def sample_accounts(site_id: str = "demo") -> list[Account]:
         for i, c in enumerate(demo_connections())
         if c.platform != "youtube"
     ]
+
+
+def demo_video_content_id() -> str:
+    """The demo article ``socializer up`` turns into a short video."""
+    return "demo-1"

@@ -44,8 +44,9 @@ class Bus:
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all", linger_ms=1)
         self.sender = AIOKafkaSender(self.producer)
 
-    async def append(self, topic: str, key: str, message: BaseModel, *, causation: str | None = None) -> Position:
-        env = registry.envelope(message, source=SOURCE, subject=key, causationid=causation)
+    async def append(self, topic: str, key: str, message: BaseModel, *, causation: str | None = None, id: str | None = None) -> Position:  # noqa: A002 - the envelope's own name
+        """``id``: a derived id makes a retried request's message the same message (consumers dedupe on it)."""
+        env = registry.envelope(message, source=SOURCE, subject=key, causationid=causation, **({"id": id} if id else {}))
         (md,) = await send_all(self.sender, topic, [(key, env)])
         return Position(event_id=env.id, type=env.type, topic=topic, partition=md.partition, offset=md.offset)
 

@@ -44,6 +44,26 @@ async def media(name: str, svc: Services = Svc) -> Any:
     )
 
 
+VIDEO_FILE = re.compile(r"(video|thumbnail)-[0-9a-f]{32}\.(mp4|srt|vtt|jpg)")
+VIDEO_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "jpg": "image/jpeg"}
+
+
+@router.get(
+    "/media/video/{name}",
+    summary="A rendered video, its captions or its thumbnail (content-addressed, immutable)",
+    responses={200: {"content": {t: {} for t in VIDEO_TYPES.values()}}, 404: PROBLEMS[404]},
+)
+async def video_file(name: str, svc: Services = Svc) -> Any:
+    from fastapi.responses import FileResponse
+
+    path = svc.settings.media_path / "video" / name
+    if not VIDEO_FILE.fullmatch(name) or not path.exists():
+        return problem(404, "Not found", "no such video file", field="name")
+    return FileResponse(
+        path, media_type=VIDEO_TYPES[name.rsplit(".", 1)[1]], headers={"Cache-Control": "public, max-age=31536000, immutable"}
+    )
+
+
 @router.get(
     "/healthz",
     response_model=Health,
