@@ -24,7 +24,6 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -515,12 +514,12 @@ def bench_video(paragraphs: int, size: tuple[int, int], moviepy_seconds: float, 
         again = studio.produce(script, "youtube_short", VOICE_ID, size=size)
     ours = time.perf_counter() - t0
     w, h = size
-    stills = [studio.picture(shot, w, h) for shot in shots(script, site="blog.example")]
     plan = shots(script, site="blog.example")
+    stills = [studio.picture(shot, w, h) for shot in plan]  # cached: the studio made them above
     # The same captions as one file over the whole timeline, from the studio's own voice timings.
     at, every = 0.0, []
     for section, dur in zip(script.sections, again.durations, strict=True):
-        key_meta = _voice_meta(store, section, VOICE_ID)
+        _, key_meta = studio.narrate(section, VOICE_ID, script.language)  # cached: no synthesis
         spans = [(a / key_meta["rate"], b / key_meta["rate"]) for a, b in key_meta["tokens"]]
         every += [Word(x.text, x.start + at, x.end + at) for x in words(section.tokens, spans, FPS)]
         at += dur
@@ -588,13 +587,6 @@ class FfmpegPeak:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-
-
-def _voice_meta(store: Path, section: Any, voice_id: str) -> dict[str, Any]:
-    from domain.video.compose import digest
-
-    key = digest({"narration": section.narration, "voice": voice_id, "pause": 0.35})
-    return json.loads((store / f"voice-{key[:32]}.json").read_text())
 
 
 def _moviepy(stills: list[Path], durations: list[float], audio: Path, limit: float, w: int, h: int, tmp: Path) -> float:

@@ -11,6 +11,7 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from adapters.video import visuals
 from adapters.video.ffmpeg import ffmpeg, probe, problems, run
@@ -18,9 +19,10 @@ from adapters.voice import Narration, Synthesizer
 from domain.video.captions import Page, Word, ass, pages, srt, vtt, words
 from domain.video.compose import Shot, digest, section_key, shots
 from domain.video.script import Chapter, Script, Section, Token, chapters
-from domain.video.timeline import FPS, PRESETS, Scene, Segment, join_command, segment_command
+from domain.video.timeline import FPS, PRESETS, Motion, Scene, Segment, join_command, segment_command
 
 Progress = Callable[[str, float], None]
+PAUSE = 0.35  # seconds of silence after each sentence
 
 
 @dataclass
@@ -48,6 +50,7 @@ def sentences(section: Section) -> list[list[Token]]:
 class Studio:
     def __init__(self, store: Path, synth: Synthesizer, fetch: Callable[[str], bytes], *, site: str = "") -> None:
         self.store, self.synth, self.fetch, self.site = store, synth, fetch, site
+        self.made: dict[str, int] = {}  # what the current produce() had to make, per stage
         store.mkdir(parents=True, exist_ok=True)
 
     def _path(self, kind: str, key: str, ext: str) -> Path:
@@ -60,7 +63,7 @@ class Studio:
         tmp.replace(path)
 
     # ------------------------------------------------------------ stages
-    def narrate(self, section: Section, voice_id: str, language: str, pause: float) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    def narrate(self, section: Section, voice_id: str, language: str, pause: float = PAUSE) -> tuple[Path, dict[str, Any]]:
         key = digest({"narration": section.narration, "voice": voice_id, "pause": pause})
         wav, meta = self._path("voice", key, "wav"), self._path("voice", key, "json")
         if not (wav.exists() and meta.exists()):
@@ -96,13 +99,13 @@ class Studio:
             return visuals.text_card(title, width, height, footer=site)
         return visuals.text_card(shot.source, width, height)
 
-    def segment(self, key: str, still: Path, motion: str, seconds: float, captions: str, width: int, height: int) -> Path:
+    def segment(self, key: str, still: Path, motion: Motion, seconds: float, captions: str, width: int, height: int) -> Path:
         path = self._path("segment", key, "mp4")
         if not path.exists():
             ass_path = self._path("captions", key, "ass")
             self._write(ass_path, captions)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
-            run(segment_command(ffmpeg(), Segment((Scene(str(still), seconds, motion),), str(ass_path)), width, height, str(tmp)))  # type: ignore[arg-type]
+            run(segment_command(ffmpeg(), Segment((Scene(str(still), seconds, motion),), str(ass_path)), width, height, str(tmp)))
             tmp.replace(path)
             self.made["segment"] = self.made.get("segment", 0) + 1
         return path
@@ -115,15 +118,15 @@ class Studio:
         voice_id: str,
         *,
         size: tuple[int, int] | None = None,
-        motion: str = "mixed",
-        pause: float = 0.35,
+        motion: Literal["none", "pan", "zoom", "mixed"] = "mixed",
+        pause: float = PAUSE,
         progress: Progress | None = None,
     ) -> Produced:
         self.made = {}
         p = PRESETS[preset]
         width, height = size or (p.width, p.height)
         short = script.form == "short"
-        plan = shots(script, motion=motion, site=self.site)  # type: ignore[arg-type]
+        plan = shots(script, motion=motion, site=self.site)
         segs, wavs, durations, all_words = [], [], [], []
         at = 0.0
         for i, (section, shot) in enumerate(zip(script.sections, plan, strict=True)):
