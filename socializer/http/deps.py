@@ -28,6 +28,7 @@ from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id
+from schemas.events import ContentPublished
 from schemas.registry import registry
 from socializer.http.connections import Connections
 from socializer.http.models import Accepted, Position
@@ -65,6 +66,13 @@ class Services:
     async def site_tz(self, site_id: str) -> str:
         site = await self.sites.site(site_id)
         return site.timezone if site else "UTC"
+
+    async def article(self, content_id: str, who: Caller) -> ContentPublished:
+        """A published article of the caller's site, as upstream sent it (another site's is a 404)."""
+        row = await q.get_content(self.pool, content_id)
+        if row is None or row["site_id"] != who.site_id:
+            raise PostNotFound(f"no content {content_id} has been published", field="content_id")
+        return ContentPublished.model_validate(row)
 
     async def visible(self, post_id: str, who: Caller) -> int | None:
         """404 unless the post is this caller's; then wait (briefly) until its single writer knows it,

@@ -18,7 +18,7 @@ from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id
-from schemas.events import PLATFORMS, ContentPublished, Platform, PostStatus
+from schemas.events import PLATFORMS, Platform, PostStatus
 from socializer.http.deps import Services, Svc, own_site, page, reader, writer
 from socializer.http.models import (
     PROBLEMS,
@@ -208,10 +208,7 @@ async def generate_for(
             f"site {who.site_id} has social_enabled: false (PATCH /api/v1/social/settings/)",
             field="social_enabled",
         )
-    row = await q.get_content(svc.pool, content_id)
-    if row is None or row["site_id"] != who.site_id:
-        raise PostNotFound(f"no content {content_id} has been published", field="content_id")
-    article = ContentPublished.model_validate({**row, "image_urls": row["image_urls"], "keywords": row["keywords"]})
+    article = await svc.article(content_id, who)
     cmd = c.GeneratePosts(article=article, platforms=body.platforms, post_types=body.post_types, auto_schedule=body.auto_schedule)
     connected = [a for a in await svc.accounts.for_site(who.site_id) if a.platform in POSTING]
     targeted = (site or Site(site_id=who.site_id)).model_copy(update={"accounts": connected})

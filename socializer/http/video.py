@@ -19,7 +19,7 @@ from projections import queries as q
 from schemas import topics as t
 from schemas.commands import RenderVideo
 from schemas.envelope import derived_id
-from schemas.events import ContentPublished, VideoPreset, VideoProjectCreated
+from schemas.events import VideoPreset, VideoProjectCreated
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON, Problem
@@ -98,10 +98,7 @@ async def create_project(
     svc: Services = Svc,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> Any:
-    row = await q.get_content(svc.pool, body.content_id)
-    if row is None or row["site_id"] != who.site_id:
-        raise PostNotFound(f"no content {body.content_id} has been published", field="content_id")
-    article = ContentPublished.model_validate(row)
+    article = await svc.article(body.content_id, who)
     try:
         voice = voice_for(PiperSynthesizer(), article.language, body.voice_id)
     except VoiceUnavailable as err:
