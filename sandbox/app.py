@@ -11,6 +11,7 @@ Operator endpoints, outside any platform's namespace:
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -48,14 +49,19 @@ def create_sandbox(
 def keep(app: FastAPI, st: SandboxState, state_file: Path) -> None:
     state_file.parent.mkdir(parents=True, exist_ok=True)
     last = [st.dump()]
+    writing = asyncio.Lock()  # one writer of the file at a time; the snapshot itself is taken on the loop
+
+    def write(blob: bytes) -> None:
+        tmp = state_file.with_suffix(".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(state_file)
 
     @app.middleware("http")
     async def save(request: Request, call_next):  # type: ignore[no-untyped-def]
         response = await call_next(request)
-        blob = st.dump()
-        if blob != last[0]:
-            tmp = state_file.with_suffix(".tmp")
-            tmp.write_bytes(blob)
-            tmp.replace(state_file)
-            last[0] = blob
+        async with writing:
+            blob = st.dump()
+            if blob != last[0]:
+                await asyncio.to_thread(write, blob)  # file I/O off the event loop
+                last[0] = blob
         return response
