@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from adapters.kafka import Producer, send_all
+from adapters.transient import is_transient
 from adapters.video.ffmpeg import RenderFailed
 from adapters.video.studio import render_project
 from adapters.voice import VoiceUnavailable
@@ -32,6 +34,7 @@ class Rendering:
     store: str  # where artefacts are kept (content-addressed)
     media_url: str  # how the API serves that directory
     cpu: Executor | None = None
+    make: Callable[..., dict[str, Any]] = render_project  # the whole project, in the pool (a fake in tests)
 
 
 async def handle(value: bytes | None, r: Rendering) -> e.Event:
@@ -40,7 +43,7 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
     if not isinstance(cmd, RenderVideo):
         raise InvalidEvent(f"envelope.type: expected RenderVideo, got {decoded.envelope.type!r}")
     job = functools.partial(
-        render_project, r.store, r.media_url, cmd.article.model_dump_json(), cmd.preset, cmd.voice_id, cmd.form, cmd.article.site_id
+        r.make, r.store, r.media_url, cmd.article.model_dump_json(), cmd.preset, cmd.voice_id, cmd.form, cmd.article.site_id
     )
     result: e.Event
     try:
@@ -50,6 +53,11 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
         result = e.VideoProjectFailed(project_id=cmd.project_id, stage="voice", reason=str(err))
     except RenderFailed as err:
         result = e.VideoProjectFailed(project_id=cmd.project_id, stage="render", reason=str(err))
+    except Exception as err:
+        if is_transient(err):
+            raise  # held and tried again: the artefacts made so far are kept
+        # Anything else this article makes fail will fail again: the project says so, with the reason.
+        result = e.VideoProjectFailed(project_id=cmd.project_id, stage="render", reason=f"{type(err).__name__}: {err}")
     await _announce(r.out, result, cmd.project_id, decoded.envelope)
     return result
 

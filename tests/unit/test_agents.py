@@ -375,3 +375,27 @@ async def test_a_nul_in_an_articles_text_is_dropped_and_in_its_id_refused_naming
     assert "\x00" not in cmd.article.html and cmd.article.title == "AB"
     with pytest.raises(InvalidEvent, match="content_id"):
         await intake.handle(orjson.dumps({**raw, "content_id": "c\x00x"}), SITES, out)
+
+
+# ---------------------------------------------------------------- render
+async def test_a_render_that_cannot_succeed_marks_the_project_failed_with_the_reason() -> None:
+    from adapters.voice import VoiceUnavailable
+    from streams import render
+
+    def broken(*_: object) -> dict[str, object]:
+        raise ValueError("cannot identify image file")
+
+    def no_voice(*_: object) -> dict[str, object]:
+        raise VoiceUnavailable("language: no configured voice speaks 'de'")
+
+    cmd = c.RenderVideo(
+        project_id="v1", site_id="s1", preset="youtube_short", voice_id="joe-us", form="short",
+        article=ContentPublished.model_validate(article("c1", site_id="s1")),
+    )  # fmt: skip
+    for make, stage, reason in ((broken, "render", "ValueError: cannot identify image file"), (no_voice, "voice", "'de'")):
+        out = MemoryProducer()
+        failed = await render.handle(
+            encoded(cmd, "v1"), render.Rendering(out=out, store="/nowhere", media_url="http://api/media/video", make=make)
+        )
+        assert isinstance(failed, e.VideoProjectFailed) and failed.stage == stage and reason in failed.reason
+        assert out.messages(t.VIDEO_PROJECTS) == [failed]
