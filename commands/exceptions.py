@@ -5,6 +5,7 @@ CommandRefused
 ├── InvalidTransition     the command is not allowed in the post's current status
 ├── InvalidSchedule       the requested time is in the past or breaks a cap or a cooldown
 ├── AccountNotFound       no such account (or not the caller's site)
+├── ProjectNotFound       no such video project or section (or not the caller's site)
 └── ConnectionRefused     an OAuth callback that must not connect anything (``code`` says why)
 """
 
@@ -44,6 +45,10 @@ class InvalidContent(CommandRefused):
 
 class AccountNotFound(CommandRefused):
     code = "account_not_found"
+
+
+class ProjectNotFound(CommandRefused):
+    code = "project_not_found"
 
 
 class ConnectionRefused(CommandRefused):

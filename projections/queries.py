@@ -191,22 +191,38 @@ async def account_history(pool: asyncpg.Pool, account_id: str, limit: int = 100)
 
 
 VIDEO_COLUMNS = (
-    "project_id, site_id, content_id, title, preset, voice_id, form, status, stage, error, video_url, srt_url, vtt_url,"
-    " thumbnail_url, seconds, sections, chapters, problems, created_at, updated_at"
+    "project_id, site_id, content_id, title, preset, voice_id, form, review, motion, status, stage, error, revision,"
+    " approved_revision, until, progress, timings, video_url, srt_url, vtt_url, thumbnail_url, audio_url, seconds, sections,"
+    " chapters, problems, durations, pictures, seo, made, created_at, updated_at"
 )
 
 
-async def video_projects(pool: asyncpg.Pool, *, site_id: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    total = await pool.fetchval("SELECT count(*) FROM video_projects WHERE site_id = $1", site_id)
+async def video_projects(
+    pool: asyncpg.Pool, *, site_id: str, status: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """A site's projects, newest first; a cancelled project is gone for its site."""
+    where = "site_id = $1 AND status <> 'cancelled' AND ($2::text IS NULL OR status = $2)"
+    total = await pool.fetchval(f"SELECT count(*) FROM video_projects WHERE {where}", site_id, status)
     rows = await pool.fetch(
-        f"SELECT {VIDEO_COLUMNS} FROM video_projects WHERE site_id = $1 ORDER BY created_at DESC, project_id LIMIT $2 OFFSET $3",
+        f"SELECT {VIDEO_COLUMNS} FROM video_projects WHERE {where} ORDER BY created_at DESC, project_id LIMIT $3 OFFSET $4",
         site_id,
+        status,
         limit,
         offset,
     )
     return [dict(r) for r in rows], int(total)
 
 
-async def video_project(pool: asyncpg.Pool, project_id: str) -> dict[str, Any] | None:
-    r = await pool.fetchrow(f"SELECT {VIDEO_COLUMNS} FROM video_projects WHERE project_id = $1", project_id)
+async def video_project(pool: asyncpg.Pool, project_id: str, *, script: bool = False) -> dict[str, Any] | None:
+    cols = VIDEO_COLUMNS + (", script, url, summary, keywords" if script else "")
+    r = await pool.fetchrow(f"SELECT {cols} FROM video_projects WHERE project_id = $1", project_id)
     return dict(r) if r else None
+
+
+async def video_renders(pool: asyncpg.Pool, project_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT revision, preset, video_url, srt_url, vtt_url, thumbnail_url, seconds, problems, timings, made, rendered_at"
+        " FROM video_renders WHERE project_id = $1 ORDER BY rendered_at DESC",
+        project_id,
+    )
+    return [dict(r) for r in rows]

@@ -187,43 +187,73 @@ ENGAGEMENT = EngagementProjection(
 
 
 class VideoProjectsProjection(Projection):
+    """One row per project (its current script revision and how far that revision got) and one per
+    render. Every update names the revision it is about, so a late render of an edited script lands
+    in ``video_renders`` without touching the project's status."""
+
     def statements(self, d: Decoded) -> list[Statement]:
         m, at, eid = d.message, d.envelope.time, d.envelope.id
         match m:
             case e.VideoProjectCreated():
-                return [("created", (m.project_id, m.site_id, m.content_id, m.title, m.preset, m.voice_id, m.form, at, eid))]
+                row = (m.project_id, m.site_id, m.content_id, m.title, m.preset, m.voice_id, m.form, at, eid, m.review, m.motion, m.url)
+                return [("created", (*row, m.summary, m.keywords))]
+            case e.VideoScriptDrafted() | e.VideoScriptEdited():
+                return [("script", (m.project_id, m.revision, m.script.model_dump(mode="json"), at, eid))]
+            case e.VideoScriptApproved():
+                return [("approved", (m.project_id, m.revision, at, eid))]
+            case e.VideoRenderRequested():
+                return [("requested", (m.project_id, m.revision, m.until, at, eid))]
+            case e.VideoStageProgressed():
+                return [("progress", (m.project_id, m.revision, m.stage, m.done, m.seconds, at, eid))]
+            case e.VideoVoiced():
+                return [("voiced", (m.project_id, m.revision, m.audio_url, m.durations, at, eid))]
+            case e.VideoVisualsPrepared():
+                return [("visuals", (m.project_id, m.revision, m.pictures, at, eid))]
             case e.VideoRendered():
-                row = (
-                    m.project_id,
-                    m.video_url,
-                    m.srt_url,
-                    m.vtt_url,
-                    m.thumbnail_url,
-                    m.seconds,
-                    m.sections,
-                    m.chapters,
-                    m.problems,
-                    at,
-                    eid,
-                )
-                return [("rendered", row)]
+                media = (m.video_url, m.srt_url, m.vtt_url, m.thumbnail_url, m.seconds)
+                row = (m.project_id, m.revision, *media, m.sections, m.chapters, m.problems, m.audio_url, m.pictures, m.durations)
+                return [
+                    ("render", (m.project_id, m.revision, m.preset, *media, m.problems, m.timings, m.made, at)),
+                    ("rendered", (*row, m.timings, m.made, m.seo, at, eid)),
+                ]
             case e.VideoProjectFailed():
-                return [("failed", (m.project_id, m.stage, m.reason, at, eid))]
+                return [("failed", (m.project_id, m.stage, m.reason, m.revision, at, eid))]
+            case e.VideoProjectCancelled():
+                return [("cancelled", (m.project_id, at, eid))]
         return []
 
 
 VIDEO_PROJECTS = VideoProjectsProjection(
     name="video_projects",
     topics=(t.VIDEO_PROJECTS,),
-    tables=("video_projects",),
+    tables=("video_projects", "video_renders"),
     sql={
         "created": "INSERT INTO {video_projects} (project_id, site_id, content_id, title, preset, voice_id, form, status, created_at,"
-        " updated_at, last_event_id) VALUES ($1,$2,$3,$4,$5,$6,$7,'rendering',$8,$8,$9) ON CONFLICT (project_id) DO NOTHING",
-        "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL, video_url = $2, srt_url = $3,"
-        " vtt_url = $4, thumbnail_url = $5, seconds = $6, sections = $7, chapters = $8, problems = $9, updated_at = $10,"
-        " last_event_id = $11 WHERE project_id = $1",
-        "failed": "UPDATE {video_projects} SET status = 'failed', stage = $2, error = $3, updated_at = $4, last_event_id = $5"
-        " WHERE project_id = $1 AND status <> 'ready'",
+        " updated_at, last_event_id, review, motion, url, summary, keywords)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,'created',$8,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (project_id) DO NOTHING",
+        "script": "UPDATE {video_projects} SET revision = $2, script = $3, status = 'script_review', stage = NULL, error = NULL,"
+        " sections = jsonb_array_length($3::jsonb -> 'sections'), updated_at = $4, last_event_id = $5"
+        " WHERE project_id = $1 AND revision < $2 AND status <> 'cancelled'",
+        "approved": "UPDATE {video_projects} SET approved_revision = $2, status = 'approved', updated_at = $3, last_event_id = $4"
+        " WHERE project_id = $1 AND revision = $2 AND status = 'script_review'",
+        "requested": "UPDATE {video_projects} SET status = 'rendering', until = $3, stage = NULL, error = NULL, progress = '{{}}',"
+        " timings = '{{}}', updated_at = $4, last_event_id = $5 WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled'",
+        "progress": "UPDATE {video_projects} SET stage = $3, progress = progress || jsonb_build_object($3::text, $4::float8),"
+        " timings = timings || jsonb_build_object($3::text, $5::float8), updated_at = $6, last_event_id = $7"
+        " WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
+        "voiced": "UPDATE {video_projects} SET status = 'voiced', stage = NULL, audio_url = $3, durations = $4, updated_at = $5,"
+        " last_event_id = $6 WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
+        "visuals": "UPDATE {video_projects} SET status = 'visuals_ready', stage = NULL, pictures = $3, updated_at = $4,"
+        " last_event_id = $5 WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
+        "render": "INSERT INTO {video_renders} (project_id, revision, preset, video_url, srt_url, vtt_url, thumbnail_url, seconds,"
+        " problems, timings, made, rendered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING",
+        "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL, video_url = $3, srt_url = $4,"
+        " vtt_url = $5, thumbnail_url = $6, seconds = $7, sections = $8, chapters = $9, problems = $10, audio_url = $11,"
+        " pictures = $12, durations = $13, timings = $14, made = $15, seo = $16, updated_at = $17, last_event_id = $18"
+        " WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled'",
+        "failed": "UPDATE {video_projects} SET status = 'failed', stage = $2, error = $3, updated_at = $5, last_event_id = $6"
+        " WHERE project_id = $1 AND (revision = $4 OR $4 = 0) AND status NOT IN ('ready', 'cancelled')",
+        "cancelled": "UPDATE {video_projects} SET status = 'cancelled', updated_at = $2, last_event_id = $3 WHERE project_id = $1",
     },
 )
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.events import ContentPublished, Platform, PostType
+from schemas.events import ContentPublished, Motion, Platform, PostType, VideoPreset, VideoScript
 
 
 class Command(BaseModel):
@@ -129,11 +129,44 @@ class PublishPost(Command):
 
 
 class RenderVideo(Command):
-    """For the render worker: make the project's video from its article (script, voice, pictures, render)."""
+    """For the render worker: make a project's approved script into audio, pictures or the video (``until``)."""
 
     project_id: str
     site_id: str
-    preset: str
+    preset: VideoPreset
     voice_id: str
-    form: Literal["short", "long"]
-    article: ContentPublished
+    revision: int = Field(ge=1)
+    script: VideoScript
+    until: Literal["voice", "visuals", "video"] = "video"
+    motion: Motion = "mixed"
+    summary: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    url: str = ""
+
+
+# ---------------------------------------------------------------- video projects (the API's bodies)
+class CreateVideoProject(Command):
+    content_id: str = Field(min_length=1, max_length=200)
+    preset: VideoPreset = "youtube_short"
+    voice_id: str | None = Field(None, description="a voice from /api/v1/video/voices/; default: one that speaks the article's language")
+    review: bool = Field(False, description="true: stop at the script for a person's approval; false: straight through to the video")
+    motion: Motion = "mixed"
+
+
+class SectionText(Command):
+    section_id: str = Field(min_length=1, max_length=100)
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class EditVideoScript(Command):
+    """New words for some sections; the rest stay as they are (and keep their rendered segments)."""
+
+    revision: int = Field(ge=1, description="the script revision the edit was made on: a stale one is refused (409)")
+    sections: list[SectionText] = Field(min_length=1, max_length=200)
+    by: str = Field("", max_length=200)
+
+
+class ApproveVideoScript(Command):
+    revision: int | None = Field(None, ge=1, description="the revision a person read; default: the current one")
+    render: bool = Field(True, description="start rendering the video at once")
+    by: str = Field("", max_length=200)

@@ -272,6 +272,9 @@ class AccountSettingsUpdated(Event):
     settings: AccountSettings
 
 
+VideoPreset = Literal["youtube_long", "youtube_short", "instagram_reel", "tiktok"]
+
+
 class SiteSettings(BaseModel):
     """What a site decides about its social posting (the seed's ``AutomationConfig`` settings)."""
 
@@ -287,6 +290,9 @@ class SiteSettings(BaseModel):
     post_types: list[PostType] = Field(default_factory=lambda: list[PostType](["announcement"]), min_length=1)
     timezone: str = Field("UTC", description="IANA zone of its best times and calendar")
     utm_campaign: str | None = Field(None, max_length=100, description="utm_campaign on its links; null = the deployment's")
+    video_enabled: bool = Field(False, description="its articles also become narrated videos (the Video Creator)")
+    video_review: bool = Field(True, description="a video's script waits for a person's approval; false = straight through to the video")
+    video_preset: VideoPreset = Field("youtube_short", description="the format its articles' videos are made in")
 
     @field_validator("timezone")
     @classmethod
@@ -301,7 +307,32 @@ class SiteSettingsUpdated(Event):
     by: str = ""
 
 
-VideoPreset = Literal["youtube_long", "youtube_short", "instagram_reel", "tiktok"]
+VideoStage = Literal["script", "voice", "visuals", "render", "join"]
+Motion = Literal["none", "pan", "zoom", "mixed"]
+
+
+class VideoSection(BaseModel):
+    """One section of a narrated script: what is said (and shown as captions), over which picture."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    section_id: str = Field(min_length=1, max_length=100)
+    kind: Literal["hook", "intro", "point", "code", "cta"]
+    heading: str = Field("", max_length=500)
+    text: str = Field(min_length=1, max_length=5000)
+    code: str | None = Field(None, max_length=20_000)
+    images: list[str] = Field(default_factory=list, max_length=20)
+
+
+class VideoScript(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    form: Literal["short", "long"]
+    language: str
+    words_per_second: float = Field(gt=0)
+    sections: list[VideoSection] = Field(min_length=1, max_length=200)
+    writer: str = Field("rules", description="who wrote the narration: rules, llm, or a person (edited)")
 
 
 class VideoProjectCreated(Event):
@@ -312,6 +343,69 @@ class VideoProjectCreated(Event):
     voice_id: str
     form: Literal["short", "long"]
     title: str = ""
+    review: bool = Field(False, description="true: the script waits for a person's approval before anything is voiced")
+    motion: Motion = "mixed"
+    url: str = ""
+    summary: str = ""
+    keywords: list[str] = Field(default_factory=list)
+
+
+class VideoScriptDrafted(Event):
+    """A script written from the article (whole, or one section again: ``section_id``)."""
+
+    project_id: str
+    revision: int = Field(ge=1)
+    script: VideoScript
+    section_id: str | None = Field(None, description="regenerated: only this section changed")
+    note: str = Field("", description="why the writer chose what it did (e.g. the LLM fell back to the rules, and why)")
+
+
+class VideoScriptEdited(Event):
+    """A person's words in place of some sections'; an edited script waits for approval again."""
+
+    project_id: str
+    revision: int = Field(ge=2)
+    script: VideoScript
+    changed: list[str] = Field(default_factory=list, description="the section ids that were replaced (their new ids)")
+    by: str = ""
+
+
+class VideoScriptApproved(Event):
+    project_id: str
+    revision: int = Field(ge=1)
+    by: str = ""
+
+
+class VideoRenderRequested(Event):
+    """A render job was sent to the render workers: the approved script as far as ``until``."""
+
+    project_id: str
+    revision: int
+    until: Literal["voice", "visuals", "video"]
+
+
+class VideoStageProgressed(Event):
+    """A render's progress, for an operator tailing video.projects and for the API."""
+
+    project_id: str
+    revision: int
+    stage: VideoStage
+    done: float = Field(ge=0, le=1)
+    seconds: float = Field(0, description="time spent in the stage so far")
+
+
+class VideoVoiced(Event):
+    project_id: str
+    revision: int
+    audio_url: str
+    seconds: float
+    durations: list[float] = Field(default_factory=list, description="each section's measured length, replacing the estimate")
+
+
+class VideoVisualsPrepared(Event):
+    project_id: str
+    revision: int
+    pictures: list[str] = Field(default_factory=list, description="each section's still at the preset's size")
 
 
 class VideoRendered(Event):
@@ -327,9 +421,22 @@ class VideoRendered(Event):
     sections: int
     chapters: list[dict[str, Any]] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
+    revision: int = 1
+    audio_url: str = ""
+    pictures: list[str] = Field(default_factory=list)
+    durations: list[float] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict, description="seconds spent per stage")
+    made: dict[str, int] = Field(default_factory=dict, description="artefacts made by this run (the rest were already stored)")
+    seo: dict[str, Any] = Field(default_factory=dict, description="title, description (with chapter timestamps) and tags")
 
 
 class VideoProjectFailed(Event):
     project_id: str
-    stage: Literal["script", "voice", "visuals", "render"]
+    stage: VideoStage
     reason: str
+    revision: int = 0
+
+
+class VideoProjectCancelled(Event):
+    project_id: str
+    by: str = ""

@@ -27,6 +27,8 @@ from adapters.scheduling import MemorySlots, PostgresSlots
 from adapters.sites import MemorySites, PostgresSites, read_seed
 from adapters.vault.crypto import Keyring, Secret
 from adapters.vault.store import TokenVault
+from adapters.voice import Synthesizer
+from adapters.voice.piper import PiperSynthesizer
 from adapters.writer.llm import LLMWriter
 from domain.accounts import Site
 from domain.post.rules import RuleWriter
@@ -34,7 +36,7 @@ from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
-from streams import adapt, decide, engagement, intake, publish, refresh, relay, render, schedule
+from streams import adapt, decide, engagement, film, intake, publish, refresh, relay, render, schedule
 from streams.app import Register
 from streams.deps import Deps, StreamSettings
 
@@ -48,6 +50,10 @@ AGENTS: dict[str, Register] = {
     "engagement": engagement.register,
     "refresh": refresh.register,
     "relay": relay.register,
+}
+# The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
+VIDEO_AGENTS: dict[str, Register] = {
+    "film": film.register,
     "render": render.register,
 }
 
@@ -124,13 +130,14 @@ def keyring(settings: Settings) -> Keyring:
     return Keyring.from_setting(settings.vault_keys, settings.vault_active_key)
 
 
-def worker_deps(settings: Settings) -> Deps:
+def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
     assert settings.database_url, "database_url is required by the worker"
     pool = LazyPool(settings.database_url, max_size=6)
     http = platform_http(settings)
     writer, rules = writers(settings, http)
     # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
-    cpu = ProcessPoolExecutor(max_workers=settings.image_workers, mp_context=multiprocessing.get_context("spawn"))
+    workers = settings.video_workers if video else settings.image_workers
+    cpu = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     accounts = AccountStore(pool, TokenVault(pool, keyring(settings)))  # type: ignore[arg-type]
     return Deps(
         settings=stream_settings(settings),
@@ -147,7 +154,14 @@ def worker_deps(settings: Settings) -> Deps:
         outbox=PostgresOutbox(pool),
         media=MediaService(media_store(settings, http), http, executor=cpu),
         cpu=cpu,
+        voices=voices(settings) if video else None,
     )
+
+
+def voices(settings: Settings) -> Synthesizer:
+    """The voices a video can be narrated in: piper's offline voice (the model loads in a render
+    process, on its first render)."""
+    return PiperSynthesizer()
 
 
 def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     media_base_url: str | None = None
     image_workers: int = 2
+    video_workers: int = Field(1, ge=1, description="renders at once per video worker (each a process with its own voice model)")
     # An S3-compatible bucket instead of the local directory (AWS, MinIO, R2, ...).
     s3_endpoint: str | None = None
     s3_bucket: str | None = None

@@ -16,6 +16,7 @@ from adapters.published import PublishedPosts
 from adapters.publishing import AttemptStore
 from adapters.scheduling import SlotStore
 from adapters.sites import SiteDirectory
+from adapters.voice import Synthesizer
 from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 
@@ -53,3 +54,4 @@ class Deps:
     outbox: OutboxRelay
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
+    voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)

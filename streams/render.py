@@ -1,7 +1,9 @@
-"""render: make a video project's video — script, voice, pictures, one graph per section, the join —
-in a worker process (never on the event loop), and announce it ``VideoRendered`` or, with the stage
-and the reason, ``VideoProjectFailed``. Every stage's output is content-addressed, so a redelivered
-or restarted render picks up at the first artefact it does not have."""
+"""render: carry out a video project's render job — voice, pictures, one graph per section, the join —
+in a worker process (never on the event loop), telling its progress stage by stage, and announce
+what it made (``VideoVoiced``, ``VideoVisualsPrepared``, ``VideoRendered``) or, with the stage and the
+reason, ``VideoProjectFailed``. Every stage's output is content-addressed, so a redelivered or
+restarted job picks up at the first artefact it does not have. Runs in the video worker
+(``socializer worker --video``): its own consumer group, its own process pool."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from adapters.kafka import Producer, send_all
 from adapters.transient import is_transient
@@ -26,6 +31,7 @@ from schemas.registry import registry
 from streams.plumbing import Agent
 
 SOURCE = "socializer/render"
+PROGRESS_EVERY = 1.0  # seconds between looks at a running job's progress
 
 
 @dataclass
@@ -34,40 +40,85 @@ class Rendering:
     store: str  # where artefacts are kept (content-addressed)
     media_url: str  # how the API serves that directory
     cpu: Executor | None = None
-    make: Callable[..., dict[str, Any]] = render_project  # the whole project, in the pool (a fake in tests)
+    make: Callable[..., dict[str, Any]] = render_project  # one job, in the pool (a fake in tests)
+    every: float = PROGRESS_EVERY
 
 
 async def handle(value: bytes | None, r: Rendering) -> e.Event:
     decoded = registry.decode(value or b"")
-    cmd = decoded.message
-    if not isinstance(cmd, RenderVideo):
+    job = decoded.message
+    if not isinstance(job, RenderVideo):
         raise InvalidEvent(f"envelope.type: expected RenderVideo, got {decoded.envelope.type!r}")
-    job = functools.partial(
-        r.make, r.store, r.media_url, cmd.article.model_dump_json(), cmd.preset, cmd.voice_id, cmd.form, cmd.article.site_id
-    )
+    cause = decoded.envelope
+    progress = Path(r.store) / ".progress" / f"{derived_id(cause.id, 'progress')}.json"
+    progress.parent.mkdir(parents=True, exist_ok=True)
+    progress.unlink(missing_ok=True)
+    run = functools.partial(r.make, r.store, r.media_url, job.model_dump_json(), str(progress))
     result: e.Event
+    stage: e.VideoStage = "voice"
     try:
-        made = await asyncio.get_running_loop().run_in_executor(r.cpu, job)
-        result = e.VideoRendered(project_id=cmd.project_id, preset=cmd.preset, **made)  # type: ignore[arg-type]
+        future = asyncio.get_running_loop().run_in_executor(r.cpu, run)
+        told: tuple[str, float] | None = None
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=r.every)
+            now = _read(progress)
+            if now and (now["stage"], now["done"]) != told:
+                stage, told = now["stage"], (now["stage"], now["done"])
+                tick = e.VideoStageProgressed(
+                    project_id=job.project_id, revision=job.revision, stage=now["stage"], done=now["done"], seconds=now["seconds"]
+                )
+                await _announce(r.out, tick, job.project_id, cause, f"{now['stage']}:{now['done']}")
+            if done:
+                break
+        made = future.result()
+        result = _made(job, made)
     except VoiceUnavailable as err:
-        result = e.VideoProjectFailed(project_id=cmd.project_id, stage="voice", reason=str(err))
+        result = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage="voice", reason=str(err))
     except RenderFailed as err:
-        result = e.VideoProjectFailed(project_id=cmd.project_id, stage="render", reason=str(err))
+        result = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage=_stage(stage), reason=str(err))
     except Exception as err:
         if is_transient(err):
             raise  # held and tried again: the artefacts made so far are kept
-        # Anything else this article makes fail will fail again: the project says so, with the reason.
-        result = e.VideoProjectFailed(project_id=cmd.project_id, stage="render", reason=f"{type(err).__name__}: {err}")
-    await _announce(r.out, result, cmd.project_id, decoded.envelope)
+        # Anything else this job makes fail will fail again: the project says so, with the reason.
+        reason = f"{type(err).__name__}: {err}"
+        result = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage=_stage(stage), reason=reason)
+    finally:
+        progress.unlink(missing_ok=True)
+    await _announce(r.out, result, job.project_id, cause, type(result).__name__)
     return result
 
 
-async def _announce(out: Producer, event: e.Event, project_id: str, cause: Envelope) -> None:
+def _stage(stage: str) -> e.VideoStage:
+    return stage if stage in ("voice", "visuals", "render", "join") else "render"  # type: ignore[return-value]
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        return orjson.loads(path.read_bytes())  # type: ignore[no-any-return]
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        return None
+
+
+def _made(job: RenderVideo, made: dict[str, Any]) -> e.Event:
+    if job.until == "voice":
+        return e.VideoVoiced(
+            project_id=job.project_id,
+            revision=job.revision,
+            audio_url=made["audio_url"],
+            seconds=made["seconds"],
+            durations=made["durations"],
+        )
+    if job.until == "visuals":
+        return e.VideoVisualsPrepared(project_id=job.project_id, revision=job.revision, pictures=made["pictures"])
+    return e.VideoRendered(project_id=job.project_id, revision=job.revision, preset=job.preset, **made)
+
+
+async def _announce(out: Producer, event: e.Event, project_id: str, cause: Envelope, what: str) -> None:
     env = registry.envelope(
         event,
         source=SOURCE,
         subject=project_id,
-        id=derived_id(cause.id, type(event).__name__),
+        id=derived_id(cause.id, what),
         correlationid=cause.correlationid or cause.id,
         causationid=cause.id,
     )

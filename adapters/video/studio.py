@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,21 +22,27 @@ from domain.video.compose import Shot, digest, section_key, shots
 from domain.video.script import Chapter, Script, Section, Token, chapters
 from domain.video.timeline import FPS, PRESETS, Motion, Scene, Segment, join_command, segment_command
 
-Progress = Callable[[str, float], None]
+Progress = Callable[[str, float, float], None]  # (stage, fraction done, seconds in the stage)
 PAUSE = 0.35  # seconds of silence after each sentence
 
 
 @dataclass
 class Produced:
-    video: Path
-    srt: Path
-    vtt: Path
-    thumbnail: Path
-    seconds: float
+    """What a run made, as far as it went: the narration always; the stills from ``visuals`` on;
+    the video, its captions and the thumbnail only from a whole run."""
+
+    audio: Path
     durations: list[float]
-    chapters: list[Chapter]
-    problems: list[str]
+    seconds: float
+    stills: list[Path] = field(default_factory=list)
+    video: Path | None = None
+    srt: Path | None = None
+    vtt: Path | None = None
+    thumbnail: Path | None = None
+    chapters: list[Chapter] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     made: dict[str, int] = field(default_factory=dict)  # what this run had to make, per stage
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 def sentences(section: Section) -> list[list[Token]]:
@@ -51,6 +58,7 @@ class Studio:
     def __init__(self, store: Path, synth: Synthesizer, fetch: Callable[[str], bytes], *, site: str = "") -> None:
         self.store, self.synth, self.fetch, self.site = store, synth, fetch, site
         self.made: dict[str, int] = {}  # what the current produce() had to make, per stage
+        self.timings: dict[str, float] = {}
         store.mkdir(parents=True, exist_ok=True)
 
     def _path(self, kind: str, key: str, ext: str) -> Path:
@@ -121,16 +129,49 @@ class Studio:
         motion: Literal["none", "pan", "zoom", "mixed"] = "mixed",
         pause: float = PAUSE,
         progress: Progress | None = None,
+        until: Literal["voice", "visuals", "video"] = "video",
     ) -> Produced:
-        self.made = {}
+        """Stage by stage (voice, visuals, render, join), each over every section, so progress is
+        told per stage and ``until`` can stop after any of the first two."""
+        self.made, self.timings = {}, {}
         p = PRESETS[preset]
         width, height = size or (p.width, p.height)
         short = script.form == "short"
+        n = len(script.sections)
+        tell = progress or (lambda stage, done, seconds: None)
+
+        started = time.perf_counter()
+        voiced: list[tuple[Path, dict[str, Any]]] = []
+        for i, section in enumerate(script.sections):
+            voiced.append(self.narrate(section, voice_id, script.language, pause))
+            tell("voice", (i + 1) / n, self._lap("voice", started))
+        durations = [meta["frames"] / FPS for _, meta in voiced]
+        audio = self._path("audio", digest([w.name for w, _ in voiced]), "wav")
+        if not audio.exists():
+            self._write(audio, _concat_wav([w for w, _ in voiced]))
+        if until == "voice":
+            return Produced(audio=audio, durations=durations, seconds=round(sum(durations), 3), made=dict(self.made), timings=self.timings)
+
+        started = time.perf_counter()
         plan = shots(script, motion=motion, site=self.site)
-        segs, wavs, durations, all_words = [], [], [], []
+        stills: list[Path] = []
+        for i, shot in enumerate(plan):
+            stills.append(self.picture(shot, width, height))
+            tell("visuals", (i + 1) / n, self._lap("visuals", started))
+        if until == "visuals":
+            return Produced(
+                audio=audio,
+                durations=durations,
+                seconds=round(sum(durations), 3),
+                stills=stills,
+                made=dict(self.made),
+                timings=self.timings,
+            )
+
+        started = time.perf_counter()
+        segs, all_words = [], []
         at = 0.0
-        for i, (section, shot) in enumerate(zip(script.sections, plan, strict=True)):
-            wav, meta = self.narrate(section, voice_id, script.language, pause)
+        for i, (section, shot, (_, meta), still) in enumerate(zip(script.sections, plan, voiced, stills, strict=True)):
             seconds = meta["frames"] / FPS
             spans = [(a / meta["rate"], b / meta["rate"]) for a, b in meta["tokens"]]
             ws = words(section.tokens, spans, FPS)
@@ -145,16 +186,12 @@ class Studio:
                     "motion": shot.motion,
                 }
             )
-            segs.append(self.segment(key, self.picture(shot, width, height), shot.motion, seconds, captions, width, height))
-            wavs.append(wav)
-            durations.append(seconds)
+            segs.append(self.segment(key, still, shot.motion, seconds, captions, width, height))
             all_words += [Word(w.text, w.start + at, w.end + at) for w in ws]
             at += seconds
-            if progress:
-                progress("render", (i + 1) / len(script.sections))
-        audio = self._path("audio", digest([w.name for w in wavs]), "wav")
-        if not audio.exists():
-            self._write(audio, _concat_wav(wavs))
+            tell("render", (i + 1) / n, self._lap("render", started))
+
+        started = time.perf_counter()
         video = self._path("video", digest({"segments": [s.name for s in segs], "audio": audio.name}), "mp4")
         if not video.exists():
             listing = self._path("segments", digest([s.name for s in segs]), "txt")
@@ -167,30 +204,42 @@ class Studio:
         srt_path, vtt_path = video.with_suffix(".srt"), video.with_suffix(".vtt")
         self._write(srt_path, srt(lines))
         self._write(vtt_path, vtt(lines))
-        thumb = self._path("thumbnail", digest({"title": script.title, "short": short}), "jpg")
+        thumb = self._thumbnail(script.title, short)
+        found = probe(video)
+        tell("join", 1.0, self._lap("join", started))
+        return Produced(
+            audio=audio,
+            durations=durations,
+            seconds=found.seconds,
+            stills=stills,
+            video=video,
+            srt=srt_path,
+            vtt=vtt_path,
+            thumbnail=thumb,
+            chapters=chapters(script, durations),
+            problems=problems(found, p, width=width, height=height),
+            made=dict(self.made),
+            timings=self.timings,
+        )
+
+    def _lap(self, stage: str, started: float) -> float:
+        self.timings[stage] = round(time.perf_counter() - started, 3)
+        return self.timings[stage]
+
+    def _thumbnail(self, title: str, short: bool) -> Path:
+        thumb = self._path("thumbnail", digest({"title": title, "short": short}), "jpg")
         if not thumb.exists():
-            w, h = (1080, 1920) if short else (1280, 720)
             import io
 
             from PIL import Image
 
-            card = Image.open(io.BytesIO(visuals.text_card(script.title, w, h, footer=self.site))).convert("RGB")
+            w, h = (1080, 1920) if short else (1280, 720)
+            card = Image.open(io.BytesIO(visuals.text_card(title, w, h, footer=self.site))).convert("RGB")
             card = card.crop(((card.width - w) // 2, (card.height - h) // 2, (card.width + w) // 2, (card.height + h) // 2))
             buf = io.BytesIO()
             card.save(buf, "JPEG", quality=88)
             self._write(thumb, buf.getvalue())
-        found = probe(video)
-        return Produced(
-            video,
-            srt_path,
-            vtt_path,
-            thumb,
-            found.seconds,
-            durations,
-            chapters(script, durations),
-            problems(found, p, width=width, height=height),
-            dict(self.made),
-        )
+        return thumb
 
 
 def _lines(ws: list[Word], short: bool) -> list[Page]:
@@ -213,36 +262,59 @@ def _concat_wav(paths: list[Path]) -> bytes:
 _SYNTH: Synthesizer | None = None  # one voice model per worker process, loaded on its first render
 
 
-def render_project(store: str, media_url: str, article_json: str, preset: str, voice_id: str, form: str, site: str) -> dict[str, object]:
-    """A whole project in a worker process (picklable arguments in, URLs and figures out). An image
-    that cannot be fetched becomes a card: a dead link never fails a video."""
+def render_project(store: str, media_url: str, job_json: str, progress_file: str = "") -> dict[str, Any]:
+    """One render job in a worker process (picklable arguments in, URLs and figures out). Progress is
+    written, whole, to ``progress_file`` for the agent to announce. An image that cannot be fetched
+    becomes a card: a dead link never fails a video."""
     import httpx
 
     from adapters.voice.piper import PiperSynthesizer
-    from domain.video.outline import outline
-    from domain.video.script import draft_script
-    from schemas.events import ContentPublished
+    from domain.video.script import from_doc, seo, youtube_problems
+    from schemas.commands import RenderVideo
 
     global _SYNTH
     _SYNTH = _SYNTH or PiperSynthesizer()
-    article = ContentPublished.model_validate_json(article_json)
+    job = RenderVideo.model_validate_json(job_json)
 
     def fetch(url: str) -> bytes:
         r = httpx.get(url, timeout=20, follow_redirects=True)
         r.raise_for_status()
         return r.content
 
-    parts = outline(article.title, article.html, tuple(str(u) for u in article.image_urls))
-    script = draft_script(parts, form=form, language=article.language, url=str(article.url))  # type: ignore[arg-type]
-    made = Studio(Path(store), _SYNTH, fetch, site=site).produce(script, preset, voice_id)
+    def tell(stage: str, done: float, seconds: float) -> None:
+        if progress_file:
+            tmp = f"{progress_file}.tmp"
+            Path(tmp).write_text(json.dumps({"stage": stage, "done": round(done, 3), "seconds": seconds}))
+            os.replace(tmp, progress_file)
+
+    script = from_doc(job.script)
+    made = Studio(Path(store), _SYNTH, fetch, site=job.site_id).produce(
+        script, job.preset, job.voice_id, motion=job.motion, progress=tell, until=job.until
+    )
     base = media_url.rstrip("/")
-    return {
-        "video_url": f"{base}/{made.video.name}",
-        "srt_url": f"{base}/{made.srt.name}",
-        "vtt_url": f"{base}/{made.vtt.name}",
-        "thumbnail_url": f"{base}/{made.thumbnail.name}",
+    out: dict[str, Any] = {
+        "audio_url": f"{base}/{made.audio.name}",
+        "durations": made.durations,
         "seconds": made.seconds,
-        "sections": len(script.sections),
-        "chapters": [{"start": c.start, "title": c.title} for c in made.chapters],
-        "problems": made.problems,
+        "pictures": [f"{base}/{p.name}" for p in made.stills],
+        "timings": made.timings,
+        "made": made.made,
     }
+    if made.video and made.srt and made.vtt and made.thumbnail:
+        found = seo(script, summary=job.summary, keywords=job.keywords, url=job.url, chapter_list=made.chapters)
+        out |= {
+            "video_url": f"{base}/{made.video.name}",
+            "srt_url": f"{base}/{made.srt.name}",
+            "vtt_url": f"{base}/{made.vtt.name}",
+            "thumbnail_url": f"{base}/{made.thumbnail.name}",
+            "sections": len(script.sections),
+            "chapters": [{"start": c.start, "title": c.title} for c in made.chapters],
+            "problems": made.problems,
+            "seo": {
+                "title": found.title,
+                "description": found.description,
+                "tags": list(found.tags),
+                "problems": youtube_problems(found, made.chapters) if job.preset == "youtube_long" else [],
+            },
+        }
+    return out

@@ -16,6 +16,7 @@ from typing import Literal
 
 from domain.post.reading import split_sentences
 from domain.video.outline import Outline
+from schemas.events import VideoScript, VideoSection
 
 Kind = Literal["hook", "intro", "point", "code", "cta"]
 Form = Literal["short", "long"]
@@ -284,3 +285,81 @@ def youtube_problems(s: Seo, chapter_list: Sequence[Chapter]) -> list[str]:
         if starts != sorted(starts):
             out.append("chapters: in ascending order")
     return out
+
+
+# ---------------------------------------------------------------- one section again
+CTAS = (
+    "Read the whole article, {title}, with the link in the description.",
+    "The whole article, {title}, is linked in the description.",
+    "Want the details? {title} is one link away, in the description.",
+)
+CODE_LINES = (
+    "Here is what {heading} looks like in code.",
+    "This is {heading}, in code.",
+    "In code, {heading} looks like this.",
+)
+
+
+def _rotations(items: Sequence[str]) -> list[list[str]]:
+    return [list(items[i:]) + list(items[:i]) for i in range(len(items))] or [[]]
+
+
+def regenerate(outline: Outline, script: Script, section_id: str, attempt: int = 1) -> Script:
+    """The script with one section written again from the article (other sentences of its part, another
+    phrasing); every other section, and so its rendered segment, is kept. Raises ``KeyError`` for an
+    unknown section."""
+    old = next((s for s in script.sections if s.id == section_id), None)
+    if old is None:
+        raise KeyError(section_id)
+    per_point = BUDGET[script.form][1]
+    lang = script.language
+    part = next((p for p in outline.parts if p.heading == old.heading), None) if old.heading else None
+    intro = next((p for p in outline.parts if not p.heading), None)
+    said = [s for p in ([part] if part else []) for para in p.paragraphs for s in split_sentences(para, lang)]
+    options: list[str]
+    match old.kind:
+        case "cta":
+            options = [c.format(title=outline.title) for c in CTAS]
+        case "code":
+            options = [c.format(heading=old.heading.lower()) for c in CODE_LINES]
+        case "hook":
+            every = [s for p in outline.parts for para in p.paragraphs for s in split_sentences(para, lang)]
+            options = [s for s in every if 6 <= len(s.split()) <= 30][:8] or [outline.title]
+        case "intro":
+            rest = [s for para in (intro.paragraphs if intro else ()) for s in split_sentences(para, lang)]
+            options = [_clip(r, per_point) for r in _rotations(rest)]
+        case _:
+            options = [f"{old.heading}. {_clip(r, per_point)}" if r else old.heading for r in _rotations(said)]
+    fresh = [o for o in dict.fromkeys(options) if o and o != old.narration and o != old.caption]
+    if not fresh:
+        return script  # the article offers nothing else to say here
+    text = fresh[(attempt - 1) % len(fresh)]
+    new = _section(old.kind, old.heading, text, code=old.code, images=old.images)
+    return Script(
+        script.title, script.form, script.language, script.words_per_second, tuple(new if s is old else s for s in script.sections)
+    )
+
+
+# ---------------------------------------------------------------- the script as the contract carries it
+def to_doc(script: Script, writer: str = "rules") -> VideoScript:
+    return VideoScript(
+        title=script.title,
+        form=script.form,
+        language=script.language,
+        words_per_second=script.words_per_second,
+        sections=[
+            VideoSection(section_id=s.id, kind=s.kind, heading=s.heading, text=s.caption, code=s.code, images=list(s.images))
+            for s in script.sections
+        ],
+        writer=writer,
+    )
+
+
+def from_doc(doc: VideoScript) -> Script:
+    return Script(
+        doc.title,
+        doc.form,
+        doc.language,
+        doc.words_per_second,
+        tuple(Section(s.section_id, s.kind, s.heading, tokens(s.text), s.code, tuple(s.images)) for s in doc.sections),
+    )

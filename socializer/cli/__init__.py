@@ -23,7 +23,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     up.set_defaults(fn=cmd_up)
     for name, fn, help_ in [
-        ("worker", cmd_worker, "run the stream agents (intake, adapt, schedule, publish, engagement)"),
         ("projector", cmd_projector, "run the read-model projector"),
         ("api", cmd_api, "serve the HTTP API"),
         ("migrate", cmd_migrate, "apply database migrations"),
@@ -31,6 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     ]:
         sp = sub.add_parser(name, help=help_)
         sp.set_defaults(fn=fn)
+    wk = sub.add_parser("worker", help="run the stream agents (intake, adapt, decide, schedule, publish, engagement, refresh, relay)")
+    wk.add_argument(
+        "--video", action="store_true", help="run the render agent instead: its own consumer group and process pool (video.render)"
+    )
+    wk.set_defaults(fn=cmd_worker)
     sb = sub.add_parser("sandbox", help="serve the platform sandbox")
     sb.add_argument("--growth-seconds", type=float, default=600.0, help="time for engagement to reach ~63%% of its final value")
     sb.set_defaults(fn=cmd_sandbox)

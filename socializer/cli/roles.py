@@ -22,13 +22,16 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from faust import Worker
 
-    from socializer.bootstrap import AGENTS, worker_deps
+    from socializer.bootstrap import AGENTS, VIDEO_AGENTS, worker_deps
     from streams.app import create_app, quiet_loggers
 
     s = role_settings()
     s.require("broker", "database_url", "vault_keys")
     prepare(s)
-    app, _ = create_app(worker_deps(s), list(AGENTS.values()))
+    if args.video:  # renders apart: a long render never holds up a post, and has its own group to scale
+        app, _ = create_app(worker_deps(s, video=True), list(VIDEO_AGENTS.values()), app_id="socializer-video")
+    else:
+        app, _ = create_app(worker_deps(s), list(AGENTS.values()))
     worker = Worker(
         app, loglevel=s.log_level.lower() if s.log_level.lower() in ("crit", "error", "warn", "info", "debug") else "warn", quiet=True
     )
@@ -61,7 +64,7 @@ def cmd_projector(args: argparse.Namespace) -> None:
 def cmd_api(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from socializer.bootstrap import oauth_clients
+    from socializer.bootstrap import oauth_clients, voices
     from socializer.http import create_api
 
     s = role_settings()
@@ -70,7 +73,7 @@ def cmd_api(args: argparse.Namespace) -> None:
     for name in ("httpx", "httpcore", "authlib"):  # request URLs are never logged (see streams.app.quiet_loggers)
         logging.getLogger(name).setLevel(max(getattr(logging, s.log_level.upper(), logging.WARNING), logging.WARNING))
     uvicorn.run(
-        create_api(s, oauth_clients(s)),
+        create_api(s, oauth_clients(s), voices(s)),
         host=s.api_host,
         port=s.api_port,
         log_level="warning",

@@ -49,12 +49,13 @@ def cmd_up(args: argparse.Namespace) -> None:
         prepare(s)
         logs = data / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        roles = ["sandbox", "projector", "api"] + ["worker"] * args.workers
+        roles = [("sandbox", ["sandbox"]), ("projector", ["projector"]), ("api", ["api"])]
+        roles += [(f"worker{i + 1}", ["worker"]) for i in range(args.workers)]
+        roles += [("video", ["worker", "--video"])]  # renders apart, in their own consumer group
         ensure_free(s.api_port, "API")
         ensure_free(s.sandbox_port, "sandbox")
-        for i, role in enumerate(roles):
-            name = f"{role}{i - 2 if role == 'worker' else ''}"
-            stack.start_role(Role(name, [sys.executable, "-m", "socializer", role], logs / f"{name}.log", env))
+        for name, argv in roles:
+            stack.start_role(Role(name, [sys.executable, "-m", "socializer", *argv], logs / f"{name}.log", env))
         wait_port(s.sandbox_port, 30)
         wait_port(s.api_port, 60)
         print(f"broker    {s.broker}   (socializer tail social.posts -f)")

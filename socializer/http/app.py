@@ -21,13 +21,14 @@ from adapters.postgres import create_pool
 from adapters.sites import PostgresSites
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
+from adapters.voice import Synthesizer
 from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.settings import Settings
 
 
-def create_api(settings: Settings, oauth: dict[str, Any]) -> FastAPI:
+def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require("broker", "database_url", "vault_keys")
@@ -44,6 +45,7 @@ def create_api(settings: Settings, oauth: dict[str, Any]) -> FastAPI:
             connections=Connections(PostgresStates(pool), store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds),
             bus=bus,
             states=PostgresPostStates(pool),
+            voices=voices,
         )
         try:
             yield

@@ -23,6 +23,7 @@ from adapters.kafka import AIOKafkaSender, send_all
 from adapters.outbox import PostgresOutbox
 from adapters.post_states import PostgresPostStates
 from adapters.sites import SiteStore
+from adapters.voice import Synthesizer
 from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas import commands as c
@@ -62,6 +63,7 @@ class Services:
     connections: Connections
     bus: Bus
     states: PostgresPostStates
+    voices: Synthesizer  # the voices videos are narrated in
 
     async def site_tz(self, site_id: str) -> str:
         site = await self.sites.site(site_id)

@@ -44,13 +44,13 @@ async def media(name: str, svc: Services = Svc) -> Any:
     )
 
 
-VIDEO_FILE = re.compile(r"(video|thumbnail)-[0-9a-f]{32}\.(mp4|srt|vtt|jpg)")
-VIDEO_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "jpg": "image/jpeg"}
+VIDEO_FILE = re.compile(r"(video|thumbnail|still|audio)-[0-9a-f]{32}\.(mp4|srt|vtt|jpg|wav)")
+VIDEO_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "jpg": "image/jpeg", "wav": "audio/wav"}
 
 
 @router.get(
     "/media/video/{name}",
-    summary="A rendered video, its captions or its thumbnail (content-addressed, immutable)",
+    summary="A rendered video, its captions, thumbnail, narration or stills (content-addressed, immutable)",
     responses={200: {"content": {t: {} for t in VIDEO_TYPES.values()}}, 404: PROBLEMS[404]},
 )
 async def video_file(name: str, svc: Services = Svc) -> Any:

@@ -1,5 +1,5 @@
 """The caller's site settings: social posting on or off, review or auto-publish, platforms, post
-types, time zone, UTM campaign. Applied by the agents within seconds, without a restart."""
+types, time zone, UTM campaign, and whether (and how) its articles become videos. Applied by the agents within seconds, without a restart."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.api_keys import Caller
-from schemas.events import Platform, PostType, SiteSettings
+from schemas.events import Platform, PostType, SiteSettings, VideoPreset
 from socializer.http.deps import Services, Svc, reader, relay_now, writer
 from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON, invalid_merge
@@ -33,6 +33,9 @@ class SiteSettingsPatch(BaseModel):
     post_types: list[PostType] | None = Field(None, min_length=1)
     timezone: str | None = None
     utm_campaign: str | None = Field(None, max_length=100)
+    video_enabled: bool | None = None
+    video_review: bool | None = None
+    video_preset: VideoPreset | None = None
 
 
 @router.get("/settings/", response_model=SiteSettingsOut, summary="The caller's site settings")
@@ -46,7 +49,7 @@ async def get_settings(who: Caller = reader, svc: Services = Svc) -> Any:
 @router.put("/settings/", response_model=SiteSettingsOut, summary="Change the site's settings: a field not sent is not changed (as PATCH)")
 async def put_settings(body: SiteSettingsPatch, who: Caller = writer, svc: Services = Svc) -> Any:
     changes = body.model_dump(exclude_unset=True)
-    for key in ("name", "social_enabled", "auto_social_publish", "post_types", "timezone"):
+    for key in ("name", "social_enabled", "auto_social_publish", "post_types", "timezone", "video_enabled", "video_review", "video_preset"):
         if key in changes and changes[key] is None:
             changes.pop(key)  # null on a field that has no "unset": not a change
     try:

@@ -135,7 +135,8 @@ class System:
 
     def start(self, role: str) -> subprocess.Popen:
         log = self.root / f"{role}.log"
-        proc = spawn([sys.executable, "-m", "socializer", role], log, env=self.env)
+        argv = {"video": ["worker", "--video"]}.get(role, [role])  # the video worker: renders, in their own group
+        proc = spawn([sys.executable, "-m", "socializer", *argv], log, env=self.env)
         self.procs[role] = proc
         return proc
 
@@ -234,7 +235,7 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 60, every: fl
 def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     sysm = System(infra, sandbox, tmp_path_factory.mktemp("system"))
     sysm.register_apps()
-    for role in ("projector", "worker", "api"):
+    for role in ("projector", "worker", "video", "api"):
         sysm.start(role)
     wait_port(sysm.api_port, 60)
     deadline = time.monotonic() + 60

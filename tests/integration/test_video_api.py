@@ -1,9 +1,14 @@
-"""The Video Creator's API so far: the voices, and the languages each speaks, behind the API key."""
+"""The Video Creator's API through the real roles: voices, projects from the API and from publishing,
+the script reviewed, edited, regenerated and approved, stages rendered, another site kept out."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+
+from adapters.sites import SITE_CACHE_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +53,101 @@ async def test_a_published_article_becomes_a_video_that_passes_its_preset(system
         assert pid in [p["project_id"] for p in listed["results"]]
     async with system.client("hostile") as other:
         assert (await other.get(f"/api/v1/video/projects/{pid}/")).status_code == 404  # another site's project does not exist
+
+
+async def test_a_script_in_review_is_edited_voiced_regenerated_approved_and_rendered(system) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.articles import article
+    from tests.integration.conftest import eventually
+
+    html = (
+        "<p>Logs remember everything. Teams replay 3 years of events in minutes.</p>"
+        "<h2>Replay</h2><p>Replay rebuilds a read model. It reads every event again. It swaps the new tables in.</p>"
+    )
+    await system.emit(article("video-2", title="Replay, narrated", html=html))
+
+    async def published():  # type: ignore[no-untyped-def]
+        return await system.sql("SELECT 1 FROM contents WHERE content_id = 'video-2'")
+
+    await eventually(published, timeout=60, what="the article in the read model")
+    async with system.client(timeout=30) as api:
+        r = await api.post("/api/v1/video/projects/", json={"content_id": "video-2", "preset": "tiktok", "review": True})
+        assert r.status_code == 202 and r.json()["status"] == "script_review", r.text
+        pid = r.json()["project_id"]
+        base = f"/api/v1/video/projects/{pid}"
+        script = (await api.get(f"{base}/script/")).json()
+        assert script["revision"] == 1 and not script["approved"] and [s["kind"] for s in script["script"]["sections"]][0] == "hook"
+        nope = await api.post(f"{base}/compose/")
+        assert nope.status_code == 409 and nope.json()["field"] == "status"  # nothing is voiced before approval
+        hook = script["script"]["sections"][0]["section_id"]
+
+        bad = await api.put(f"{base}/script/", json={"revision": 1, "sections": [{"section_id": hook}]})
+        assert bad.status_code == 422 and bad.json()["field"] == "sections.0.text"
+        stale = await api.put(f"{base}/script/", json={"revision": 7, "sections": [{"section_id": hook, "text": "Logs never forget."}]})
+        assert stale.status_code == 409 and stale.json()["field"] == "revision"
+        edited = await api.put(f"{base}/script/", json={"revision": 1, "sections": [{"section_id": hook, "text": "Logs never forget."}]})
+        assert edited.status_code == 202 and edited.json()["revision"] == 2 and edited.json()["status"] == "script_review"
+
+        approved = await api.post(f"{base}/approve-script/", json={"revision": 2, "render": False})
+        assert approved.status_code == 202 and approved.json()["status"] == "approved", approved.text
+        assert (await api.post(f"{base}/generate-voiceover/")).status_code == 202
+
+        async def settled():  # type: ignore[no-untyped-def]
+            got = (await api.get(f"{base}/")).json()
+            return got if got["status"] not in ("rendering", "approved") else None
+
+        voiced = await eventually(settled, timeout=180, every=1, what="the voice-over")
+        assert voiced["status"] == "voiced" and voiced["progress"]["voice"] == 1.0 and len(voiced["durations"]) == voiced["sections"]
+        assets = (await api.get(f"{base}/assets/")).json()
+        wav = await api.get(assets["audio_url"].split(f":{system.api_port}", 1)[1])
+        assert wav.status_code == 200 and wav.headers["content-type"] == "audio/wav"
+
+        before = (await api.get(f"{base}/script/")).json()["script"]["sections"]
+        cta = before[-1]
+        regen = await api.post(f"{base}/regenerate-section/{cta['section_id']}/")
+        assert regen.status_code == 202 and regen.json()["revision"] == 3 and regen.json()["status"] == "script_review"
+        after = (await api.get(f"{base}/script/")).json()["script"]["sections"]
+        assert after[:-1] == before[:-1] and after[0]["text"] == "Logs never forget."  # every other section as it was
+        assert after[-1]["kind"] == "cta" and after[-1]["text"] != cta["text"]
+
+        assert (await api.post(f"{base}/approve-script/")).json()["status"] == "rendering"  # approve renders by default
+        ready = await eventually(settled, timeout=300, every=2, what="the video")
+        assert ready["status"] == "ready" and ready["problems"] == [] and ready["revision"] == 3, ready
+        assert set(ready["timings"]) == {"voice", "visuals", "render", "join"}
+        assert ready["made"]["voice"] == 1  # only the regenerated call to action was voiced again
+        renders = (await api.get(f"{base}/renders/")).json()
+        assert renders["count"] == 1 and renders["results"][0]["revision"] == 3
+
+    async with system.client("hostile") as other:
+        for path in ("/", "/script/", "/assets/", "/renders/"):
+            assert (await other.get(f"{base}{path}")).status_code == 404
+        assert (await other.post(f"{base}/compose/")).status_code == 404
+    async with system.client() as api:
+        gone = await api.delete(f"{base}/")
+        assert gone.status_code == 202 and gone.json()["status"] == "cancelled"
+        assert (await api.get(f"{base}/")).status_code == 404
+        assert pid not in [p["project_id"] for p in (await api.get("/api/v1/video/projects/")).json()["results"]]
+
+
+async def test_a_site_with_video_on_gets_a_project_for_each_article_it_publishes(system) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.articles import article
+    from tests.integration.conftest import eventually
+
+    async with system.client("acct") as api:
+        on = await api.patch(
+            "/api/v1/social/settings/", json={"video_enabled": True, "video_review": True, "video_preset": "instagram_reel"}
+        )
+        assert on.status_code == 200 and on.json()["video_enabled"] is True
+        bad = await api.patch("/api/v1/social/settings/", json={"video_preset": "betamax"})
+        assert bad.status_code == 422 and bad.json()["field"] == "video_preset"
+        try:
+            await asyncio.sleep(SITE_CACHE_SECONDS + 0.5)  # the agents act on settings at most this old
+            await system.emit(article("film-1", site_id="acct", title="Filmed on publish"))
+
+            async def project():  # type: ignore[no-untyped-def]
+                got = (await api.get("/api/v1/video/projects/", params={"status": "script_review"})).json()["results"]
+                return [p for p in got if p["content_id"] == "film-1"]
+
+            [p] = await eventually(project, timeout=60, what="the project of the published article")
+            assert p["preset"] == "instagram_reel" and p["review"] is True and p["revision"] == 1
+        finally:
+            await api.patch("/api/v1/social/settings/", json={"video_enabled": False})

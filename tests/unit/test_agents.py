@@ -377,8 +377,52 @@ async def test_a_nul_in_an_articles_text_is_dropped_and_in_its_id_refused_naming
         await intake.handle(orjson.dumps({**raw, "content_id": "c\x00x"}), SITES, out)
 
 
-# ---------------------------------------------------------------- render
-async def test_a_render_that_cannot_succeed_marks_the_project_failed_with_the_reason() -> None:
+# ---------------------------------------------------------------- film, render
+def job(until: str = "video") -> c.RenderVideo:
+    from commands.video import start
+
+    d = start(
+        ContentPublished.model_validate(article("c1", site_id="s1")),
+        project_id="v1", preset="youtube_short", voice_id="tone", words_per_second=2.6, review=False,
+    )  # fmt: skip
+    assert d.job is not None
+    return d.job.model_copy(update={"until": until})
+
+
+async def test_film_starts_a_project_for_a_site_with_video_on_in_review_or_straight_through() -> None:
+    from adapters.voice import ToneSynthesizer
+    from streams import film
+
+    raw = encoded(ContentPublished.model_validate(article("c1", site_id="s1")), "c1")
+    off = MemoryProducer()
+    assert await film.handle(raw, SITES, ToneSynthesizer(), off) is None and off.sent == []  # video_enabled is off by default
+
+    review = MemorySites([Site(site_id="s1", video_enabled=True)])
+    out = MemoryProducer()
+    d = await film.handle(raw, review, ToneSynthesizer(), out)
+    assert d is not None and d.job is None
+    assert [type(m).__name__ for m in out.messages(t.VIDEO_PROJECTS)] == ["VideoProjectCreated", "VideoScriptDrafted"]
+    again = MemoryProducer()
+    await film.handle(raw, review, ToneSynthesizer(), again)  # redelivered: the same project, the same event ids
+    assert [m.id for m in again.envelopes(t.VIDEO_PROJECTS)] == [m.id for m in out.envelopes(t.VIDEO_PROJECTS)]
+
+    auto = MemorySites([Site(site_id="s1", video_enabled=True, video_review=False, video_preset="tiktok")])
+    out = MemoryProducer()
+    await film.handle(raw, auto, ToneSynthesizer(), out)
+    names = [type(m).__name__ for m in out.messages(t.VIDEO_PROJECTS)]
+    assert names == ["VideoProjectCreated", "VideoScriptDrafted", "VideoScriptApproved", "VideoRenderRequested"]
+    [rendered] = out.messages(t.VIDEO_RENDER)
+    assert isinstance(rendered, c.RenderVideo) and rendered.preset == "tiktok" and rendered.revision == 1
+
+    german = encoded(ContentPublished.model_validate(article("c2", site_id="s1", language="de")), "c2")
+    out = MemoryProducer()
+    await film.handle(german, auto, ToneSynthesizer(), out)
+    failed = out.messages(t.VIDEO_PROJECTS)[-1]
+    assert isinstance(failed, e.VideoProjectFailed) and failed.stage == "voice" and "'de'" in failed.reason
+    assert out.messages(t.VIDEO_RENDER) == []  # never English phonemes read over German
+
+
+async def test_a_render_that_cannot_succeed_marks_the_project_failed_with_the_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from adapters.voice import VoiceUnavailable
     from streams import render
 
@@ -388,14 +432,39 @@ async def test_a_render_that_cannot_succeed_marks_the_project_failed_with_the_re
     def no_voice(*_: object) -> dict[str, object]:
         raise VoiceUnavailable("language: no configured voice speaks 'de'")
 
-    cmd = c.RenderVideo(
-        project_id="v1", site_id="s1", preset="youtube_short", voice_id="joe-us", form="short",
-        article=ContentPublished.model_validate(article("c1", site_id="s1")),
-    )  # fmt: skip
-    for make, stage, reason in ((broken, "render", "ValueError: cannot identify image file"), (no_voice, "voice", "'de'")):
+    for make, stage, reason in ((broken, "voice", "ValueError: cannot identify image file"), (no_voice, "voice", "'de'")):
         out = MemoryProducer()
         failed = await render.handle(
-            encoded(cmd, "v1"), render.Rendering(out=out, store="/nowhere", media_url="http://api/media/video", make=make)
+            encoded(job(), "v1"), render.Rendering(out=out, store=str(tmp_path), media_url="http://api/media/video", make=make)
         )
         assert isinstance(failed, e.VideoProjectFailed) and failed.stage == stage and reason in failed.reason
         assert out.messages(t.VIDEO_PROJECTS) == [failed]
+
+
+def voice_only(store: str, media_url: str, job_json: str, progress: str) -> dict[str, object]:
+    """A render job that tells its progress as the studio does (whole files, replaced), then what it made."""
+    import json
+    import time
+    from pathlib import Path
+
+    for done in (0.5, 1.0):
+        Path(progress + ".tmp").write_text(json.dumps({"stage": "voice", "done": done, "seconds": done}))
+        Path(progress + ".tmp").replace(progress)
+        time.sleep(0.1)
+    return {"audio_url": f"{media_url}/audio-1.wav", "durations": [1.0, 2.0], "seconds": 3.0, "pictures": [], "timings": {}, "made": {}}
+
+
+async def test_a_render_tells_its_progress_stage_by_stage_and_what_it_made(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from streams import render
+
+    out = MemoryProducer()
+    with ThreadPoolExecutor(1) as pool:
+        r = render.Rendering(out=out, store=str(tmp_path), media_url="http://api/media/video", make=voice_only, cpu=pool, every=0.02)
+        voiced = await render.handle(encoded(job("voice"), "v1"), r)
+    assert isinstance(voiced, e.VideoVoiced) and voiced.durations == [1.0, 2.0] and voiced.audio_url.endswith("audio-1.wav")
+    told = [m for m in out.messages(t.VIDEO_PROJECTS) if isinstance(m, e.VideoStageProgressed)]
+    assert [(m.stage, m.done) for m in told] == [("voice", 0.5), ("voice", 1.0)]
+    assert out.messages(t.VIDEO_PROJECTS)[-1] == voiced and not list(Path(tmp_path, ".progress").iterdir())

@@ -1,0 +1,283 @@
+"""A video project's lifecycle: what each request on a project emits, decided from its current state.
+
+    created ─▶ script_review ──approve──▶ approved ──voice/visuals/compose──▶ rendering ─▶ voiced
+       │            ▲   │                    │                                   │      visuals_ready
+       │            └───┘ edit, regenerate   └── (review off: straight through) ─┘      ready | failed
+       └─────────────────────────────────────── delete ──────────────────────────────▶ cancelled
+
+A project in review (``review``) stops at its script after every change until a person approves it;
+one without review goes straight on to its video. Pure: the article and the project's state come in,
+events and at most one render job go out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from commands.exceptions import InvalidContent, InvalidTransition, ProjectNotFound, VersionConflict
+from domain.video.outline import outline
+from domain.video.script import draft_script, from_doc, regenerate, to_doc, tokens
+from schemas import commands as c
+from schemas import events as e
+
+Until = Literal["voice", "visuals", "video"]
+FINAL = ("cancelled",)
+
+
+@dataclass(frozen=True)
+class Project:
+    """What the decisions need of a project (its read model row)."""
+
+    project_id: str
+    site_id: str
+    content_id: str
+    preset: e.VideoPreset
+    voice_id: str
+    form: Literal["short", "long"]
+    review: bool
+    motion: e.Motion
+    status: str
+    revision: int
+    approved_revision: int | None
+    script: e.VideoScript | None
+    url: str = ""
+    summary: str = ""
+    keywords: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Project:
+        script = row.get("script")
+        return cls(
+            project_id=row["project_id"],
+            site_id=row["site_id"],
+            content_id=row["content_id"],
+            preset=row["preset"],
+            voice_id=row["voice_id"],
+            form=row["form"],
+            review=bool(row.get("review")),
+            motion=row.get("motion") or "mixed",
+            status=row["status"],
+            revision=row.get("revision") or 0,
+            approved_revision=row.get("approved_revision"),
+            script=e.VideoScript.model_validate(script) if script else None,
+            url=row.get("url") or "",
+            summary=row.get("summary") or "",
+            keywords=tuple(row.get("keywords") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    events: list[e.Event]
+    job: c.RenderVideo | None = None
+
+
+def _job(p: Project, script: e.VideoScript, revision: int, until: Until) -> c.RenderVideo:
+    return c.RenderVideo(
+        project_id=p.project_id,
+        site_id=p.site_id,
+        preset=p.preset,
+        voice_id=p.voice_id,
+        revision=revision,
+        script=script,
+        until=until,
+        motion=p.motion,
+        summary=p.summary,
+        keywords=list(p.keywords),
+        url=p.url,
+    )
+
+
+def _go(p: Project, events: list[e.Event], script: e.VideoScript, revision: int, until: Until) -> Decision:
+    requested = e.VideoRenderRequested(project_id=p.project_id, revision=revision, until=until)
+    return Decision([*events, requested], _job(p, script, revision, until))
+
+
+def _changed(p: Project, changed: e.Event, script: e.VideoScript, revision: int) -> Decision:
+    """After any change to the script: a project in review waits for approval; one without goes on."""
+    if p.review:
+        return Decision([changed])
+    return _go(p, [changed, e.VideoScriptApproved(project_id=p.project_id, revision=revision, by="auto")], script, revision, "video")
+
+
+def _live(p: Project, action: str) -> None:
+    if p.status in FINAL:
+        raise InvalidTransition(f"cannot {action} a project that is {p.status}", field="status")
+
+
+# ---------------------------------------------------------------- decisions
+def start(
+    article: e.ContentPublished,
+    *,
+    project_id: str,
+    preset: e.VideoPreset,
+    voice_id: str,
+    words_per_second: float,
+    review: bool,
+    motion: e.Motion = "mixed",
+) -> Decision:
+    """A new project of an article: created, and its script drafted by the rule writer."""
+    form: Literal["short", "long"] = "long" if preset == "youtube_long" else "short"
+    p = Project(
+        project_id=project_id,
+        site_id=article.site_id,
+        content_id=article.content_id,
+        preset=preset,
+        voice_id=voice_id,
+        form=form,
+        review=review,
+        motion=motion,
+        status="created",
+        revision=0,
+        approved_revision=None,
+        script=None,
+        url=str(article.url),
+        summary=article.excerpt,
+        keywords=tuple(article.keywords),
+    )
+    created = e.VideoProjectCreated(
+        project_id=project_id,
+        site_id=article.site_id,
+        content_id=article.content_id,
+        preset=preset,
+        voice_id=voice_id,
+        form=form,
+        title=article.title,
+        review=review,
+        motion=motion,
+        url=str(article.url),
+        summary=article.excerpt,
+        keywords=list(article.keywords),
+    )
+    script = _draft(article, form, words_per_second)
+    drafted = e.VideoScriptDrafted(project_id=project_id, revision=1, script=script)
+    d = _changed(p, drafted, script, 1)
+    return Decision([created, *d.events], d.job)
+
+
+def _draft(article: e.ContentPublished, form: Literal["short", "long"], words_per_second: float) -> e.VideoScript:
+    parts = outline(article.title, article.html, tuple(str(u) for u in article.image_urls))
+    return to_doc(draft_script(parts, form=form, language=article.language, words_per_second=words_per_second, url=str(article.url)))
+
+
+def redraft(p: Project, article: e.ContentPublished) -> Decision:
+    """generate-script: the whole script again from the article (a person's edits are replaced)."""
+    _live(p, "redraft the script of")
+    wps = p.script.words_per_second if p.script else 2.6
+    script = _draft(article, p.form, wps)
+    return _changed(p, e.VideoScriptDrafted(project_id=p.project_id, revision=p.revision + 1, script=script), script, p.revision + 1)
+
+
+def edit(p: Project, cmd: c.EditVideoScript) -> Decision:
+    _live(p, "edit the script of")
+    if p.script is None:
+        raise InvalidTransition("the project has no script yet", field="status")
+    if cmd.revision != p.revision:
+        raise VersionConflict(f"revision: the script is at revision {p.revision}, the edit was made on {cmd.revision}", field="revision")
+    script = from_doc(p.script)
+    ids = {s.id for s in script.sections}
+    changed: list[str] = []
+    for i, new in enumerate(cmd.sections):
+        if new.section_id not in ids:
+            raise ProjectNotFound(
+                f"sections[{i}].section_id: no section {new.section_id!r} in this script", field=f"sections.{i}.section_id"
+            )
+        if not tokens(new.text):
+            raise InvalidContent(f"sections[{i}].text: nothing to say", field=f"sections.{i}.text")
+        before = {s.id for s in script.sections}
+        script = script.replace(new.section_id, new.text)
+        changed += sorted({s.id for s in script.sections} - before)
+    doc = to_doc(script, writer="edited")
+    ev = e.VideoScriptEdited(project_id=p.project_id, revision=p.revision + 1, script=doc, changed=changed, by=cmd.by)
+    return _changed(p, ev, doc, p.revision + 1)
+
+
+def regenerate_section(p: Project, article: e.ContentPublished, section_id: str) -> Decision:
+    """One section written again from the article; only its segment is rendered again."""
+    _live(p, "regenerate a section of")
+    if p.script is None:
+        raise InvalidTransition("the project has no script yet", field="status")
+    parts = outline(article.title, article.html, tuple(str(u) for u in article.image_urls))
+    try:
+        script = regenerate(parts, from_doc(p.script), section_id, attempt=p.revision)
+    except KeyError:
+        raise ProjectNotFound(f"section_id: no section {section_id!r} in this script", field="section_id") from None
+    doc = to_doc(script, writer=p.script.writer)
+    new_id = next((s.id for s, old in zip(script.sections, p.script.sections, strict=True) if s.id != old.section_id), section_id)
+    note = "" if new_id != section_id else "the article has nothing else to say in this section: kept as it was"
+    ev = e.VideoScriptDrafted(project_id=p.project_id, revision=p.revision + 1, script=doc, section_id=new_id, note=note)
+    return _changed(p, ev, doc, p.revision + 1)
+
+
+def approve(p: Project, cmd: c.ApproveVideoScript) -> Decision:
+    _live(p, "approve the script of")
+    if p.script is None:
+        raise InvalidTransition("the project has no script yet", field="status")
+    if cmd.revision is not None and cmd.revision != p.revision:
+        raise VersionConflict(f"revision: the script is at revision {p.revision}, not {cmd.revision}", field="revision")
+    events: list[e.Event] = []
+    if p.approved_revision != p.revision:
+        events.append(e.VideoScriptApproved(project_id=p.project_id, revision=p.revision, by=cmd.by))
+    return _go(p, events, p.script, p.revision, "video") if cmd.render else Decision(events)
+
+
+def produce(p: Project, until: Until) -> Decision:
+    """generate-voiceover, generate-visuals, compose: the approved script as far as ``until``."""
+    _live(p, "render")
+    if p.script is None or p.approved_revision != p.revision:
+        raise InvalidTransition(
+            f"the script (revision {p.revision}) is not approved: approve it first (POST .../approve-script/)", field="status"
+        )
+    return _go(p, [], p.script, p.revision, until)
+
+
+def cancel(p: Project, by: str = "") -> Decision:
+    if p.status in FINAL:
+        return Decision([])
+    return Decision([e.VideoProjectCancelled(project_id=p.project_id, by=by)])
+
+
+def evolve(p: Project | None, ev: e.Event) -> Project | None:
+    """The project after one of its events, as the ``video_projects`` read model applies it (the
+    tests fold decisions through this; the projection does the same in SQL)."""
+    from dataclasses import replace
+
+    if isinstance(ev, e.VideoProjectCreated):
+        return p or Project(
+            project_id=ev.project_id,
+            site_id=ev.site_id,
+            content_id=ev.content_id,
+            preset=ev.preset,
+            voice_id=ev.voice_id,
+            form=ev.form,
+            review=ev.review,
+            motion=ev.motion,
+            status="created",
+            revision=0,
+            approved_revision=None,
+            script=None,
+            url=ev.url,
+            summary=ev.summary,
+            keywords=tuple(ev.keywords),
+        )
+    if p is None or p.status == "cancelled":
+        return p
+    match ev:
+        case e.VideoScriptDrafted() | e.VideoScriptEdited() if ev.revision > p.revision:
+            return replace(p, revision=ev.revision, script=ev.script, status="script_review")
+        case e.VideoScriptApproved() if ev.revision == p.revision and p.status == "script_review":
+            return replace(p, approved_revision=ev.revision, status="approved")
+        case e.VideoRenderRequested() if ev.revision == p.revision:
+            return replace(p, status="rendering")
+        case e.VideoVoiced() if ev.revision == p.revision and p.status == "rendering":
+            return replace(p, status="voiced")
+        case e.VideoVisualsPrepared() if ev.revision == p.revision and p.status == "rendering":
+            return replace(p, status="visuals_ready")
+        case e.VideoRendered() if ev.revision == p.revision:
+            return replace(p, status="ready")
+        case e.VideoProjectFailed() if ev.revision in (p.revision, 0) and p.status != "ready":
+            return replace(p, status="failed")
+        case e.VideoProjectCancelled():
+            return replace(p, status="cancelled")
+    return p
