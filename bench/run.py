@@ -6,6 +6,9 @@ replay of 100k events  vs  the same raw ceiling                          (goal >
 calendar endpoint p99  vs  the raw SQL query's p99, at 100k posts        (goal <= 3x)
 worker peak RSS holding 100k scheduled posts                             (goal < 300 MB)
 token for a publish    vs  reading a plaintext token column             (what the vault costs)
+a 60 s short           vs  one hand-written ffmpeg command, same assets  (goal <= 1.15x; MoviePy beside it)
+a 10 min long form     real-time factor, cold, in a worker process      (goal <= 0.5; worker <= 1 GB)
+a render killed        segments encoded again on resume                 (goal <= 1)
 """
 
 from __future__ import annotations
@@ -557,6 +560,149 @@ def bench_video(paragraphs: int, size: tuple[int, int], moviepy_seconds: float, 
     print(f"{'':<34}  MoviePy: the same stills with a per-frame zoom, no captions — seconds per output second)")
 
 
+def bench_long_video(parts: int, size: tuple[int, int], tmp: Path) -> None:
+    """A long-form video (code cards, chapters) from a whole article, rendered as the video worker
+    renders it: ``render_project`` in a spawned pool process, from a cold store (piper loads, every
+    section is voiced, every still drawn). Then the same job killed with SIGKILL in its render stage
+    and resumed: what the resume had to encode again."""
+    import random
+    import signal
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from multiprocessing import get_context
+
+    import psutil
+
+    from adapters.video.ffmpeg import probe
+    from adapters.voice.piper import VOICE_ID, PiperSynthesizer
+    from commands.video import start
+
+    class Photos(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            import io
+
+            from PIL import Image, ImageDraw
+
+            seed = sum(self.path.encode())
+            img = Image.new("RGB", (2400, 1600), (seed % 200, 90, 150))
+            draw = ImageDraw.Draw(img)
+            for k in range(60):
+                draw.ellipse((k * 41 % 2300, k * 67 % 1500, k * 41 % 2300 + 100, k * 67 % 1500 + 100), fill=((seed * k) % 255, 140, 90))
+            buf = io.BytesIO()
+            img.save(buf, "JPEG", quality=88)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(buf.tell()))
+            self.end_headers()
+            self.wfile.write(buf.getvalue())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Photos)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    photos = f"http://127.0.0.1:{server.server_address[1]}"
+    topics_ = ["logs", "replay", "snapshots", "projections", "schemas", "sagas", "outbox", "idempotency", "ordering", "retention"]
+    said = [
+        "Every change to the {t} is written down as an event before anything else happens.",
+        "Readers never ask the writer; they follow the log of {t} at their own pace.",
+        "When a bug in {t} is fixed, the history is replayed and every view is correct again.",
+        "Teams measured {n} percent fewer incidents once {t} were kept this way.",
+        "The cost is discipline: an event about {t} is a promise that cannot be taken back.",
+        "Small, named, past-tense events keep {t} readable years later.",
+    ]
+    body = []
+    for i in range(parts):
+        t = topics_[i % len(topics_)] + ("" if i < len(topics_) else f" {i}")
+        para = " ".join(x.format(t=t, n=10 + 3 * i) for x in said)
+        code = "\n".join(f"def handle_{t.split()[0]}_{k}(event):\n    return apply(state, event)" for k in range(6))
+        body.append(f'<h2>Working with {t}</h2><p>{para}</p><p>{para}</p><pre><code>{code}</code></pre><img src="{photos}/{i}.jpg">')
+    html = f'<p>Event sourcing keeps every change. Teams cut incident time by 40% in 2024.</p><img src="{photos}/cover.jpg">' + "".join(
+        body
+    )
+    article = e.ContentPublished(
+        content_id="long-1", site_id="bench", title="Event Sourcing, the Long Version", url="https://blog.example/long",
+        html=html, excerpt="What ten years of event sourcing taught us.", keywords=["event sourcing", "kafka", "cqrs"],
+        published_at=datetime.now(UTC),
+    )  # fmt: skip
+    voice = PiperSynthesizer().voices()[0]
+    job = start(
+        article, project_id="long", preset="youtube_long", voice_id=VOICE_ID, words_per_second=voice.words_per_second, review=False
+    ).job
+    assert job is not None
+    w, h = size
+    store, media = tmp / "long-store", "http://bench/media/video"
+
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    pool.submit(int).result()  # the worker process exists before the clock starts, as in a running worker
+    (worker,) = [psutil.Process(pid) for pid in pool._processes]  # the pool's one process
+    peak = {"worker": 0.0, "ffmpeg": 0.0}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            try:
+                peak["worker"] = max(peak["worker"], worker.memory_info().rss / 2**20)
+                for child in worker.children(recursive=True):
+                    if "ffmpeg" in child.name():
+                        peak["ffmpeg"] = max(peak["ffmpeg"], child.memory_info().rss / 2**20)
+            except psutil.Error:
+                pass
+            stop.wait(0.05)
+
+    threading.Thread(target=sample, daemon=True).start()
+    t0 = time.perf_counter()
+    made = pool.submit(_render_at, str(store), media, job.model_dump_json(), size).result()
+    cold = time.perf_counter() - t0
+    stop.set()
+    pool.shutdown()
+    video = store / made["video_url"].rsplit("/", 1)[1]
+    seconds = probe(video).seconds
+    rtf = cold / seconds
+    line(f"video: {seconds / 60:.1f} min long form, {w}x{h}", f"{cold:.0f} s", "-", f"RTF {rtf:.2f}", "<= 0.5", rtf <= 0.5)
+    print(f"{'':<34} (cold: piper loads, {made['sections']} sections voiced, stills and code cards drawn, rendered, joined;")
+    print(f"{'':<34}  stages {', '.join(f'{k} {v:.0f} s' for k, v in made['timings'].items())}; {len(made['chapters'])} chapters,")
+    print(f"{'':<34}  SEO problems: {made['seo']['problems'] or 'none'}; probe problems: {made['problems'] or 'none'})")
+    line("video: worker with the voice model", f"{peak['worker']:.0f} MB", "-", "-", "<= 1024 MB", peak["worker"] <= 1024)
+    line("video: ffmpeg peak RSS, long form", f"{peak['ffmpeg']:.0f} MB", "-", "-", "<= 400 MB", peak["ffmpeg"] <= 400)
+
+    # Killed in the render stage: segments made before the kill are kept, the one in flight is lost.
+    for f in [*store.glob("segment-*"), *store.glob("video-*")]:
+        f.unlink()
+    n = made["sections"]
+    kill_after = random.Random(7).randint(1, max(1, n - 2))
+    proc = get_context("spawn").Process(target=_render_at, args=(str(store), media, job.model_dump_json(), size))
+    proc.start()
+    while len(list(store.glob("segment-*.mp4"))) < kill_after and proc.is_alive():
+        time.sleep(0.02)
+    time.sleep(random.Random(8).uniform(0.05, 0.6))  # somewhere inside the next segment's encode
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    for child in psutil.Process().children(recursive=True):  # its ffmpeg, orphaned by the kill
+        if "ffmpeg" in child.name():
+            child.kill()
+    done = {p.name: p.stat().st_mtime_ns for p in store.glob("segment-*.mp4")}
+    in_flight = len(list(store.glob(".segment-*.tmp*")))
+    again = _render_at(str(store), media, job.model_dump_json(), size)
+    kept = all(p.stat().st_mtime_ns == done[p.name] for p in store.glob("segment-*.mp4") if p.name in done)
+    redone = again["made"].get("segment", 0) - (n - len(done) - in_flight)
+    ok = kept and again["made"].get("segment", 0) == n - len(done) and redone <= 1
+    line("video: SIGKILL in the render, resumed", f"{redone} re-encoded", "-", f"{len(done)}/{n} kept", "<= 1 segment", ok)
+    server.shutdown()
+
+
+def _render_at(store: str, media: str, job_json: str, size: tuple[int, int]) -> dict[str, object]:
+    """``render_project`` at the bench's size: at 1920x1080 it is exactly the worker's call."""
+    from adapters.video import studio
+    from domain.video.timeline import PRESETS, Preset
+
+    if size != (PRESETS["youtube_long"].width, PRESETS["youtube_long"].height):
+        base = PRESETS["youtube_long"]
+        PRESETS["youtube_long"] = Preset(**{**base.__dict__, "width": size[0], "height": size[1]})  # smoke: a tiny frame
+    return studio.render_project(store, media, job_json)
+
+
 class FfmpegPeak:
     """The largest resident set of any ffmpeg this process runs while inside the block, sampled
     every 20 ms (rusage cannot say: it counts a forked child's copy of this process before exec)."""
@@ -721,7 +867,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--only",
-        choices=["adapt", "projections", "calendar", "rss", "durability", "video", "images", "articles", "tokens"],
+        choices=["adapt", "projections", "calendar", "rss", "durability", "video", "longvideo", "images", "articles", "tokens"],
         action="append",
     )
     ap.add_argument("--articles", type=int, default=3000)
@@ -749,6 +895,8 @@ def main() -> None:
             bench_durability(args.events, tmp)
         if not args.only or "video" in args.only:
             bench_video(*((1, (180, 320), 2.0) if args.smoke else (3, (1080, 1920), 10.0)), tmp)
+        if not args.only or "longvideo" in args.only:
+            bench_long_video(*((2, (320, 180)) if args.smoke else (18, (1920, 1080))), tmp)
         if not args.only or "articles" in args.only:
             bench_articles(few)
         if not args.only or "images" in args.only:

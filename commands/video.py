@@ -44,6 +44,7 @@ class Project:
     url: str = ""
     summary: str = ""
     keywords: tuple[str, ...] = ()
+    music_url: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Project:
@@ -64,6 +65,7 @@ class Project:
             url=row.get("url") or "",
             summary=row.get("summary") or "",
             keywords=tuple(row.get("keywords") or ()),
+            music_url=row.get("music_url"),
         )
 
 
@@ -86,6 +88,7 @@ def _job(p: Project, script: e.VideoScript, revision: int, until: Until) -> c.Re
         summary=p.summary,
         keywords=list(p.keywords),
         url=p.url,
+        music_url=p.music_url,
     )
 
 
@@ -116,6 +119,7 @@ def start(
     words_per_second: float,
     review: bool,
     motion: e.Motion = "mixed",
+    music_url: str | None = None,
 ) -> Decision:
     """A new project of an article: created, and its script drafted by the rule writer."""
     form: Literal["short", "long"] = "long" if preset == "youtube_long" else "short"
@@ -135,6 +139,7 @@ def start(
         url=str(article.url),
         summary=article.excerpt,
         keywords=tuple(article.keywords),
+        music_url=music_url,
     )
     created = e.VideoProjectCreated(
         project_id=project_id,
@@ -149,6 +154,7 @@ def start(
         url=str(article.url),
         summary=article.excerpt,
         keywords=list(article.keywords),
+        music_url=music_url,
     )
     script = _draft(article, form, words_per_second)
     drafted = e.VideoScriptDrafted(project_id=project_id, revision=1, script=script)
@@ -260,6 +266,7 @@ def evolve(p: Project | None, ev: e.Event) -> Project | None:
             url=ev.url,
             summary=ev.summary,
             keywords=tuple(ev.keywords),
+            music_url=ev.music_url,
         )
     if p is None or p.status == "cancelled":
         return p

@@ -214,7 +214,7 @@ async def video_projects(
 
 
 async def video_project(pool: asyncpg.Pool, project_id: str, *, script: bool = False) -> dict[str, Any] | None:
-    cols = VIDEO_COLUMNS + (", script, url, summary, keywords" if script else "")
+    cols = VIDEO_COLUMNS + (", script, url, summary, keywords, music_url" if script else "")
     r = await pool.fetchrow(f"SELECT {cols} FROM video_projects WHERE project_id = $1", project_id)
     return dict(r) if r else None
 

@@ -196,7 +196,7 @@ class VideoProjectsProjection(Projection):
         match m:
             case e.VideoProjectCreated():
                 row = (m.project_id, m.site_id, m.content_id, m.title, m.preset, m.voice_id, m.form, at, eid, m.review, m.motion, m.url)
-                return [("created", (*row, m.summary, m.keywords))]
+                return [("created", (*row, m.summary, m.keywords, m.music_url))]
             case e.VideoScriptDrafted() | e.VideoScriptEdited():
                 return [("script", (m.project_id, m.revision, m.script.model_dump(mode="json"), at, eid))]
             case e.VideoScriptApproved():
@@ -229,8 +229,8 @@ VIDEO_PROJECTS = VideoProjectsProjection(
     tables=("video_projects", "video_renders"),
     sql={
         "created": "INSERT INTO {video_projects} (project_id, site_id, content_id, title, preset, voice_id, form, status, created_at,"
-        " updated_at, last_event_id, review, motion, url, summary, keywords)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,'created',$8,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (project_id) DO NOTHING",
+        " updated_at, last_event_id, review, motion, url, summary, keywords, music_url)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,'created',$8,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (project_id) DO NOTHING",
         "script": "UPDATE {video_projects} SET revision = $2, script = $3, status = 'script_review', stage = NULL, error = NULL,"
         " sections = jsonb_array_length($3::jsonb -> 'sections'), updated_at = $4, last_event_id = $5"
         " WHERE project_id = $1 AND revision < $2 AND status <> 'cancelled'",

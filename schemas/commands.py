@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.events import ContentPublished, Motion, Platform, PostType, VideoPreset, VideoScript
 
@@ -142,6 +142,7 @@ class RenderVideo(Command):
     summary: str = ""
     keywords: list[str] = Field(default_factory=list)
     url: str = ""
+    music_url: str | None = None
 
 
 # ---------------------------------------------------------------- video projects (the API's bodies)
@@ -151,6 +152,7 @@ class CreateVideoProject(Command):
     voice_id: str | None = Field(None, description="a voice from /api/v1/video/voices/; default: one that speaks the article's language")
     review: bool = Field(False, description="true: stop at the script for a person's approval; false: straight through to the video")
     motion: Motion = "mixed"
+    music_url: AnyHttpUrl | None = Field(None, description="a track looped under the voice, ducked while it speaks")
 
 
 class SectionText(Command):

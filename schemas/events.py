@@ -293,6 +293,7 @@ class SiteSettings(BaseModel):
     video_enabled: bool = Field(False, description="its articles also become narrated videos (the Video Creator)")
     video_review: bool = Field(True, description="a video's script waits for a person's approval; false = straight through to the video")
     video_preset: VideoPreset = Field("youtube_short", description="the format its articles' videos are made in")
+    video_music_url: AnyHttpUrl | None = Field(None, description="a track (WAV, MP3, …) looped under the voice, ducked while it speaks")
 
     @field_validator("timezone")
     @classmethod
@@ -348,6 +349,7 @@ class VideoProjectCreated(Event):
     url: str = ""
     summary: str = ""
     keywords: list[str] = Field(default_factory=list)
+    music_url: str | None = None
 
 
 class VideoScriptDrafted(Event):

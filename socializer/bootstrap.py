@@ -27,8 +27,9 @@ from adapters.scheduling import MemorySlots, PostgresSlots
 from adapters.sites import MemorySites, PostgresSites, read_seed
 from adapters.vault.crypto import Keyring, Secret
 from adapters.vault.store import TokenVault
-from adapters.voice import Synthesizer
+from adapters.voice import Chorus, Synthesizer
 from adapters.voice.piper import PiperSynthesizer
+from adapters.voice.speech_api import SpeechApi
 from adapters.writer.llm import LLMWriter
 from domain.accounts import Site
 from domain.post.rules import RuleWriter
@@ -85,6 +86,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         utm_campaign=s.utm_campaign,
         video_dir=str(s.media_path / "video"),
         video_media_url=f"{s.media_url.rstrip('/')}/video",
+        speech=speech_api(s),
     )
 
 
@@ -158,10 +160,23 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
     )
 
 
+def speech_api(settings: Settings) -> SpeechApi | None:
+    if not settings.speech_base_url:
+        return None
+    return SpeechApi(
+        settings.speech_base_url,
+        settings.speech_model,
+        settings.speech_voice,
+        Secret(settings.speech_api_key),
+        tuple(lang.strip() for lang in settings.speech_languages.split(",") if lang.strip()),
+    )
+
+
 def voices(settings: Settings) -> Synthesizer:
-    """The voices a video can be narrated in: piper's offline voice (the model loads in a render
-    process, on its first render)."""
-    return PiperSynthesizer()
+    """The voices a video can be narrated in: piper's offline voice (its model loads in a render
+    process, on its first render) and, when configured, an OpenAI-compatible speech API."""
+    api = speech_api(settings)
+    return Chorus(PiperSynthesizer(), api.synthesizer()) if api else PiperSynthesizer()
 
 
 def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:

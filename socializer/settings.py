@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str = Field("", repr=False)
     llm_timeout_seconds: float = 30.0
+    # An OpenAI-compatible text-to-speech API, offered beside the offline voice (unset: piper alone).
+    speech_base_url: str | None = None
+    speech_model: str = "tts-1"
+    speech_voice: str = "alloy"
+    speech_api_key: str = Field("", repr=False)
+    speech_languages: str = "en"  # comma-separated ISO 639-1 codes the API's voice speaks
 
     # Rendered media: a content-addressed directory served by the API under /media/ (unset = data_dir/media).
     media_dir: Path | None = None

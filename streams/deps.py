@@ -17,6 +17,7 @@ from adapters.publishing import AttemptStore
 from adapters.scheduling import SlotStore
 from adapters.sites import SiteDirectory
 from adapters.voice import Synthesizer
+from adapters.voice.speech_api import SpeechApi
 from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 
@@ -36,6 +37,7 @@ class StreamSettings:
     utm_campaign: str = "socializer"
     video_dir: str = ""  # where rendered video artefacts go; empty = this worker renders no video
     video_media_url: str = ""
+    speech: SpeechApi | None = None  # an OpenAI-compatible speech API beside the offline voice
 
 
 @dataclass

@@ -59,6 +59,7 @@ async def handle(value: bytes | None, sites: SiteDirectory, synth: Synthesizer, 
             voice_id=voice.voice_id,
             words_per_second=voice.words_per_second,
             review=site.video_review,
+            music_url=str(site.video_music_url) if site.video_music_url else None,
         )
     await send(out, decision, pid, decoded.envelope)
     return decision

@@ -22,6 +22,7 @@ from adapters.transient import is_transient
 from adapters.video.ffmpeg import RenderFailed
 from adapters.video.studio import render_project
 from adapters.voice import VoiceUnavailable
+from adapters.voice.speech_api import SpeechApi
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import RenderVideo
@@ -42,6 +43,7 @@ class Rendering:
     cpu: Executor | None = None
     make: Callable[..., dict[str, Any]] = render_project  # one job, in the pool (a fake in tests)
     every: float = PROGRESS_EVERY
+    speech: SpeechApi | None = None  # the API voice's settings, for the render process to build its client
 
 
 async def handle(value: bytes | None, r: Rendering) -> e.Event:
@@ -53,7 +55,9 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
     progress = Path(r.store) / ".progress" / f"{derived_id(cause.id, 'progress')}.json"
     progress.parent.mkdir(parents=True, exist_ok=True)
     progress.unlink(missing_ok=True)
-    run = functools.partial(r.make, r.store, r.media_url, job.model_dump_json(), str(progress))
+    run = functools.partial(
+        r.make, r.store, r.media_url, job.model_dump_json(), str(progress), **({"speech": r.speech} if r.speech else {})
+    )
     result: e.Event
     stage: e.VideoStage = "voice"
     try:
@@ -129,7 +133,8 @@ def register(agent: Agent) -> None:
     d = agent.deps
     if not d.settings.video_dir:
         return  # this worker renders no video
-    r = Rendering(out=agent.producer, store=d.settings.video_dir, media_url=d.settings.video_media_url, cpu=d.cpu)
+    s = d.settings
+    r = Rendering(out=agent.producer, store=s.video_dir, media_url=s.video_media_url, cpu=d.cpu, speech=s.speech)
 
     async def one(message: Any) -> None:
         await handle(message.value, r)

@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from adapters.video import visuals
 from adapters.video.ffmpeg import ffmpeg, probe, problems, run
-from adapters.voice import Narration, Synthesizer
+from adapters.voice import Chorus, Narration, Synthesizer
+from adapters.voice.speech_api import SpeechApi
 from domain.video.captions import Page, Word, ass, pages, srt, vtt, words
 from domain.video.compose import Shot, digest, section_key, shots
 from domain.video.script import Chapter, Script, Section, Token, chapters
@@ -130,6 +131,7 @@ class Studio:
         pause: float = PAUSE,
         progress: Progress | None = None,
         until: Literal["voice", "visuals", "video"] = "video",
+        music: str | None = None,
     ) -> Produced:
         """Stage by stage (voice, visuals, render, join), each over every section, so progress is
         told per stage and ``until`` can stop after any of the first two."""
@@ -192,12 +194,13 @@ class Studio:
             tell("render", (i + 1) / n, self._lap("render", started))
 
         started = time.perf_counter()
-        video = self._path("video", digest({"segments": [s.name for s in segs], "audio": audio.name}), "mp4")
+        bed = self._music(music) if music else None
+        video = self._path("video", digest({"segments": [s.name for s in segs], "audio": audio.name, "music": bed and bed.name}), "mp4")
         if not video.exists():
             listing = self._path("segments", digest([s.name for s in segs]), "txt")
             self._write(listing, "".join(f"file '{s.resolve()}'\n" for s in segs))
             tmp = video.with_name(f".{video.name}.{os.getpid()}.tmp.mp4")
-            run(join_command(ffmpeg(), str(listing), str(audio), str(tmp)))
+            run(join_command(ffmpeg(), str(listing), str(audio), str(tmp), music=str(bed) if bed else None))
             tmp.replace(video)
             self.made["video"] = 1
         lines = _lines(all_words, short)
@@ -221,6 +224,13 @@ class Studio:
             made=dict(self.made),
             timings=self.timings,
         )
+
+    def _music(self, url: str) -> Path:
+        """The track, fetched once (a track that cannot be fetched fails the render with the reason)."""
+        path = self._path("music", digest({"url": url}), "bin")
+        if not path.exists():
+            self._write(path, self.fetch(url))
+        return path
 
     def _lap(self, stage: str, started: float) -> float:
         self.timings[stage] = round(time.perf_counter() - started, 3)
@@ -262,7 +272,7 @@ def _concat_wav(paths: list[Path]) -> bytes:
 _SYNTH: Synthesizer | None = None  # one voice model per worker process, loaded on its first render
 
 
-def render_project(store: str, media_url: str, job_json: str, progress_file: str = "") -> dict[str, Any]:
+def render_project(store: str, media_url: str, job_json: str, progress_file: str = "", speech: SpeechApi | None = None) -> dict[str, Any]:
     """One render job in a worker process (picklable arguments in, URLs and figures out). Progress is
     written, whole, to ``progress_file`` for the agent to announce. An image that cannot be fetched
     becomes a card: a dead link never fails a video."""
@@ -273,7 +283,7 @@ def render_project(store: str, media_url: str, job_json: str, progress_file: str
     from schemas.commands import RenderVideo
 
     global _SYNTH
-    _SYNTH = _SYNTH or PiperSynthesizer()
+    _SYNTH = _SYNTH or (Chorus(PiperSynthesizer(), speech.synthesizer()) if speech else PiperSynthesizer())
     job = RenderVideo.model_validate_json(job_json)
 
     def fetch(url: str) -> bytes:
@@ -289,7 +299,7 @@ def render_project(store: str, media_url: str, job_json: str, progress_file: str
 
     script = from_doc(job.script)
     made = Studio(Path(store), _SYNTH, fetch, site=job.site_id).produce(
-        script, job.preset, job.voice_id, motion=job.motion, progress=tell, until=job.until
+        script, job.preset, job.voice_id, motion=job.motion, progress=tell, until=job.until, music=job.music_url
     )
     base = media_url.rstrip("/")
     out: dict[str, Any] = {

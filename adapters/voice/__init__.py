@@ -1,8 +1,9 @@
 """Voices: a script's sentences in, audio and each token's exact span out.
 
 :class:`Synthesizer` is the port; :class:`PiperSynthesizer` (``adapters.voice.piper``) is the
-offline default, :class:`ToneSynthesizer` the fast test voice: a tone per spoken word, timings
-known exactly. Both are blocking: callers run them in a worker process or thread, never on the
+offline default, :class:`SpeechApiSynthesizer` (``adapters.voice.speech_api``) an
+OpenAI-compatible ``/audio/speech`` API, :class:`ToneSynthesizer` the fast test voice: a tone per
+spoken word, timings known exactly; :class:`Chorus` offers several as one. Both are blocking: callers run them in a worker process or thread, never on the
 event loop."""
 
 from __future__ import annotations
@@ -69,6 +70,22 @@ def voice_for(synth: Synthesizer, language: str, voice_id: str | None = None) ->
             return v
     spoken = sorted({lang for v in synth.voices() for lang in v.languages})
     raise VoiceUnavailable(f"language: no configured voice speaks {language!r} (voices speak {', '.join(spoken) or 'nothing'})")
+
+
+class Chorus:
+    """Several synthesizers as one: every voice of each, each request to the one that has the voice."""
+
+    def __init__(self, *synths: Synthesizer) -> None:
+        self.synths = synths
+
+    def voices(self) -> list[VoiceInfo]:
+        return [v for s in self.synths for v in s.voices()]
+
+    def synthesize(self, sentences: Sequence[Sequence[Token]], *, voice_id: str, language: str, pause: float = 0.25) -> Narration:
+        for s in self.synths:
+            if any(v.voice_id == voice_id for v in s.voices()):
+                return s.synthesize(sentences, voice_id=voice_id, language=language, pause=pause)
+        raise VoiceUnavailable(f"voice_id: no configured voice {voice_id!r} (voices: {', '.join(v.voice_id for v in self.voices())})")
 
 
 class ToneSynthesizer:

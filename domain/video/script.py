@@ -133,8 +133,8 @@ def _clip(sentences: Sequence[str], words: int) -> str:
     return " ".join(out)
 
 
-# Budgets in spoken words: a short stays under a minute, a long video under ten.
-BUDGET = {"short": (55.0, 18), "long": (540.0, 90)}  # (seconds, words per point)
+# Budgets in spoken words: a short stays under a minute, a long video at about ten.
+BUDGET = {"short": (55.0, 18), "long": (600.0, 90)}  # (seconds, words per point)
 MAX_CODE_LINES = 14
 
 

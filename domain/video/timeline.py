@@ -113,12 +113,21 @@ def segment_command(ffmpeg: str, segment: Segment, width: int, height: int, out:
     ]  # fmt: skip
 
 
-def join_command(ffmpeg: str, listing: str, audio: str, out: str) -> list[str]:
-    """Segments joined by stream copy, the one audio track encoded once: 48 kHz AAC at −14 LUFS."""
-    return [
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-        "-f", "concat", "-safe", "0", "-i", listing, "-i", audio,
-        "-map", "0:v", "-map", "1:a", "-c:v", "copy",
-        "-af", "loudnorm=I=-14:TP=-1.5:LRA=11", "-c:a", "aac", "-b:a", "160k", "-ar", "48000",
-        "-movflags", "+faststart", "-shortest", out,
-    ]  # fmt: skip
+def join_command(ffmpeg: str, listing: str, audio: str, out: str, *, music: str | None = None, music_db: float = -20.0) -> list[str]:
+    """Segments joined by stream copy, the one audio track encoded once: 48 kHz AAC at −14 LUFS.
+    With ``music``: looped under the voice at ``music_db``, ducked further while the voice speaks
+    (a sidechain compressor keyed by the voice), mixed, then normalised."""
+    head = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", listing, "-i", audio]
+    tail = ["-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-movflags", "+faststart", "-shortest", out]
+    if music is None:
+        return [*head, "-map", "0:v", "-map", "1:a", "-af", LOUDNORM, *tail]
+    mix = (
+        f"[1:a]aformat=sample_rates=48000:channel_layouts=mono,asplit=2[voice][key];"
+        f"[2:a]aformat=sample_rates=48000:channel_layouts=mono,volume={music_db}dB[bed];"
+        "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[ducked];"
+        f"[voice][ducked]amix=inputs=2:duration=first:normalize=0,{LOUDNORM}[a]"
+    )
+    return [*head, "-stream_loop", "-1", "-i", music, "-filter_complex", mix, "-map", "0:v", "-map", "[a]", *tail]
+
+
+LOUDNORM = "loudnorm=I=-14:TP=-1.5:LRA=11"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.api_keys import Caller
 from schemas.events import Platform, PostType, SiteSettings, VideoPreset
@@ -36,6 +36,7 @@ class SiteSettingsPatch(BaseModel):
     video_enabled: bool | None = None
     video_review: bool | None = None
     video_preset: VideoPreset | None = None
+    video_music_url: AnyHttpUrl | None = None
 
 
 @router.get("/settings/", response_model=SiteSettingsOut, summary="The caller's site settings")

@@ -233,6 +233,7 @@ async def create_project(
         words_per_second=voice.words_per_second,
         review=body.review,
         motion=body.motion,
+        music_url=str(body.music_url) if body.music_url else None,
     )
     positions = await _append(svc, project_id, decision)
     await svc.wait_for(positions, "video_projects")

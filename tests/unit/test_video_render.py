@@ -56,3 +56,28 @@ def test_a_short_renders_in_segments_joins_by_copy_and_passes_its_probe(tmp_path
     assert abs(p.seconds - narration.seconds) < 0.15
     assert [count_frames(o) for o in outs] == [seg.frames for seg in segments]  # every scene frame-exact
     assert count_frames(final) == sum(seg.frames for seg in segments)  # joined by copy: nothing lost or added
+
+    # Music under the voice: audible where the voice pauses, never louder than the voice where it speaks.
+    music = ToneSynthesizer(rate=44100, word_seconds=2.0, gap=0.0)
+    (tmp_path / "music.wav").write_bytes(music.synthesize([tokens("la")], voice_id="tone", language="en", pause=0).wav())
+    scored = tmp_path / "scored.mp4"
+    run(join_command(ffmpeg(), str(listing), str(tmp_path / "voice.wav"), str(scored), music=str(tmp_path / "music.wav")))
+    assert problems(probe(scored), PRESETS["youtube_short"], width=W, height=H) == []
+    gap = (narration.sentences[0].end / narration.rate + 0.05, narration.sentences[1].start / narration.rate - 0.02)
+    said = (narration.tokens[0].start / narration.rate + 0.1, narration.tokens[0].end / narration.rate - 0.05)
+    assert rms(scored, *gap) > 4 * rms(final, *gap)  # the music fills the pause
+    assert rms(scored, *said) < 1.3 * rms(final, *said)  # the voice as clear as without it
+
+
+def rms(video: Path, start: float, end: float) -> float:
+    """The audio's root mean square between two times (decoded by ffmpeg, 16-bit mono 48 kHz)."""
+    import math
+    import subprocess
+    from array import array
+
+    pcm = subprocess.run(
+        [ffmpeg(), "-v", "error", "-i", str(video), "-ss", f"{start:.3f}", "-to", f"{end:.3f}", "-ac", "1", "-ar", "48000", "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    samples = array("h", pcm)
+    return math.sqrt(sum(x * x for x in samples) / max(1, len(samples)))
