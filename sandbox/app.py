@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from sandbox import operator
 from sandbox.oauth import Client as OAuthClientApp
 from sandbox.oauth import install as install_oauth
-from sandbox.platforms import Plumbing, linkedin, meta, tiktok, x
+from sandbox.platforms import Plumbing, linkedin, meta, tiktok, uploads, x
 from sandbox.state import SandboxState
 
 
@@ -41,7 +41,7 @@ def create_sandbox(
     install_oauth(app, st.oauth)  # first: /facebook/{v}/me must win over the Graph API's /{node}
     p = Plumbing(st)
     operator.install(app, st)
-    for platform in (x, linkedin, meta, tiktok):
+    for platform in (x, linkedin, meta, tiktok, uploads):
         platform.install(app, st, p)
     return app
 

@@ -27,6 +27,8 @@ def install(app: FastAPI, st: SandboxState) -> None:
         platform = body.get("platform")
         if platform not in PLATFORMS:
             return JSONResponse({"detail": f"platform must be one of {PLATFORMS}"}, status_code=422)  # type: ignore[return-value]
+        if body.get("target") == "upload":  # the video upload protocols' own faults (sandbox.platforms.uploads)
+            platform = f"{platform}:upload"
         st.faults[platform] = Fault(
             mode=body.get("mode", "none"),
             times=int(body.get("times", 1)),

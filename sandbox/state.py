@@ -14,9 +14,16 @@ from fastapi import Request
 
 from sandbox.oauth import OAuthServer
 
-PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok")
+PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok", "youtube")
 # Requests per window per account for creates, as the platforms document them.
-CREATE_LIMITS = {"x": (100, 15 * 60), "linkedin": (150, 86400), "facebook": (200, 3600), "instagram": (100, 86400), "tiktok": (6, 60)}
+CREATE_LIMITS = {
+    "x": (100, 15 * 60),
+    "linkedin": (150, 86400),
+    "facebook": (200, 3600),
+    "instagram": (100, 86400),
+    "tiktok": (6, 60),
+    "youtube": (100, 86400),
+}
 
 
 @dataclass
@@ -46,6 +53,8 @@ class SandboxState:
         self.containers: dict[str, dict[str, Any]] = {}
         self.publishes: dict[str, dict[str, Any]] = {}
         self.media: dict[str, int] = {}  # uploaded media id -> size
+        self.uploads: dict[str, dict[str, Any]] = {}  # resumable upload sessions (YouTube), by session id
+        self.upload_config: dict[str, Any] = {"scale": 1, "youtube_verified": True, "tiktok_audited": True, "youtube_daily_uploads": 100}
         self.last_id = int(time.time() * 1000) % 10**9 * 1000
         self.growth_seconds = growth_seconds
         self.oauth = OAuthServer()
@@ -61,7 +70,7 @@ class SandboxState:
 
     # What a platform keeps across its own restarts: posts, tokens, uploads. The rate-limit windows
     # and the growth rate are the process's own.
-    KEPT = ("posts", "faults", "containers", "publishes", "media", "last_id", "oauth")
+    KEPT = ("posts", "faults", "containers", "publishes", "media", "uploads", "last_id", "oauth")
 
     def dump(self) -> bytes:
         return pickle.dumps({k: getattr(self, k) for k in self.KEPT}, protocol=pickle.HIGHEST_PROTOCOL)
@@ -70,10 +79,13 @@ class SandboxState:
         for k, v in pickle.loads(blob).items():  # noqa: S301 - our own file, written by dump()
             if k in self.KEPT:
                 setattr(self, k, v)
+        for p in PLATFORMS:  # a state file from before a platform was simulated
+            self.posts.setdefault(p, {})
 
-    def take_fault(self, platform: str) -> Fault | None:
+    def take_fault(self, platform: str, modes: tuple[str, ...] | None = None) -> Fault | None:
+        """The fault armed for ``platform`` (or ``platform:upload``), if one of ``modes`` strikes now."""
         f = self.faults.get(platform)
-        if not f or f.mode == "none" or f.times <= 0:
+        if not f or f.mode == "none" or f.times <= 0 or (modes is not None and f.mode not in modes):
             return None
         if f.after > 0:
             f.after -= 1

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sandbox.platforms import Plumbing
+from sandbox.platforms.uploads import reel_container, reel_publish, reel_status
 from sandbox.state import Post, SandboxState
 
 
@@ -71,6 +72,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
         if not st.authorized("instagram", request):
             return wire.unauthorized("instagram")
         form = await request.form()
+        if form.get("media_type") == "REELS":
+            return reel_container(st, request, node, request.path_params["version"], form)
         if not form.get("image_url") and not form.get("video_url") and form.get("media_type") != "CAROUSEL":
             return graph_error("(#100) The parameter image_url is required", 100)
         if len(str(form.get("caption", ""))) > 2200:
@@ -120,6 +123,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
         c = st.containers.get(str(form.get("creation_id", "")))
         if not c or c["owner"] != node:
             return graph_error("(#100) Invalid creation_id", 100)
+        if c.get("kind") == "reel":
+            return await reel_publish(st, wire, node, c)
         if c["polls"] < 1:
             return graph_error("Media ID is not available", 9007, subcode=2207027)
         if c["published"]:
@@ -166,6 +171,9 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
         if "instagram_business_account" in fields and node in st.oauth.pages:
             ig = st.oauth.pages[node]
             return JSONResponse({"instagram_business_account": {"id": ig["id"], "username": ig["username"]}, "id": node})
+        if node in st.containers and st.containers[node].get("kind") == "reel":
+            status = reel_status(st.containers[node])
+            return JSONResponse({"id": node, "status_code": status, "status": status})
         if node in st.containers:
             c = st.containers[node]
             c["polls"] += 1

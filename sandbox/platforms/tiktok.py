@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 
 from sandbox.oauth import tiktok_open_id
 from sandbox.platforms import Plumbing
+from sandbox.platforms.uploads import video_status
 from sandbox.state import Post, SandboxState, _token
 
 
@@ -44,6 +45,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
             return JSONResponse(
                 {"error": {"code": "invalid_params", "message": "publish_id not found", "log_id": "sandbox"}}, status_code=400
             )
+        if pub.get("kind") == "video":
+            return tt_ok(video_status(pub))
         pub["polls"] += 1
         if pub["polls"] < 2:
             return tt_ok({"status": "PROCESSING_DOWNLOAD"})
