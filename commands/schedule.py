@@ -33,7 +33,7 @@ def evolve(state: Slotted | None, event: e.Event) -> tuple[Slotted | None, bool]
                     event.account_id,
                     event.platform,
                     "draft",
-                    payload={k: getattr(event, k) for k in PAYLOAD_FIELDS},
+                    payload={k: _plain(getattr(event, k)) for k in PAYLOAD_FIELDS},
                 )
             return state, event.auto_schedule
         case e.PostQueued():
@@ -89,3 +89,10 @@ def publish_command(state: Slotted) -> PublishPost:
     """What the publish agent is sent for a due post: a snapshot of the draft and its edits."""
     p = state.payload
     return PublishPost(post_id=state.post_id, due_at=state.due_at, **{k: p[k] for k in PAYLOAD_FIELDS if p.get(k) is not None})
+
+
+def _plain(value: object) -> object:
+    """A payload is kept as JSON (the slot store's): a model (a post's video) as its fields."""
+    from pydantic import BaseModel
+
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value

@@ -89,6 +89,7 @@ def _job(p: Project, script: e.VideoScript, revision: int, until: Until) -> c.Re
         keywords=list(p.keywords),
         url=p.url,
         music_url=p.music_url,
+        content_id=p.content_id,
     )
 
 

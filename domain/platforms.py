@@ -151,7 +151,8 @@ PROFILES: dict[str, PlatformProfile] = {
     ),
     "youtube": PlatformProfile(
         "youtube",
-        None,
+        # Videos only: these are its description's rules (5,000 bytes; hashtags above the title, a few).
+        PlatformRules(5000, 1000, (0, 15), "in_text", needs_media=True),
         frozenset(),
         ("15:00", "18:00"),
         (0, 5000),

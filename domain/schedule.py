@@ -110,7 +110,7 @@ SlotState = Literal["draft", "pending", "dispatched", "published", "failed", "ca
 # States whose snapshot and time may still change.
 CHANGEABLE: frozenset[str] = frozenset({"draft", "pending", "failed"})
 # What a PublishPost carries, copied from the draft and its edits.
-PAYLOAD_FIELDS = ("site_id", "account_id", "platform", "text", "link_url", "hashtags", "media_urls", "thread", "first_comment")
+PAYLOAD_FIELDS = ("site_id", "account_id", "platform", "text", "link_url", "hashtags", "media_urls", "thread", "first_comment", "video")
 
 
 @dataclass(frozen=True)

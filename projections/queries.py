@@ -226,3 +226,38 @@ async def video_renders(pool: asyncpg.Pool, project_id: str) -> list[dict[str, A
         project_id,
     )
     return [dict(r) for r in rows]
+
+
+_WATCHED = (
+    "LEFT JOIN LATERAL (SELECT (h.raw->>'minutes_watched')::bigint AS minutes FROM engagement_history h"
+    " WHERE h.post_id = p.post_id ORDER BY h.fetched_at DESC LIMIT 1) w ON true"
+)
+
+
+async def video_posts(pool: asyncpg.Pool, project_id: str) -> list[dict[str, Any]]:
+    """A project's posts on each platform: where each stands and what it earned (latest reading)."""
+    rows = await pool.fetch(
+        "SELECT p.post_id, p.platform, p.account_id, p.status, p.scheduled_at, p.published_at, p.platform_post_id,"
+        " p.platform_post_url, p.error, (p.video->>'revision')::int AS revision, e.impressions AS views, e.likes, e.comments,"
+        f" e.shares, w.minutes AS minutes_watched, e.fetched_at FROM posts p LEFT JOIN engagement e USING (post_id) {_WATCHED}"
+        " WHERE p.video_project_id = $1 ORDER BY p.platform, p.account_id",
+        project_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def video_analytics(pool: asyncpg.Pool, site_id: str) -> dict[str, list[dict[str, Any]]]:
+    """A site's video posts summed per platform and per article."""
+    base = f"FROM posts p LEFT JOIN engagement e USING (post_id) {_WATCHED} WHERE p.site_id = $1 AND p.post_type = 'video'"
+    sums = (
+        "count(*) AS posts, count(*) FILTER (WHERE p.status = 'published') AS published, coalesce(sum(e.impressions), 0)::bigint AS views,"
+        " coalesce(sum(e.likes), 0)::bigint AS likes, coalesce(sum(e.comments), 0)::bigint AS comments,"
+        " coalesce(sum(e.shares), 0)::bigint AS shares, coalesce(sum(w.minutes), 0)::bigint AS minutes_watched"
+    )
+    platforms = await pool.fetch(f"SELECT p.platform, {sums} {base} GROUP BY p.platform ORDER BY p.platform", site_id)
+    articles = await pool.fetch(
+        f"SELECT p.content_id, p.video_project_id AS project_id, {sums} {base} GROUP BY p.content_id, p.video_project_id"
+        " ORDER BY views DESC, p.content_id",
+        site_id,
+    )
+    return {"platforms": [dict(r) for r in platforms], "articles": [dict(r) for r in articles]}

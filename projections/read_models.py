@@ -87,6 +87,8 @@ class PostsProjection(Projection):
                             m.writer_note,
                             m.first_comment,
                             m.media_plan,
+                            m.video.project_id if m.video else None,
+                            m.video.model_dump(mode="json") if m.video else None,
                         ),
                     )
                 ]
@@ -119,8 +121,8 @@ POSTS = PostsProjection(
     sql={
         "drafted": "INSERT INTO {posts} (post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags,"
         " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id, virality, virality_parts,"
-        " virality_reasons, writer_note, first_comment, media_plan)"
-        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15,$16,$17,$18,$19,$20,$21)"
+        " virality_reasons, writer_note, first_comment, media_plan, video_project_id, video)"
+        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)"
         " ON CONFLICT (post_id) DO NOTHING",
         "scheduled": "UPDATE {posts} SET status = 'scheduled', scheduled_at = $2, error = NULL, updated_at = $3, last_event_id = $4"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",

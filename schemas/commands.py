@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
-from schemas.events import ContentPublished, Motion, Platform, PostType, VideoPreset, VideoScript
+from schemas.events import ContentPublished, Motion, Platform, PostType, VideoAttachment, VideoPreset, VideoScript
 
 
 class Command(BaseModel):
@@ -126,6 +126,7 @@ class PublishPost(Command):
     thread: list[str] | None = None
     first_comment: str | None = None
     due_at: datetime
+    video: VideoAttachment | None = None
 
 
 class RenderVideo(Command):
@@ -143,6 +144,7 @@ class RenderVideo(Command):
     keywords: list[str] = Field(default_factory=list)
     url: str = ""
     music_url: str | None = None
+    content_id: str = ""
 
 
 # ---------------------------------------------------------------- video projects (the API's bodies)

@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
-Platform = Literal["linkedin", "x", "facebook", "instagram", "tiktok"]
-PLATFORMS: tuple[str, ...] = ("linkedin", "x", "facebook", "instagram", "tiktok")
-PostType = Literal["announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread"]
+Platform = Literal["linkedin", "x", "facebook", "instagram", "tiktok", "youtube"]
+PLATFORMS: tuple[str, ...] = ("linkedin", "x", "facebook", "instagram", "tiktok", "youtube")
+PostType = Literal["announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread", "video"]
+VIDEO_PLATFORMS: tuple[str, ...] = ("youtube", "instagram", "tiktok")  # where a rendered video is posted
 PostStatus = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled"]
 
 
@@ -72,6 +73,25 @@ class ContentPublished(Event):
         return [k.replace("\x00", "") if isinstance(k, str) else k for k in v] if isinstance(v, list) else v
 
 
+class VideoAttachment(BaseModel):
+    """The rendered video a ``video`` post carries to YouTube, Instagram Reels or TikTok."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    project_id: str
+    revision: int
+    preset: str
+    video_url: str
+    thumbnail_url: str | None = None
+    captions_url: str | None = None
+    title: str = Field(max_length=100)
+    tags: list[str] = Field(default_factory=list)
+    language: str = "en"
+    seconds: float = 0
+    made_for_kids: bool = False
+    privacy: Literal["public", "unlisted", "private"] = "public"
+
+
 class PostDrafted(Event):
     post_id: str
     site_id: str
@@ -93,6 +113,7 @@ class PostDrafted(Event):
     virality: int | None = Field(None, ge=1, le=10)
     virality_parts: dict[str, float] = Field(default_factory=dict)
     virality_reasons: list[str] = Field(default_factory=list)
+    video: VideoAttachment | None = None
 
 
 class PostQueued(Event):
@@ -424,6 +445,10 @@ class VideoRendered(Event):
     chapters: list[dict[str, Any]] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
     revision: int = 1
+    site_id: str = ""
+    content_id: str = ""
+    title: str = ""
+    language: str = "en"
     audio_url: str = ""
     pictures: list[str] = Field(default_factory=list)
     durations: list[float] = Field(default_factory=list)

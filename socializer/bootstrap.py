@@ -25,6 +25,8 @@ from adapters.published import MemoryPublished, PostgresPublished
 from adapters.publishing import MemoryAttempts, PostgresAttempts
 from adapters.scheduling import MemorySlots, PostgresSlots
 from adapters.sites import MemorySites, PostgresSites, read_seed
+from adapters.uploads import PostgresSessions
+from adapters.uploads.client import uploaders_for, with_videos
 from adapters.vault.crypto import Keyring, Secret
 from adapters.vault.store import TokenVault
 from adapters.voice import Chorus, Synthesizer
@@ -37,7 +39,7 @@ from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
-from streams import adapt, decide, engagement, film, intake, publish, refresh, relay, render, schedule
+from streams import adapt, decide, engagement, film, intake, publish, refresh, relay, render, schedule, share
 from streams.app import Register
 from streams.deps import Deps, StreamSettings
 
@@ -51,6 +53,7 @@ AGENTS: dict[str, Register] = {
     "engagement": engagement.register,
     "refresh": refresh.register,
     "relay": relay.register,
+    "share": share.register,
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -146,7 +149,12 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         sites=PostgresSites(pool),
         accounts=accounts,
         tokens=TokenSource(accounts, oauth_clients(settings)),
-        platforms=clients_for(settings.platform_base_url, http),
+        platforms=with_videos(
+            clients_for(settings.platform_base_url, http),
+            uploaders_for(settings.platform_base_url, http, scale=settings.upload_scale),
+            PostgresSessions(pool),  # type: ignore[arg-type]
+            http,
+        ),
         writer=writer,
         fallback_writer=rules,
         attempts=PostgresAttempts(pool),

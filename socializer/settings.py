@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     media_base_url: str | None = None
     image_workers: int = 2
+    upload_scale: int = Field(
+        1, ge=1, description="divides the video upload protocols' byte thresholds (the sandbox's scale switch; 1 in production)"
+    )
     video_workers: int = Field(1, ge=1, description="renders at once per video worker (each a process with its own voice model)")
     # An S3-compatible bucket instead of the local directory (AWS, MinIO, R2, ...).
     s3_endpoint: str | None = None

@@ -21,6 +21,7 @@ from adapters.kafka import Producer, send_all
 from adapters.platforms.base import OutgoingPost, PlatformClient
 from adapters.post_states import Folded, PostStateStore, remember
 from adapters.publishing import AttemptStore
+from adapters.uploads import OutgoingVideo, tag_for
 from commands import posts
 from commands import publish as attempt
 from domain.lifecycle import PostState
@@ -155,6 +156,7 @@ async def run(a: attempt.Attempt, p: Publishing, *, reconcile: bool) -> None:
         media_urls=tuple(cmd.media_urls),
         thread=tuple(cmd.thread) if cmd.thread else None,
         first_comment=cmd.first_comment,
+        video=outgoing_video(cmd),
     )
     if reconcile:
         try:
@@ -192,6 +194,25 @@ async def _create(p: Publishing, client: PlatformClient, account: Any, post: Out
         log.warning("post %s: outcome unknown (%s); will look it up before any new attempt", post.post_id, err)
         return attempt.Unknown(str(err))
     return attempt.Created(ref.platform_post_id, ref.url)
+
+
+def outgoing_video(cmd: PublishPost) -> OutgoingVideo | None:
+    v = cmd.video
+    if v is None:
+        return None
+    return OutgoingVideo(
+        effect_id=cmd.post_id,
+        tag=tag_for(cmd.post_id, cmd.account_id),
+        title=v.title,
+        description=cmd.text,
+        video_url=v.video_url,
+        tags=tuple(v.tags),
+        thumbnail_url=v.thumbnail_url,
+        captions_url=v.captions_url,
+        language=v.language,
+        made_for_kids=v.made_for_kids,
+        privacy=v.privacy,
+    )
 
 
 def decode(value: bytes | None) -> PublishPost:

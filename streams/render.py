@@ -114,7 +114,8 @@ def _made(job: RenderVideo, made: dict[str, Any]) -> e.Event:
         )
     if job.until == "visuals":
         return e.VideoVisualsPrepared(project_id=job.project_id, revision=job.revision, pictures=made["pictures"])
-    return e.VideoRendered(project_id=job.project_id, revision=job.revision, preset=job.preset, **made)
+    who = {"site_id": job.site_id, "content_id": job.content_id, "title": job.script.title, "language": job.script.language}
+    return e.VideoRendered(project_id=job.project_id, revision=job.revision, preset=job.preset, **who, **made)
 
 
 async def _announce(out: Producer, event: e.Event, project_id: str, cause: Envelope, what: str) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
 from domain.accounts import Account
 from domain.engagement import Metrics
+
+if TYPE_CHECKING:
+    from adapters.uploads import OutgoingVideo
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,7 @@ class OutgoingPost:
     media_urls: tuple[str, ...] = ()
     thread: tuple[str, ...] | None = None
     first_comment: str | None = None
+    video: OutgoingVideo | None = None  # a video post: the uploader's (adapters.uploads)
 
 
 @dataclass(frozen=True, slots=True)

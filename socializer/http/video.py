@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.api_keys import Caller
 from adapters.voice import VoiceUnavailable, voice_for
 from commands import video
-from commands.exceptions import ProjectNotFound
+from commands.exceptions import InvalidTransition, ProjectNotFound
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
@@ -310,3 +310,125 @@ def _stage_route(path: str, until: video.Until, summary: str) -> None:
 _stage_route("generate-voiceover", "voice", "Narrate the approved script (each section's audio and measured length)")
 _stage_route("generate-visuals", "visuals", "Make each section's still at the preset's size (and the narration first)")
 _stage_route("compose", "video", "Render the video: what earlier stages made is reused, the rest is made")
+
+
+# ---------------------------------------------------------------- publishing and results
+class VideoPost(BaseModel):
+    post_id: str
+    platform: str
+    account_id: str
+    status: str
+    revision: int | None = None
+    scheduled_at: datetime | None = None
+    published_at: datetime | None = None
+    platform_post_id: str | None = None
+    platform_post_url: str | None = None
+    error: str | None = None
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    minutes_watched: int | None = Field(None, description="YouTube: minutes watched, from its Analytics API")
+    fetched_at: datetime | None = None
+
+
+class PublishStatus(BaseModel):
+    project_id: str
+    count: int
+    results: list[VideoPost]
+
+
+class PublishVideo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platforms: list[Literal["youtube", "instagram", "tiktok"]] | None = Field(
+        None, description="default: every one the video was drafted for"
+    )
+    now: bool = Field(False, description="publish at once instead of at each account's next best-time slot")
+
+
+class PublishAccepted(BaseModel):
+    project_id: str
+    posts: list[str]
+    events: list[Position]
+
+
+@router.get(
+    "/projects/{project_id}/publish-status/",
+    response_model=PublishStatus,
+    summary="The project's video posts on each platform: status, link, views, likes, comments, shares",
+)
+async def publish_status(project_id: str = ProjectId, who: Caller = reader, svc: Services = Svc) -> Any:
+    await _row(svc, project_id, who)
+    found = await q.video_posts(svc.pool, project_id)
+    return ORJSON({"project_id": project_id, "count": len(found), "results": found})
+
+
+@router.post(
+    "/projects/{project_id}/publish/",
+    status_code=202,
+    response_model=PublishAccepted,
+    summary="Approve the project's video drafts: each into its account's next best-time slot, or now",
+)
+async def publish(
+    project_id: str = ProjectId,
+    body: PublishVideo | None = Body(None),
+    who: Caller = writer,
+    svc: Services = Svc,
+    idempotency_key: str | None = IdempotencyKey,
+) -> Any:
+    await _row(svc, project_id, who)
+    ask = body or PublishVideo()
+    posts = [
+        p
+        for p in await q.video_posts(svc.pool, project_id)
+        if p["status"] == "draft" and (ask.platforms is None or p["platform"] in ask.platforms)
+    ]
+    if not posts:
+        raise InvalidTransition(
+            "no video drafts of this project to publish (not rendered yet, no video account, or published)", field="platforms"
+        )
+    events: list[Position] = []
+    for p in posts:
+        key = f"{idempotency_key}:{p['post_id']}" if idempotency_key else None
+        action = {"publish_now": c.PublishPostNow()} if ask.now else {"approve": c.ApprovePost(reviewer=f"key {who.key_id}")}
+        events += (await svc.command(who, p["post_id"], wait=False, idempotency_key=key, **action)).events
+    return ORJSON(PublishAccepted(project_id=project_id, posts=[p["post_id"] for p in posts], events=events).model_dump(mode="json"), 202)
+
+
+class VideoTotals(BaseModel):
+    posts: int
+    published: int
+    views: int
+    likes: int
+    comments: int
+    shares: int
+    minutes_watched: int
+
+
+class PlatformTotals(VideoTotals):
+    platform: str
+
+
+class ArticleTotals(VideoTotals):
+    content_id: str | None
+    project_id: str | None
+
+
+class VideoAnalytics(BaseModel):
+    platforms: list[PlatformTotals]
+    articles: list[ArticleTotals]
+
+
+@router.get(
+    "/analytics/overview/", response_model=VideoAnalytics, summary="The site's videos: views, likes, comments, shares, minutes watched"
+)
+async def analytics_overview(who: Caller = reader, svc: Services = Svc) -> Any:
+    return ORJSON(await q.video_analytics(svc.pool, who.site_id))
+
+
+@router.get(
+    "/analytics/project/{project_id}/", response_model=PublishStatus, summary="One project's video on each platform, with its results"
+)
+async def analytics_project(project_id: str = ProjectId, who: Caller = reader, svc: Services = Svc) -> Any:
+    return await publish_status(project_id, who, svc)

@@ -40,6 +40,7 @@ CONNECT = {
         ("it-instagram", "instagram", "it-ig", "business", {}),
         ("it-tiktok", "tiktok", "it-tt", "personal", {}),
         ("it-review", "linkedin", "it-member", "personal", {"auto_publish": False}),
+        ("it-youtube", "youtube", "it-yt", "channel", {}),  # videos only: rendered projects are posted to it
     ],
     "crash": [(f"crash-x{i}", "x", f"crash-x{i}", "personal", {}) for i in range(3)],
 }

@@ -4,6 +4,7 @@ the script reviewed, edited, regenerated and approved, stages rendered, another 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
 import httpx
 import pytest
@@ -51,6 +52,29 @@ async def test_a_published_article_becomes_a_video_that_passes_its_preset(system
         assert video.status_code == 200 and video.headers["content-type"] == "video/mp4" and len(video.content) > 10_000
         listed = (await api.get("/api/v1/video/projects/")).json()
         assert pid in [p["project_id"] for p in listed["results"]]
+
+        # Posted to the site's YouTube, Instagram and TikTok accounts (auto-publish), then measured.
+        async def posted():  # type: ignore[no-untyped-def]
+            got = (await api.get(f"/api/v1/video/projects/{pid}/publish-status/")).json()["results"]
+            done = [p for p in got if p["status"] == "published" and p["views"] is not None]
+            return got if len(got) == 3 and len(done) == 3 else None
+
+        status = await eventually(posted, timeout=180, every=2, what="the video published on three platforms and measured")
+        assert sorted(p["platform"] for p in status) == ["instagram", "tiktok", "youtube"], status
+        uploaded = {p["platform"]: p for p in system.sandbox.posts() if p.get("video")}
+        size = len(video.content)
+        for p in status:  # exactly one upload each, of the rendered file's bytes
+            mine = [u for u in system.sandbox.posts(p["platform"]) if u["id"] == p["platform_post_id"]]
+            assert len(mine) == 1 and mine[0]["size"] == size and mine[0]["sha256"] == hashlib.sha256(video.content).hexdigest()
+        yt = next(
+            u
+            for u in system.sandbox.posts("youtube")
+            if u["id"] == next(p for p in status if p["platform"] == "youtube")["platform_post_id"]
+        )
+        assert yt["thumbnail"] and yt["captions"] and yt["made_for_kids"] is False and "youtube" in uploaded
+        overview = (await api.get("/api/v1/video/analytics/overview/")).json()
+        assert {p["platform"] for p in overview["platforms"] if p["published"]} >= {"youtube", "instagram", "tiktok"}
+        assert any(a["project_id"] == pid and a["views"] > 0 for a in overview["articles"])
     async with system.client("hostile") as other:
         assert (await other.get(f"/api/v1/video/projects/{pid}/")).status_code == 404  # another site's project does not exist
 

@@ -468,3 +468,49 @@ async def test_a_render_tells_its_progress_stage_by_stage_and_what_it_made(tmp_p
     told = [m for m in out.messages(t.VIDEO_PROJECTS) if isinstance(m, e.VideoStageProgressed)]
     assert [(m.stage, m.done) for m in told] == [("voice", 0.5), ("voice", 1.0)]
     assert out.messages(t.VIDEO_PROJECTS)[-1] == voiced and not list(Path(tmp_path, ".progress").iterdir())
+
+
+async def test_a_clean_render_becomes_a_video_post_per_video_account_and_a_long_one_for_youtube_alone() -> None:
+    from adapters.accounts import MemoryAccounts
+    from domain.platforms import rules
+    from streams import share
+
+    accts = MemoryAccounts(
+        [
+            Account(
+                account_id=f"a-{p}",
+                platform=p,
+                platform_account_id=f"{p}-1",
+                handle="me",
+                site_id="s1",
+                settings=AccountSettings(auto_publish=True),
+            )
+            for p in ("youtube", "instagram", "tiktok", "x")
+        ]
+    )
+    sites = MemorySites([Site(site_id="s1", auto_social_publish=True)])
+    seo = {
+        "title": "Replay, narrated #shorts",
+        "description": "Replay rebuilds every view.\n\nRead the article: https://blog.example/r",
+        "tags": ["event sourcing", "kafka"],
+    }
+    rendered = e.VideoRendered(
+        project_id="v1", preset="youtube_short", revision=2, site_id="s1", content_id="c1", title="Replay, narrated", video_url="http://api/media/video/video-1.mp4",
+        srt_url="s", vtt_url="http://api/media/video/video-1.vtt", thumbnail_url="http://api/media/video/thumbnail-1.jpg", seconds=42.0, sections=4, seo=seo,
+    )  # fmt: skip
+    out = MemoryProducer()
+    drafts = await share.handle(encoded(rendered, "v1"), sites, accts, out)
+    assert sorted(d.platform for d in drafts) == ["instagram", "tiktok", "youtube"] and out.messages(t.POSTS) == drafts
+    by = {d.platform: d for d in drafts}
+    assert by["youtube"].text == seo["description"] and by["youtube"].video and by["youtube"].video.title == seo["title"]
+    for p in ("instagram", "tiktok"):  # no link in a caption they would not make clickable; a few hashtags
+        assert "https://" not in by[p].text and "#EventSourcing" in by[p].hashtags and len(by[p].text) <= rules(p).hard_limit
+    assert all(d.post_type == "video" and d.auto_schedule and d.video and d.video.revision == 2 for d in drafts)
+    again = MemoryProducer()
+    await share.handle(encoded(rendered, "v1"), sites, accts, again)  # a later delivery, or render: the same posts
+    assert [d.post_id for d in again.messages(t.POSTS)] == [d.post_id for d in drafts]
+
+    long = rendered.model_copy(update={"preset": "youtube_long"})
+    assert [d.platform for d in await share.handle(encoded(long, "v1"), sites, accts, MemoryProducer())] == ["youtube"]
+    broken = rendered.model_copy(update={"problems": ["fps 25, not 30"]})
+    assert await share.handle(encoded(broken, "v1"), sites, accts, MemoryProducer()) == []
