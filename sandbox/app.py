@@ -5,6 +5,9 @@ Operator endpoints, outside any platform's namespace:
     POST /_sandbox/faults                 {"platform", "mode": rate_limit|error|hang_after_accept|none,
                                            "times": n, "retry_after": s, "hang_seconds": s,
                                            "after": n (creates that pass first)}
+    POST /_sandbox/faults                 {"platform": youtube|instagram|tiktok, "target": "upload",
+                                           "mode": drop|error|expire|hang|quota, ...}: the video upload protocols' faults
+    POST /_sandbox/uploads                {"scale": n, "youtube_verified": bool, "tiktok_audited": bool}
     POST /_sandbox/reset                  forget posts and faults
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see sandbox/oauth.py
 """
