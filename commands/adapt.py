@@ -19,6 +19,13 @@ from schemas.envelope import derived_id
 from schemas.events import PostDrafted
 
 
+def with_niche(digest: Digest, site: Site) -> Digest:
+    """The article as the site's writer reads it: the site's niche tags fill in where the article yields too few."""
+    from dataclasses import replace
+
+    return replace(digest, niche=tuple(site.niche_hashtags)) if site.niche_hashtags else digest
+
+
 def post_id_for(content_id: str, account_id: str, post_type: str) -> str:
     return derived_id("post", content_id, account_id, post_type)
 
@@ -73,7 +80,7 @@ def checked(platform: str, post_type: str, draft: Draft | None) -> tuple[Draft |
 
 def draft_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None) -> tuple[list[PostDrafted], list[str]]:
     """The drafts, and what was refused: a draft that breaks a platform rule never becomes an event."""
-    digest = digest or read_article(cmd.article)
+    digest = with_niche(digest or read_article(cmd.article), site)
     out, refused = [], []
     for account, post_type in targets(cmd, site):
         draft, problems = checked(account.platform, post_type, writer.write(digest, str(cmd.article.url), account.platform, post_type))

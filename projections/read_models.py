@@ -243,13 +243,14 @@ VIDEO_PROJECTS = VideoProjectsProjection(
         "progress": "UPDATE {video_projects} SET stage = $3, progress = progress || jsonb_build_object($3::text, $4::float8),"
         " timings = timings || jsonb_build_object($3::text, $5::float8), updated_at = $6, last_event_id = $7"
         " WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
-        "voiced": "UPDATE {video_projects} SET status = 'voiced', stage = NULL, audio_url = $3, durations = $4, updated_at = $5,"
+        "voiced": "UPDATE {video_projects} SET status = 'voiced', stage = NULL, progress = progress || '{{\"voice\": 1}}', audio_url = $3, durations = $4, updated_at = $5,"
         " last_event_id = $6 WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
-        "visuals": "UPDATE {video_projects} SET status = 'visuals_ready', stage = NULL, pictures = $3, updated_at = $4,"
+        "visuals": "UPDATE {video_projects} SET status = 'visuals_ready', stage = NULL, progress = progress || '{{\"voice\": 1, \"visuals\": 1}}', pictures = $3, updated_at = $4,"
         " last_event_id = $5 WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
         "render": "INSERT INTO {video_renders} (project_id, revision, preset, video_url, srt_url, vtt_url, thumbnail_url, seconds,"
         " problems, timings, made, rendered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING",
-        "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL, video_url = $3, srt_url = $4,"
+        "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL,"
+        ' progress = \'{{"voice": 1, "visuals": 1, "render": 1, "join": 1}}\', video_url = $3, srt_url = $4,'
         " vtt_url = $5, thumbnail_url = $6, seconds = $7, sections = $8, chapters = $9, problems = $10, audio_url = $11,"
         " pictures = $12, durations = $13, timings = $14, made = $15, seo = $16, updated_at = $17, last_event_id = $18"
         " WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled'",

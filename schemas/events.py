@@ -311,6 +311,9 @@ class SiteSettings(BaseModel):
     post_types: list[PostType] = Field(default_factory=lambda: list[PostType](["announcement"]), min_length=1)
     timezone: str = Field("UTC", description="IANA zone of its best times and calendar")
     utm_campaign: str | None = Field(None, max_length=100, description="utm_campaign on its links; null = the deployment's")
+    niche_hashtags: list[str] = Field(
+        default_factory=list, max_length=30, description="the site's own topic tags: where an article yields too few, these fill in first"
+    )
     video_enabled: bool = Field(False, description="its articles also become narrated videos (the Video Creator)")
     video_review: bool = Field(True, description="a video's script waits for a person's approval; false = straight through to the video")
     video_preset: VideoPreset = Field("youtube_short", description="the format its articles' videos are made in")

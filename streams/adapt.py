@@ -15,9 +15,10 @@ from typing import Any
 
 from adapters.accounts import Accounts
 from adapters.images import MediaRenderer
+from adapters.images.render import TooSmall
 from adapters.kafka import Producer, send_all
 from adapters.sites import SiteDirectory
-from commands.adapt import draft_posts, settle, targets
+from commands.adapt import draft_posts, settle, targets, with_niche
 from domain.accounts import Site
 from domain.platforms import POSTING
 from domain.post.reading import Digest, read_article
@@ -46,7 +47,7 @@ async def generate_posts_async(
     cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer, digest: Digest | None = None
 ) -> list[PostDrafted]:
     """With a writer that calls out (an LLM): each answer, or its failure, is settled by the decider."""
-    digest = digest or read_article(cmd.article)
+    digest = with_niche(digest or read_article(cmd.article), site)
     url = str(cmd.article.url)
     out = []
     for account, post_type in targets(cmd, site):
@@ -68,6 +69,9 @@ async def with_media(media: MediaRenderer, draft: PostDrafted) -> PostDrafted:
         return draft
     try:
         urls = await media.materialize(draft.media_plan, draft.platform)
+    except TooSmall as err:  # a pixel or an icon is never the post's picture
+        log.warning("post %s: image not used (%s)", draft.post_id, err)
+        return draft.model_copy(update={"media_urls": [], "media_plan": None})
     except Exception as err:  # one bad image must not cost the post
         log.warning("post %s: media not rendered (%s)", draft.post_id, err)
         return draft

@@ -66,6 +66,9 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
         while True:
             done, _ = await asyncio.wait({future}, timeout=r.every)
             now = _read(progress)
+            if now and told and now["stage"] != told[0] and told[1] < 1:  # a stage ended between two looks: say so
+                tick = e.VideoStageProgressed(project_id=job.project_id, revision=job.revision, stage=told[0], done=1.0)  # type: ignore[arg-type]
+                await _announce(r.out, tick, job.project_id, cause, f"{told[0]}:1.0")
             if now and (now["stage"], now["done"]) != told:
                 stage, told = now["stage"], (now["stage"], now["done"])
                 tick = e.VideoStageProgressed(

@@ -61,9 +61,18 @@ def content_box(img: Image.Image, target: tuple[int, int]) -> tuple[int, int, in
     return x, y, x + w, y + h
 
 
+MIN_SOURCE_SIDE = 200  # a smaller picture is an icon, an avatar or a tracking pixel: never a post's image
+
+
+class TooSmall(ValueError):
+    """The source image is too small to be any platform's picture."""
+
+
 def fit(source: bytes, platform: str) -> Rendered:
     Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
     with Image.open(io.BytesIO(source)) as opened:
+        if min(opened.size) < MIN_SOURCE_SIDE:
+            raise TooSmall(f"{opened.size[0]}x{opened.size[1]} px: smaller than {MIN_SOURCE_SIDE} px on a side")
         opened.draft("RGB", (SIZES[platform][0] * 2, SIZES[platform][1] * 2))  # JPEG: decode at a reduced scale
         img = ImageOps.exif_transpose(opened)
         img.load()

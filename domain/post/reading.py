@@ -70,11 +70,25 @@ class Digest:
     images: list[tuple[str, str]]  # (url, alt)
     keywords: list[str]
     has_code: bool = False
+    keywords_given: bool = False  # the upstream named them (else YAKE found them)
+    niche: tuple[str, ...] = ()  # the site's own topic tags, filling in where the article yields too few
     cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)  # writers' per-article memo
 
 
 def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
+
+
+MIN_IMAGE_SIDE = 200  # an <img> declared smaller is an icon, an avatar or a tracking pixel, never a post's picture
+DECORATION = re.compile(r"avatar|gravatar|pixel|spacer|tracking|beacon|badge|logo|emoji|icon", re.IGNORECASE)
+
+
+def _decoration(attrs: dict[str, str | None]) -> bool:
+    for side in ("width", "height"):
+        m = re.match(r"\s*(\d+)", attrs.get(side) or "")
+        if m and int(m.group(1)) < MIN_IMAGE_SIDE:
+            return True
+    return bool(DECORATION.search(" ".join(str(attrs.get(k) or "") for k in ("src", "class", "alt", "id"))))
 
 
 def _blocks(html: str) -> tuple[list[Block], list[tuple[str, str]], bool]:
@@ -87,7 +101,7 @@ def _blocks(html: str) -> tuple[list[Block], list[tuple[str, str]], bool]:
     images = []
     for img in tree.css("img"):
         src = img.attributes.get("src") or img.attributes.get("data-src")
-        if src and src.startswith(("http://", "https://")):
+        if src and src.startswith(("http://", "https://")) and not _decoration(img.attributes):
             images.append((src, _norm(img.attributes.get("alt") or "")))
     blocks: list[Block] = []
     root = tree.body or tree.root
@@ -224,9 +238,9 @@ def read_article(article: ContentPublished) -> Digest:
     quotes += [s for s in sentences if 40 <= len(s) <= 160 and s.startswith(("“", '"', "„", "«")) and s not in quotes]
     stats = [s for s in sentences if STAT_RE.search(s) and 30 <= len(s) <= 240]
     description = _norm(article.excerpt) or (sentences[0] if sentences else _norm(article.title))
-    for url in article.image_urls:
-        if str(url) not in {u for u, _ in images}:
-            images.append((str(url), ""))
+    # The pipeline's featured images first: an inline <img> may be an avatar, a badge or a pixel.
+    featured = [(str(u), "") for u in article.image_urls]
+    images = featured + [(u, alt) for u, alt in images if u not in {f for f, _ in featured}]
     return Digest(
         title=_norm(article.title),
         description=description,
@@ -242,4 +256,5 @@ def read_article(article: ContentPublished) -> Digest:
         images=images,
         keywords=keywords,
         has_code=has_code,
+        keywords_given=any(k.strip() for k in article.keywords),
     )

@@ -17,6 +17,7 @@ from domain.platforms import rules as platform_rules
 from domain.post import limits
 from domain.post.locale import phrases
 from domain.post.reading import Digest, extract_keywords
+from domain.post.tags import common, shared
 
 STOP = {
     "the",
@@ -88,37 +89,45 @@ QUOTE_MARKS = ' “”"„«»'
 VALID_TAG = re.compile(r"^#[^\W_]*[^\W\d_][^\W_]*$")
 
 
-def topic_tags(digest: Digest, most: int) -> list[str]:
-    """Hashtags from the article's topic: its keywords first, then their words and the title's."""
-    key = f"tags:{most}"
+def topic_tags(digest: Digest, most: int, least: int = 0) -> list[str]:
+    """Hashtags from the article's topic: its keywords first, then its key phrases and the words of
+    its keywords, title and headings that name something (not a common word: :mod:`domain.post.tags`);
+    short of ``least``, the site's niche, then the broad tags of an article share in its language."""
+    key = f"tags:{most}:{least}"
     if key not in digest.cache:
-        digest.cache[key] = _topic_tags(digest, most)
+        digest.cache[key] = _topic_tags(digest, most, least)
     return list(cast(list[str], digest.cache[key]))
 
 
-def _topic_tags(digest: Digest, most: int) -> list[str]:
+def _topic_tags(digest: Digest, most: int, least: int) -> list[str]:
     seen: dict[str, str] = {}
+    lang = digest.language
 
-    def add(word: str) -> None:
+    def add(word: str, *, named: bool = False) -> None:
         tag = hashtag(word)
         if not tag or tag.lower() in seen:
             return
+        if not named and common(tag, lang):
+            return  # #Week, #Make, #39: words and numbers, not topics (unless the article's keywords name them)
         if most <= 5 and any(tag.lower()[1:] in chosen for chosen in seen):
             return  # a few tags should each say something new: no #Event beside #EventSourcing
         seen[tag.lower()] = tag
 
     for kw in digest.keywords:
-        add(kw)
-    if digest.language[:2].lower() in UNSEGMENTED:
-        return list(seen.values())[:most]  # no word boundaries to extract more from: the given keywords only
-    if len(seen) < most:  # Instagram wants 20–30: the article's own key phrases, then their words
-        for kw in extract_keywords(digest.text or digest.title, digest.language):
-            add(kw)
-    if len(seen) < most:
-        for kw in [*digest.keywords, digest.title, *digest.headings]:
-            for w in re.findall(r"[^\W\d_]{4,}", kw):
-                if w.lower() not in STOP:
-                    add(w)
+        add(kw, named=digest.keywords_given)
+    if lang[:2].lower() not in UNSEGMENTED:  # (no word boundaries to extract more from: the given keywords only)
+        if len(seen) < most:  # Instagram wants 20–30: the article's own key phrases, then their words
+            for kw in extract_keywords(digest.text or digest.title, lang):
+                add(kw)
+        if len(seen) < most:
+            for kw in [*digest.keywords, digest.title, *digest.headings]:
+                for w in re.findall(r"[^\W\d_]{4,}", kw):
+                    if w.lower() not in STOP:
+                        add(w)
+    for broad in (*digest.niche, *shared(lang)):  # a manager fills the rest: related, never random
+        if len(seen) >= least:
+            break
+        add(broad)
     return list(seen.values())[:most]
 
 
@@ -256,7 +265,7 @@ class RuleWriter:
         ph = phrases(digest.language)
         link, utm = with_utm(url, platform=platform, campaign=self.campaign, content=post_type)
         lo, hi = rule.hashtags
-        tags = topic_tags(digest, hi)
+        tags = topic_tags(digest, hi, least=lo)
         pool = len(tags)  # what the article's topic can supply, before any go to a first comment
         image = digest.images[0] if digest.images else None
         if rule.needs_media and image is None and post_type not in ("quote_card", "carousel"):

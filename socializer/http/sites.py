@@ -33,6 +33,7 @@ class SiteSettingsPatch(BaseModel):
     post_types: list[PostType] | None = Field(None, min_length=1)
     timezone: str | None = None
     utm_campaign: str | None = Field(None, max_length=100)
+    niche_hashtags: list[str] | None = Field(None, max_length=30)
     video_enabled: bool | None = None
     video_review: bool | None = None
     video_preset: VideoPreset | None = None
@@ -50,7 +51,17 @@ async def get_settings(who: Caller = reader, svc: Services = Svc) -> Any:
 @router.put("/settings/", response_model=SiteSettingsOut, summary="Change the site's settings: a field not sent is not changed (as PATCH)")
 async def put_settings(body: SiteSettingsPatch, who: Caller = writer, svc: Services = Svc) -> Any:
     changes = body.model_dump(exclude_unset=True)
-    for key in ("name", "social_enabled", "auto_social_publish", "post_types", "timezone", "video_enabled", "video_review", "video_preset"):
+    for key in (
+        "name",
+        "social_enabled",
+        "auto_social_publish",
+        "post_types",
+        "timezone",
+        "niche_hashtags",
+        "video_enabled",
+        "video_review",
+        "video_preset",
+    ):
         if key in changes and changes[key] is None:
             changes.pop(key)  # null on a field that has no "unset": not a change
     try:

@@ -14,6 +14,7 @@ import pytest
 from domain.platforms import COMPATIBLE
 from domain.post.reading import read_article
 from domain.post.rules import RuleWriter
+from domain.post.tags import common
 from domain.post.validate import violations
 from tests.corpus.articles import corpus
 
@@ -41,6 +42,11 @@ def test_every_draft_of_every_article_passes_its_validator(article) -> None:  # 
         made += 1
         problems = violations(platform, post_type, draft)
         assert problems == [], f"{article.content_id} {platform} {post_type}: {problems}\n{draft.text}"
+        if platform == "instagram":  # the seed's line: 20–30 hashtags, whatever the language
+            assert 20 <= len(draft.hashtags) <= 30, (article.content_id, post_type, draft.hashtags)
+        named = {k.replace(" ", "").lower() for k in article.keywords}
+        words = [t for t in draft.hashtags if common(t, article.language) and t[1:].lower() not in named]
+        assert words == [], (article.content_id, platform, post_type, words)  # a hashtag names a topic, not a common word
         if article.language[:2] != "en":  # stays in its language: no English phrase slips in
             for english in ("Read the full article", "Key takeaways", "What do you think", "Read more:", "Swipe through"):
                 assert english not in draft.text, (article.content_id, platform, post_type)

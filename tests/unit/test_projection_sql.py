@@ -3,6 +3,8 @@ format with exactly the tables the projection owns, or the projector stops at it
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from projections.read_models import ALL
@@ -14,4 +16,5 @@ def test_every_statement_formats_with_the_projections_tables(name: str) -> None:
     names = {t: f"{t}__replay" for t in projection.tables}
     for key in projection.sql:
         sql = projection.render(key, names)
-        assert "{" not in sql.replace("'{}'", "") and any(f"{t}__replay" in sql for t in projection.tables), key
+        unquoted = re.sub(r"'[^']*'", "''", sql)  # JSON literals may hold braces; placeholders may not
+        assert "{" not in unquoted and any(f"{t}__replay" in sql for t in projection.tables), key

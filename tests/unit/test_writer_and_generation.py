@@ -128,3 +128,47 @@ def test_a_huge_paragraph_is_split_in_chunks_at_sentence_ends_and_read_within_a_
     digest = read_article(article)  # 1.2 MB of one paragraph
     assert sum(map(len, digest.sentences)) <= MAX_READ_CHARS
     assert digest.sentences[0] == sentences[0] and digest.key_sentences
+
+
+def test_the_featured_image_wins_over_inline_pixels_and_avatars() -> None:
+    body = (
+        '<p><img src="https://t.example/pixel.gif" width="1" height="1">'
+        '<img class="author-avatar" src="https://blog.example/me.jpg" alt="Ana">Lead paragraph about replay.</p>'
+        '<p>More about replay and projections. <img src="https://blog.example/diagram.png" width="1200" height="800" alt="diagram"></p>'
+    )
+    a = ContentPublished.model_validate(
+        {"content_id": "img", "site_id": "demo", "title": "Replay", "url": "https://blog.example/r", "html": body,
+         "image_urls": ["https://cdn.example/featured.jpg"], "published_at": datetime.now(UTC)}
+    )  # fmt: skip
+    d = read_article(a)
+    assert [u for u, _ in d.images] == ["https://cdn.example/featured.jpg", "https://blog.example/diagram.png"]
+    draft = RuleWriter().write(d, str(a.url), "instagram", "announcement")
+    assert draft is not None and draft.media_plan and draft.media_plan["source"] == "https://cdn.example/featured.jpg"
+
+
+def test_an_image_too_small_for_any_platform_is_never_rendered() -> None:
+    import io
+
+    from PIL import Image
+
+    from adapters.images.render import TooSmall, fit
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buf, "GIF")
+    with pytest.raises(TooSmall, match="1x1"):
+        fit(buf.getvalue(), "instagram")
+
+
+def test_a_sites_niche_fills_instagrams_tags_before_the_broad_ones() -> None:
+    from commands.adapt import with_niche
+
+    a = ContentPublished.model_validate(
+        {"content_id": "tiny", "site_id": "demo", "title": "Sourdough starters", "url": "https://bake.example/s", "html": "<p>Feed it daily.</p>",
+         "keywords": ["sourdough"], "image_urls": ["https://bake.example/s.jpg"], "published_at": datetime.now(UTC)}
+    )  # fmt: skip
+    site = Site(site_id="demo", niche_hashtags=["#SourdoughBaking", "#BreadMaking", "#Week"])
+    draft = RuleWriter().write(with_niche(read_article(a), site), str(a.url), "instagram", "announcement")
+    assert draft is not None and 20 <= len(draft.hashtags) <= 30 and violations("instagram", "announcement", draft) == []
+    tags = draft.hashtags
+    assert tags[0] == "#Sourdough" and tags.index("#SourdoughBaking") < tags.index("#BreadMaking") < tags.index("#NewBlogPost")
+    assert "#Week" not in tags  # a common word is no topic, even from the site's list
