@@ -261,3 +261,12 @@ async def video_analytics(pool: asyncpg.Pool, site_id: str) -> dict[str, list[di
         site_id,
     )
     return {"platforms": [dict(r) for r in platforms], "articles": [dict(r) for r in articles]}
+
+
+async def unknown_fields(pool: asyncpg.Pool) -> dict[str, int]:
+    """Fields upstream sent that ContentPublished does not know, and in how many articles of the last day."""
+    rows = await pool.fetch(
+        "SELECT f AS field, count(*) AS n FROM contents, jsonb_array_elements_text(unknown_fields) AS f"
+        " WHERE unknown_fields <> '[]' AND recorded_at > now() - interval '24 hours' GROUP BY f ORDER BY n DESC, f LIMIT 50"
+    )
+    return {r["field"]: int(r["n"]) for r in rows}

@@ -159,6 +159,14 @@ for _type, _model in _TYPES:
     registry.register(_type, _model)
 
 
+def unknown_fields(decoded: Decoded) -> list[str]:
+    """The names in the message's data its model does not know (accepted and ignored, but worth
+    saying: a producer sending ``images`` for ``image_urls`` should hear of it the first day)."""
+    data = decoded.envelope.data
+    known = type(decoded.message).model_fields
+    return sorted(str(k) for k in data if k not in known) if isinstance(data, dict) else []
+
+
 # The upstream may send a CloudEvents envelope or, for simple producers, the bare ContentPublished object.
 CONTENT_TYPE = "socializer.content.published.v1"
 

@@ -90,6 +90,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         video_dir=str(s.media_path / "video"),
         video_media_url=f"{s.media_url.rstrip('/')}/video",
         speech=speech_api(s),
+        strict_upstream=s.strict_upstream,
     )
 
 

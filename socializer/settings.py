@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     media_base_url: str | None = None
     image_workers: int = 2
+    strict_upstream: bool = Field(False, description="dead-letter an upstream event with fields ContentPublished does not know")
     upload_scale: int = Field(
         1, ge=1, description="divides the video upload protocols' byte thresholds (the sandbox's scale switch; 1 in production)"
     )

@@ -37,7 +37,8 @@ class StreamSettings:
     utm_campaign: str = "socializer"
     video_dir: str = ""  # where rendered video artefacts go; empty = this worker renders no video
     video_media_url: str = ""
-    speech: SpeechApi | None = None  # an OpenAI-compatible speech API beside the offline voice
+    speech: SpeechApi | None = None
+    strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
 @dataclass

@@ -22,6 +22,10 @@ class Health(BaseModel):
     database: str = Field(description="ok, or the error's name")
     broker: str = Field(description="ok, or the error's name")
     projection_lag: dict[str, int] = Field(description="events not yet applied, per projection")
+    upstream_unknown_fields: dict[str, int] = Field(
+        default_factory=dict,
+        description="fields upstream sent that ContentPublished does not know, with how many articles of the last 24 h carried each",
+    )
 
 
 @router.get(
@@ -87,6 +91,7 @@ async def healthz(svc: Services = Svc) -> Any:
         for r in await q.checkpoints(svc.pool):
             lag[r["projection"]] = lag.get(r["projection"], 0) + r["lag"]
     out["projection_lag"] = lag
+    out["upstream_unknown_fields"] = await q.unknown_fields(svc.pool) if out["database"] == "ok" else {}
     ok = out["database"] == "ok" and out["broker"] == "ok"
     out["status"] = "ok" if ok else "degraded"
     return ORJSON(out, status_code=200 if ok else 503)

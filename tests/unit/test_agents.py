@@ -514,3 +514,14 @@ async def test_a_clean_render_becomes_a_video_post_per_video_account_and_a_long_
     assert [d.platform for d in await share.handle(encoded(long, "v1"), sites, accts, MemoryProducer())] == ["youtube"]
     broken = rendered.model_copy(update={"problems": ["fps 25, not 30"]})
     assert await share.handle(encoded(broken, "v1"), sites, accts, MemoryProducer()) == []
+
+
+async def test_an_article_with_unknown_fields_is_processed_and_the_fields_are_said() -> None:
+    raw = {**ContentPublished.model_validate(article("c9", site_id="s1")).model_dump(mode="json"), "images": ["https://x/a.jpg"], "tags": ["k"]}
+    raw.pop("image_urls")
+    out = MemoryProducer()
+    assert await intake.handle(orjson.dumps(raw), SITES, out) == ["images", "tags"]
+    [cmd] = out.messages(t.POSTS_GENERATE)
+    assert cmd.article.content_id == "c9" and cmd.article.image_urls == []  # processed: nothing lost that was understood
+    with pytest.raises(Unprocessable, match="unknown fields images, tags"):
+        await intake.handle(orjson.dumps(raw), SITES, MemoryProducer(), strict=True)  # strict mode: to the DLQ with the names
