@@ -10,13 +10,13 @@ from __future__ import annotations
 from domain.accounts import Account, Site
 from domain.platforms import compatible
 from domain.post.reading import Digest, read_article
-from domain.post.rules import Draft
+from domain.post.rules import Draft, why_not
 from domain.post.score import virality
 from domain.post.validate import conform, violations
 from domain.post.writer import Writer
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
-from schemas.events import PostDrafted
+from schemas.events import PostDrafted, PostSkipped
 
 
 def with_niche(digest: Digest, site: Site) -> Digest:
@@ -78,19 +78,36 @@ def checked(platform: str, post_type: str, draft: Draft | None) -> tuple[Draft |
     return draft, violations(platform, post_type, draft)
 
 
-def draft_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None) -> tuple[list[PostDrafted], list[str]]:
-    """The drafts, and what was refused: a draft that breaks a platform rule never becomes an event."""
+def skipped(cmd: GeneratePosts, account: Account, post_type: str, reason: str) -> PostSkipped:
+    return PostSkipped(
+        post_id=post_id_for(cmd.article.content_id, account.account_id, post_type),
+        site_id=cmd.article.site_id,
+        content_id=cmd.article.content_id,
+        account_id=account.account_id,
+        platform=account.platform,
+        post_type=post_type,
+        reason=reason,
+    )
+
+
+def draft_posts(
+    cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None
+) -> tuple[list[PostDrafted], list[PostSkipped]]:
+    """The drafts, and each (account, post type) not drafted with its reason: no material for it, or
+    a draft that broke a platform rule (which never becomes a post)."""
     digest = with_niche(digest or read_article(cmd.article), site)
-    out, refused = [], []
+    out, skips = [], []
     for account, post_type in targets(cmd, site):
         draft, problems = checked(account.platform, post_type, writer.write(digest, str(cmd.article.url), account.platform, post_type))
         if draft is None:
-            continue  # the article has no material for this type (no FAQ, no points)
-        if problems:
-            refused.append(f"{writer.name} {post_type} for {account.platform} breaks rules, not drafted: {problems}")
-            continue
-        out.append(to_event(cmd, site, account, post_type, draft, writer.name))
-    return out, refused
+            skips.append(skipped(cmd, account, post_type, why_not(digest, account.platform, post_type)))
+        elif problems:
+            skips.append(
+                skipped(cmd, account, post_type, f"the {writer.name} draft breaks {account.platform}'s rules: {'; '.join(problems)}")
+            )
+        else:
+            out.append(to_event(cmd, site, account, post_type, draft, writer.name))
+    return out, skips
 
 
 def generate_posts(cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None) -> list[PostDrafted]:
@@ -108,9 +125,10 @@ def settle(
     answer: Draft | None,
     error: str | None,
     fallback: Writer,
-) -> PostDrafted | None:
+) -> PostDrafted | PostSkipped:
     """What a remote writer answered (or how it failed) becomes a draft: validated, or rewritten by
-    the deterministic ``fallback`` writer with the reason on the event (``writer_note``)."""
+    the deterministic ``fallback`` writer with the reason on the event (``writer_note``); or, when
+    neither makes one, the skip with its reason."""
     url = str(cmd.article.url)
     note = None
     draft, problems = checked(account.platform, post_type, answer) if error is None else (None, [])
@@ -122,6 +140,8 @@ def settle(
     if draft is None or problems:
         draft, problems = checked(account.platform, post_type, fallback.write(digest, url, account.platform, post_type))
         name = fallback.name
-        if draft is None or problems:
-            return None
+        if draft is None:
+            return skipped(cmd, account, post_type, why_not(digest, account.platform, post_type))
+        if problems:
+            return skipped(cmd, account, post_type, f"the {name} draft breaks {account.platform}'s rules: {'; '.join(problems)}")
     return to_event(cmd, site, account, post_type, draft, name, note)

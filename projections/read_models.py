@@ -107,6 +107,9 @@ class PostsProjection(Projection):
                 return [("rejected", (m.post_id, m.by, why, at, eid))]
             case e.ContentSkipped():
                 return [("skipped", (m.content_id, m.site_id, m.reason, at, eid))]
+            case e.PostSkipped():
+                row = (m.post_id, m.site_id, m.content_id, m.account_id, m.platform, m.post_type, m.reason, at, eid)
+                return [("post_skipped", row)]
             case e.PostPublishing():
                 return [("publishing", (m.post_id, at, eid))]
             case e.PostPublished():
@@ -119,7 +122,7 @@ class PostsProjection(Projection):
 POSTS = PostsProjection(
     name="posts",
     topics=(t.POSTS,),
-    tables=("posts", "content_skips"),
+    tables=("posts", "content_skips", "post_skips"),
     sql={
         "drafted": "INSERT INTO {posts} (post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags,"
         " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id, virality, virality_parts,"
@@ -137,6 +140,9 @@ POSTS = PostsProjection(
         " WHERE post_id = $1",
         "rejected": "UPDATE {posts} SET status = 'cancelled', review = 'rejected', reviewed_by = $2, error = $3, reviewed_at = $4,"
         f" updated_at = $4, last_event_id = $5 WHERE post_id = $1 AND status IN {EDITABLE}",
+        "post_skipped": "INSERT INTO {post_skips} (post_id, site_id, content_id, account_id, platform, post_type, reason, skipped_at,"
+        " event_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (post_id) DO UPDATE SET reason = EXCLUDED.reason,"
+        " skipped_at = EXCLUDED.skipped_at, event_id = EXCLUDED.event_id",
         "skipped": "INSERT INTO {content_skips} (content_id, site_id, reason, skipped_at, event_id) VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT (content_id) DO UPDATE SET reason = EXCLUDED.reason, skipped_at = EXCLUDED.skipped_at, event_id = EXCLUDED.event_id",
         "publishing": "UPDATE {posts} SET status = 'publishing', updated_at = $2, last_event_id = $3"

@@ -116,6 +116,19 @@ class PostDrafted(Event):
     video: VideoAttachment | None = None
 
 
+class PostSkipped(Event):
+    """A (platform, post type) an article was asked for and does not become, with the reason: no
+    material (no FAQ, no points, no image), or a draft that broke the platform's rules."""
+
+    post_id: str  # the id the post would have had
+    site_id: str
+    content_id: str
+    account_id: str
+    platform: Platform
+    post_type: PostType
+    reason: str
+
+
 class PostQueued(Event):
     """The post asks the scheduler for the next free best-time slot of its account."""
 

@@ -129,6 +129,7 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.post.approved.v1", e.PostApproved),
     ("socializer.post.rejected.v1", e.PostRejected),
     ("socializer.content.skipped.v1", e.ContentSkipped),
+    ("socializer.post.skipped.v1", e.PostSkipped),
     ("socializer.post.publishing.v1", e.PostPublishing),
     ("socializer.post.published.v1", e.PostPublished),
     ("socializer.post.publish_failed.v1", e.PostPublishFailed),

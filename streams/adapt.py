@@ -1,4 +1,5 @@
-"""adapt: turn a ``GeneratePosts`` command into one ``PostDrafted`` per account and post type.
+"""adapt: turn a ``GeneratePosts`` command into one ``PostDrafted`` per account and post type, or a
+``PostSkipped`` saying why not.
 
 Reading and writing cost ~40 ms of CPU an article: they run in the process pool, never on the event
 loop. A remote (LLM) writer is awaited here, and :func:`commands.adapt.settle` decides what its
@@ -26,7 +27,7 @@ from domain.post.writer import AsyncWriter, Writer
 from schemas import topics as t
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
-from schemas.events import PostDrafted
+from schemas.events import PostDrafted, PostSkipped
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
 from streams.exceptions import Unprocessable
@@ -45,21 +46,23 @@ async def _cpu(cpu: Executor | None, fn: Any, *args: Any) -> Any:
 
 async def generate_posts_async(
     cmd: GeneratePosts, site: Site, writer: AsyncWriter, fallback: Writer, digest: Digest | None = None
-) -> list[PostDrafted]:
+) -> tuple[list[PostDrafted], list[PostSkipped]]:
     """With a writer that calls out (an LLM): each answer, or its failure, is settled by the decider."""
     digest = with_niche(digest or read_article(cmd.article), site)
     url = str(cmd.article.url)
-    out = []
+    out, skips = [], []
     for account, post_type in targets(cmd, site):
         answer, error = None, None
         try:
             answer = await writer.awrite(digest, url, account.platform, post_type)
         except Exception as err:  # any failure of the remote writer: fall back, say why
             error = f"{type(err).__name__}: {err}"
-        draft = settle(cmd, site, account, post_type, digest, writer=writer.name, answer=answer, error=error, fallback=fallback)
-        if draft is not None:
-            out.append(draft)
-    return out
+        made = settle(cmd, site, account, post_type, digest, writer=writer.name, answer=answer, error=error, fallback=fallback)
+        if isinstance(made, PostDrafted):
+            out.append(made)
+        else:
+            skips.append(made)
+    return out, skips
 
 
 async def with_media(media: MediaRenderer, draft: PostDrafted) -> PostDrafted:
@@ -104,11 +107,9 @@ async def handle(
     site = site.model_copy(update={"accounts": [a for a in connected if a.platform in POSTING]})
     if hasattr(writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
         digest = await _cpu(cpu, read_article, cmd.article)
-        drafts = await generate_posts_async(cmd, site, writer, fallback, digest)
+        drafts, skips = await generate_posts_async(cmd, site, writer, fallback, digest)
     else:
-        drafts, refused = await _cpu(cpu, draft_posts, cmd, site, writer)
-        for why in refused:
-            log.error("%s", why)
+        drafts, skips = await _cpu(cpu, draft_posts, cmd, site, writer)
     if media is not None:
         drafts = list(await asyncio.gather(*(with_media(media, d) for d in drafts)))
     env = decoded.envelope
@@ -127,7 +128,7 @@ async def handle(
                     causationid=env.id,
                 ),
             )
-            for d in drafts
+            for d in [*drafts, *skips]  # a skip is said, with its reason, where the post would have been
         ],
         wait=False,
     )

@@ -133,7 +133,7 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
 async def fold(decoded: Decoded, d: Deciding) -> None:
     """Fold one lifecycle event, whoever wrote it, into its post's state (once per event id)."""
     event = decoded.message
-    if isinstance(event, e.ContentSkipped):  # about an article, not a post: only the read side records it
+    if isinstance(event, e.ContentSkipped | e.PostSkipped):  # no post to decide about: only the read side records it
         return
     if not isinstance(event, e.Event) or not hasattr(event, "post_id"):
         raise InvalidEvent(f"envelope.type: {decoded.envelope.type!r} does not belong on {t.POSTS}")

@@ -68,7 +68,7 @@ async def _reserve(
 
 
 async def handle(decoded: Decoded, s: Scheduling) -> None:
-    if isinstance(decoded.message, e.ContentSkipped):  # about an article, not a post
+    if isinstance(decoded.message, e.ContentSkipped | e.PostSkipped):  # no post to schedule
         return
     if not isinstance(decoded.message, e.Event) or not hasattr(decoded.message, "post_id"):
         raise InvalidEvent(f"envelope.type: {decoded.envelope.type!r} does not belong on {t.POSTS}")

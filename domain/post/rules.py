@@ -131,6 +131,20 @@ def _topic_tags(digest: Digest, most: int, least: int) -> list[str]:
     return list(seen.values())[:most]
 
 
+def why_not(digest: Digest, platform: str, post_type: str) -> str:
+    """Why the rule writer makes no ``post_type`` for ``platform`` of this article (its ``write`` returned None)."""
+    rule = platform_rules(platform)
+    if rule.needs_media and not digest.images and post_type not in ("quote_card", "carousel"):
+        return f"the article has no image, and {platform} posts are pictures (only quote cards and carousels are drawn without one)"
+    reasons = {
+        "thread": "threads are an X format" if platform != "x" else "too little text for a thread of two posts",
+        "highlights": "no key sentences or list items to highlight",
+        "faq_snippet": "the article has no question-and-answer pair",
+        "carousel": "too little material for two slides",
+    }
+    return reasons.get(post_type, f"{post_type} is not a {platform} format")
+
+
 def with_utm(url: str, *, platform: str, campaign: str, content: str) -> tuple[str, dict[str, str]]:
     utm = {"utm_source": platform, "utm_medium": "social", "utm_campaign": campaign, "utm_content": content}
     parts = urlsplit(url)

@@ -20,15 +20,23 @@ class Position(BaseModel):
     offset: int
 
 
+class SkippedPost(BaseModel):
+    post_id: str = Field(description="the id the post would have had")
+    account_id: str
+    platform: str
+    post_type: str
+    reason: str
+
+
 class Accepted(BaseModel):
     events: list[Position]
     post_id: str | None = Field(None, description="the post the command made or changed")
     version: int | None = Field(None, description="the post's version after the command (send it back as If-Match)")
     command_id: str | None = Field(None, description="the command's id; a retry with the same Idempotency-Key gets this answer")
     post_ids: list[str] | None = Field(
-        None,
-        description="generate: the ids of the posts it drafts (one per connected account and post type; a draft the rules refuse is logged, not made)",
+        None, description="generate: the ids of the posts it drafts (one per connected account and post type it has material for)"
     )
+    skipped: list[SkippedPost] | None = Field(None, description="generate: each (account, post type) it does not draft, and why")
 
 
 class GenerateRequest(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,10 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from adapters.api_keys import Caller
-from commands.adapt import post_id_for, targets
+from commands.adapt import draft_posts, post_id_for, targets
 from commands.exceptions import CommandRefused, PostNotFound
 from domain.accounts import Site
 from domain.platforms import POSTING
+from domain.post.rules import RuleWriter
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
@@ -29,6 +31,7 @@ from socializer.http.models import (
     Position,
     PostDetail,
     PostPage,
+    SkippedPost,
 )
 from socializer.http.problems import ORJSON, Problem, problem
 
@@ -76,14 +79,16 @@ async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> A
 # ---------- commands ----------
 @router.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
 async def generate(body: GenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
-    position, ids = await generate_for(svc, body.content_id, body, who)
-    return Accepted(events=[position], post_ids=ids)
+    position, ids, skips = await generate_for(svc, body.content_id, body, who)
+    return Accepted(events=[position], post_ids=ids, skipped=skips)
 
 
 @router.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, summary="Adapt several articles")
 async def bulk_generate(body: BulkGenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
     made = [await generate_for(svc, cid, body, who) for cid in body.content_ids]
-    return Accepted(events=[p for p, _ in made], post_ids=[i for _, ids in made for i in ids])
+    return Accepted(
+        events=[p for p, _, _ in made], post_ids=[i for _, ids, _ in made for i in ids], skipped=[s for *_, ss in made for s in ss]
+    )
 
 
 IdempotencyKey = Header(
@@ -198,8 +203,10 @@ async def bulk_schedule(
 
 async def generate_for(
     svc: Services, content_id: str, body: GenerateRequest | BulkGenerateRequest, who: Caller
-) -> tuple[Position, list[str]]:
-    """Send GeneratePosts; the post ids are derived exactly as adapt derives them, so they are known now."""
+) -> tuple[Position, list[str], list[SkippedPost]]:
+    """Send GeneratePosts; the post ids are derived exactly as adapt derives them, and what the
+    article has no material for is said now, with the reason (the rule writer's verdict: the LLM
+    writer falls back to it)."""
     site = await svc.sites.site(who.site_id)
     if site is not None and not site.social_enabled:
         raise Problem(
@@ -212,5 +219,10 @@ async def generate_for(
     cmd = c.GeneratePosts(article=article, platforms=body.platforms, post_types=body.post_types, auto_schedule=body.auto_schedule)
     connected = [a for a in await svc.accounts.for_site(who.site_id) if a.platform in POSTING]
     targeted = (site or Site(site_id=who.site_id)).model_copy(update={"accounts": connected})
-    ids = [post_id_for(content_id, a.account_id, kind) for a, kind in targets(cmd, targeted)]
-    return await svc.bus.append(t.POSTS_GENERATE, content_id, cmd), ids
+    _, skips = await asyncio.to_thread(draft_posts, cmd, targeted, RuleWriter())
+    missing = {s.post_id for s in skips}
+    ids = [i for i in (post_id_for(content_id, a.account_id, kind) for a, kind in targets(cmd, targeted)) if i not in missing]
+    said = [
+        SkippedPost(post_id=s.post_id, account_id=s.account_id, platform=s.platform, post_type=s.post_type, reason=s.reason) for s in skips
+    ]
+    return await svc.bus.append(t.POSTS_GENERATE, content_id, cmd), ids, said

@@ -517,7 +517,11 @@ async def test_a_clean_render_becomes_a_video_post_per_video_account_and_a_long_
 
 
 async def test_an_article_with_unknown_fields_is_processed_and_the_fields_are_said() -> None:
-    raw = {**ContentPublished.model_validate(article("c9", site_id="s1")).model_dump(mode="json"), "images": ["https://x/a.jpg"], "tags": ["k"]}
+    raw = {
+        **ContentPublished.model_validate(article("c9", site_id="s1")).model_dump(mode="json"),
+        "images": ["https://x/a.jpg"],
+        "tags": ["k"],
+    }
     raw.pop("image_urls")
     out = MemoryProducer()
     assert await intake.handle(orjson.dumps(raw), SITES, out) == ["images", "tags"]

@@ -87,12 +87,13 @@ async def run(llm: FakeLLM, mode: str, timeout: float = 5.0):  # type: ignore[no
     llm.mode = mode
     async with httpx.AsyncClient() as http:
         writer = LLMWriter(http, llm.url, "test-model", "sk-test-secret", timeout=timeout)
-        return await generate_posts_async(
+        drafts, _ = await generate_posts_async(
             GeneratePosts(article=ARTICLE, post_types=["announcement", "thread", "faq_snippet"]),
             demo_sites()[0].model_copy(update={"accounts": sample_accounts()}),
             writer,
             RuleWriter(),
         )
+        return drafts
 
 
 async def test_the_models_words_are_used_and_the_rules_kept(llm: FakeLLM) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from commands.adapt import generate_posts
 from domain.accounts import Account, AccountSettings, Site
-from domain.platforms import COMPATIBLE
+from domain.platforms import COMPATIBLE, compatible
 from domain.post import limits
 from domain.post.reading import read_article
 from domain.post.rules import RuleWriter, hashtag, with_utm
@@ -172,3 +172,16 @@ def test_a_sites_niche_fills_instagrams_tags_before_the_broad_ones() -> None:
     tags = draft.hashtags
     assert tags[0] == "#Sourdough" and tags.index("#SourdoughBaking") < tags.index("#BreadMaking") < tags.index("#NewBlogPost")
     assert "#Week" not in tags  # a common word is no topic, even from the site's list
+
+
+def test_every_skipped_platform_and_type_is_said_with_its_reason() -> None:
+    from commands.adapt import draft_posts
+
+    site = demo_sites()[0].model_copy(update={"accounts": sample_accounts()})
+    no_image = ARTICLE.model_copy(update={"image_urls": [], "html": "<p>Replays rebuild every view of the log.</p>"})
+    drafts, skips = draft_posts(GeneratePosts(article=no_image, post_types=["announcement", "faq_snippet", "thread"]), site, RuleWriter())
+    said = {(s.platform, s.post_type): s.reason for s in skips}
+    assert "question-and-answer" in said[("linkedin", "faq_snippet")]
+    assert "no image" in said[("instagram", "announcement")]
+    asked = {(a.platform, t) for a in site.accounts for t in ("announcement", "faq_snippet", "thread") if compatible(a.platform, t)}
+    assert {(d.platform, d.post_type) for d in drafts} | set(said) == asked  # nothing asked for goes unsaid
