@@ -10,7 +10,7 @@ from __future__ import annotations
 from domain.accounts import Account, Site
 from domain.platforms import compatible
 from domain.post.reading import Digest, read_article
-from domain.post.rules import Draft, why_not
+from domain.post.rules import Draft, campaign_for, retag, why_not
 from domain.post.score import virality
 from domain.post.validate import conform, violations
 from domain.post.writer import Writer
@@ -71,9 +71,18 @@ def to_event(
     )
 
 
-def checked(platform: str, post_type: str, draft: Draft | None) -> tuple[Draft | None, list[str]]:
+def short_code(post_id: str) -> str:
+    """What ``utm_content`` carries: enough of the post's id to name it (manual posts carry the same)."""
+    return post_id[:12]
+
+
+def checked(platform: str, post_type: str, draft: Draft | None, tag: tuple[str, str] | None = None) -> tuple[Draft | None, list[str]]:
+    """The draft made to conform, and what it still breaks; ``tag`` (campaign, post code) is the UTM
+    set its links get first."""
     if draft is None:
         return None, []
+    if tag is not None:
+        draft = retag(draft, platform=platform, campaign=tag[0], content=tag[1])
     draft = conform(platform, post_type, draft)
     return draft, violations(platform, post_type, draft)
 
@@ -90,6 +99,12 @@ def skipped(cmd: GeneratePosts, account: Account, post_type: str, reason: str) -
     )
 
 
+def utm_tag(cmd: GeneratePosts, site: Site, account: Account, post_type: str, template: str) -> tuple[str, str]:
+    """(utm_campaign, utm_content) of one post: the site's campaign template filled in, the post's code."""
+    campaign = campaign_for(template, site=site.site_id, content=cmd.article.content_id, platform=account.platform, post_type=post_type)
+    return campaign, short_code(post_id_for(cmd.article.content_id, account.account_id, post_type))
+
+
 def draft_posts(
     cmd: GeneratePosts, site: Site, writer: Writer, digest: Digest | None = None
 ) -> tuple[list[PostDrafted], list[PostSkipped]]:
@@ -98,7 +113,8 @@ def draft_posts(
     digest = with_niche(digest or read_article(cmd.article), site)
     out, skips = [], []
     for account, post_type in targets(cmd, site):
-        draft, problems = checked(account.platform, post_type, writer.write(digest, str(cmd.article.url), account.platform, post_type))
+        tag = utm_tag(cmd, site, account, post_type, getattr(writer, "campaign", "socializer"))
+        draft, problems = checked(account.platform, post_type, writer.write(digest, str(cmd.article.url), account.platform, post_type), tag)
         if draft is None:
             skips.append(skipped(cmd, account, post_type, why_not(digest, account.platform, post_type)))
         elif problems:
@@ -131,14 +147,15 @@ def settle(
     neither makes one, the skip with its reason."""
     url = str(cmd.article.url)
     note = None
-    draft, problems = checked(account.platform, post_type, answer) if error is None else (None, [])
+    tag = utm_tag(cmd, site, account, post_type, getattr(fallback, "campaign", "socializer"))
+    draft, problems = checked(account.platform, post_type, answer, tag) if error is None else (None, [])
     name = writer
     if error is not None:
         note = f"{writer} failed: {error}"[:500]
     elif problems:
         note = f"{writer} draft broke rules: {'; '.join(problems)}"
     if draft is None or problems:
-        draft, problems = checked(account.platform, post_type, fallback.write(digest, url, account.platform, post_type))
+        draft, problems = checked(account.platform, post_type, fallback.write(digest, url, account.platform, post_type), tag)
         name = fallback.name
         if draft is None:
             return skipped(cmd, account, post_type, why_not(digest, account.platform, post_type))

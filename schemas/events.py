@@ -323,7 +323,11 @@ class SiteSettings(BaseModel):
     platforms: list[Platform] | None = Field(None, description="the platforms its articles become posts for; null = every connected one")
     post_types: list[PostType] = Field(default_factory=lambda: list[PostType](["announcement"]), min_length=1)
     timezone: str = Field("UTC", description="IANA zone of its best times and calendar")
-    utm_campaign: str | None = Field(None, max_length=100, description="utm_campaign on its links; null = the deployment's")
+    utm_campaign: str | None = Field(
+        None,
+        max_length=100,
+        description="utm_campaign on its links, a template of {site}, {content}, {platform}, {type}; null = the deployment's",
+    )
     niche_hashtags: list[str] = Field(
         default_factory=list, max_length=30, description="the site's own topic tags: where an article yields too few, these fill in first"
     )
@@ -336,6 +340,17 @@ class SiteSettings(BaseModel):
     @classmethod
     def _zone(cls, v: str) -> str:
         return iana_zone(v)
+
+    @field_validator("utm_campaign")
+    @classmethod
+    def _campaign(cls, v: str | None) -> str | None:
+        """A template may name {site}, {content} (the article), {platform} and {type} (the post type)."""
+        if v is not None:
+            try:
+                v.format(site="s", content="c", platform="p", type="t")
+            except (KeyError, IndexError, ValueError) as err:
+                raise ValueError(f"a template names only {{site}}, {{content}}, {{platform}}, {{type}}: {err}") from err
+        return v
 
 
 class SiteSettingsUpdated(Event):

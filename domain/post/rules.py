@@ -145,6 +145,36 @@ def why_not(digest: Digest, platform: str, post_type: str) -> str:
     return reasons.get(post_type, f"{post_type} is not a {platform} format")
 
 
+CAMPAIGN_FIELDS = ("site", "content", "platform", "type")
+
+
+def campaign_for(template: str, *, site: str, content: str, platform: str, post_type: str) -> str:
+    """A site's ``utm_campaign`` may be a template: ``{site}``, ``{content}``, ``{platform}``, ``{type}``."""
+    try:
+        return template.format(site=site, content=content, platform=platform, type=post_type)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def retag(draft: Draft, *, platform: str, campaign: str, content: str) -> Draft:
+    """The draft with every shared URL's UTM set naming this post: ``utm_content`` is the post's short
+    code, so a click joins back to one post, account and article."""
+
+    def sub(m: re.Match[str]) -> str:
+        url, tail = m.group(0), ""
+        while url and url[-1] in ".,;:!?)»”'\"":
+            url, tail = url[:-1], url[-1] + tail
+        return (with_utm(url, platform=platform, campaign=campaign, content=content)[0] if "utm_source=" in url else url) + tail
+
+    def fix(text: str | None) -> str | None:
+        return re.sub(r"https?://\S+", sub, text) if text else text
+
+    link = fix(draft.link_url)
+    utm = {**draft.utm, "utm_campaign": campaign, "utm_content": content} if draft.utm else draft.utm
+    thread = [fix(t) or "" for t in draft.thread] if draft.thread else draft.thread
+    return replace(draft, text=fix(draft.text) or "", link_url=link, utm=utm, thread=thread, first_comment=fix(draft.first_comment))
+
+
 def with_utm(url: str, *, platform: str, campaign: str, content: str) -> tuple[str, dict[str, str]]:
     utm = {"utm_source": platform, "utm_medium": "social", "utm_campaign": campaign, "utm_content": content}
     parts = urlsplit(url)

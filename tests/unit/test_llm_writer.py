@@ -104,7 +104,7 @@ async def test_the_models_words_are_used_and_the_rules_kept(llm: FakeLLM) -> Non
     assert "spam.example" not in x.text and "#Spam" not in x.text  # links and tags are ours to place
     assert "utm_source=x" in x.text and x.hashtags[0] == "#EventSourcing"
     thread = next(p for p in posts if p.post_type == "thread")
-    assert thread.thread and thread.thread[0].startswith("1/") and "utm_content=thread" in thread.thread[-1]
+    assert thread.thread and thread.thread[0].startswith("1/") and f"utm_content={thread.post_id[:12]}" in thread.thread[-1]
     assert llm.requests[-1]["auth"] == "Bearer sk-test-secret"
     assert llm.requests[-1]["body"]["model"] == "test-model"
 

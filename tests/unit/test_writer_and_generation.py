@@ -185,3 +185,21 @@ def test_every_skipped_platform_and_type_is_said_with_its_reason() -> None:
     assert "no image" in said[("instagram", "announcement")]
     asked = {(a.platform, t) for a in site.accounts for t in ("announcement", "faq_snippet", "thread") if compatible(a.platform, t)}
     assert {(d.platform, d.post_type) for d in drafts} | set(said) == asked  # nothing asked for goes unsaid
+
+
+def test_every_shared_url_names_its_post_and_the_sites_campaign_template() -> None:
+    import re
+
+    site = demo_sites()[0].model_copy(update={"accounts": sample_accounts(), "utm_campaign": "{site}-{platform}-{content}"})
+    posts = generate_posts(GeneratePosts(article=ARTICLE), site, RuleWriter(campaign=site.utm_campaign or ""))
+    contents = []
+    for p in posts:
+        for url in re.findall(r"https?://\S+", "\n".join(p.thread or [p.text])):
+            if "utm_source=" in url:
+                assert f"utm_content={p.post_id[:12]}" in url and f"utm_campaign=demo-{p.platform}-{ARTICLE.content_id}" in url, url
+        if p.utm:
+            assert p.utm["utm_content"] == p.post_id[:12]
+            contents.append(p.utm["utm_content"])
+    assert contents and len(contents) == len(set(contents))  # a click joins back to exactly one post
+    with pytest.raises(ValueError, match="utm_campaign"):
+        Site(site_id="bad", utm_campaign="{site}-{author}")
