@@ -124,24 +124,6 @@ def start(
 ) -> Decision:
     """A new project of an article: created, and its script drafted by the rule writer."""
     form: Literal["short", "long"] = "long" if preset == "youtube_long" else "short"
-    p = Project(
-        project_id=project_id,
-        site_id=article.site_id,
-        content_id=article.content_id,
-        preset=preset,
-        voice_id=voice_id,
-        form=form,
-        review=review,
-        motion=motion,
-        status="created",
-        revision=0,
-        approved_revision=None,
-        script=None,
-        url=str(article.url),
-        summary=article.excerpt,
-        keywords=tuple(article.keywords),
-        music_url=music_url,
-    )
     created = e.VideoProjectCreated(
         project_id=project_id,
         site_id=article.site_id,
@@ -157,6 +139,8 @@ def start(
         keywords=list(article.keywords),
         music_url=music_url,
     )
+    p = evolve(None, created)
+    assert p is not None
     script = _draft(article, form, words_per_second)
     drafted = e.VideoScriptDrafted(project_id=project_id, revision=1, script=script)
     d = _changed(p, drafted, script, 1)

@@ -374,14 +374,21 @@ async def reel_publish(st: SandboxState, wire: Plumbing, node: str, c: dict[str,
 
 
 def _instagram(app: FastAPI, st: SandboxState) -> None:
-    @app.post("/instagram/rupload/ig-api-upload/{version}/{cid}")
-    async def rupload(version: str, cid: str, request: Request) -> Response:
+    def container(request: Request, cid: str) -> dict[str, Any] | JSONResponse:
+        """The reel container the rupload URI names, for a caller with a live token (``OAuth <token>``)."""
         auth = request.headers.get("authorization", "")
         if st.oauth.valid(auth.removeprefix("OAuth ").strip(), ("facebook",)) is None:
             return _ig_error("Invalid OAuth access token.", 190, status=401)
         c = st.containers.get(cid)
         if c is None or c.get("kind") != "reel":
             return _ig_error("(#100) Invalid container", 100)
+        return c
+
+    @app.post("/instagram/rupload/ig-api-upload/{version}/{cid}")
+    async def rupload(version: str, cid: str, request: Request) -> Response:
+        c = container(request, cid)
+        if isinstance(c, JSONResponse):
+            return c
         if c["expired"]:
             return _ig_error("The media container has expired; create a new one", 2207020, 2207020)
         try:
@@ -412,12 +419,9 @@ def _instagram(app: FastAPI, st: SandboxState) -> None:
 
     @app.get("/instagram/rupload/ig-api-upload/{version}/{cid}")
     async def rupload_offset(version: str, cid: str, request: Request) -> Response:
-        auth = request.headers.get("authorization", "")
-        if st.oauth.valid(auth.removeprefix("OAuth ").strip(), ("facebook",)) is None:
-            return _ig_error("Invalid OAuth access token.", 190, status=401)
-        c = st.containers.get(cid)
-        if c is None or c.get("kind") != "reel":
-            return _ig_error("(#100) Invalid container", 100)
+        c = container(request, cid)
+        if isinstance(c, JSONResponse):
+            return c
         return JSONResponse({"offset": len(c["data"]) if not c["published"] else c["total"]})
 
 
