@@ -121,8 +121,11 @@ def start(
     review: bool,
     motion: e.Motion = "mixed",
     music_url: str | None = None,
+    script: e.VideoScript | None = None,
+    note: str = "",
 ) -> Decision:
-    """A new project of an article: created, and its script drafted by the rule writer."""
+    """A new project of an article: created, and its script drafted (``script``: as another writer
+    rewrote the rule writer's draft, ``note`` saying what it kept and why)."""
     form: Literal["short", "long"] = "long" if preset == "youtube_long" else "short"
     created = e.VideoProjectCreated(
         project_id=project_id,
@@ -141,23 +144,24 @@ def start(
     )
     p = evolve(None, created)
     assert p is not None
-    script = _draft(article, form, words_per_second)
-    drafted = e.VideoScriptDrafted(project_id=project_id, revision=1, script=script)
+    script = script or draft(article, form, words_per_second)
+    drafted = e.VideoScriptDrafted(project_id=project_id, revision=1, script=script, note=note)
     d = _changed(p, drafted, script, 1)
     return Decision([created, *d.events], d.job)
 
 
-def _draft(article: e.ContentPublished, form: Literal["short", "long"], words_per_second: float) -> e.VideoScript:
+def draft(article: e.ContentPublished, form: Literal["short", "long"], words_per_second: float) -> e.VideoScript:
+    """The rule writer's script of the article."""
     parts = outline(article.title, article.html, tuple(str(u) for u in article.image_urls))
     return to_doc(draft_script(parts, form=form, language=article.language, words_per_second=words_per_second, url=str(article.url)))
 
 
-def redraft(p: Project, article: e.ContentPublished) -> Decision:
+def redraft(p: Project, article: e.ContentPublished, script: e.VideoScript | None = None, note: str = "") -> Decision:
     """generate-script: the whole script again from the article (a person's edits are replaced)."""
     _live(p, "redraft the script of")
-    wps = p.script.words_per_second if p.script else 2.6
-    script = _draft(article, p.form, wps)
-    return _changed(p, e.VideoScriptDrafted(project_id=p.project_id, revision=p.revision + 1, script=script), script, p.revision + 1)
+    script = script or draft(article, p.form, p.script.words_per_second if p.script else 2.6)
+    drafted = e.VideoScriptDrafted(project_id=p.project_id, revision=p.revision + 1, script=script, note=note)
+    return _changed(p, drafted, script, p.revision + 1)
 
 
 def edit(p: Project, cmd: c.EditVideoScript) -> Decision:

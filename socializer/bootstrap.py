@@ -169,6 +169,14 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
     )
 
 
+def narrator(settings: Settings) -> LLMWriter | None:
+    """The LLM that may rewrite a video's narration, when one is configured (the rule writer's otherwise)."""
+    if not settings.llm_base_url:
+        return None
+    http = httpx.AsyncClient(timeout=settings.llm_timeout_seconds)
+    return LLMWriter(http, settings.llm_base_url, settings.llm_model, settings.llm_api_key, timeout=settings.llm_timeout_seconds)
+
+
 def speech_api(settings: Settings) -> SpeechApi | None:
     if not settings.speech_base_url:
         return None

@@ -6,11 +6,12 @@ what is malformed; here such a message is passed over."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from adapters.kafka import Producer, send_all
 from adapters.sites import SiteDirectory
 from adapters.voice import Synthesizer, VoiceUnavailable, voice_for
+from adapters.writer.llm import LLMWriter
 from commands import video
 from schemas import events as e
 from schemas import topics as t
@@ -27,7 +28,9 @@ def project_id(site_id: str, content_id: str, preset: str) -> str:
     return derived_id("video", site_id, content_id, preset)
 
 
-async def handle(value: bytes | None, sites: SiteDirectory, synth: Synthesizer, out: Producer) -> video.Decision | None:
+async def handle(
+    value: bytes | None, sites: SiteDirectory, synth: Synthesizer, out: Producer, narrator: LLMWriter | None = None
+) -> video.Decision | None:
     try:
         decoded = decode_upstream(value)
     except SchemaError:
@@ -52,8 +55,12 @@ async def handle(value: bytes | None, sites: SiteDirectory, synth: Synthesizer, 
         )
         decision = video.Decision([created, e.VideoProjectFailed(project_id=pid, stage="voice", reason=str(err))])
     else:
+        form: Literal["short", "long"] = "long" if site.video_preset == "youtube_long" else "short"
+        script, note = (None, "") if narrator is None else await narrator.narrate(video.draft(article, form, voice.words_per_second))
         decision = video.start(
             article,
+            script=script,
+            note=note,
             project_id=pid,
             preset=site.video_preset,
             voice_id=voice.voice_id,
@@ -88,7 +95,9 @@ def register(agent: Agent) -> None:
     if synth is None:
         return  # this worker makes no videos
 
+    narrator = agent.deps.writer if isinstance(agent.deps.writer, LLMWriter) else None
+
     async def one(message: Any) -> None:
-        await handle(message.value, agent.deps.sites, synth, agent.producer)
+        await handle(message.value, agent.deps.sites, synth, agent.producer, narrator)
 
     agent.consume(t.CONTENT_PUBLISHED, "film", one)

@@ -16,6 +16,8 @@ from domain.platforms import rules as platform_rules
 from domain.post.locale import phrases
 from domain.post.reading import Digest
 from domain.post.rules import Draft, RuleWriter, compose, compose_thread, hashtag
+from domain.video.script import apply_narration, from_doc, to_doc
+from schemas.events import VideoScript
 
 TYPE = {
     "announcement": "announce the article",
@@ -74,6 +76,13 @@ class LLMWriter:
         ]
 
     async def complete(self, messages: list[dict[str, str]]) -> dict:
+        out = await self.ask(messages)
+        if not isinstance(out.get("hook"), str) or not out["hook"].strip():
+            raise LLMError("the model's answer has no hook")
+        return out
+
+    async def ask(self, messages: list[dict[str, str]]) -> dict:
+        """The model's answer: one JSON object."""
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
         body = {"model": self.model, "messages": messages, "temperature": 0.7, "response_format": {"type": "json_object"}}
         try:
@@ -87,9 +96,38 @@ class LLMWriter:
             out = orjson.loads(content)
         except (ValueError, KeyError, IndexError, TypeError) as err:
             raise LLMError(f"the model's answer is not the JSON asked for: {err}") from err
-        if not isinstance(out, dict) or not isinstance(out.get("hook"), str) or not out["hook"].strip():
-            raise LLMError("the model's answer has no hook")
+        if not isinstance(out, dict):
+            raise LLMError("the model's answer is not a JSON object")
         return out
+
+    async def narrate(self, script: VideoScript) -> tuple[VideoScript, str]:
+        """The script with the model's narration for its hook, intro and points, each checked by the
+        same guardrails (:func:`domain.video.script.narration_problems`); a section that fails them
+        keeps the rule writer's words, and every failure is said in the note. Code cards and the call
+        to action keep theirs."""
+        spoken = [s for s in script.sections if s.kind in ("hook", "intro", "point")]
+        ask = [{"id": s.section_id, "kind": s.kind, "heading": s.heading, "text": s.text} for s in spoken]
+        messages = [
+            {
+                "role": "system",
+                "content": (
+                    "You write the narration of a video made from an article, section by section. Answer with one JSON "
+                    'object only: {"sections": [{"id": str, "text": str}]}, one entry per section given, same ids. '
+                    "Spoken sentences only: no links, no markup, no hashtags, no emoji. Keep every number. Keep each "
+                    f"section about as long as given. Write in the article's language ({script.language})."
+                ),
+            },
+            {"role": "user", "content": orjson.dumps({"title": script.title, "sections": ask}).decode()},
+        ]
+        try:
+            out = await self.ask(messages)
+            texts = {str(x.get("id")): str(x.get("text", "")) for x in out.get("sections") or [] if isinstance(x, dict)}
+        except LLMError as err:
+            return script, f"llm failed: {err}; the rule writer's narration is kept"
+        new, refused = apply_narration(from_doc(script), texts)
+        if len(refused) == len(spoken):
+            return script, "llm narration refused: " + "; ".join(refused)
+        return to_doc(new, writer="llm"), "; ".join(refused)
 
     async def awrite(self, digest: Digest, url: str, platform: str, post_type: str) -> Draft | None:
         base = self.rules.write(digest, url, platform, post_type)

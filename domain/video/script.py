@@ -363,3 +363,42 @@ def from_doc(doc: VideoScript) -> Script:
         doc.words_per_second,
         tuple(Section(s.section_id, s.kind, s.heading, tokens(s.text), s.code, tuple(s.images)) for s in doc.sections),
     )
+
+
+# ---------------------------------------------------------------- another writer's narration, under the same guardrails
+_FIGURE = re.compile(r"\d[\d,.]*")
+
+
+def narration_problems(section: Section, text: str) -> list[str]:
+    """What keeps ``text`` from replacing ``section``'s narration: it must be speakable (no links or
+    markup), keep the section's figures, and keep to about its length (the timeline was planned on it)."""
+    out = []
+    if not tokens(text):
+        out.append("empty")
+    if re.search(r"https?://|www\.", text):
+        out.append("a link (narration is spoken)")
+    if re.search(r"[<>`*#_\[\]{}|]", text):
+        out.append("markup")
+    words = len(text.split())
+    if words > max(12, round(section.words * 1.5)):
+        out.append(f"{words} words where the section has room for {max(12, round(section.words * 1.5))}")
+    lost = [f for f in _FIGURE.findall(section.caption) if f.strip(".,") and f.strip(".,") not in text]
+    if lost:
+        out.append(f"drops the figure {lost[0].strip('.,')}")
+    return out
+
+
+def apply_narration(script: Script, texts: dict[str, str]) -> tuple[Script, list[str]]:
+    """The script with each given section's new words where they pass :func:`narration_problems`;
+    and, for each refused one, why (its id: the problems)."""
+    refused = []
+    for section in list(script.sections):
+        text = texts.get(section.id)
+        if text is None:
+            continue
+        problems = narration_problems(section, text)
+        if problems:
+            refused.append(f"{section.id}: {', '.join(problems)}")
+            continue
+        script = script.replace(section.id, text)
+    return script, refused

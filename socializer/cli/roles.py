@@ -64,7 +64,7 @@ def cmd_projector(args: argparse.Namespace) -> None:
 def cmd_api(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from socializer.bootstrap import oauth_clients, voices
+    from socializer.bootstrap import narrator, oauth_clients, voices
     from socializer.http import create_api
 
     s = role_settings()
@@ -73,7 +73,7 @@ def cmd_api(args: argparse.Namespace) -> None:
     for name in ("httpx", "httpcore", "authlib"):  # request URLs are never logged (see streams.app.quiet_loggers)
         logging.getLogger(name).setLevel(max(getattr(logging, s.log_level.upper(), logging.WARNING), logging.WARNING))
     uvicorn.run(
-        create_api(s, oauth_clients(s), voices(s)),
+        create_api(s, oauth_clients(s), voices(s), narrator(s)),
         host=s.api_host,
         port=s.api_port,
         log_level="warning",

@@ -22,13 +22,14 @@ from adapters.sites import PostgresSites
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
 from adapters.voice import Synthesizer
+from adapters.writer.llm import LLMWriter
 from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.settings import Settings
 
 
-def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer) -> FastAPI:
+def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, narrator: LLMWriter | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require("broker", "database_url", "vault_keys")
@@ -46,6 +47,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer) -
             bus=bus,
             states=PostgresPostStates(pool),
             voices=voices,
+            narrator=narrator,
         )
         try:
             yield

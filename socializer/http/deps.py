@@ -24,6 +24,7 @@ from adapters.outbox import PostgresOutbox
 from adapters.post_states import PostgresPostStates
 from adapters.sites import SiteStore
 from adapters.voice import Synthesizer
+from adapters.writer.llm import LLMWriter
 from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas import commands as c
@@ -64,6 +65,7 @@ class Services:
     bus: Bus
     states: PostgresPostStates
     voices: Synthesizer  # the voices videos are narrated in
+    narrator: LLMWriter | None = None  # an LLM that may rewrite a video's narration (the rule writer's otherwise)
 
     async def site_tz(self, site_id: str) -> str:
         site = await self.sites.site(site_id)

@@ -22,7 +22,7 @@ from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id
-from schemas.events import Motion, VideoPreset, VideoScript
+from schemas.events import ContentPublished, Motion, VideoPreset, VideoScript
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS, Position
 from socializer.http.problems import ORJSON, Problem
@@ -225,8 +225,11 @@ async def create_project(
     project_id = derived_id("video", who.site_id, idempotency_key) if idempotency_key else str(uuid.uuid4())
     if (await q.video_project(svc.pool, project_id)) is not None:  # a retried request: the first answer
         return await _decide(svc, project_id, who, lambda p: video.Decision([]))
+    script, note = await _narrated(svc, article, "long" if body.preset == "youtube_long" else "short", voice.words_per_second)
     decision = video.start(
         article,
+        script=script,
+        note=note,
         project_id=project_id,
         preset=body.preset,
         voice_id=voice.voice_id,
@@ -257,9 +260,17 @@ async def delete_project(project_id: str = ProjectId, who: Caller = writer, svc:
     summary="Draft the whole script again from the article",
 )
 async def generate_script(project_id: str = ProjectId, who: Caller = writer, svc: Services = Svc) -> Any:
-    row = await _row(svc, project_id, who)
+    row = await _row(svc, project_id, who, script=True)
     article = await svc.article(row["content_id"], who)
-    return await _decide(svc, project_id, who, lambda p: video.redraft(p, article))
+    script, note = await _narrated(svc, article, row["form"], (row["script"] or {}).get("words_per_second", 2.6))
+    return await _decide(svc, project_id, who, lambda p: video.redraft(p, article, script, note))
+
+
+async def _narrated(svc: Services, article: ContentPublished, form: Literal["short", "long"], wps: float) -> tuple[VideoScript | None, str]:
+    """With an LLM configured, its narration of the rule writer's draft (under the same guardrails)."""
+    if svc.narrator is None:
+        return None, ""
+    return await svc.narrator.narrate(video.draft(article, form, wps))
 
 
 @router.put(

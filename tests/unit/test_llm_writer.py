@@ -43,6 +43,14 @@ class FakeLLM:
                 await asyncio.sleep(3)
             if self.mode == "garbage":
                 return JSONResponse({"choices": [{"message": {"role": "assistant", "content": "Sure! Here is a post."}}]})
+            if "narration" in body["messages"][0]["content"]:  # a video script's sections, told again
+                asked = orjson.loads(body["messages"][1]["content"])["sections"]
+                told = [{"id": x["id"], "text": "Put simply: " + x["text"]} for x in asked]
+                if self.mode == "sloppy":  # a link in the first, the figures of the second dropped
+                    told[0]["text"] += " See https://spam.example."
+                    told[1]["text"] = "Numbers do not matter here."
+                content = orjson.dumps({"sections": told}).decode()
+                return JSONResponse({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
             answer = {
                 "hook": "Stop losing updates: keep every change 🚀 https://spam.example #Spam",
                 "body": ["History becomes the truth you can replay.", "Analysts get new views without risk."],
@@ -135,3 +143,28 @@ async def test_failures_fall_back_to_the_rule_writer_with_the_reason(llm: FakeLL
     assert posts and all(p.writer == "rules" for p in posts)
     assert all(reason in (p.writer_note or "") for p in posts)
     assert all("sk-test-secret" not in (p.writer_note or "") for p in posts)
+
+
+async def test_the_model_narrates_a_video_under_the_scripts_guardrails(llm: FakeLLM) -> None:
+    from domain.video.outline import outline
+    from domain.video.script import draft_script, to_doc
+
+    html = "<p>Teams cut incident time by 40% in 2024 with event sourcing.</p>" + "".join(
+        f"<h2>Lesson {i}</h2><p>Lesson {i} keeps {i}0 events a second flowing. Replays rebuild views.</p>" for i in (1, 2)
+    )
+    doc = to_doc(draft_script(outline("Event Sourcing", html), form="short"))
+    async with httpx.AsyncClient() as http:
+        writer = LLMWriter(http, llm.url, "test-model", "sk-test-secret")
+        llm.mode = "good"
+        told, note = await writer.narrate(doc)
+        assert told.writer == "llm" and note == ""
+        spoken = [s for s in told.sections if s.kind != "cta"]
+        assert all(s.text.startswith("Put simply:") for s in spoken) and told.sections[-1] == doc.sections[-1]  # the CTA is ours
+        llm.mode = "sloppy"
+        told, note = await writer.narrate(doc)
+        assert told.sections[0] == doc.sections[0] and "a link" in note  # refused sections keep the rule writer's words
+        assert told.sections[1] == doc.sections[1] and "drops the figure" in note
+        assert told.sections[2].text.startswith("Put simply:")
+        llm.mode = "error"
+        told, note = await writer.narrate(doc)
+        assert told == doc and note.startswith("llm failed")
