@@ -16,6 +16,7 @@ from domain.platforms import rules as platform_rules
 from domain.post.locale import phrases
 from domain.post.reading import Digest
 from domain.post.rules import Draft, RuleWriter, compose, compose_thread, hashtag
+from domain.post.tags import common
 from domain.video.script import apply_narration, from_doc, to_doc
 from schemas.events import VideoScript
 
@@ -135,7 +136,13 @@ class LLMWriter:
             return base  # nothing to say for this type: the model would have to invent it
         answer = await self.complete(self._prompt(digest, platform, post_type))
         clean = lambda s: re.sub(r"\s+", " ", re.sub(r"https?://\S+|#[^\s#]+", "", str(s))).strip()  # noqa: E731
-        model_tags = [t for t in (hashtag(str(h)) for h in answer.get("hashtags") or []) if t]
+        named = {k.replace(" ", "").lower() for k in digest.keywords} if digest.keywords_given else set()
+        # The model's tags too must name a topic: a common word or a number is dropped (domain.post.tags).
+        model_tags = [
+            t
+            for t in (hashtag(str(h)) for h in answer.get("hashtags") or [])
+            if t and (t[1:].lower() in named or not common(t, digest.language))
+        ]
         rule = platform_rules(platform)
         lo, hi = rule.hashtags
         seen: dict[str, str] = {}
