@@ -38,6 +38,7 @@ class ContentProjection(Projection):
                     m.published_at,
                     d.envelope.id,
                     unknown_fields(d),
+                    d.envelope.time,
                 ),
             )
         ]
@@ -49,11 +50,12 @@ CONTENT = ContentProjection(
     tables=("contents",),
     sql={
         "upsert": "INSERT INTO {contents} (content_id, site_id, title, url, excerpt, html, keywords, image_urls, language,"
-        " published_at, event_id, unknown_fields) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (content_id) DO UPDATE SET"
+        " published_at, event_id, unknown_fields, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+        " ON CONFLICT (content_id) DO UPDATE SET"
         " site_id = EXCLUDED.site_id, title = EXCLUDED.title, url = EXCLUDED.url, excerpt = EXCLUDED.excerpt,"
         " html = EXCLUDED.html, keywords = EXCLUDED.keywords, image_urls = EXCLUDED.image_urls,"
         " language = EXCLUDED.language, published_at = EXCLUDED.published_at, event_id = EXCLUDED.event_id,"
-        " unknown_fields = EXCLUDED.unknown_fields",
+        " unknown_fields = EXCLUDED.unknown_fields, recorded_at = EXCLUDED.recorded_at",
     },
 )
 

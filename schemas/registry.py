@@ -185,6 +185,7 @@ def decode_upstream(raw: bytes | None) -> Decoded:
             "source": "upstream",
             "type": CONTENT_TYPE,
             "subject": obj.get("content_id"),
+            "time": obj.get("published_at"),  # a bare object's time is its own: replay reads the same
             "data": obj,
         }
     decoded = registry.decode_obj(obj)
