@@ -17,7 +17,7 @@ from domain.platforms import rules as platform_rules
 from domain.post import limits
 from domain.post.locale import phrases
 from domain.post.reading import Digest, extract_keywords
-from domain.post.tags import common, shared
+from domain.post.tags import common, inflected, shared
 
 STOP = {
     "the",
@@ -107,8 +107,8 @@ def _topic_tags(digest: Digest, most: int, least: int) -> list[str]:
         tag = hashtag(word)
         if not tag or tag.lower() in seen:
             return
-        if not named and common(tag, lang):
-            return  # #Week, #Make, #39: words and numbers, not topics (unless the article's keywords name them)
+        if not named and (common(tag, lang) or inflected(tag, lang)):
+            return  # #Week, #Make, #39, #Deleting: words and numbers, not topics (unless the article's keywords name them)
         if most <= 5 and any(tag.lower()[1:] in chosen for chosen in seen):
             return  # a few tags should each say something new: no #Event beside #EventSourcing
         seen[tag.lower()] = tag

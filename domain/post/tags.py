@@ -8,6 +8,7 @@ unrelated words."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 COMMON_WORDS = 3000
@@ -60,6 +61,23 @@ def common(tag: str, language: str) -> bool:
         return True
     word = body.lower()
     return word in _common(language.split("-")[0].lower()) or word in _common("en")
+
+
+_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def inflected(tag: str, language: str) -> bool:
+    """English words the text conjugated, not topic names: an extracted ``#Easiest`` or ``#DatabasesSaved``
+    (a past form or a superlative, alone or ending a phrase). Only the
+    unambiguous endings count: ``-ing`` names practices (``#EventSourcing``), ``-est`` and ``-ly``
+    end nouns too (``#Interest``, ``#Supply``)."""
+    if not language.lower().startswith("en"):
+        return False
+    parts = _PARTS.findall(tag.lstrip("#"))
+    if not parts:
+        return False
+    w = parts[-1].lower()  # a phrase is named by its last word: #DistributedSystems names systems
+    return len(w) > 4 and ((w.endswith("ed") and not w.endswith("eed")) or w.endswith("iest"))
 
 
 def shared(language: str) -> tuple[str, ...]:
