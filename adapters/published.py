@@ -17,6 +17,7 @@ class PublishedPost:
     platform: str
     platform_post_id: str
     published_at: datetime
+    post_type: str = "announcement"
 
 
 class PublishedPosts(Protocol):
@@ -29,7 +30,7 @@ class PostgresPublished:
 
     async def since(self, when: datetime) -> list[PublishedPost]:
         rows = await self.pool.fetch(
-            "SELECT post_id, account_id, site_id, platform, platform_post_id, published_at FROM posts"
+            "SELECT post_id, account_id, site_id, platform, platform_post_id, published_at, post_type FROM posts"
             " WHERE status = 'published' AND platform_post_id IS NOT NULL AND published_at > $1",
             when,
         )

@@ -83,6 +83,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         ),
         due_check_seconds=s.due_check_seconds,
         engagement_interval_seconds=s.engagement_interval_seconds,
+        video_engagement_interval_seconds=s.video_engagement_interval_seconds,
         engagement_window_days=s.engagement_window_days,
         refresh_interval_seconds=s.refresh_interval_seconds,
         refresh_horizon_seconds=s.refresh_horizon_seconds,

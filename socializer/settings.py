@@ -68,6 +68,7 @@ class Settings(BaseSettings):
 
     # Stages
     engagement_interval_seconds: float = 6 * 3600
+    video_engagement_interval_seconds: float = 12 * 3600  # video posts' metrics (the seed's cadence)
     engagement_window_days: int = 30
     due_check_seconds: float = 0.25
     publish_timeout_seconds: float = 10.0

@@ -31,6 +31,7 @@ class StreamSettings:
     publish: Policy
     due_check_seconds: float = 0.25
     engagement_interval_seconds: float = 6 * 3600
+    video_engagement_interval_seconds: float = 12 * 3600
     engagement_window_days: int = 30
     refresh_interval_seconds: float = 3600
     refresh_horizon_seconds: float = 2 * 3600

@@ -1,5 +1,5 @@
-"""engagement: poll the metrics of posts published in the last N days, every interval (default 6 h),
-and record them as ``EngagementRecorded``. Runs on the leader only: one poll per interval, not one
+"""engagement: poll the metrics of posts published in the last N days, every interval (default 6 h;
+videos every 12 h, the seed's cadence), and record them as ``EngagementRecorded``. Runs on the leader only: one poll per interval, not one
 per worker. What was published comes from the posts read model (:class:`PublishedPosts`)."""
 
 from __future__ import annotations
@@ -25,11 +25,20 @@ log = logging.getLogger("socializer.engagement")
 
 
 async def collect(
-    published: PublishedPosts, tokens: Tokens, platforms: Mapping[str, PlatformClient], out: Producer, *, window_days: int, now: datetime
+    published: PublishedPosts,
+    tokens: Tokens,
+    platforms: Mapping[str, PlatformClient],
+    out: Producer,
+    *,
+    window_days: int,
+    now: datetime,
+    videos: bool | None = None,
 ) -> int:
+    """One poll; ``videos``: True only video posts, False all but them, None every post."""
     by_account: dict[str, list[PublishedPost]] = defaultdict(list)
     for p in await published.since(now - timedelta(days=window_days)):
-        by_account[p.account_id].append(p)
+        if videos is None or (p.post_type == "video") == videos:
+            by_account[p.account_id].append(p)
     sent = 0
     for account_id, posts in by_account.items():
         try:
@@ -81,8 +90,19 @@ async def collect(
 def register(agent: Agent) -> None:
     d = agent.deps
 
+    s = d.settings
+
     async def tick() -> None:
-        n = await collect(d.published, d.tokens, d.platforms, agent.producer, window_days=d.settings.engagement_window_days, now=utcnow())
+        n = await collect(
+            d.published, d.tokens, d.platforms, agent.producer, window_days=s.engagement_window_days, now=utcnow(), videos=False
+        )
         log.info("recorded engagement of %d posts", n)
 
-    agent.every(d.settings.engagement_interval_seconds, "engagement.collect", tick, on_leader=True)
+    async def tick_videos() -> None:  # videos on their own cadence (the seed's: every 12 hours)
+        n = await collect(
+            d.published, d.tokens, d.platforms, agent.producer, window_days=s.engagement_window_days, now=utcnow(), videos=True
+        )
+        log.info("recorded engagement of %d videos", n)
+
+    agent.every(s.engagement_interval_seconds, "engagement.collect", tick, on_leader=True)
+    agent.every(s.video_engagement_interval_seconds, "engagement.videos", tick_videos, on_leader=True)

@@ -44,6 +44,8 @@ def cmd_up(args: argparse.Namespace) -> None:
             env["SOCIALIZER_VAULT_KEYS"] = _dev_vault_keys(data)
         if args.demo and "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS" not in env:
             env["SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS"] = "20"
+        if args.demo and "SOCIALIZER_VIDEO_ENGAGEMENT_INTERVAL_SECONDS" not in env:
+            env["SOCIALIZER_VIDEO_ENGAGEMENT_INTERVAL_SECONDS"] = "20"  # the demo's videos show their views within minutes
         os.environ.update(env)
         s = role_settings()
         prepare(s)

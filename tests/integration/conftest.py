@@ -101,6 +101,7 @@ class System:
             "SOCIALIZER_API_PORT": str(self.api_port),
             "SOCIALIZER_SANDBOX_PORT": str(sandbox.port),
             "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS": "2",
+            "SOCIALIZER_VIDEO_ENGAGEMENT_INTERVAL_SECONDS": "2",
             "SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6",
             "SOCIALIZER_PUBLISH_TIMEOUT_SECONDS": "8",
             "SOCIALIZER_PUBLISH_LEASE_SECONDS": "12",

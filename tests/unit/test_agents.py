@@ -242,6 +242,14 @@ async def test_engagement_records_metrics_of_recent_posts_per_account() -> None:
     (rec,) = out.messages(t.ENGAGEMENT)
     assert n == 1 and isinstance(rec, EngagementRecorded) and (rec.post_id, rec.likes, rec.impressions) == ("p1", 1, 10)
 
+    # Videos on their own cadence: each poll takes its kind only.
+    video = await x.create_post(X, publish.OutgoingPost(post_id="v1", text="a video"))
+    published.posts.append(PublishedPost("v1", "a-x", "s1", "x", video.platform_post_id, NOW - timedelta(days=1), post_type="video"))
+    for videos, expected in ((True, ["v1"]), (False, ["p1"]), (None, ["p1", "v1"])):
+        polled = MemoryProducer()
+        await engagement.collect(published, tokens, {"x": x}, polled, window_days=30, now=NOW, videos=videos)
+        assert sorted(m.post_id for m in polled.messages(t.ENGAGEMENT)) == expected
+
 
 async def test_relay_sends_the_outbox_in_batches() -> None:
     box, out = MemoryOutbox(), MemoryProducer()
