@@ -100,6 +100,9 @@ class SpeechApiSynthesizer:
             pcm += audio + b"\x00\x00" * int(pause * rate)
         return Narration(rate or 24000, bytes(pcm), bounds, spans)
 
+    def _redacted(self, text: str) -> str:
+        return _redact(text, self._key)
+
     def _speak(self, text: str) -> tuple[int, bytes]:
         body = {"model": self.model, "voice": self.voice, "input": text, "response_format": "wav"}
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
@@ -110,7 +113,7 @@ class SpeechApiSynthesizer:
         if r.status_code == 429 or r.status_code >= 500:
             raise SpeechUnavailable(f"speech API answered {r.status_code}")
         if r.status_code >= 400:
-            raise SpeechRefused(f"voice_id: the speech API refused {self.voice_id!r} ({r.status_code}): {_reason(r)}")
+            raise SpeechRefused(f"voice_id: the speech API refused {self.voice_id!r} ({r.status_code}): {self._redacted(_reason(r))}")
         try:
             with wave.open(io.BytesIO(r.content), "rb") as w:
                 rate, width, channels, frames = w.getframerate(), w.getsampwidth(), w.getnchannels(), w.readframes(w.getnframes())
@@ -124,6 +127,11 @@ class SpeechApiSynthesizer:
             both = memoryview(frames).cast("h")
             frames = array("h", ((both[i] + both[i + 1]) // 2 for i in range(0, len(both) - 1, 2))).tobytes()
         return rate, frames
+
+
+def _redact(text: str, key: str) -> str:
+    """An API's error may quote the key it refused; the reason goes to a topic and the API's answers."""
+    return text.replace(key, "[redacted]") if key else text
 
 
 def _voiced(audio: bytes) -> tuple[int, int]:

@@ -41,8 +41,9 @@ class FakeSpeech(BaseHTTPRequestHandler):
         FakeSpeech.requests.append(body | {"auth": self.headers.get("Authorization")})
         if self.path != "/v1/audio/speech":
             return self._answer(404, {"error": {"message": "no such route"}})
-        if self.headers.get("Authorization") != "Bearer sk-test":
-            return self._answer(401, {"error": {"message": "Incorrect API key provided"}})
+        if self.headers.get("Authorization") != "Bearer sk-test":  # as OpenAI does: the key quoted back
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            return self._answer(401, {"error": {"message": f"Incorrect API key provided: {key}"}})
         if "outage" in body["input"]:
             return self._answer(503, {"error": {"message": "overloaded"}})
         lead, tone = expected(body["input"])
@@ -108,6 +109,7 @@ def test_a_refusal_says_why_and_an_outage_is_waited_out(api: str) -> None:
     with pytest.raises(SpeechRefused, match="Incorrect API key provided") as refused:
         voice(api, key="sk-wrong").synthesize([list(tokens("Hello."))], voice_id="api-alloy", language="en")
     assert isinstance(refused.value, VoiceUnavailable) and not is_transient(refused.value)  # the voice stage fails, with the reason
+    assert "sk-wrong" not in str(refused.value)  # which goes to a topic: never the key
     with pytest.raises(SpeechUnavailable) as outage:
         voice(api).synthesize([list(tokens("An outage now."))], voice_id="api-alloy", language="en")
     assert is_transient(outage.value)
