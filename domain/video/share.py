@@ -4,10 +4,10 @@ Instagram and TikTok (neither makes links clickable in a caption)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from domain.platforms import rules
+from domain.post.rules import hashtag
 
 VIDEO_PRESETS = {"youtube_long": ("youtube",)}  # a long video goes to YouTube alone
 VERTICAL = ("youtube", "instagram", "tiktok")  # a short, a Reel, a TikTok: the same vertical file
@@ -18,12 +18,13 @@ def platforms_for(preset: str) -> tuple[str, ...]:
 
 
 def _tags(keywords: Sequence[str], n: int) -> list[str]:
-    out: list[str] = []
+    """The post writer's hashtags of the article's keywords (:func:`domain.post.rules.hashtag`), deduplicated."""
+    out: dict[str, str] = {}
     for k in keywords:
-        tag = "#" + "".join(w[:1].upper() + w[1:] for w in re.findall(r"[^\W_]+", k))
-        if len(tag) > 2 and tag.lower() not in {t.lower() for t in out}:
-            out.append(tag)
-    return out[:n]
+        tag = hashtag(k)
+        if tag:
+            out.setdefault(tag.lower(), tag)
+    return list(out.values())[:n]
 
 
 def caption(platform: str, *, title: str, description: str, keywords: Sequence[str]) -> tuple[str, list[str]]:
