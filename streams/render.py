@@ -53,8 +53,7 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
         raise InvalidEvent(f"envelope.type: expected RenderVideo, got {decoded.envelope.type!r}")
     cause = decoded.envelope
     progress = Path(r.store) / ".progress" / f"{derived_id(cause.id, 'progress')}.json"
-    progress.parent.mkdir(parents=True, exist_ok=True)
-    progress.unlink(missing_ok=True)
+    await asyncio.to_thread(_fresh, progress)  # file I/O off the event loop
     run = functools.partial(
         r.make, r.store, r.media_url, job.model_dump_json(), str(progress), **({"speech": r.speech} if r.speech else {})
     )
@@ -65,7 +64,7 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
         told: tuple[str, float] | None = None
         while True:
             done, _ = await asyncio.wait({future}, timeout=r.every)
-            now = _read(progress)
+            now = await asyncio.to_thread(_read, progress)
             if now and told and now["stage"] != told[0] and told[1] < 1:  # a stage ended between two looks: say so
                 tick = e.VideoStageProgressed(project_id=job.project_id, revision=job.revision, stage=told[0], done=1.0)  # type: ignore[arg-type]
                 await _announce(r.out, tick, job.project_id, cause, f"{told[0]}:1.0")
@@ -90,13 +89,18 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
         reason = f"{type(err).__name__}: {err}"
         result = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage=_stage(stage), reason=reason)
     finally:
-        progress.unlink(missing_ok=True)
+        await asyncio.to_thread(progress.unlink, missing_ok=True)
     await _announce(r.out, result, job.project_id, cause, type(result).__name__)
     return result
 
 
 def _stage(stage: str) -> e.VideoStage:
     return stage if stage in ("voice", "visuals", "render", "join") else "render"  # type: ignore[return-value]
+
+
+def _fresh(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -179,10 +179,6 @@ def tag_for(effect_id: str, account_id: str) -> str:
     return "sz" + hashlib.sha256(f"{effect_id}\x1f{account_id}".encode()).hexdigest()[:12]
 
 
-def fresh(s: UploadSession, **kw: Any) -> UploadSession:
-    return replace(s, **kw)
-
-
 __all__ = [
     "Metrics",
     "MemorySessions",
@@ -193,6 +189,5 @@ __all__ = [
     "UploadSessions",
     "VideoFile",
     "VideoUploader",
-    "fresh",
     "tag_for",
 ]

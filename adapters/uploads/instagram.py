@@ -7,13 +7,14 @@ the first byte; an ``EXPIRED`` one is replaced."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 
 from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform, PublishedRef
-from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile, fresh
+from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile
 from domain.accounts import Account
 
 RECOVERIES = 12
@@ -65,7 +66,7 @@ class ReelsUploader(HttpPlatform):
                     if found is not None:
                         return found
                 raise OutcomeUnknown(self.platform, f"media_publish of container {s.session}: no answer")
-            s = fresh(s, video_id=media_id, video_url=f"https://www.instagram.com/reel/{media_id}/")
+            s = replace(s, video_id=media_id, video_url=f"https://www.instagram.com/reel/{media_id}/")
             await sessions.save(s)
             return PublishedRef(media_id, s.video_url or "")
         raise Unavailable(self.platform, "containers keep expiring; trying again later")

@@ -9,6 +9,7 @@ each answer's ``error.code`` is read."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ import httpx
 
 from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform, PublishedRef
-from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile, fresh
+from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile
 from domain.accounts import Account
 
 MB = 1024 * 1024
@@ -79,7 +80,7 @@ class TikTokUploader(HttpPlatform):
                 await sessions.forget(video.effect_id, account.account_id)
                 s = None
                 continue
-            s = fresh(s, video_id=done, video_url=f"https://www.tiktok.com/@{account.handle}/video/{done}")
+            s = replace(s, video_id=done, video_url=f"https://www.tiktok.com/@{account.handle}/video/{done}")
             await sessions.save(s)
             return PublishedRef(done, s.video_url or "")
         raise Unavailable(self.platform, "upload URLs keep expiring; trying again later")

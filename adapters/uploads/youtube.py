@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ import httpx
 
 from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform, Metrics, PublishedRef
-from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile, fresh
+from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile
 from domain.accounts import Account
 
 UNIT = 256 * 1024  # chunks but the last are multiples of this
@@ -65,7 +66,7 @@ class YouTubeUploader(HttpPlatform):
                         s = None
                         continue
                     vid = found.platform_post_id
-                s = fresh(s, video_id=vid, video_url=f"https://www.youtube.com/watch?v={vid}")
+                s = replace(s, video_id=vid, video_url=f"https://www.youtube.com/watch?v={vid}")
                 await sessions.save(s)
             await self._finish(account, video, s, sessions)
             return PublishedRef(s.video_id or "", s.video_url or "")
@@ -168,7 +169,7 @@ class YouTubeUploader(HttpPlatform):
                     content=image,
                     headers={**self._auth(account), "Content-Type": kind},
                 )
-            s = fresh(s, extra={**s.extra, "thumbnail": True})
+            s = replace(s, extra={**s.extra, "thumbnail": True})
             await sessions.save(s)
         if video.captions_url and not s.extra.get("captions"):
             track = await self.fetch_media(video.captions_url, limit=10 << 20)
@@ -191,7 +192,7 @@ class YouTubeUploader(HttpPlatform):
                     content=body,
                     headers={**self._auth(account), "Content-Type": f"multipart/related; boundary={boundary}"},
                 )
-            s = fresh(s, extra={**s.extra, "captions": True})
+            s = replace(s, extra={**s.extra, "captions": True})
             await sessions.save(s)
 
     # ------------------------------------------------------------ lookup, metrics
