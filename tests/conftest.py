@@ -1,10 +1,14 @@
-"""Shared fixtures: a real sandbox served over HTTP on a free port, in a thread."""
+"""Shared fixtures: a real sandbox served over HTTP on a free port, in a thread; and the random
+seed every unit test runs under (printed with a failure, so the run can be reproduced)."""
 
 from __future__ import annotations
 
+import os
+import random
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +16,39 @@ import uvicorn
 
 from sandbox.app import create_sandbox
 from socializer.devstack import free_port
+
+# Every seed derives from this and the test's node id: the same test draws the same numbers on every
+# run and machine. SOCIALIZER_TEST_SEED=<anything> explores other draws; a failure prints its seed.
+SEED_BASE = os.environ.get("SOCIALIZER_TEST_SEED", "socializer")
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_report_header() -> str:
+    return f"random seeds: SOCIALIZER_TEST_SEED={SEED_BASE!r} + each test's node id"
+
+
+@pytest.fixture
+def seed(request: pytest.FixtureRequest) -> str:
+    """This test's seed, for a ``random.Random(seed)`` of its own: fixed, and named in its messages."""
+    return f"{SEED_BASE}:{request.node.nodeid}"
+
+
+@pytest.fixture(autouse=True)
+def _seeded_global_random(request: pytest.FixtureRequest, seed: str) -> Iterator[None]:
+    """The global ``random`` seeded per test, so code under test that draws from it does the same
+    thing on every run; the state before is restored after, so nothing leaks into other scopes.
+    Not for the integration tests: they pick real free ports with the global ``random``
+    (``devstack.free_ports``), and a fixed draw would make two runs on one machine collide."""
+    if INTEGRATION in request.node.path.parents:
+        yield
+        return
+    before = random.getstate()
+    random.seed(seed)
+    print(f"random seeded with {seed!r} (SOCIALIZER_TEST_SEED={SEED_BASE!r})")  # shown with a failure's output
+    try:
+        yield
+    finally:
+        random.setstate(before)
 
 
 class ServedSandbox:

@@ -1,19 +1,32 @@
-"""``socializer``: run the whole system or one role, and the operators' tools (tail, emit, replay, redrive, schemas)."""
+"""``socializer``: run the whole system or one role, and the operators' tools (tail, emit, replay, redrive, apikey, vault, schemas)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
+from importlib import metadata
 
+from socializer.cli.errors import quiet_clients, run
 from socializer.cli.roles import cmd_api, cmd_migrate, cmd_projector, cmd_sandbox, cmd_worker
 from socializer.cli.tools import cmd_apikey, cmd_emit, cmd_redrive, cmd_replay, cmd_schemas, cmd_tail, cmd_vault
 from socializer.cli.up import cmd_demo, cmd_up
-from socializer.exceptions import SocializerError
+
+# The operators' tools: short-lived clients whose failures are the one line ``errors.run`` prints,
+# so the broker client's own logging of each failed connection attempt is not wanted on their stderr.
+TOOLS = {cmd_tail, cmd_emit, cmd_replay, cmd_redrive, cmd_apikey, cmd_vault, cmd_schemas, cmd_demo}
+
+
+def version() -> str:
+    try:
+        return metadata.version("socializer")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="socializer", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start everything on the embedded default (broker, Postgres, sandbox, workers, API, demo)")
     up.add_argument("--workers", type=int, default=1)
@@ -62,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     rd.set_defaults(fn=cmd_redrive)
     ak = sub.add_parser("apikey", help="API keys: create SITE [--scopes read,write] | revoke KEY_ID")
     ak.add_argument("action", choices=["create", "revoke"])
-    ak.add_argument("target", help="site id (create) or key id (revoke)")
+    ak.add_argument("target", help="site id (create), or key id or the whole key (revoke)")
     ak.add_argument("--scopes", default="read,write")
     ak.add_argument("--name", default="")
     ak.set_defaults(fn=cmd_apikey)
@@ -74,8 +87,5 @@ def main(argv: list[str] | None = None) -> None:
     sc.add_argument("--out", help="directory to write one file per type (default: print)")
     sc.set_defaults(fn=cmd_schemas)
     args = p.parse_args(argv)
-    try:
-        args.fn(args)
-    except SocializerError as err:
-        print(f"socializer: {err}", file=sys.stderr)
-        sys.exit(2)
+    with quiet_clients() if args.fn in TOOLS else nullcontext():
+        run(args.fn, args)

@@ -1,4 +1,4 @@
-"""Operators' tools: ``tail``, ``emit``, ``replay``, ``vault``, ``apikey``, ``schemas``."""
+"""Operators' tools: ``tail``, ``emit``, ``replay``, ``redrive``, ``vault``, ``apikey``, ``schemas``."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def cmd_tail(args: argparse.Namespace) -> None:
 
     async def run() -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=s.broker, enable_auto_commit=False)
-        await consumer.start()
         try:
+            await consumer.start()
             parts = consumer.partitions_for_topic(args.topic) or set()
             if not parts:
                 await consumer._client.force_metadata_update()  # noqa: SLF001
@@ -92,33 +92,46 @@ def _print_message(m, args: argparse.Namespace) -> None:  # type: ignore[no-unty
 
 
 def cmd_emit(args: argparse.Namespace) -> None:
+    """Validate every article of the file first (an invalid one fails here, not in the DLQ, and
+    nothing is sent), then send them in one batch; one line per article: its event id and position."""
     from aiokafka import AIOKafkaProducer
 
     from adapters.kafka import AIOKafkaSender, send_all
     from schemas import topics
     from schemas.events import ContentPublished
+    from schemas.exceptions import InvalidEvent
     from schemas.registry import decode_upstream, registry
 
     s = tool_settings()
     s.require("broker")
     raw = Path(args.file).read_bytes()
-    items = orjson.loads(raw)
+    try:
+        items = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise SocializerError(f"{args.file} is not JSON: {err}") from err
     items = items if isinstance(items, list) else [items]
-
-    async def run() -> int:
-        producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
-        await producer.start()
+    if not items:
+        raise SocializerError(f"{args.file} holds an empty list: nothing to emit")
+    batch = []
+    for i, item in enumerate(items, 1):
+        where = f"{args.file}: article {i} of {len(items)}"
         try:
-            for item in items:
-                decoded = decode_upstream(orjson.dumps(item))  # validate before sending: fail here, not in the DLQ
-                ev = decoded.message
-                assert isinstance(ev, ContentPublished)
-                env = registry.envelope(ev, source="socializer/cli", subject=ev.content_id)
-                md = await send_all(AIOKafkaSender(producer), topics.CONTENT_PUBLISHED, [(ev.content_id, env)])
-                print(f"{env.id} -> {md.topic}[{md.partition}]@{md.offset}")
+            ev = decode_upstream(orjson.dumps(item)).message
+        except InvalidEvent as err:
+            raise SocializerError(f"{where} is not a valid ContentPublished: {err.reason} (nothing was sent)") from err
+        if not isinstance(ev, ContentPublished):
+            raise SocializerError(f"{where} is a {type(ev).__name__}, not a ContentPublished (nothing was sent)")
+        batch.append((ev.content_id, registry.envelope(ev, source="socializer/cli", subject=ev.content_id)))
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=s.broker, enable_idempotence=False)
+        try:
+            await producer.start()
+            positions = await send_all(AIOKafkaSender(producer), topics.CONTENT_PUBLISHED, batch)
         finally:
             await producer.stop()
-        return len(items)
+        for (_key, env), pos in zip(batch, positions, strict=True):
+            print(f"{env.id} -> {pos.topic}[{pos.partition}]@{pos.offset}")
 
     asyncio.run(run())
 
@@ -127,6 +140,8 @@ def cmd_replay(args: argparse.Namespace) -> None:
     from projections.read_models import ALL
     from projections.replay import replay
 
+    if args.projection != "all" and args.projection not in ALL:
+        raise SocializerError(f"no projection {args.projection!r}: one of {', '.join(ALL)}, or all")
     s = tool_settings()
     s.require("broker", "database_url")
     names = list(ALL) if args.projection == "all" else [args.projection]
@@ -142,6 +157,8 @@ def cmd_redrive(args: argparse.Namespace) -> None:
     from adapters.dead_letters import redrive
     from adapters.postgres import create_pool
 
+    if not args.topic.endswith(".dlq"):
+        raise SocializerError(f"{args.topic} is not a dead-letter topic (those end with .dlq): did you mean {args.topic}.dlq?")
     s = tool_settings()
     s.require("broker", "database_url")
 
@@ -182,11 +199,19 @@ def cmd_vault(args: argparse.Namespace) -> None:
 
     s = tool_settings()
     s.require("database_url", "vault_keys")
+    try:
+        keyring = Keyring.from_setting(s.vault_keys, s.vault_active_key)
+    except ValueError as err:  # never the keys themselves: what is wrong with them
+        raise SocializerError(f"SOCIALIZER_VAULT_KEYS is not `kid:base64,…`: {type(err).__name__}: {err}") from err
+    if short := [kid for kid, key in keyring.keys.items() if len(key) != 32]:
+        raise SocializerError(
+            f"SOCIALIZER_VAULT_KEYS: the key(s) {', '.join(short)} are not 32 bytes (`socializer vault new-key KID` makes one)"
+        )
 
     async def run() -> int:
         pool = await create_pool(s.database_url, max_size=2)  # type: ignore[arg-type]
         try:
-            return await TokenVault(pool, Keyring.from_setting(s.vault_keys, s.vault_active_key)).rotate()
+            return await TokenVault(pool, keyring).rotate()
         finally:
             await pool.close()
 
@@ -194,10 +219,17 @@ def cmd_vault(args: argparse.Namespace) -> None:
 
 
 def cmd_apikey(args: argparse.Namespace) -> None:
-    """``apikey create SITE [--scopes read,write]`` prints a key once; ``apikey revoke KEY_ID``."""
-    from adapters.api_keys import ApiKeys
+    """``apikey create SITE [--scopes read,write]`` prints a key once; ``apikey revoke KEY_ID`` (or
+    the whole key) revokes it, and fails when no active key has that id."""
+    from adapters.api_keys import SCOPES, ApiKeys, parse
     from adapters.postgres import create_pool
 
+    scopes = tuple(x.strip() for x in args.scopes.split(",") if x.strip())
+    if args.action == "create" and (not scopes or set(scopes) - set(SCOPES)):
+        raise SocializerError(f"--scopes {args.scopes!r}: a comma-separated list of {', '.join(SCOPES)}")
+    key_id = args.target
+    if args.action == "revoke" and (parsed := parse(args.target)) is not None:
+        key_id = parsed[0]  # the whole key was given: its id, and never the key, is what is shown
     s = tool_settings()
     s.require("database_url")
 
@@ -206,8 +238,10 @@ def cmd_apikey(args: argparse.Namespace) -> None:
         try:
             keys = ApiKeys(pool)
             if args.action == "create":
-                return await keys.create(args.target, tuple(x for x in args.scopes.split(",") if x), args.name)
-            return "revoked" if await keys.revoke(args.target) else "no such active key"
+                return await keys.create(args.target, scopes, args.name)
+            if not await keys.revoke(key_id):
+                raise SocializerError(f"no active API key {key_id!r} (never created, or revoked already): nothing revoked")
+            return f"revoked {key_id}"
         finally:
             await pool.close()
 

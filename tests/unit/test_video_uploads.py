@@ -1,8 +1,10 @@
 """The upload adapters against the sandbox's upload protocols (YouTube resumable, Instagram Reels,
 TikTok FILE_UPLOAD), over HTTP, with every fault of the acceptance matrix injected 100 times across
-the three platforms at a random chunk: no duplicate video, every upload complete or refused with
-its reason, the stored bytes the file's own, no resume re-sending more than a chunk, and never a
-request the platform refuses as malformed."""
+the three platforms at a drawn chunk: no duplicate video, every upload complete or refused with its
+reason, the stored bytes the file's own, no resume re-sending more than a chunk, and never a request
+the platform refuses as malformed. The draws (which chunk each fault strikes, the file's bytes) come
+from ``random.Random(seed)``, the ``seed`` fixture: the same on every run, and named in a failure's
+message (with the upload, platform and chunk), so running the test again replays the failing upload."""
 
 from __future__ import annotations
 
@@ -89,14 +91,19 @@ def video(effect: str, acct: Account) -> OutgoingVideo:
     )  # fmt: skip
 
 
+def chunks(platform: str) -> int:
+    """How many chunks the adapter sends the file in."""
+    return plan(SIZE, SCALE)[1] if platform == "tiktok" else -(-SIZE // chunk_of(platform))
+
+
 def chunk_of(platform: str) -> int:
     """The largest chunk the adapter sends (TikTok's last one absorbs the remainder)."""
     chunk, count = plan(SIZE, SCALE)
     return {"youtube": 32 * 256 * 1024 // SCALE, "instagram": (8 << 20) // SCALE, "tiktok": SIZE - chunk * (count - 1)}[platform]
 
 
-async def one(site: Any, platform: str, mode: str, n: int, data: bytes, clip: VideoFile) -> tuple[str, int, Wire]:
-    """One upload with ``mode`` armed to strike at a random chunk; (the outcome, the bytes sent, the wire)."""
+async def one(site: Any, platform: str, mode: str, n: int, after: int, data: bytes, clip: VideoFile) -> tuple[str, int, Wire]:
+    """One upload with ``mode`` armed to strike after ``after`` chunks; (the outcome, the bytes sent, the wire)."""
     wire = Wire()
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(0.5, connect=2.0), event_hooks={"request": [wire.request], "response": [wire.response]}
@@ -105,10 +112,7 @@ async def one(site: Any, platform: str, mode: str, n: int, data: bytes, clip: Vi
         acct = account(site, platform, n, mode)
         effect = f"post-{platform}-{mode}-{n}"
         sessions = MemorySessions()
-        chunks = plan(SIZE, SCALE)[1] if platform == "tiktok" else -(-SIZE // chunk_of(platform))
-        await asyncio.to_thread(
-            site.fault, platform, mode, target="upload", times=1, after=0 if mode == "quota" else random.randrange(chunks), hang_seconds=0.8
-        )
+        await asyncio.to_thread(site.fault, platform, mode, target="upload", times=1, after=after, hang_seconds=0.8)
         outcome = "published"
         try:
             ref = await up.upload(acct, video(effect, acct), sessions, clip)
@@ -141,8 +145,9 @@ def _owner(platform: str, acct: Account) -> str:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_each_fault_100_times_across_the_platforms_makes_no_duplicate(site: Any, mode: str) -> None:
-    data = os.urandom(SIZE)
+async def test_each_fault_100_times_across_the_platforms_makes_no_duplicate(site: Any, mode: str, seed: str) -> None:
+    rng = random.Random(seed)  # which chunk each fault strikes, and the file's bytes: fixed, and named below
+    data = rng.randbytes(SIZE)
     clip = VideoFile.of(data)
     platforms = ("youtube", "instagram", "tiktok")
     outcomes: dict[str, int] = {}
@@ -150,18 +155,24 @@ async def test_each_fault_100_times_across_the_platforms_makes_no_duplicate(site
     try:
         for n in range(100):
             platform = platforms[n % 3]
-            outcome, sent, wire = await one(site, platform, mode, n, data, clip)
+            after = 0 if mode == "quota" else rng.randrange(chunks(platform))
+            where = f"seed {seed!r}: upload {n}, {platform}, {mode!r} after chunk {after}"
+            try:
+                outcome, sent, wire = await one(site, platform, mode, n, after, data, clip)
+            except BaseException as err:
+                err.add_note(where)  # which upload, so the failure can be replayed
+                raise
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            refused += wire.refused
+            refused += [f"{where}: {r}" for r in wire.refused]
             # A resume re-sends at most one chunk; an expired session took its bytes with it (a new one starts at 0).
             resent = sent - SIZE - (SIZE if mode == "expire" else 0)
-            assert resent <= chunk_of(platform), (platform, mode, n, resent)
+            assert resent <= chunk_of(platform), f"{where}: re-sent {resent} bytes"
     finally:
         clip.close()
-    assert refused == []  # the adapters never send what the platforms refuse as malformed
-    assert sum(outcomes.values()) == 100
+    assert refused == [], f"seed {seed!r}"  # the adapters never send what the platforms refuse as malformed
+    assert sum(outcomes.values()) == 100, f"seed {seed!r}: {outcomes}"
     if mode == "quota":  # YouTube at the session, Instagram at publish: deferred; TikTok's spam verdict: refused
-        assert outcomes == {"deferred": 67, "refused": 33}
+        assert outcomes == {"deferred": 67, "refused": 33}, f"seed {seed!r}"
 
 
 async def test_the_sandbox_refuses_what_the_platforms_refuse(site: Any) -> None:
@@ -216,8 +227,8 @@ async def test_the_sandbox_refuses_what_the_platforms_refuse(site: Any) -> None:
         assert soon.status_code == 400 and soon.json()["error"]["error_subcode"] == 2207027  # not FINISHED: not publishable
 
 
-async def test_a_spam_verdict_is_a_refusal_with_its_reason_not_a_retry(site: Any) -> None:
-    clip = VideoFile.of(os.urandom(SIZE))
+async def test_a_spam_verdict_is_a_refusal_with_its_reason_not_a_retry(site: Any, seed: str) -> None:
+    clip = VideoFile.of(random.Random(seed).randbytes(SIZE))
     try:
         async with httpx.AsyncClient(timeout=5) as http:
             up = uploader("tiktok", http, site.url)
