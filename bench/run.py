@@ -693,14 +693,10 @@ def bench_long_video(parts: int, size: tuple[int, int], tmp: Path) -> None:
 
 
 def _render_at(store: str, media: str, job_json: str, size: tuple[int, int]) -> dict[str, object]:
-    """``render_project`` at the bench's size: at 1920x1080 it is exactly the worker's call."""
+    """``render_project`` at the bench's size (smoke: a tiny frame); at the preset's own it is exactly the worker's call."""
     from adapters.video import studio
-    from domain.video.timeline import PRESETS, Preset
 
-    if size != (PRESETS["youtube_long"].width, PRESETS["youtube_long"].height):
-        base = PRESETS["youtube_long"]
-        PRESETS["youtube_long"] = Preset(**{**base.__dict__, "width": size[0], "height": size[1]})  # smoke: a tiny frame
-    return studio.render_project(store, media, job_json)
+    return studio.render_project(store, media, job_json, size=size)
 
 
 class FfmpegPeak:

@@ -1,10 +1,13 @@
 """What each platform is, in one place: "what is Instagram" is one read.
 
 A :class:`PlatformProfile` holds a platform's text rules, the post types it takes, its default best
-times, the length a post reads best at, its tone, its image sizes and file-size limits, and who can
-connect to it (account types and the least scopes each feature needs). Every other module asks
-:func:`profile` instead of keeping a table of its own. How to *reach* a platform (hosts, client
-authentication, PKCE) is protocol and lives with the adapters.
+times, the length a post reads best at, its tone, its image sizes and file-size limits, the videos
+it takes (:class:`VideoProfile`: the presets they are rendered in, the upload's limits, YouTube's
+title and byte-counted description), and who can connect to it (account types and the least scopes
+each feature needs). Every other module asks :func:`profile` instead of keeping a table of its own:
+the preset table, the video platforms and :func:`platforms_for` are views of the profiles. How to
+*reach* a platform (hosts, client authentication, PKCE, chunk plans) is protocol and lives with the
+adapters.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Link = Literal["in_text", "at_end", "none"]
+VideoForm = Literal["short", "long"]
 Feature = Literal["publish", "analytics"]
 FEATURES: tuple[Feature, ...] = ("publish", "analytics")
 
@@ -41,6 +45,54 @@ class ImageSize:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A format a video is rendered in: its canvas and the durations the format keeps (a Short is
+    at most 180 s). Its form follows from the canvas: a vertical video is a short — one file every
+    platform with a vertical format takes — a landscape one is long."""
+
+    name: str
+    width: int
+    height: int
+    min_seconds: float = 0.0
+    max_seconds: float | None = None
+
+    @property
+    def vertical(self) -> bool:
+        return self.height > self.width
+
+    @property
+    def form(self) -> VideoForm:
+        return "short" if self.vertical else "long"
+
+
+@dataclass(frozen=True)
+class VideoProfile:
+    """What a platform takes as video. ``presets``: the formats rendered for it; ``max_bytes`` and
+    ``seconds`` (least, most): what an upload may be, whatever the preset. The video's own text
+    fields, where the platform has rules beyond its post rules: ``title_chars`` (None: no separate
+    title), ``counts_bytes`` (its rules' ``hard_limit`` is UTF-8 bytes, not characters), ``tags_chars``
+    (YouTube counts a tag with a space as quoted), ``refused`` (characters the title and description
+    may not hold)."""
+
+    presets: tuple[Preset, ...]
+    max_bytes: int
+    seconds: tuple[float, float]
+    title_chars: int | None = None
+    counts_bytes: bool = False
+    tags_chars: int | None = None
+    refused: str = ""
+    thumbnail_bytes: int = 0  # the largest custom thumbnail it takes as an upload (0: none; a frame or a URL)
+
+    @property
+    def forms(self) -> frozenset[VideoForm]:
+        return frozenset(p.form for p in self.presets)
+
+    def takes(self, form: VideoForm, seconds: float | None = None) -> bool:
+        """A video of this form (and, when known, this long) is one the platform takes."""
+        return form in self.forms and (seconds is None or self.seconds[0] <= seconds <= self.seconds[1])
+
+
+@dataclass(frozen=True)
 class PlatformProfile:
     name: str
     rules: PlatformRules | None  # None: no text posts (YouTube takes videos only)
@@ -52,6 +104,7 @@ class PlatformProfile:
     # Connecting: account types, and per type the scopes always asked for ("base") and per feature.
     scopes: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     pkce: bool = False  # PKCE S256 wherever the provider supports it (RFC 9700 §2.1.1)
+    video: VideoProfile | None = None  # None: takes no videos from us
 
     @property
     def account_types(self) -> tuple[str, ...]:
@@ -69,6 +122,9 @@ class PlatformProfile:
 
 
 _YT = "https://www.googleapis.com/auth/"
+_MIB, _GIB = 1 << 20, 1 << 30
+_VERTICAL = (1080, 1920)  # 9:16, what Shorts, Reels and TikTok recommend
+_REELS, _TIKTOKS = (3.0, 900.0), (3.0, 600.0)  # the seconds each takes, rendered or uploaded
 _ALL_TYPES = frozenset({"announcement", "highlights", "quote_card"})
 
 PROFILES: dict[str, PlatformProfile] = {
@@ -132,6 +188,8 @@ PROFILES: dict[str, PlatformProfile] = {
                 "analytics": ("instagram_manage_insights",),
             }
         },
+        # Reels: 3 s to 15 min; 300 MB is the safe size (the guides disagree: 300 MB, 1 GB).
+        video=VideoProfile((Preset("instagram_reel", *_VERTICAL, *_REELS),), max_bytes=300 * _MIB, seconds=_REELS),
     ),
     "tiktok": PlatformProfile(
         "tiktok",
@@ -148,6 +206,8 @@ PROFILES: dict[str, PlatformProfile] = {
                 "analytics": ("video.list",),
             }
         },
+        # Direct Post: 3 s to 10 min (and within the creator's max_video_post_duration_sec), files up to 4 GB.
+        video=VideoProfile((Preset("tiktok", *_VERTICAL, *_TIKTOKS),), max_bytes=4 * _GIB, seconds=_TIKTOKS),
     ),
     "youtube": PlatformProfile(
         "youtube",
@@ -167,6 +227,19 @@ PROFILES: dict[str, PlatformProfile] = {
             }
         },
         pkce=True,
+        # videos.insert: 256 GB or 12 hours (15 min until the channel is verified); a Short is vertical, at most 180 s.
+        # Title ≤ 100 characters, the description's 5,000 (its rules) in bytes, tags ≤ 500 characters, no angle
+        # brackets in either; thumbnails ≤ 2 MB.
+        video=VideoProfile(
+            (Preset("youtube_long", 1920, 1080), Preset("youtube_short", *_VERTICAL, 1.0, 180.0)),
+            max_bytes=256 * _GIB,
+            seconds=(0.0, 12 * 3600.0),
+            title_chars=100,
+            counts_bytes=True,
+            tags_chars=500,
+            refused="<>",
+            thumbnail_bytes=2 * _MIB,
+        ),
     ),
 }
 
@@ -190,6 +263,31 @@ def rules(platform: str) -> PlatformRules:
 
 def compatible(platform: str, post_type: str) -> bool:
     return post_type in PROFILES[platform].post_types
+
+
+def video(platform: str) -> VideoProfile:
+    """The video rules of a platform that takes videos."""
+    v = PROFILES[platform].video
+    if v is None:
+        raise KeyError(f"{platform} takes no videos")
+    return v
+
+
+# Platforms that take videos, and every preset by name: views of the profiles.
+VIDEO = tuple(p for p, prof in PROFILES.items() if prof.video is not None)
+PRESETS: dict[str, Preset] = {pre.name: pre for p in VIDEO for pre in video(p).presets}
+
+
+def preset(name: str) -> Preset:
+    return PRESETS[name]
+
+
+def platforms_for(preset_name: str, seconds: float | None = None) -> tuple[str, ...]:
+    """The platforms that take a video rendered in this preset (and, when known, this long): each
+    one with a format of the same form. A long video goes to YouTube alone; a vertical one — a
+    Short, a Reel, a TikTok — to every platform with a vertical format whose uploads allow its length."""
+    form = PRESETS[preset_name].form
+    return tuple(p for p in VIDEO if video(p).takes(form, seconds))
 
 
 POST_TYPES = ("announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread")

@@ -14,7 +14,6 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 Platform = Literal["linkedin", "x", "facebook", "instagram", "tiktok", "youtube"]
 PLATFORMS: tuple[str, ...] = ("linkedin", "x", "facebook", "instagram", "tiktok", "youtube")
 PostType = Literal["announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread", "video"]
-VIDEO_PLATFORMS: tuple[str, ...] = ("youtube", "instagram", "tiktok")  # where a rendered video is posted
 PostStatus = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled"]
 
 

@@ -13,11 +13,12 @@ from adapters.platforms.facebook import FacebookClient, InstagramClient
 from adapters.platforms.linkedin import LinkedInClient
 from adapters.platforms.tiktok import TikTokClient
 from adapters.platforms.x import XClient
+from adapters.ports import BaseUrl
 
 __all__ = ["Metrics", "OutgoingPost", "PlatformClient", "PublishedRef", "clients_for"]
 
 
-def clients_for(base_url: callable, http: httpx.AsyncClient) -> dict[str, PlatformClient]:  # type: ignore[valid-type]
+def clients_for(base_url: BaseUrl, http: httpx.AsyncClient) -> dict[str, PlatformClient]:
     """Build every platform's client; ``base_url(platform)`` gives each one's host."""
     return {
         "linkedin": LinkedInClient(http, base_url("linkedin")),

@@ -1,53 +1,18 @@
-"""The platform port and the HTTP plumbing shared by its adapters (error translation, rate limits)."""
+"""The HTTP plumbing the platform adapters share (error translation, rate limits). The ports they
+implement are :mod:`adapters.ports`, re-exported here for their callers."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import httpx
 
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
-from domain.accounts import Account
-from domain.engagement import Metrics
-
-if TYPE_CHECKING:
-    from adapters.uploads import OutgoingVideo
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingPost:
-    post_id: str
-    text: str
-    link_url: str | None = None
-    media_urls: tuple[str, ...] = ()
-    thread: tuple[str, ...] | None = None
-    first_comment: str | None = None
-    video: OutgoingVideo | None = None  # a video post: the uploader's (adapters.uploads)
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedRef:
-    platform_post_id: str
-    url: str = ""
-
-
-class PlatformClient(Protocol):
-    platform: str
-
-    async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
-        """Create the post. Raises OutcomeUnknown when the request may have created it. ``resume_since``:
-        an earlier try may have landed part of a multi-part post (an X thread) since then: find those
-        parts and go on after the last one instead of starting again."""
-
-    async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:
-        """Look for a post created by an earlier attempt (same text, created after ``since``); a
-        multi-part post is found only when every part is there."""
-
-    async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
-        """Current engagement of the given platform post ids."""
+from adapters.ports import Metrics as Metrics
+from adapters.ports import OutgoingPost as OutgoingPost
+from adapters.ports import PlatformClient as PlatformClient
+from adapters.ports import PublishedRef as PublishedRef
 
 
 def _retry_after(resp: httpx.Response) -> float:

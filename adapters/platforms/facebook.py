@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
+from typing import Any
 
 from adapters.exceptions import PlatformError, Rejected, Unavailable
-from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
 
 GRAPH_VERSION = "v21.0"
@@ -20,7 +22,7 @@ def _auth(account: Account) -> dict[str, str]:
     return {"Authorization": f"Bearer {account.access_token}"}
 
 
-def _insight_values(body: dict) -> dict[str, int]:
+def _insight_values(body: dict[str, Any]) -> dict[str, int]:
     return {item["name"]: int(item["values"][-1]["value"]) for item in body.get("data", []) if item.get("values")}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from adapters.exceptions import OutcomeUnknown, RateLimited
-from adapters.platforms.base import Metrics, OutgoingPost, PublishedRef
+from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
 
 
@@ -18,7 +18,7 @@ class FakePlatform:
     posts: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # id -> (account, text, created)
     faults: list[str] = field(default_factory=list)  # "rate_limit" | "hang_after_accept", consumed in order
     calls: int = 0
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         self.calls += 1

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
-from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
 
 LINKEDIN_VERSION = "202511"
@@ -52,7 +54,7 @@ class LinkedInClient(HttpPlatform):
 
     async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         images = await self.upload(account, post.media_urls) if post.media_urls else []
-        body: dict = {
+        body: dict[str, Any] = {
             "author": account.platform_account_id,
             "commentary": escape_little(post.text),
             "visibility": "PUBLIC",

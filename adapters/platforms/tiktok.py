@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 from adapters.exceptions import OutcomeUnknown, Rejected
-from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
 
 
@@ -20,11 +22,12 @@ class TikTokClient(HttpPlatform):
     poll_interval = 0.2
     poll_tries = 25
 
-    def _check(self, body: dict) -> dict:
+    def _check(self, body: dict[str, Any]) -> dict[str, Any]:
         err = body.get("error", {})
         if err.get("code", "ok") != "ok":
             raise Rejected(self.platform, err.get("message", ""), code=err.get("code", ""))
-        return body.get("data", {})
+        data: dict[str, Any] = body.get("data") or {}
+        return data
 
     async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         if not post.media_urls:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from adapters.platforms.base import HttpPlatform, Metrics, OutgoingPost, PublishedRef
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
 
 
@@ -64,7 +66,7 @@ class XClient(HttpPlatform):
         first_id = landed[0] if landed else ""
         reply_to: str | None = landed[-1] if landed else None
         for text in parts[len(landed) :]:
-            body: dict = {"text": text}
+            body: dict[str, Any] = {"text": text}
             if media_ids and not reply_to:
                 body["media"] = {"media_ids": media_ids}
             if reply_to:

@@ -1,5 +1,6 @@
-"""Video uploads to YouTube, Instagram Reels and TikTok: the :class:`VideoUploader` port, the upload
-session each keeps (recorded **before the first byte**) and the file it reads its chunks from.
+"""Video uploads to YouTube, Instagram Reels and TikTok: the stores of the upload session each keeps
+(recorded **before the first byte**) and the file it reads its chunks from. The ports (the
+:class:`VideoUploader`, the video, the session) are :mod:`adapters.ports`, re-exported here.
 
 Every uploader resumes from the byte count the platform confirms, never from what it believes it
 sent; an upload whose outcome is unknown is looked up (by its session, or by the idempotency tag
@@ -14,74 +15,13 @@ import asyncio
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 import asyncpg
 import httpx
 
 from adapters.exceptions import Rejected, Unavailable
-from adapters.platforms.base import Metrics, PublishedRef
-from domain.accounts import Account
-
-
-@dataclass(frozen=True)
-class OutgoingVideo:
-    effect_id: str  # the post's id: one upload per post and account
-    tag: str  # the idempotency tag the upload carries (YouTube: a hidden tag; the others: the session)
-    title: str
-    description: str
-    video_url: str
-    tags: tuple[str, ...] = ()
-    thumbnail_url: str | None = None
-    captions_url: str | None = None
-    language: str = "en"
-    made_for_kids: bool = False
-    privacy: str = "public"  # public | unlisted | private (TikTok: the nearest its creator allows)
-    share_to_feed: bool = True
-
-
-@dataclass(frozen=True)
-class UploadSession:
-    """Where an upload stands, as recorded: ``session`` is YouTube's session URI, Instagram's
-    container id, TikTok's publish id; ``url`` where the bytes go."""
-
-    effect_id: str
-    account_id: str
-    platform: str
-    session: str
-    url: str
-    size: int
-    sha256: str
-    started_at: datetime
-    video_id: str | None = None
-    video_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # finishing steps done (thumbnail, captions), chunk plan
-
-
-class UploadSessions(Protocol):
-    async def get(self, effect_id: str, account_id: str) -> UploadSession | None: ...
-
-    async def save(self, session: UploadSession) -> None: ...
-
-    async def forget(self, effect_id: str, account_id: str) -> None:
-        """The platform said the session is gone (expired): the next try opens a new one."""
-        ...
-
-
-class VideoUploader(Protocol):
-    platform: str
-
-    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> PublishedRef:
-        """Upload (or go on uploading) and publish. Raises Unavailable when the platform cannot be
-        reached now: the recorded session is continued on the next try."""
-        ...
-
-    async def find(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, since: datetime) -> PublishedRef | None:
-        """The published video of an earlier try, if there is one."""
-        ...
+from adapters.ports import Metrics, OutgoingVideo, PublishedRef, UploadSession, UploadSessions, VideoUploader
 
 
 class MemorySessions:

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import httpx
 
 from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
-from adapters.platforms.base import HttpPlatform, PublishedRef
-from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Clip, OutgoingVideo, PublishedRef, UploadSession, UploadSessions
 from domain.accounts import Account
 
 RECOVERIES = 12
@@ -33,7 +33,7 @@ class ReelsUploader(HttpPlatform):
     def _token(self, account: Account) -> dict[str, str]:
         return {"Authorization": f"Bearer {account.access_token}"}
 
-    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> PublishedRef:
+    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> PublishedRef:
         me = account.platform_account_id
         s = await sessions.get(video.effect_id, account.account_id)
         for _ in range(3):
@@ -71,7 +71,7 @@ class ReelsUploader(HttpPlatform):
             return PublishedRef(media_id, s.video_url or "")
         raise Unavailable(self.platform, "containers keep expiring; trying again later")
 
-    async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> UploadSession:
+    async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> UploadSession:
         form = {
             "media_type": "REELS",
             "upload_type": "resumable",
@@ -107,7 +107,7 @@ class ReelsUploader(HttpPlatform):
             raise Rejected(self.platform, message, code=code, status=resp.status_code)
         raise Unavailable(self.platform, "the upload endpoint does not answer; the container is kept for the next try")
 
-    async def _send(self, account: Account, s: UploadSession, clip: VideoFile) -> bool:
+    async def _send(self, account: Account, s: UploadSession, clip: Clip) -> bool:
         """True once every byte is confirmed; False when the container expired."""
         offset = await self._offset(account, s)
         recoveries = 0

@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 
 from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
-from adapters.platforms.base import HttpPlatform, PublishedRef
-from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Clip, OutgoingVideo, PublishedRef, UploadSession, UploadSessions
 from domain.accounts import Account
+from domain.platforms import rules
 
 MB = 1024 * 1024
 RECOVERIES = 12
@@ -68,7 +69,7 @@ class TikTokUploader(HttpPlatform):
             raise
         return self._data(resp)
 
-    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> PublishedRef:
+    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> PublishedRef:
         s = await sessions.get(video.effect_id, account.account_id)
         for _ in range(3):
             if s is not None and s.video_id:
@@ -85,7 +86,7 @@ class TikTokUploader(HttpPlatform):
             return PublishedRef(done, s.video_url or "")
         raise Unavailable(self.platform, "upload URLs keep expiring; trying again later")
 
-    async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> UploadSession:
+    async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> UploadSession:
         info = await self._call(account, "/v2/post/publish/creator_info/query/", {})
         options = list(info.get("privacy_level_options") or ["SELF_ONLY"])
         wanted = PRIVACY.get(video.privacy, "PUBLIC_TO_EVERYONE")
@@ -93,7 +94,7 @@ class TikTokUploader(HttpPlatform):
         chunk, count = plan(clip.size, self.scale)
         body = {
             "post_info": {
-                "title": video.description[:2200],
+                "title": video.description[: rules("tiktok").hard_limit],
                 "privacy_level": privacy,
                 "disable_comment": bool(info.get("comment_disabled")),
                 "disable_duet": bool(info.get("duet_disabled")),
@@ -121,7 +122,7 @@ class TikTokUploader(HttpPlatform):
                 await asyncio.sleep(min(2.0, self.backoff * 2 ** min(attempt, 6)))
         raise Unavailable(self.platform, "status/fetch does not answer; the upload is kept for the next try")
 
-    async def _send(self, account: Account, s: UploadSession, clip: VideoFile) -> str | None:
+    async def _send(self, account: Account, s: UploadSession, clip: Clip) -> str | None:
         """The public video id once published; None when the upload URL expired."""
         chunk, count = int(s.extra["chunk"]), int(s.extra["count"])
         status = await self._status(account, s)

@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
-from adapters.platforms.base import HttpPlatform, Metrics, PublishedRef
-from adapters.uploads import OutgoingVideo, UploadSession, UploadSessions, VideoFile
+from adapters.platforms.base import HttpPlatform
+from adapters.ports import Clip, Metrics, OutgoingVideo, PublishedRef, UploadSession, UploadSessions
 from domain.accounts import Account
+from domain.platforms import video as video_rules
 
+RULES = video_rules("youtube")  # the title's characters, the thumbnail's bytes
 UNIT = 256 * 1024  # chunks but the last are multiples of this
 RECOVERIES = 12  # interruptions survived in one try before the try ends (the session is kept)
 
@@ -52,7 +54,7 @@ class YouTubeUploader(HttpPlatform):
             return message, code
 
     # ------------------------------------------------------------ upload
-    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> PublishedRef:
+    async def upload(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> PublishedRef:
         s = await sessions.get(video.effect_id, account.account_id)
         for _ in range(3):  # a session that expires is replaced (after a lookup), at most twice a try
             if s is None:
@@ -72,9 +74,14 @@ class YouTubeUploader(HttpPlatform):
             return PublishedRef(s.video_id or "", s.video_url or "")
         raise Unavailable(self.platform, "upload sessions keep expiring; trying again later")
 
-    async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: VideoFile) -> UploadSession:
+    async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> UploadSession:
         body = {
-            "snippet": {"title": video.title[:100], "description": video.description, "tags": [*video.tags, video.tag], "categoryId": "28"},
+            "snippet": {
+                "title": video.title[: RULES.title_chars],
+                "description": video.description,
+                "tags": [*video.tags, video.tag],
+                "categoryId": "28",
+            },
             "status": {"privacyStatus": video.privacy, "selfDeclaredMadeForKids": video.made_for_kids},
         }
         headers = {
@@ -98,7 +105,7 @@ class YouTubeUploader(HttpPlatform):
         await sessions.save(s)  # before the first byte
         return s
 
-    async def _send(self, account: Account, s: UploadSession, clip: VideoFile) -> str | None:
+    async def _send(self, account: Account, s: UploadSession, clip: Clip) -> str | None:
         """The video id once complete; None when the session is gone."""
         confirmed = await self._where(account, s)
         recoveries = 0
@@ -160,7 +167,7 @@ class YouTubeUploader(HttpPlatform):
     async def _finish(self, account: Account, video: OutgoingVideo, s: UploadSession, sessions: UploadSessions) -> None:
         """The thumbnail and the caption track, each once (recorded in the session)."""
         if video.thumbnail_url and not s.extra.get("thumbnail"):
-            image = await self.fetch_media(video.thumbnail_url, limit=2 << 20)
+            image = await self.fetch_media(video.thumbnail_url, limit=RULES.thumbnail_bytes)
             if image is not None:
                 kind = "image/png" if image[:4] == b"\x89PNG" else "image/jpeg"
                 await self.request(

@@ -18,10 +18,11 @@ from adapters.video import visuals
 from adapters.video.ffmpeg import ffmpeg, probe, problems, run
 from adapters.voice import Chorus, Narration, Synthesizer
 from adapters.voice.speech_api import SpeechApi
+from domain.platforms import PRESETS
 from domain.video.captions import Page, Word, ass, pages, srt, vtt, words
 from domain.video.compose import Shot, digest, section_key, shots
 from domain.video.script import Chapter, Script, Section, Token, chapters
-from domain.video.timeline import FPS, PRESETS, Motion, Scene, Segment, join_command, segment_command
+from domain.video.timeline import FPS, Motion, Scene, Segment, join_command, segment_command
 
 Progress = Callable[[str, float, float], None]  # (stage, fraction done, seconds in the stage)
 PAUSE = 0.35  # seconds of silence after each sentence
@@ -272,10 +273,12 @@ def _concat_wav(paths: list[Path]) -> bytes:
 _SYNTH: Synthesizer | None = None  # one voice model per worker process, loaded on its first render
 
 
-def render_project(store: str, media_url: str, job_json: str, progress_file: str = "", speech: SpeechApi | None = None) -> dict[str, Any]:
+def render_project(
+    store: str, media_url: str, job_json: str, progress_file: str = "", speech: SpeechApi | None = None, size: tuple[int, int] | None = None
+) -> dict[str, Any]:
     """One render job in a worker process (picklable arguments in, URLs and figures out). Progress is
     written, whole, to ``progress_file`` for the agent to announce. An image that cannot be fetched
-    becomes a card: a dead link never fails a video."""
+    becomes a card: a dead link never fails a video. ``size``: another canvas than the preset's (the bench's smoke)."""
     import httpx
 
     from adapters.voice.piper import PiperSynthesizer
@@ -299,7 +302,7 @@ def render_project(store: str, media_url: str, job_json: str, progress_file: str
 
     script = from_doc(job.script)
     made = Studio(Path(store), _SYNTH, fetch, site=job.site_id).produce(
-        script, job.preset, job.voice_id, motion=job.motion, progress=tell, until=job.until, music=job.music_url
+        script, job.preset, job.voice_id, size=size, motion=job.motion, progress=tell, until=job.until, music=job.music_url
     )
     base = media_url.rstrip("/")
     out: dict[str, Any] = {
@@ -324,7 +327,7 @@ def render_project(store: str, media_url: str, job_json: str, progress_file: str
                 "title": found.title,
                 "description": found.description,
                 "tags": list(found.tags),
-                "problems": youtube_problems(found, made.chapters) if job.preset == "youtube_long" else [],
+                "problems": youtube_problems(found, made.chapters) if PRESETS[job.preset].form == "long" else [],
             },
         }
     return out

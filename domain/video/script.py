@@ -3,8 +3,8 @@ captions show and what the narrator says (``40%`` is shown, "40 percent" is said
 and the captions are cut from the same list and can never drift apart.
 
 Durations are estimates (words ÷ the voice's words per second) until the voice is synthesised;
-chapters and SEO follow YouTube's rules (first chapter at 0:00, at least three, each ≥ 10 s;
-title ≤ 100 characters; description ≤ 5,000 bytes; tags ≤ 500 characters; no angle brackets)."""
+chapters and SEO follow YouTube's rules (first chapter at 0:00, at least three, each ≥ 10 s; the
+title, description and tags under its video profile, measured by :mod:`domain.video.limits`)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from domain.platforms import VideoForm as Form
+from domain.platforms import video
 from domain.post.reading import split_sentences
+from domain.video import limits
+from domain.video.limits import tag_chars as tag_chars
 from domain.video.outline import Outline
 from schemas.events import VideoScript, VideoSection
 
 Kind = Literal["hook", "intro", "point", "code", "cta"]
-Form = Literal["short", "long"]
 
 # What the narrator says for a symbol the captions show.
 _SAID = {"&": "and", "+": "plus", "=": "equals", "@": "at", "→": "to", "—": "", "–": "", "-": ""}
@@ -228,52 +231,47 @@ class Seo:
     tags: tuple[str, ...]
 
 
-def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("<", "").replace(">", "")).strip()
+READ = "Read the article:"  # the description's line that links the article (each post tags it: domain.video.share)
+_URL_IN = re.compile(r"https?://\S+")
+
+
+def article_link(description: str) -> str | None:
+    """The article's URL in a description :func:`seo` wrote, if it has one."""
+    for line in description.splitlines():
+        if line.startswith(READ) and (m := _URL_IN.search(line)):
+            return m.group(0).rstrip(".,;:!?)»”'\"")
+    return None
 
 
 def seo(script: Script, *, summary: str, keywords: Sequence[str], url: str, chapter_list: Sequence[Chapter] = ()) -> Seo:
-    title = _plain(script.title)
-    if script.form == "short" and "#shorts" not in title.lower() and len(title) <= 92:
-        title = f"{title} #shorts"
-    if len(title) > 100:
-        title = title[:99].rstrip() + "…"
-    lines = [_plain(summary)]
+    """YouTube's title (``#shorts`` on a short, where it fits), description (the summary, the
+    article's link, the chapters: the summary gives way when it is too long) and tags."""
+    youtube = video("youtube")
+    title = limits.clean(script.title)
+    shorts = " #shorts"
+    if script.form == "short" and "#shorts" not in title.lower() and len(title) + len(shorts) <= limits.TITLE_CHARS:
+        title += shorts
+    title = limits.title(title)
+    lines = [limits.clean(summary)]
     if url:
-        lines += ["", f"Read the article: {url}"]
+        lines += ["", f"{READ} {url}"]
     if chapter_list:
-        lines += ["", "Chapters:", *(f"{timestamp(c.start)} {_plain(c.title)}" for c in chapter_list)]
-    description = "\n".join(lines)
-    while len(description.encode()) > 5000:
-        lines[0] = lines[0][: max(0, len(lines[0]) - 200)].rstrip() + "…"
-        description = "\n".join(lines)
+        lines += ["", "Chapters:", *(f"{timestamp(c.start)} {limits.clean(c.title)}" for c in chapter_list)]
+    description = limits.description("youtube", "\n".join(lines))
     tags: list[str] = []
     for k in keywords:
-        tag = _plain(k).strip(",")
+        tag = limits.clean(k).strip(",")
         if not tag or tag.lower() in {t.lower() for t in tags} or len(tag) > 100:
             continue
-        if tag_chars([*tags, tag]) > 500:
+        if youtube.tags_chars is not None and tag_chars([*tags, tag]) > youtube.tags_chars:
             break
         tags.append(tag)
     return Seo(title, description, tuple(tags))
 
 
-def tag_chars(tags: Sequence[str]) -> int:
-    """YouTube counts a tag with a space as if quoted, plus a comma between tags."""
-    return sum(len(t) + (2 if " " in t else 0) for t in tags) + max(0, len(tags) - 1)
-
-
 def youtube_problems(s: Seo, chapter_list: Sequence[Chapter]) -> list[str]:
     """What YouTube would refuse or ignore; empty when the upload is clean."""
-    out = []
-    if not 1 <= len(s.title) <= 100:
-        out.append(f"title: {len(s.title)} characters (1 to 100)")
-    if any(ch in s.title + s.description for ch in "<>"):
-        out.append("title/description: angle brackets are refused")
-    if len(s.description.encode()) > 5000:
-        out.append(f"description: {len(s.description.encode())} bytes (at most 5,000)")
-    if tag_chars(s.tags) > 500:
-        out.append(f"tags: {tag_chars(s.tags)} characters (at most 500)")
+    out = limits.problems("youtube", title=s.title, description=s.description, tags=s.tags)
     if chapter_list:
         starts = [c.start for c in chapter_list]
         if starts[0] != 0:

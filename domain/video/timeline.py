@@ -1,37 +1,20 @@
-"""A render as data: presets, scenes (a still, how long, how it moves) and segments, compiled to
+"""A render as data: scenes (a still, how long, how it moves) and segments, compiled to
 one ffmpeg filter graph per segment — stills decoded once, motion, fades at joins, the captions
-burned in, BT.709-tagged yuv420p. Pure: the adapter only runs what this writes."""
+burned in, BT.709-tagged yuv420p. Pure: the adapter only runs what this writes. The presets (canvas,
+durations) are the platforms' own (:mod:`domain.platforms`), re-exported here for the renderer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
+from domain.platforms import PRESETS as PRESETS
+from domain.platforms import Preset as Preset
+
 Motion = Literal["none", "pan", "zoom"]
 FPS = 30
 ZOOM = 1.12  # how far a still is pushed in or travelled across: it is pre-scaled to cover canvas × this
 FADE = 0.25
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    width: int
-    height: int
-    min_seconds: float = 0.0
-    max_seconds: float | None = None
-
-    @property
-    def vertical(self) -> bool:
-        return self.height > self.width
-
-
-PRESETS = {
-    "youtube_long": Preset("youtube_long", 1920, 1080),
-    "youtube_short": Preset("youtube_short", 1080, 1920, 1.0, 180.0),
-    "instagram_reel": Preset("instagram_reel", 1080, 1920, 3.0, 900.0),
-    "tiktok": Preset("tiktok", 1080, 1920, 3.0, 600.0),
-}
 
 
 @dataclass(frozen=True)

@@ -510,7 +510,9 @@ async def test_a_clean_render_becomes_a_video_post_per_video_account_and_a_long_
     drafts = await share.handle(encoded(rendered, "v1"), sites, accts, out)
     assert sorted(d.platform for d in drafts) == ["instagram", "tiktok", "youtube"] and out.messages(t.POSTS) == drafts
     by = {d.platform: d for d in drafts}
-    assert by["youtube"].text == seo["description"] and by["youtube"].video and by["youtube"].video.title == seo["title"]
+    yt = by["youtube"]
+    assert yt.text.startswith(seo["description"].split("https://")[0].strip()) and "utm_content=" in yt.text  # the article's link, tagged
+    assert yt.video and yt.video.title == seo["title"]
     for p in ("instagram", "tiktok"):  # no link in a caption they would not make clickable; a few hashtags
         assert "https://" not in by[p].text and "#EventSourcing" in by[p].hashtags and len(by[p].text) <= rules(p).hard_limit
     assert all(d.post_type == "video" and d.auto_schedule and d.video and d.video.revision == 2 for d in drafts)
