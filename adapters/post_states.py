@@ -50,6 +50,14 @@ class PostStateStore(Protocol):
 
     async def version(self, post_id: str) -> int | None: ...
 
+    async def versions(self, post_ids: list[str]) -> dict[str, int]:
+        """The versions this writer has folded, of the posts it knows among ``post_ids``."""
+        ...
+
+    async def state(self, post_id: str) -> PostState | None:
+        """The post as its writer last folded it, read without the lock (for a reader, never to decide on)."""
+        ...
+
     async def occupied(self, account_id: str, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
         """(post id, time) of the account's scheduled and published posts between ``since`` and ``until``."""
         ...
@@ -114,6 +122,29 @@ class _PgTxn:
             outcome.status,
             outcome.body,
         )
+        # Delivered on commit: whoever waits for this command (adapters.outcomes) wakes then.
+        await self.conn.execute("SELECT pg_notify('command_outcomes', $1)", command_id)
+
+
+def _state(row: Any) -> PostState | None:
+    if row is None:
+        return None
+    c = row["content"] or {}
+    return PostState(
+        row["post_id"],
+        row["site_id"],
+        row["account_id"],
+        row["platform"],
+        row["status"],
+        row["scheduled_at"],
+        row["version"],
+        c.get("post_type", "announcement"),
+        c.get("text", ""),
+        tuple(c.get("hashtags", ())),
+        c.get("link_url"),
+        tuple(c["thread"]) if c.get("thread") else None,
+        tuple(c.get("media_urls", ())),
+    )
 
 
 class PostgresPostStates:
@@ -126,25 +157,14 @@ class PostgresPostStates:
             # The row may not exist yet: a transaction-scoped advisory lock serialises its first writers too.
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('post:' || $1))", post_id)
             row = await conn.fetchrow("SELECT * FROM post_states WHERE post_id = $1", post_id)
-            state = None
-            if row is not None:
-                c = row["content"] or {}
-                state = PostState(
-                    row["post_id"],
-                    row["site_id"],
-                    row["account_id"],
-                    row["platform"],
-                    row["status"],
-                    row["scheduled_at"],
-                    row["version"],
-                    c.get("post_type", "announcement"),
-                    c.get("text", ""),
-                    tuple(c.get("hashtags", ())),
-                    c.get("link_url"),
-                    tuple(c["thread"]) if c.get("thread") else None,
-                    tuple(c.get("media_urls", ())),
-                )
-            yield _PgTxn(conn, Folded(state, list(row["applied"]) if row else []))
+            yield _PgTxn(conn, Folded(_state(row), list(row["applied"]) if row else []))
+
+    async def versions(self, post_ids: list[str]) -> dict[str, int]:
+        rows = await self.pool.fetch("SELECT post_id, version FROM post_states WHERE post_id = ANY($1::text[])", post_ids)
+        return {r["post_id"]: r["version"] for r in rows}
+
+    async def state(self, post_id: str) -> PostState | None:
+        return _state(await self.pool.fetchrow("SELECT * FROM post_states WHERE post_id = $1", post_id))
 
     async def outcome(self, command_id: str) -> Outcome | None:
         row = await self.pool.fetchrow("SELECT status, body FROM command_outcomes WHERE command_id = $1", command_id)
@@ -200,6 +220,13 @@ class MemoryPostStates:
     async def version(self, post_id: str) -> int | None:
         f = self.rows.get(post_id)
         return f.state.version if f and f.state else None
+
+    async def versions(self, post_ids: list[str]) -> dict[str, int]:
+        return {p: v for p in post_ids if (v := await self.version(p)) is not None}
+
+    async def state(self, post_id: str) -> PostState | None:
+        f = self.rows.get(post_id)
+        return f.state if f else None
 
     async def occupied(self, account_id: str, since: datetime, until: datetime) -> list[tuple[str, datetime]]:
         return [

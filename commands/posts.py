@@ -181,6 +181,8 @@ def handle(
         ]
     if state is None or state.site_id != cmd.site_id:  # another site's post does not exist for this caller
         raise PostNotFound(f"no post {cmd.post_id}", field="post_id")
+    if isinstance(action, c.StartPublishing):
+        return _start(state, action)
     if cmd.expected_version is not None and cmd.expected_version != state.version:
         raise VersionConflict(
             f"post {state.post_id} is at version {state.version} ({state.status}); this command was decided on version"
@@ -193,7 +195,7 @@ def handle(
     else:
         events = decide(state, action, now)
     placed = [i for i, ev in enumerate(events) if isinstance(ev, e.PostScheduled | e.PostRescheduled)]
-    if isinstance(action, c.SchedulePost | c.PublishPostNow) and placed:
+    if isinstance(action, c.SchedulePost | c.PublishPostNow) and placed:  # approve at a time too (ApprovePost is one)
         i = placed[0]
         if _check_slot(state, events[i].scheduled_at, action.override, slots):  # type: ignore[attr-defined]
             events[i] = events[i].model_copy(update={"override": True})
@@ -227,8 +229,27 @@ def handle(
         }
         # What was given, as published: the whole post where its text changes with it (tags, link, thread).
         keys = set(changed) | ({"text", "thread"} if changed.keys() & {"text", "hashtags", "link_url", "thread"} else set())
-        events = [e.PostEdited(post_id=state.post_id, **{k: full[k] for k in keys if k in full})]
+        score, parts, reasons = virality(state.platform, state.post_type, draft)
+        events = [
+            e.PostEdited(
+                post_id=state.post_id,
+                **{k: full[k] for k in keys if k in full},
+                virality=score,
+                virality_parts=parts,
+                virality_reasons=reasons,
+            )
+        ]
     return events
+
+
+def _start(state: PostState, action: c.StartPublishing) -> list[e.Event]:
+    """The publish agent is about to call the platform: a cancel decided before this wins (no call);
+    from here on the post is publishing, and a cancel or an edit is refused."""
+    if state.status == "cancelled":
+        raise InvalidTransition(f"post {state.post_id} was cancelled before its call: not published", field="status")
+    if state.status == "published":
+        raise InvalidTransition(f"post {state.post_id} is published already", field="status")
+    return [e.PostPublishing(post_id=state.post_id, account_id=action.account_id, attempt_id=action.attempt_id)]
 
 
 def fold(state: PostState | None, event: e.Event) -> PostState | None:

@@ -11,7 +11,7 @@ import asyncpg
 POST_COLUMNS = (
     "post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags, link_url, utm, thread,"
     " media_urls, writer, writer_note, first_comment, media_plan, virality, virality_parts, virality_reasons,"
-    " scheduled_at, published_at, platform_post_id, platform_post_url, error, review, reviewed_by, reviewed_at, created_at, updated_at"
+    " scheduled_at, published_at, platform_post_id, platform_post_url, error, review, reviewed_by, reviewed_at, created_at, updated_at, version"
 )
 
 
@@ -66,6 +66,12 @@ async def failed_for_account(pool: asyncpg.Pool, account_id: str) -> list[str]:
 async def get_post(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | None:
     r = await pool.fetchrow(f"SELECT {POST_COLUMNS} FROM posts WHERE post_id = $1", post_id)
     return _row(r) if r else None
+
+
+async def post_versions(pool: asyncpg.Pool, post_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """(site, version) of each post the read model has among ``post_ids``: what a caller could have read."""
+    rows = await pool.fetch("SELECT post_id, site_id, version FROM posts WHERE post_id = ANY($1::text[])", post_ids)
+    return {r["post_id"]: (r["site_id"], r["version"]) for r in rows}
 
 
 async def get_content(pool: asyncpg.Pool, content_id: str) -> dict[str, Any] | None:

@@ -62,6 +62,15 @@ CONTENT = ContentProjection(
 
 class PostsProjection(Projection):
     def statements(self, d: Decoded) -> list[Statement]:
+        out = self._status(d)
+        m = d.message
+        # Counted as the post's writer counts (commands.posts.fold): every lifecycle event once by
+        # its id, whether or not it moved the status; a drafting again changes nothing.
+        if isinstance(m, e.Event) and not isinstance(m, e.PostDrafted | e.ContentSkipped | e.PostSkipped) and hasattr(m, "post_id"):
+            out.append(("counted", (m.post_id, d.envelope.id)))
+        return out
+
+    def _status(self, d: Decoded) -> list[Statement]:
         m, env = d.message, d.envelope
         at, eid = env.time, env.id
         match m:
@@ -99,7 +108,8 @@ class PostsProjection(Projection):
             case e.PostScheduled() | e.PostRescheduled():
                 return [("scheduled", (m.post_id, m.scheduled_at, at, eid))]
             case e.PostEdited():
-                return [("edited", (m.post_id, m.text, m.hashtags, m.link_url, m.media_urls, m.thread, at, eid))]
+                edited = (m.post_id, m.text, m.hashtags, m.link_url, m.media_urls, m.thread, at, eid)
+                return [("edited", (*edited, m.virality, m.virality_parts, m.virality_reasons))]
             case e.PostCancelled():
                 return [("cancelled", (m.post_id, m.reason or None, at, eid))]
             case e.PostApproved():
@@ -128,13 +138,17 @@ POSTS = PostsProjection(
     sql={
         "drafted": "INSERT INTO {posts} (post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags,"
         " link_url, utm, thread, media_urls, writer, created_at, updated_at, last_event_id, virality, virality_parts,"
-        " virality_reasons, writer_note, first_comment, media_plan, video_project_id, video)"
-        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)"
+        " virality_reasons, writer_note, first_comment, media_plan, video_project_id, video, version, applied)"
+        " VALUES ($1,$2,$3,$4,$5,$6,'draft',$7,$8,$9,$10,$11,$12,$13,$14,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,1,ARRAY[$15])"
         " ON CONFLICT (post_id) DO NOTHING",
+        "counted": "UPDATE {posts} SET version = version + 1, applied = (applied || $2::text)[greatest(1, cardinality(applied) - 62):]"
+        " WHERE post_id = $1 AND NOT ($2 = ANY(applied))",
         "scheduled": "UPDATE {posts} SET status = 'scheduled', scheduled_at = $2, error = NULL, updated_at = $3, last_event_id = $4"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",
         "edited": "UPDATE {posts} SET text = coalesce($2, text), hashtags = coalesce($3, hashtags), link_url = coalesce($4, link_url),"
-        " media_urls = coalesce($5, media_urls), thread = coalesce($6, thread), updated_at = $7, last_event_id = $8"
+        " media_urls = coalesce($5, media_urls), thread = coalesce($6, thread), updated_at = $7, last_event_id = $8,"
+        " virality = coalesce($9, virality), virality_parts = coalesce($10, virality_parts),"
+        " virality_reasons = coalesce($11, virality_reasons)"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",
         "cancelled": "UPDATE {posts} SET status = 'cancelled', error = $2, updated_at = $3, last_event_id = $4"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",

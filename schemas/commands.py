@@ -80,12 +80,22 @@ class EditPost(Command):
     thread: list[str] | None = Field(None, description="X threads: the new posts of the thread (2 to 10)")
 
 
+class StartPublishing(Command):
+    """From the publish agent, just before a post's platform call: the writer records the call as
+    begun (``PostPublishing``), unless the post was cancelled first; from then on a cancel or an
+    edit is refused."""
+
+    account_id: str = Field(min_length=1)
+    attempt_id: str = Field(min_length=1)
+
+
 class DecidePost(Command):
     """A person's command on one post, for the post's single writer (the decide agent).
 
-    Exactly one of ``create``, ``edit``, ``schedule``, ``publish_now``, ``cancel``, ``approve``, ``reject``. ``command_id``
-    makes it idempotent (derived from an ``Idempotency-Key`` when the caller sends one);
-    ``expected_version`` is the post's version the caller decided on: a stale one is refused.
+    Exactly one of ``create``, ``edit``, ``schedule``, ``publish_now``, ``cancel``, ``approve``, ``reject``, ``start``.
+    ``command_id`` makes it idempotent (derived from an ``Idempotency-Key`` when the caller sends one);
+    ``expected_version`` is the post's version the caller decided on: a version the writer has not
+    folded yet is waited for (briefly), then anything but the post's version is refused.
     """
 
     command_id: str = Field(min_length=1)
@@ -101,14 +111,14 @@ class DecidePost(Command):
     cancel: CancelPost | None = None
     approve: ApprovePost | None = None
     reject: RejectPost | None = None
+    start: StartPublishing | None = None
 
     @property
     def action(self) -> Command:
-        given = [
-            c for c in (self.create, self.edit, self.schedule, self.publish_now, self.cancel, self.approve, self.reject) if c is not None
-        ]
+        actions = (self.create, self.edit, self.schedule, self.publish_now, self.cancel, self.approve, self.reject, self.start)
+        given = [c for c in actions if c is not None]
         if len(given) != 1:
-            raise ValueError("exactly one of create, edit, schedule, publish_now, cancel, approve, reject")
+            raise ValueError("exactly one of create, edit, schedule, publish_now, cancel, approve, reject, start")
         return given[0]
 
 

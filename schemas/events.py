@@ -159,6 +159,10 @@ class PostEdited(Event):
     link_url: str | None = None
     media_urls: list[str] | None = None
     thread: list[str] | None = None
+    # The edited post scored again (None: an event from before edits were scored).
+    virality: int | None = Field(None, ge=1, le=10)
+    virality_parts: dict[str, float] | None = None
+    virality_reasons: list[str] | None = None
 
 
 class PostCancelled(Event):

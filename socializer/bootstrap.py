@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 
 from adapters.accounts import MemoryAccounts, MemoryTokens
@@ -18,6 +19,7 @@ from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
 from adapters.outbox import MemoryOutbox, PostgresOutbox
+from adapters.outcomes import MemoryOutcomes, PostgresOutcomes
 from adapters.platforms import clients_for
 from adapters.post_states import MemoryPostStates, PostgresPostStates
 from adapters.postgres import LazyPool
@@ -76,6 +78,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         partitions=s.topic_partitions,
         replication=s.topic_replication,
         session_timeout_seconds=s.session_timeout_seconds,
+        fetch_wait_ms=s.fetch_wait_ms,
         publish=Policy(
             lease=timedelta(seconds=s.publish_lease_seconds or s.publish_timeout_seconds * 4 + 10),
             reconcile_delay=timedelta(seconds=s.reconcile_delay_seconds),
@@ -164,6 +167,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         post_states=PostgresPostStates(pool),
         published=PostgresPublished(pool),
         outbox=PostgresOutbox(pool),
+        outcomes=PostgresOutcomes(pool, lambda: asyncpg.connect(settings.database_url)),
         media=MediaService(media_store(settings, http), http, executor=cpu),
         cpu=cpu,
         voices=voices(settings) if video else None,
@@ -215,7 +219,9 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
         "published": MemoryPublished(),
         "outbox": MemoryOutbox(),
     }
-    return Deps(settings=settings, **(defaults | ports))
+    given = defaults | ports
+    given.setdefault("outcomes", MemoryOutcomes(given["post_states"].outcomes))
+    return Deps(settings=settings, **given)
 
 
 def oauth_clients(settings: Settings) -> dict[str, OAuthClient]:

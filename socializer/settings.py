@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     publish_lease_seconds: float | None = None
     reconcile_delay_seconds: float = 3.0
     session_timeout_seconds: float = 10.0
+    # How long a worker's fetch waits at the broker for records. Faust pins it at 1.5 s, and on Tansu
+    # an idle fetch held that long delays every command by ~0.7 s: a command's round trip is the point.
+    fetch_wait_ms: int = Field(10, ge=1, le=5000)
+    # How long a command request waits for its writer's decision before answering "pending".
+    command_deadline_seconds: float = Field(5.0, gt=0, le=60)
     utm_campaign: str = "socializer"
     instagram_hashtags: str = Field("caption", pattern="^(caption|first_comment)$")
 

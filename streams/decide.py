@@ -9,7 +9,9 @@ command produced, or why it was refused, is recorded by command id for the API t
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +27,7 @@ from domain.accounts import Site
 from domain.lifecycle import PostState
 from schemas import events as e
 from schemas import topics as t
-from schemas.commands import DecidePost
+from schemas.commands import DecidePost, PublishPostNow, SchedulePost
 from schemas.envelope import derived_id, utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
@@ -43,18 +45,30 @@ class Deciding:
     sites: SiteDirectory | None = None
     clock: Callable[[], datetime] = utcnow
     campaign: str = "socializer"  # utm_campaign on the links people post
+    catch_up_seconds: float = 3.0  # how long a command waits for the version its sender read
+
+
+def placed_at(cmd: DecidePost, now: datetime) -> datetime | None:
+    """When a command places the post, if it names a time: publish now, schedule or approve at a time."""
+    action = cmd.action
+    if isinstance(action, PublishPostNow):
+        return now
+    if isinstance(action, SchedulePost):  # approve is a schedule too
+        return action.scheduled_at
+    return None
 
 
 async def slots_for(cmd: DecidePost, state: PostState | None, d: Deciding, now: datetime) -> decider.Slots | None:
-    """The account's rules and its other posts' times, for a command that places the post in time."""
-    if state is None or d.accounts is None or not (cmd.publish_now or (cmd.schedule and cmd.schedule.scheduled_at)):
+    """The account's rules and its other posts' times: what every command that places the post at a
+    time is checked against (the one place they are gathered)."""
+    at = placed_at(cmd, now)
+    if state is None or d.accounts is None or at is None:
         return None
     account = await d.accounts.get(state.account_id)
     if account is None:
         return None
     site = (await d.sites.site(account.site_id) if d.sites else None) or Site(site_id=account.site_id)
     policy = site.policy(account)
-    at = cmd.schedule.scheduled_at if cmd.schedule and cmd.schedule.scheduled_at else now
     reach = timedelta(hours=max(policy.cooldown_hours, 24) + 24)
     return decider.Slots(policy, tuple(await d.states.occupied(state.account_id, at - reach, at + reach)))
 
@@ -78,6 +92,8 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
     cmd = decoded.message
     if not isinstance(cmd, DecidePost):
         raise InvalidEvent(f"envelope.type: expected DecidePost, got {decoded.envelope.type!r}")
+    if cmd.expected_version is not None:
+        await caught_up(d, cmd.post_id, cmd.expected_version)
     async with d.states.post(cmd.post_id) as txn:
         known = await txn.outcome(cmd.command_id)
         if known is not None:
@@ -116,6 +132,7 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
             outcome = Outcome(
                 202,
                 {
+                    **({"attempt_id": cmd.start.attempt_id} if cmd.start else {}),
                     "post_id": cmd.post_id,
                     "site_id": cmd.site_id,
                     "version": state.version if state else 0,
@@ -128,6 +145,16 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
             )
         await txn.record(cmd.command_id, outcome)
     return outcome
+
+
+async def caught_up(d: Deciding, post_id: str, version: int) -> None:
+    """Wait (bounded) until this writer has folded ``version``: the caller read it from the read
+    model, which may be ahead of the fold of the post's events. Then the command is decided against
+    no older state than the one its sender saw; still behind after the wait, the version check
+    refuses it with the post's state."""
+    deadline = time.monotonic() + d.catch_up_seconds
+    while ((known := await d.states.version(post_id)) is None or known < version) and time.monotonic() < deadline:  # noqa: ASYNC110 - another agent folds it
+        await asyncio.sleep(0.01)
 
 
 async def fold(decoded: Decoded, d: Deciding) -> None:

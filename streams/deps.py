@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from adapters.accounts import Accounts, Tokens
 from adapters.images import MediaRenderer
 from adapters.outbox import OutboxRelay
+from adapters.outcomes import OutcomeWaiter
 from adapters.platforms.base import PlatformClient
 from adapters.post_states import PostStateStore
 from adapters.published import PublishedPosts
@@ -29,6 +30,7 @@ class StreamSettings:
     replication: int
     session_timeout_seconds: float
     publish: Policy
+    fetch_wait_ms: int = 10  # how long an idle fetch waits at the broker: the floor of a command's latency
     due_check_seconds: float = 0.25
     engagement_interval_seconds: float = 6 * 3600
     video_engagement_interval_seconds: float = 12 * 3600
@@ -56,6 +58,7 @@ class Deps:
     post_states: PostStateStore
     published: PublishedPosts
     outbox: OutboxRelay
+    outcomes: OutcomeWaiter  # what the posts' single writer answered, by command id
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)

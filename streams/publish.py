@@ -13,21 +13,21 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from adapters import exceptions as x
 from adapters.accounts import Tokens
 from adapters.kafka import Producer, send_all
+from adapters.outcomes import PostCommands
 from adapters.platforms.base import OutgoingPost, PlatformClient
-from adapters.post_states import Folded, PostStateStore, remember
+from adapters.post_states import Outcome, PostStateStore
 from adapters.publishing import AttemptStore
 from adapters.uploads import OutgoingVideo, tag_for
-from commands import posts
 from commands import publish as attempt
 from domain.lifecycle import PostState
 from schemas import events as e
 from schemas import topics as t
-from schemas.commands import PublishPost
+from schemas.commands import DecidePost, PublishPost, StartPublishing
 from schemas.envelope import derived_id, utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
@@ -49,22 +49,34 @@ class Publishing:
     policy: attempt.Policy
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
-    states: PostStateStore | None = None  # the posts' single-writer state: a cancel or edit before the call wins
+    states: PostStateStore | None = None  # the posts' single-writer state, read only: what the post says at the call
+    writer: Writer | None = None  # the posts' single writer, asked before each call: a cancel or edit before it wins
 
 
-async def start_publishing(states: PostStateStore, event: e.PostPublishing, event_id: str) -> PostState | None | bool:
-    """Under the post's lock, just before its platform call: False if the post was cancelled (the
-    call must not happen); else its latest state (None if unknown), now folded as publishing, so a
-    cancel or edit decided from here on is refused with the reason."""
-    async with states.post(event.post_id) as txn:
-        state = txn.folded.state
-        if state is None:
-            return None
-        if state.status == "cancelled":
-            return False
-        if event_id not in txn.folded.applied:
-            await txn.save(Folded(posts.fold(state, event), remember(txn.folded.applied, [event_id])))
-        return state
+class Writer(Protocol):
+    async def ask(self, cmd: DecidePost) -> Outcome | None: ...
+
+
+async def start_publishing(p: Publishing, cmd: PublishPost, attempt_id: str) -> str | None:
+    """Ask the post's single writer to record the call as begun, just before it: the attempt id to
+    go on with (the first asked, when this is a redelivery), or None if a cancel came first."""
+    assert p.writer is not None
+    start = StartPublishing(account_id=cmd.account_id, attempt_id=attempt_id)
+    ask = DecidePost(
+        # One question per dispatch: asked again after a crash, the writer answers with its first outcome.
+        command_id=derived_id(cmd.post_id, cmd.account_id, "start", cmd.due_at.isoformat()),
+        post_id=cmd.post_id,
+        site_id=cmd.site_id,
+        requested_by="publish",
+        start=start,
+    )
+    outcome = await p.writer.ask(ask)
+    if outcome is None:
+        raise x.Unavailable(f"post {cmd.post_id}: its writer did not answer in time")  # held and asked again
+    if outcome.status != 202:
+        log.info("post %s not published: %s", cmd.post_id, outcome.body.get("detail"))
+        return None
+    return str(outcome.body.get("attempt_id") or attempt_id)
 
 
 def latest(cmd: PublishPost, state: PostState) -> PublishPost:
@@ -102,15 +114,18 @@ async def handle(cmd: PublishPost, p: Publishing) -> None:
     known = await p.attempts.get(cmd.post_id, cmd.account_id, cmd.due_at)
     if known is None:
         attempt_id = p.new_id()
-        if p.states is not None:
-            publishing = e.PostPublishing(post_id=cmd.post_id, account_id=cmd.account_id, attempt_id=attempt_id)
-            verdict = await start_publishing(p.states, publishing, publishing_id(cmd.post_id, attempt_id))
-            if verdict is False:
-                log.info("post %s was cancelled after it was dispatched: not published", cmd.post_id)
+        begun = False
+        if p.writer is not None and p.states is not None:
+            started_as = await start_publishing(p, cmd, attempt_id)
+            if started_as is None:
                 return
-            if isinstance(verdict, PostState) and verdict.text:
-                cmd = latest(cmd, verdict)
+            attempt_id, begun = started_as, True
+            state = await p.states.state(cmd.post_id)  # read only: from here on nobody may change it
+            if state is not None and state.text:
+                cmd = latest(cmd, state)
         started = attempt.start(cmd, attempt_id=attempt_id, now=p.clock(), policy=p.policy)
+        if begun:  # the writer has put PostPublishing on the log: not a second time
+            started = attempt.Decision(started.attempt, [ev for ev in started.events if not isinstance(ev, e.PostPublishing)])
         if await p.attempts.begin(started.attempt):
             await _emit(p, started)
             await run(started.attempt, p, reconcile=False)
@@ -225,7 +240,13 @@ def decode(value: bytes | None) -> PublishPost:
 def register(agent: Agent) -> None:
     d = agent.deps
     p = Publishing(
-        attempts=d.attempts, tokens=d.tokens, platforms=d.platforms, out=agent.producer, policy=d.settings.publish, states=d.post_states
+        attempts=d.attempts,
+        tokens=d.tokens,
+        platforms=d.platforms,
+        out=agent.producer,
+        policy=d.settings.publish,
+        states=d.post_states,
+        writer=PostCommands(agent.producer, d.outcomes, source=SOURCE),
     )
 
     async def one(message: Any) -> None:

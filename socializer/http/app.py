@@ -1,7 +1,7 @@
 """The HTTP API: read endpoints over the read models, command endpoints that append events.
 
-Commands are decided against the read model's state and answered with the event id and its
-position (topic, partition, offset); ``?wait=true`` returns only once the read model has applied it
+Commands go to their aggregate's single writer and are answered with what it decided: the events'
+ids and positions (topic, partition, offset); ``?wait=true`` returns only once the read model has applied it
 (read-your-writes). Every error is ``application/problem+json`` naming the field.
 """
 
@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI
 
 from adapters.accounts.states import PostgresStates
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys
+from adapters.outcomes import PostgresOutcomes
 from adapters.post_states import PostgresPostStates
 from adapters.postgres import create_pool
 from adapters.sites import PostgresSites
@@ -37,6 +39,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         store = AccountStore(pool, TokenVault(pool, Keyring.from_setting(settings.vault_keys, settings.vault_active_key)), ttl=0)
         bus = Bus(settings.broker)  # type: ignore[arg-type]
         await bus.producer.start()
+        outcomes = PostgresOutcomes(pool, lambda: asyncpg.connect(settings.database_url))
         app.state.services = Services(
             settings=settings,
             sites=PostgresSites(pool),
@@ -46,6 +49,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             connections=Connections(PostgresStates(pool), store, oauth, state_ttl_seconds=settings.oauth_state_ttl_seconds),
             bus=bus,
             states=PostgresPostStates(pool),
+            outcomes=outcomes,
             voices=voices,
             narrator=narrator,
         )
@@ -53,6 +57,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             yield
         finally:
             await bus.producer.stop()
+            await outcomes.close()
             await pool.close()
 
     app = FastAPI(

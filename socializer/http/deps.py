@@ -21,7 +21,8 @@ from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys, Caller
 from adapters.kafka import AIOKafkaSender, send_all
 from adapters.outbox import PostgresOutbox
-from adapters.post_states import PostgresPostStates
+from adapters.outcomes import PostgresOutcomes
+from adapters.post_states import Outcome, PostgresPostStates
 from adapters.sites import SiteStore
 from adapters.voice import Synthesizer
 from adapters.writer.llm import LLMWriter
@@ -29,11 +30,11 @@ from commands.exceptions import PostNotFound
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
-from schemas.envelope import derived_id
+from schemas.envelope import Envelope, derived_id
 from schemas.events import ContentPublished
 from schemas.registry import registry
 from socializer.http.connections import Connections
-from socializer.http.models import Accepted, Position
+from socializer.http.models import Accepted, CommandResult, Position
 from socializer.http.problems import Problem
 from socializer.settings import Settings
 
@@ -64,6 +65,7 @@ class Services:
     connections: Connections
     bus: Bus
     states: PostgresPostStates
+    outcomes: PostgresOutcomes  # what the posts' single writer decided, by command id
     voices: Synthesizer  # the voices videos are narrated in
     narrator: LLMWriter | None = None  # an LLM that may rewrite a video's narration (the rule writer's otherwise)
 
@@ -77,17 +79,6 @@ class Services:
         if row is None or row["site_id"] != who.site_id:
             raise PostNotFound(f"no content {content_id} has been published", field="content_id")
         return ContentPublished.model_validate(row)
-
-    async def visible(self, post_id: str, who: Caller) -> int | None:
-        """404 unless the post is this caller's; then wait (briefly) until its single writer knows it,
-        and return the version it knows (None: not yet)."""
-        row = await q.get_post(self.pool, post_id)
-        if row is None or row["site_id"] != who.site_id:  # another site's post does not exist for this caller
-            raise PostNotFound(f"no post {post_id}", field="post_id")
-        deadline = time.monotonic() + 5.0
-        while (version := await self.states.version(post_id)) is None and time.monotonic() < deadline:  # noqa: ASYNC110 - polls another process's table
-            await asyncio.sleep(0.02)
-        return version
 
     async def wait_for(self, positions: list[Position], projection: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a deadline over many polls
         deadline = time.monotonic() + timeout
@@ -108,38 +99,97 @@ class Services:
         platform: str | None = None,
         **action: Any,
     ) -> Accepted:
-        """Send a command to the post's single writer and answer with what it decided."""
+        """Send a command to the post's single writer and answer with what it decided: the problem
+        if it refused, or ``pending`` if it did not decide within the deadline."""
+        (result,) = await self.commands(who, [post_id], idempotency_key=idempotency_key, if_match=if_match, platform=platform, **action)
+        if result.outcome == "refused":
+            b = result.problem or {}
+            raise Problem(b.get("status", 409), b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
+        if wait and result.events:
+            await self.wait_for(result.events, "posts")
+        return Accepted(
+            events=result.events,
+            post_id=post_id,
+            version=result.version,
+            command_id=result.command_id,
+            pending=result.outcome == "pending" or None,
+        )
+
+    async def commands(
+        self,
+        who: Caller,
+        post_ids: list[str],
+        *,
+        idempotency_key: str | None = None,
+        if_match: str | None = None,
+        platform: str | None = None,
+        **action: Any,
+    ) -> list[CommandResult]:
+        """The same command on many posts: every command is sent first, then their outcomes are
+        awaited together under one deadline, so a bulk request costs about one round trip."""
         (kind,) = action
-        command_id = derived_id("command", who.site_id, idempotency_key, kind, post_id) if idempotency_key else str(uuid.uuid4())
-        outcome = await self.states.outcome(command_id)  # a retried request gets the first answer
-        if outcome is None:
-            current = await self.visible(post_id, who) if kind != "create" else None
-            expected = version_of(if_match) if if_match else current
+        deadline = time.monotonic() + self.settings.command_deadline_seconds
+
+        def command_id(post_id: str) -> str:
+            if idempotency_key:
+                key = f"{idempotency_key}:{post_id}" if len(post_ids) > 1 else idempotency_key
+                return derived_id("command", who.site_id, key, kind, post_id)
+            return str(uuid.uuid4())
+
+        ids = {pid: command_id(pid) for pid in post_ids}
+        known = await self.outcomes.wait(list(ids.values()), 0) if idempotency_key else {}  # a retried request gets the first answer
+        refused: dict[str, CommandResult] = {}
+        to_send: list[tuple[str, Envelope]] = []
+        if kind != "create":
+            seen = await q.post_versions(self.pool, [p for p in post_ids if ids[p] not in known])
+            folded = await self.states.versions([p for p in seen if seen[p][0] == who.site_id])
+        for pid in post_ids:
+            if ids[pid] in known:
+                continue
+            expected = None
+            if kind != "create":
+                site, read = seen.get(pid, (None, None))
+                if site != who.site_id:  # another site's post does not exist for this caller
+                    refused[pid] = _refused(pid, ids[pid], 404, "PostNotFound", f"no post {pid}", "post_not_found", "post_id")
+                    continue
+                # The newest version the caller could have read: the writer decides on no older state.
+                newest = max(read or 0, folded.get(pid) or 0)
+                expected = version_of(if_match) if if_match else newest
+                if expected > newest:
+                    detail = f"post {pid} has no version {expected} (it is at {newest}): read it again"
+                    refused[pid] = _refused(pid, ids[pid], 409, "VersionConflict", detail, "version_conflict", "If-Match")
+                    continue
             cmd = c.DecidePost(
-                command_id=command_id,
-                post_id=post_id,
+                command_id=ids[pid],
+                post_id=pid,
                 site_id=who.site_id,
                 expected_version=expected,
                 requested_by=who.key_id,
                 platform=platform,
                 **action,
-            )  # type: ignore[arg-type]
-            await self.bus.append(t.POST_COMMANDS, post_id, cmd)
-            deadline = time.monotonic() + COMMAND_TIMEOUT
-            while (outcome := await self.states.outcome(command_id)) is None:
-                if time.monotonic() > deadline:
-                    return Accepted(events=[], post_id=post_id, command_id=command_id)  # decided later; the read model will show it
-                await asyncio.sleep(0.02)
-        if outcome.status != 202:
-            b = outcome.body
-            raise Problem(outcome.status, b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
-        positions = [Position(**p) for p in outcome.body["events"]]
-        if wait:
-            await self.wait_for(positions, "posts")
-        return Accepted(events=positions, post_id=post_id, version=outcome.body.get("version"), command_id=command_id)
+            )
+            to_send.append((pid, registry.envelope(cmd, source=SOURCE, subject=pid, id=derived_id(ids[pid], "envelope"))))
+        if to_send:
+            await send_all(self.bus.sender, t.POST_COMMANDS, to_send)
+            waiting = [ids[pid] for pid, _ in to_send]
+            known |= await self.outcomes.wait(waiting, max(0.0, deadline - time.monotonic()))
+        return [refused.get(pid) or _result(pid, ids[pid], known.get(ids[pid])) for pid in post_ids]
 
 
-COMMAND_TIMEOUT = 15.0
+def _refused(post_id: str, command_id: str, status: int, title: str, detail: str, code: str, field: str) -> CommandResult:
+    problem = {"status": status, "title": title, "detail": detail, "code": code, "field": field}
+    return CommandResult(post_id=post_id, outcome="refused", command_id=command_id, problem=problem)
+
+
+def _result(post_id: str, command_id: str, outcome: Outcome | None) -> CommandResult:
+    if outcome is None:
+        return CommandResult(post_id=post_id, outcome="pending", command_id=command_id)
+    b = outcome.body
+    if outcome.status != 202:
+        problem = {"status": outcome.status, **{k: b.get(k) for k in ("title", "detail", "code", "field")}}
+        return CommandResult(post_id=post_id, outcome="refused", command_id=command_id, problem=problem)
+    events = [Position(**p) for p in b.get("events", [])]
+    return CommandResult(post_id=post_id, outcome="accepted", command_id=command_id, version=b.get("version"), events=events)
 
 
 def version_of(if_match: str) -> int:

@@ -28,8 +28,26 @@ class SkippedPost(BaseModel):
     reason: str
 
 
+class CommandResult(BaseModel):
+    """What became of one command of a bulk request."""
+
+    post_id: str
+    outcome: Literal["accepted", "refused", "pending"] = Field(
+        description="accepted: decided, with its version; refused: the problem; pending: not decided within the deadline (look it up by command_id)"
+    )
+    command_id: str
+    version: int | None = None
+    events: list[Position] = Field(default_factory=list)
+    problem: dict[str, Any] | None = Field(None, description="why it was refused (status, title, detail, code, field)")
+
+
 class Accepted(BaseModel):
     events: list[Position]
+    pending: bool | None = Field(
+        None,
+        description="true: sent, but its writer had not decided it within the deadline; GET the post (or retry with the same Idempotency-Key) later",
+    )
+    results: list[CommandResult] | None = Field(None, description="bulk commands: each post's outcome, in the order sent")
     post_id: str | None = Field(None, description="the post the command made or changed")
     version: int | None = Field(None, description="the post's version after the command (send it back as If-Match)")
     command_id: str | None = Field(None, description="the command's id; a retry with the same Idempotency-Key gets this answer")
@@ -57,6 +75,7 @@ class BulkScheduleRequest(BaseModel):
     post_ids: list[str] = Field(min_length=1, max_length=1000)
     auto_space: bool = True
     scheduled_at: datetime | None = None
+    override: bool = Field(False, description="place them even where an account's cap or cooldown would refuse it (recorded)")
 
 
 class ConnectRequest(BaseModel):

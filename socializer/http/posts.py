@@ -72,8 +72,7 @@ async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> A
     row = await q.get_post(svc.pool, post_id)
     if row is None or row["site_id"] != who.site_id:
         raise PostNotFound(f"no post {post_id}", field="post_id")
-    version = await svc.states.version(post_id)
-    return ORJSON({**row, "version": version}, headers={"ETag": f'"{version}"'} if version is not None else None)
+    return ORJSON(row, headers={"ETag": f'"{row["version"]}"'})
 
 
 # ---------- commands ----------
@@ -187,18 +186,23 @@ async def reject_post(post_id: str, body: c.RejectPost | None = None, send: Send
     return await send(post_id, reject=body or c.RejectPost())
 
 
-@command_route("/posts/bulk-schedule/", "Schedule many posts, auto-spaced over their accounts' best-time slots; stops at the first refusal")
+@command_route(
+    "/posts/bulk-schedule/",
+    "Schedule many posts, auto-spaced over their accounts' best-time slots: every command sent at once, each post's outcome in `results`",
+)
 async def bulk_schedule(
     body: BulkScheduleRequest, wait: bool = False, who: Caller = writer, svc: Services = Svc, idempotency_key: str | None = IdempotencyKey
 ) -> Any:
-    cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at)
     if not body.auto_space and body.scheduled_at is None:
         return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
-    events: list[Position] = []
-    for pid in body.post_ids:
-        key = f"{idempotency_key}:{pid}" if idempotency_key else None
-        events += (await svc.command(who, pid, wait=wait, idempotency_key=key, schedule=cmd)).events
-    return Accepted(events=events)
+    cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at, override=body.override)
+    results = await svc.commands(who, list(dict.fromkeys(body.post_ids)), idempotency_key=idempotency_key, schedule=cmd)
+    if all(r.problem and r.problem["status"] == 404 for r in results):  # not one post of this caller's
+        raise PostNotFound(f"no post of site {who.site_id} among post_ids", field="post_ids")
+    events = [p for r in results for p in r.events]
+    if wait and events:
+        await svc.wait_for(events, "posts")
+    return Accepted(events=events, results=results, pending=any(r.outcome == "pending" for r in results) or None)
 
 
 async def generate_for(

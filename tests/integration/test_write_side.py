@@ -176,3 +176,89 @@ async def test_a_5xx_on_tweet_3_of_5_publishes_each_tweet_once_and_the_post_only
     assert row["status"] == "published", row
     tweets = [p for p in system.sandbox.posts("x") if "Atomic thread, part" in p["text"]]
     assert sorted(t["text"].split("\n")[0] for t in tweets) == [f"{i}/5 Atomic thread, part {i}" for i in range(1, 6)]
+
+
+async def test_a_post_failed_for_a_withdrawn_grant_is_published_again_as_soon_as_the_api_shows_failed(system) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from tests.integration.conftest import FAST
+
+    [acct] = (await system.connect("acct", "x", "regrant", settings=FAST)).json()["results"]
+    aid = acct["account_id"]
+    httpx.post(f"{system.sandbox.url}/_sandbox/oauth/revoke", json={"provider": "x", "user": "regrant"}).raise_for_status()
+    async with system.client("acct") as c:
+        r = await c.post("/api/v1/social/posts/?wait=true", json={"site_id": "acct", "account_id": aid, "text": "Granted again"})
+        assert r.status_code == 202, r.text
+        post_id = r.json()["post_id"]
+        assert (await c.post(f"/api/v1/social/posts/{post_id}/publish/")).status_code == 202
+
+        async def failed():  # type: ignore[no-untyped-def]
+            row = (await c.get(f"/api/v1/social/posts/{post_id}/")).json()
+            return row if row["status"] == "failed" else None
+
+        row = await eventually(failed, timeout=60, every=0.05, what="the API to show the post failed")
+        assert "needs_reauth" in row["error"]
+        back = await system.connect("acct", "x", "regrant")
+        assert back.status_code == 201 and back.json()["results"][0]["status"] == "active"
+        # At once, on what the API showed: not refused for a state the writer may not have folded yet.
+        again = await c.post(f"/api/v1/social/posts/{post_id}/publish/", headers={"If-Match": f'"{row["version"]}"'})
+        assert again.status_code == 202, again.text
+
+        async def published():  # type: ignore[no-untyped-def]
+            row = (await c.get(f"/api/v1/social/posts/{post_id}/")).json()
+            return row if row["status"] == "published" else None
+
+        await eventually(published, timeout=60, what="the post to be published after reconnecting")
+    assert [p["text"] for p in system.sandbox.posts("x")].count("Granted again") == 1
+
+
+async def test_approving_at_a_time_inside_the_cooldown_is_refused_naming_the_post_and_the_next_free_slot(system) -> None:  # type: ignore[no-untyped-def]
+    account = system.accounts["it-review"]
+    body = {"site_id": "itest", "account_id": account}
+    async with system.client() as c:
+        before = (await c.get(f"/api/v1/social/accounts/{account}/")).json()["settings"]
+        assert (await c.put(f"/api/v1/social/accounts/{account}/settings/", json={**before, "cooldown_hours": 4})).status_code == 200
+        try:
+            first = (await c.post("/api/v1/social/posts/?wait=true", json={**body, "text": "Approved first"})).json()["post_id"]
+            second = (await c.post("/api/v1/social/posts/?wait=true", json={**body, "text": "Approved second"})).json()["post_id"]
+            ok = await c.post(f"/api/v1/social/posts/{first}/approve/?wait=true", json={"scheduled_at": "2099-04-02T09:00:00Z"})
+            assert ok.status_code == 202, ok.text
+            close = await c.post(f"/api/v1/social/posts/{second}/approve/", json={"scheduled_at": "2099-04-02T11:00:00Z"})
+            assert close.status_code == 409 and close.json()["field"] == "scheduled_at", close.text
+            assert first in close.json()["detail"] and "next free slot is 2099-04-0" in close.json()["detail"]
+            forced = await c.post(
+                f"/api/v1/social/posts/{second}/approve/", json={"scheduled_at": "2099-04-02T11:00:00Z", "override": True}
+            )
+            assert forced.status_code == 202, forced.text
+        finally:
+            await c.put(f"/api/v1/social/accounts/{account}/settings/", json=before)
+
+
+async def test_an_edited_post_is_scored_on_its_edited_text(system) -> None:  # type: ignore[no-untyped-def]
+    body = {"site_id": "itest", "account_id": system.accounts["it-review"]}
+    words = "Why do audits get cheaper with event sourcing? 3 numbers from our migration, and the one thing that broke."
+    async with system.client() as c:
+        post_id = (await c.post("/api/v1/social/posts/?wait=true", json={**body, "text": "ok"})).json()["post_id"]
+        before = (await c.get(f"/api/v1/social/posts/{post_id}/")).json()
+        assert (await c.put(f"/api/v1/social/posts/{post_id}/?wait=true", json={"text": words})).status_code == 202
+        edited = (await c.get(f"/api/v1/social/posts/{post_id}/")).json()
+        fresh_id = (await c.post("/api/v1/social/posts/?wait=true", json={**body, "text": words})).json()["post_id"]
+        fresh = (await c.get(f"/api/v1/social/posts/{fresh_id}/")).json()
+    assert (edited["virality"], edited["virality_reasons"]) == (fresh["virality"], fresh["virality_reasons"])
+    assert (edited["virality"], edited["virality_reasons"]) != (before["virality"], before["virality_reasons"])
+
+
+async def test_a_bulk_schedule_sends_every_command_at_once_and_says_each_posts_outcome(system) -> None:  # type: ignore[no-untyped-def]
+    body = {"site_id": "itest", "account_id": system.accounts["it-review"]}
+    async with system.client() as c:
+        made = await asyncio.gather(*(c.post("/api/v1/social/posts/?wait=true", json={**body, "text": f"Bulk {i}"}) for i in range(12)))
+        ids = [r.json()["post_id"] for r in made]
+        cancelled = ids[0]
+        assert (await c.delete(f"/api/v1/social/posts/{cancelled}/?wait=true")).status_code == 202
+        r = await c.post("/api/v1/social/posts/bulk-schedule/", json={"post_ids": [*ids, "no-such-post"]})
+        assert r.status_code == 202, r.text
+        results = {x["post_id"]: x for x in r.json()["results"]}
+    assert [x["post_id"] for x in r.json()["results"]] == [*ids, "no-such-post"]
+    assert results[cancelled]["outcome"] == "refused" and results[cancelled]["problem"]["status"] == 409
+    assert results["no-such-post"]["outcome"] == "refused" and results["no-such-post"]["problem"]["status"] == 404
+    assert all(results[i]["outcome"] == "accepted" and results[i]["version"] == 2 for i in ids[1:]), results

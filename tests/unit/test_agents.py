@@ -288,9 +288,13 @@ async def test_a_cancel_before_the_call_wins_an_edit_before_the_call_is_publishe
 
     await draft("p1")
     await draft("p2")
+    class InlineWriter:  # the post's writer, asked in process: what the Kafka round trip would answer
+        async def ask(self, cmd: c.DecidePost) -> object:
+            return await decide.decide(registry.decode(registry.envelope(cmd, source="test", subject=cmd.post_id).encode()), d)
+
     x, out = FakePlatform(), MemoryProducer()
     p = publishing(x, Clock(NOW), out)
-    p.states = states
+    p.states, p.writer = states, InlineWriter()  # type: ignore[assignment]
     # p1 is cancelled after it was dispatched, before its call: the call never happens.
     assert (await decide.decide(command("p1", "cancel", cancel=c.CancelPost()), d)).status == 202  # type: ignore[arg-type]
     await publish.handle(CMD, p)

@@ -135,3 +135,89 @@ async def test_the_posts_writer_passes_over_a_skipped_article() -> None:
     await decide.fold(decoded(DRAFT, "ev-draft"), d)
     won = await decide.decide(decoded(cmd("ann", expected=1, edit=c.EditPost(text="Ann"))), d)
     assert won.status == 202
+
+
+def _capped() -> decide.Deciding:
+    from adapters.accounts import MemoryAccounts
+    from adapters.sites import MemorySites
+    from domain.accounts import Account, AccountSettings, Site
+
+    account = Account(
+        account_id="a1",
+        platform="x",
+        platform_account_id="x1",
+        handle="me",
+        site_id="s1",
+        settings=AccountSettings(max_per_day=5, cooldown_hours=4, best_times=["09:00"]),
+    )
+    return decide.Deciding(
+        states=MemoryPostStates(),
+        out=MemoryProducer(),
+        accounts=MemoryAccounts([account]),
+        sites=MemorySites([Site(site_id="s1", timezone="UTC")]),
+        clock=lambda: NOW,
+    )
+
+
+async def test_approving_at_a_time_inside_the_cooldown_is_refused_naming_the_post_and_the_next_slot_unless_overridden() -> None:
+    d = _capped()
+    nine = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    await decide.fold(decoded(DRAFT.model_copy(update={"post_id": "p0"}), "d0"), d)
+    await decide.fold(decoded(e.PostScheduled(post_id="p0", account_id="a1", platform="x", scheduled_at=nine), "s0"), d)
+    await decide.fold(decoded(DRAFT, "d1"), d)
+
+    close = c.ApprovePost(scheduled_at=datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    refused = await decide.decide(decoded(cmd("near", approve=close)), d)
+    assert refused.status == 409 and refused.body["code"] == "schedule_conflict" and refused.body["field"] == "scheduled_at"
+    assert "post p0" in refused.body["detail"] and "next free slot is" in refused.body["detail"]
+    assert d.out.sent == []  # type: ignore[attr-defined]
+
+    forced = await decide.decide(decoded(cmd("forced", approve=close.model_copy(update={"override": True}))), d)
+    assert forced.status == 202
+    approved, scheduled = d.out.messages(t.POSTS)  # type: ignore[attr-defined]
+    assert isinstance(approved, e.PostApproved) and isinstance(scheduled, e.PostScheduled) and scheduled.override
+
+
+async def test_an_edited_post_carries_the_score_of_its_edited_text() -> None:
+    d = decide.Deciding(states=MemoryPostStates(), out=MemoryProducer(), clock=lambda: NOW)
+    await decide.fold(decoded(DRAFT, "d1"), d)
+    text = "Why does event sourcing make audits cheap? Three numbers from our migration, and what broke on the way."
+    assert (await decide.decide(decoded(cmd("edit", edit=c.EditPost(text=text))), d)).status == 202
+    # The same words written as a new post: the score they earn, whichever way they arrived.
+    fresh = c.DecidePost(
+        command_id="new", post_id="p2", site_id="s1", platform="x", create=c.CreatePost(account_id="a1", site_id="s1", text=text)
+    )
+    assert (await decide.decide(decoded(fresh), d)).status == 202
+    edited, drafted = d.out.messages(t.POSTS)  # type: ignore[attr-defined]
+    assert isinstance(edited, e.PostEdited) and isinstance(drafted, e.PostDrafted)
+    assert edited.virality is not None and edited.virality_reasons
+    assert (edited.virality, edited.virality_parts, edited.virality_reasons) == (
+        drafted.virality,
+        drafted.virality_parts,
+        drafted.virality_reasons,
+    )
+
+
+async def test_a_command_decided_on_a_version_not_yet_folded_waits_for_it_then_decides() -> None:
+    import asyncio
+
+    states = MemoryPostStates()
+    d = decide.Deciding(states=states, out=MemoryProducer(), clock=lambda: NOW, catch_up_seconds=5)
+    await decide.fold(decoded(DRAFT, "d1"), d)
+    failed = e.PostPublishFailed(post_id="p1", account_id="a1", reason="grant withdrawn", code="needs_reauth")
+    await decide.fold(decoded(e.PostScheduled(post_id="p1", account_id="a1", platform="x", scheduled_at=NOW), "s1"), d)
+    await decide.fold(decoded(e.PostPublishing(post_id="p1", account_id="a1", attempt_id="t1"), "pub1"), d)
+    # The reader saw the failure (version 4); the writer has folded only up to publishing (3).
+    deciding = asyncio.create_task(decide.decide(decoded(cmd("again", expected=4, publish_now=c.PublishPostNow())), d))
+    await asyncio.sleep(0.05)
+    assert not deciding.done()  # not refused for a state the person cannot see: it waits
+    await decide.fold(decoded(failed, "fail1"), d)
+    outcome = await deciding
+    assert outcome.status == 202 and outcome.body["status"] == "scheduled" and outcome.body["version"] == 5
+
+
+async def test_a_version_the_writer_never_reaches_is_refused_after_the_bounded_wait() -> None:
+    d = decide.Deciding(states=MemoryPostStates(), out=MemoryProducer(), clock=lambda: NOW, catch_up_seconds=0.05)
+    await decide.fold(decoded(DRAFT, "d1"), d)
+    outcome = await decide.decide(decoded(cmd("ahead", expected=9, cancel=c.CancelPost())), d)
+    assert outcome.status == 409 and outcome.body["field"] == "version" and "version 1 (draft)" in outcome.body["detail"]
