@@ -288,6 +288,7 @@ async def test_a_cancel_before_the_call_wins_an_edit_before_the_call_is_publishe
 
     await draft("p1")
     await draft("p2")
+
     class InlineWriter:  # the post's writer, asked in process: what the Kafka round trip would answer
         async def ask(self, cmd: c.DecidePost) -> object:
             return await decide.decide(registry.decode(registry.envelope(cmd, source="test", subject=cmd.post_id).encode()), d)
