@@ -9,6 +9,8 @@ token for a publish    vs  reading a plaintext token column             (what th
 a 60 s short           vs  one hand-written ffmpeg command, same assets  (goal <= 1.15x; MoviePy beside it)
 a 10 min long form     real-time factor, cold, in a worker process      (goal <= 0.5; worker <= 1 GB)
 a render killed        segments encoded again on resume                 (goal <= 1)
+a command's round trip p50 / p99, beside the broker's acknowledged event  (goal <= 50 / 200 ms)
+a bulk schedule of 100 posts, calm / while the worker restarts           (goal < 2 s / within its deadline)
 """
 
 from __future__ import annotations
@@ -863,7 +865,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--only",
-        choices=["adapt", "projections", "calendar", "rss", "durability", "video", "longvideo", "images", "articles", "tokens"],
+        choices=["adapt", "projections", "calendar", "rss", "durability", "video", "longvideo", "images", "articles", "tokens", "commands"],
         action="append",
     )
     ap.add_argument("--articles", type=int, default=3000)
@@ -899,6 +901,10 @@ def main() -> None:
             bench_images(images)
         if not args.only or "tokens" in args.only:
             bench_tokens(accounts, reads, tmp)
+        if not args.only or "commands" in args.only:
+            from bench.commands import bench_commands
+
+            bench_commands(*((40, 20) if args.smoke else (300, 100)), tmp, line, VAULT_KEYS)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
