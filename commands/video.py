@@ -7,15 +7,18 @@
 
 A project in review (``review``) stops at its script after every change until a person approves it;
 one without review goes straight on to its video. Pure: the article and the project's state come in,
-events and at most one render job go out.
+events and at most one render job go out. :func:`handle` is the projects' single writer's one entry
+(``streams/direct.py``), deciding a command against the state :func:`fold` made of the project's own
+events; nothing else decides a project.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from commands.exceptions import InvalidContent, InvalidTransition, ProjectNotFound, VersionConflict
+from domain.platforms import preset as preset_of
 from domain.video.outline import outline
 from domain.video.script import draft_script, from_doc, regenerate, to_doc, tokens
 from schemas import commands as c
@@ -27,7 +30,8 @@ FINAL = ("cancelled",)
 
 @dataclass(frozen=True)
 class Project:
-    """What the decisions need of a project (its read model row)."""
+    """What the decisions need of a project, folded from its own events (:func:`fold`); ``version``
+    counts the lifecycle events folded (:func:`counted`), as the read model counts them."""
 
     project_id: str
     site_id: str
@@ -45,28 +49,7 @@ class Project:
     summary: str = ""
     keywords: tuple[str, ...] = ()
     music_url: str | None = None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Project:
-        script = row.get("script")
-        return cls(
-            project_id=row["project_id"],
-            site_id=row["site_id"],
-            content_id=row["content_id"],
-            preset=row["preset"],
-            voice_id=row["voice_id"],
-            form=row["form"],
-            review=bool(row.get("review")),
-            motion=row.get("motion") or "mixed",
-            status=row["status"],
-            revision=row.get("revision") or 0,
-            approved_revision=row.get("approved_revision"),
-            script=e.VideoScript.model_validate(script) if script else None,
-            url=row.get("url") or "",
-            summary=row.get("summary") or "",
-            keywords=tuple(row.get("keywords") or ()),
-            music_url=row.get("music_url"),
-        )
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,7 +109,7 @@ def start(
 ) -> Decision:
     """A new project of an article: created, and its script drafted (``script``: as another writer
     rewrote the rule writer's draft, ``note`` saying what it kept and why)."""
-    form: Literal["short", "long"] = "long" if preset == "youtube_long" else "short"
+    form = preset_of(preset).form
     created = e.VideoProjectCreated(
         project_id=project_id,
         site_id=article.site_id,
@@ -235,9 +218,8 @@ def cancel(p: Project, by: str = "") -> Decision:
 
 def evolve(p: Project | None, ev: e.Event) -> Project | None:
     """The project after one of its events, as the ``video_projects`` read model applies it (the
-    tests fold decisions through this; the projection does the same in SQL)."""
-    from dataclasses import replace
-
+    projection does the same in SQL). A render result names its revision: one of an older revision
+    (the script changed while it rendered) leaves the project where it is."""
     if isinstance(ev, e.VideoProjectCreated):
         return p or Project(
             project_id=ev.project_id,
@@ -277,3 +259,86 @@ def evolve(p: Project | None, ev: e.Event) -> Project | None:
         case e.VideoProjectCancelled():
             return replace(p, status="cancelled")
     return p
+
+
+def counted(ev: e.Event) -> bool:
+    """Whether an event on an existing project is one more of its versions: every lifecycle event,
+    once (by its id), whether or not it moved the project; not a render's progress tick, nor a
+    creation again. The read model counts the same (``projections.read_models.VIDEO_PROJECTS``)."""
+    return not isinstance(ev, e.VideoStageProgressed | e.VideoProjectCreated)
+
+
+def fold(p: Project | None, ev: e.Event) -> Project | None:
+    """:func:`evolve`, counting the project's version: its creation is version 1."""
+    after = evolve(p, ev)
+    if after is None:
+        return None
+    if p is None:
+        return replace(after, version=1)
+    return replace(after, version=p.version + 1) if counted(ev) else after
+
+
+def handle(p: Project | None, cmd: c.DecideVideo) -> Decision:
+    """The single writer's decision on a command, against the project's own state (folded from its
+    events): another site's project does not exist, and a command decided on another version than
+    the project's (``expected_version``, the caller's ``If-Match``) is refused."""
+    action = cmd.action
+    if isinstance(action, c.StartVideoProject):
+        if p is not None:
+            raise InvalidTransition(f"video project {cmd.project_id} exists already (it is {p.status})", field="project_id")
+        if action.article.site_id != cmd.site_id:
+            raise ProjectNotFound(f"no content {action.article.content_id} of this site", field="content_id")
+        return _start(cmd.project_id, action)
+    if p is None or p.site_id != cmd.site_id:  # another site's project does not exist for this caller
+        raise ProjectNotFound(f"no video project {cmd.project_id}", field="project_id")
+    if cmd.expected_version is not None and cmd.expected_version != p.version:
+        raise VersionConflict(
+            f"video project {p.project_id} is at version {p.version} ({p.status}, script revision {p.revision}); this command was"
+            f" decided on version {cmd.expected_version}: read it again and retry",
+            field="version",
+        )
+    match action:
+        case c.EditVideoScript():
+            return edit(p, action if action.by else action.model_copy(update={"by": _by(cmd)}))
+        case c.ApproveVideoScript():
+            return approve(p, action if action.by else action.model_copy(update={"by": _by(cmd)}))
+        case c.RedraftVideoScript():
+            return redraft(p, action.article, action.script, action.note)
+        case c.RegenerateVideoSection():
+            return regenerate_section(p, action.article, action.section_id)
+        case c.ProduceVideo():
+            return produce(p, action.until)
+        case c.CancelVideoProject():
+            return cancel(p, by=action.by or _by(cmd))
+    raise InvalidTransition(f"{type(action).__name__}: not a command on a video project", field="action")
+
+
+def _by(cmd: c.DecideVideo) -> str:
+    return f"key {cmd.requested_by}" if cmd.requested_by else ""
+
+
+def _start(project_id: str, a: c.StartVideoProject) -> Decision:
+    if a.failed is None:
+        return start(
+            a.article,
+            project_id=project_id,
+            preset=a.preset,
+            voice_id=a.voice_id,
+            words_per_second=a.words_per_second,
+            review=a.review,
+            motion=a.motion,
+            music_url=a.music_url,
+            script=a.script,
+            note=a.note,
+        )
+    created = e.VideoProjectCreated(
+        project_id=project_id,
+        site_id=a.article.site_id,
+        content_id=a.article.content_id,
+        preset=a.preset,
+        voice_id=a.voice_id,
+        form=preset_of(a.preset).form,
+        title=a.article.title,
+        review=a.review,
+    )
+    return Decision([created, e.VideoProjectFailed(project_id=project_id, stage="voice", reason=a.failed)])

@@ -6,6 +6,7 @@ Status updates are guarded so that a late event can never move a post backwards
 
 from __future__ import annotations
 
+from commands import video
 from projections.base import Projection, Statement
 from schemas import events as e
 from schemas import topics as t
@@ -214,10 +215,21 @@ ENGAGEMENT = EngagementProjection(
 
 class VideoProjectsProjection(Projection):
     """One row per project (its current script revision and how far that revision got) and one per
-    render. Every update names the revision it is about, so a late render of an edited script lands
-    in ``video_renders`` without touching the project's status."""
+    render. The lifecycle is decided once, by the projects' single writer (``streams.direct``), whose
+    events apply as they come; a render's result is the render workers', and names its revision: it
+    moves the project only while that is still the project's revision, so a late render of an edited
+    script lands in ``video_renders`` alone. ``version`` counts as the writer counts
+    (``commands.video.counted``): every lifecycle event once, by its id; an event seen before is not
+    applied again."""
 
     def statements(self, d: Decoded) -> list[Statement]:
+        out = self._applied(d)
+        m = d.message
+        if isinstance(m, e.Event) and isinstance(getattr(m, "project_id", None), str) and video.counted(m):
+            out.append(("counted", (m.project_id, d.envelope.id)))  # last: the statements above skip an event already counted
+        return out
+
+    def _applied(self, d: Decoded) -> list[Statement]:
         m, at, eid = d.message, d.envelope.time, d.envelope.id
         match m:
             case e.VideoProjectCreated():
@@ -228,7 +240,7 @@ class VideoProjectsProjection(Projection):
             case e.VideoScriptApproved():
                 return [("approved", (m.project_id, m.revision, at, eid))]
             case e.VideoRenderRequested():
-                return [("requested", (m.project_id, m.revision, m.until, at, eid))]
+                return [("requested", (m.project_id, m.until, at, eid))]
             case e.VideoStageProgressed():
                 return [("progress", (m.project_id, m.revision, m.stage, m.done, m.seconds, at, eid))]
             case e.VideoVoiced():
@@ -249,38 +261,44 @@ class VideoProjectsProjection(Projection):
         return []
 
 
+_NEW = "NOT ({eid} = ANY(applied))"  # an event not applied before (a repeat on the log is skipped)
 VIDEO_PROJECTS = VideoProjectsProjection(
     name="video_projects",
     topics=(t.VIDEO_PROJECTS,),
     tables=("video_projects", "video_renders"),
     sql={
         "created": "INSERT INTO {video_projects} (project_id, site_id, content_id, title, preset, voice_id, form, status, created_at,"
-        " updated_at, last_event_id, review, motion, url, summary, keywords, music_url)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,'created',$8,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (project_id) DO NOTHING",
+        " updated_at, last_event_id, review, motion, url, summary, keywords, music_url, version, applied)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,'created',$8,$8,$9,$10,$11,$12,$13,$14,$15,1,ARRAY[$9::text]) ON CONFLICT (project_id) DO NOTHING",
+        # The writer's own events: it emits each only where the lifecycle allows it, in the order it decided.
         "script": "UPDATE {video_projects} SET revision = $2, script = $3, status = 'script_review', stage = NULL, error = NULL,"
         " sections = jsonb_array_length($3::jsonb -> 'sections'), updated_at = $4, last_event_id = $5"
-        " WHERE project_id = $1 AND revision < $2 AND status <> 'cancelled'",
+        f" WHERE project_id = $1 AND {_NEW.format(eid='$5')}",
         "approved": "UPDATE {video_projects} SET approved_revision = $2, status = 'approved', updated_at = $3, last_event_id = $4"
-        " WHERE project_id = $1 AND revision = $2 AND status = 'script_review'",
-        "requested": "UPDATE {video_projects} SET status = 'rendering', until = $3, stage = NULL, error = NULL, progress = '{{}}',"
-        " timings = '{{}}', updated_at = $4, last_event_id = $5 WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled'",
+        f" WHERE project_id = $1 AND {_NEW.format(eid='$4')}",
+        "requested": "UPDATE {video_projects} SET status = 'rendering', until = $2, stage = NULL, error = NULL, progress = '{{}}',"
+        f" timings = '{{{{}}}}', updated_at = $3, last_event_id = $4 WHERE project_id = $1 AND {_NEW.format(eid='$4')}",
+        "cancelled": "UPDATE {video_projects} SET status = 'cancelled', updated_at = $2, last_event_id = $3"
+        f" WHERE project_id = $1 AND {_NEW.format(eid='$3')}",
+        # The render workers' results: of the project's revision, while it renders (a late one moves nothing).
         "progress": "UPDATE {video_projects} SET stage = $3, progress = progress || jsonb_build_object($3::text, $4::float8),"
         " timings = timings || jsonb_build_object($3::text, $5::float8), updated_at = $6, last_event_id = $7"
         " WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
         "voiced": "UPDATE {video_projects} SET status = 'voiced', stage = NULL, progress = progress || '{{\"voice\": 1}}', audio_url = $3, durations = $4, updated_at = $5,"
-        " last_event_id = $6 WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
+        f" last_event_id = $6 WHERE project_id = $1 AND revision = $2 AND status = 'rendering' AND {_NEW.format(eid='$6')}",
         "visuals": "UPDATE {video_projects} SET status = 'visuals_ready', stage = NULL, progress = progress || '{{\"voice\": 1, \"visuals\": 1}}', pictures = $3, updated_at = $4,"
-        " last_event_id = $5 WHERE project_id = $1 AND revision = $2 AND status = 'rendering'",
+        f" last_event_id = $5 WHERE project_id = $1 AND revision = $2 AND status = 'rendering' AND {_NEW.format(eid='$5')}",
         "render": "INSERT INTO {video_renders} (project_id, revision, preset, video_url, srt_url, vtt_url, thumbnail_url, seconds,"
         " problems, timings, made, rendered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING",
         "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL,"
         ' progress = \'{{"voice": 1, "visuals": 1, "render": 1, "join": 1}}\', video_url = $3, srt_url = $4,'
         " vtt_url = $5, thumbnail_url = $6, seconds = $7, sections = $8, chapters = $9, problems = $10, audio_url = $11,"
         " pictures = $12, durations = $13, timings = $14, made = $15, seo = $16, updated_at = $17, last_event_id = $18"
-        " WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled'",
+        f" WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled' AND {_NEW.format(eid='$18')}",
         "failed": "UPDATE {video_projects} SET status = 'failed', stage = $2, error = $3, updated_at = $5, last_event_id = $6"
-        " WHERE project_id = $1 AND (revision = $4 OR $4 = 0) AND status NOT IN ('ready', 'cancelled')",
-        "cancelled": "UPDATE {video_projects} SET status = 'cancelled', updated_at = $2, last_event_id = $3 WHERE project_id = $1",
+        f" WHERE project_id = $1 AND (revision = $4 OR $4 = 0) AND status NOT IN ('ready', 'cancelled') AND {_NEW.format(eid='$6')}",
+        "counted": "UPDATE {video_projects} SET version = version + 1, applied = (applied || $2::text)[greatest(1, cardinality(applied) - 62):]"
+        " WHERE project_id = $1 AND NOT ($2 = ANY(applied))",
     },
 )
 

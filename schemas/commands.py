@@ -184,3 +184,75 @@ class ApproveVideoScript(Command):
     revision: int | None = Field(None, ge=1, description="the revision a person read; default: the current one")
     render: bool = Field(True, description="start rendering the video at once")
     by: str = Field("", max_length=200)
+
+
+# ---------------------------------------------------------------- video projects (their single writer's commands)
+class StartVideoProject(Command):
+    """A new project of an article (from the API or ``film``), with the script its narrator wrote
+    (``script``; None: the rule writer's draft, made by the writer)."""
+
+    article: ContentPublished
+    preset: VideoPreset
+    voice_id: str = ""
+    words_per_second: float = Field(2.6, gt=0)
+    review: bool = False
+    motion: Motion = "mixed"
+    music_url: str | None = None
+    script: VideoScript | None = None
+    note: str = ""
+    failed: str | None = Field(None, description="why no voice speaks the article's language: the project is created failed at its voice")
+
+
+class RedraftVideoScript(Command):
+    """generate-script: the whole script again from the article (``script``: as a narrator rewrote it)."""
+
+    article: ContentPublished
+    script: VideoScript | None = None
+    note: str = ""
+
+
+class RegenerateVideoSection(Command):
+    article: ContentPublished
+    section_id: str = Field(min_length=1, max_length=100)
+
+
+class ProduceVideo(Command):
+    """generate-voiceover, generate-visuals, compose: the approved script as far as ``until``."""
+
+    until: Literal["voice", "visuals", "video"]
+
+
+class CancelVideoProject(Command):
+    by: str = ""
+
+
+class DecideVideo(Command):
+    """A command on one video project, for the project's single writer (the direct agent).
+
+    Exactly one of ``create``, ``edit``, ``approve``, ``redraft``, ``regenerate``, ``produce``, ``cancel``.
+    ``command_id`` makes it idempotent; ``expected_version`` is the project's version the caller
+    decided on (``If-Match``): anything else is refused; ``seen_version`` is the version the caller
+    read: the writer waits (briefly) until it has folded that much before it decides.
+    """
+
+    command_id: str = Field(min_length=1)
+    project_id: str = Field(min_length=1)
+    site_id: str = Field(min_length=1)
+    expected_version: int | None = None
+    seen_version: int | None = None
+    requested_by: str = ""
+    create: StartVideoProject | None = None
+    edit: EditVideoScript | None = None
+    approve: ApproveVideoScript | None = None
+    redraft: RedraftVideoScript | None = None
+    regenerate: RegenerateVideoSection | None = None
+    produce: ProduceVideo | None = None
+    cancel: CancelVideoProject | None = None
+
+    @property
+    def action(self) -> Command:
+        actions = (self.create, self.edit, self.approve, self.redraft, self.regenerate, self.produce, self.cancel)
+        given = [c for c in actions if c is not None]
+        if len(given) != 1:
+            raise ValueError("exactly one of create, edit, approve, redraft, regenerate, produce, cancel")
+        return given[0]

@@ -155,6 +155,7 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.command.generate_posts.v1", c.GeneratePosts),
     ("socializer.command.publish_post.v1", c.PublishPost),
     ("socializer.command.decide_post.v1", c.DecidePost),
+    ("socializer.command.decide_video.v1", c.DecideVideo),
 ]
 for _type, _model in _TYPES:
     registry.register(_type, _model)

@@ -9,6 +9,7 @@
 | social.publish            | post_id    | PublishPost commands (schedule → publish)            |
 | social.engagement         | post_id    | EngagementRecorded                                   |
 | social.accounts           | account_id | AccountConnected … AccountDisconnected (never tokens)|
+| video.projects.commands   | project_id | DecideVideo: commands on a project, for its single writer |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 
@@ -24,8 +25,9 @@ ACCOUNTS = "social.accounts"
 SITES = "social.sites"
 VIDEO_PROJECTS = "video.projects"
 VIDEO_RENDER = "video.render"
+VIDEO_COMMANDS = "video.projects.commands"
 
-CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, VIDEO_PROJECTS, VIDEO_RENDER)
+CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, VIDEO_PROJECTS, VIDEO_RENDER, VIDEO_COMMANDS)
 
 
 def dlq(topic: str) -> str:
@@ -43,5 +45,6 @@ ALL = (
     SITES,
     VIDEO_PROJECTS,
     VIDEO_RENDER,
+    VIDEO_COMMANDS,
     *(dlq(t) for t in CONSUMED),
 )

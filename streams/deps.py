@@ -17,6 +17,7 @@ from adapters.published import PublishedPosts
 from adapters.publishing import AttemptStore
 from adapters.scheduling import SlotStore
 from adapters.sites import SiteDirectory
+from adapters.video_states import VideoStateStore
 from adapters.voice import Synthesizer
 from adapters.voice.speech_api import SpeechApi
 from domain.post.writer import AsyncWriter, Writer
@@ -59,6 +60,7 @@ class Deps:
     published: PublishedPosts
     outbox: OutboxRelay
     outcomes: OutcomeWaiter  # what the posts' single writer answered, by command id
+    video_states: VideoStateStore  # the video projects' single writer's states (and its outcomes)
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)

@@ -1,7 +1,9 @@
 """render: carry out a video project's render job — voice, pictures, one graph per section, the join —
 in a worker process (never on the event loop), telling its progress stage by stage, and announce
 what it made (``VideoVoiced``, ``VideoVisualsPrepared``, ``VideoRendered``) or, with the stage and the
-reason, ``VideoProjectFailed``. Every stage's output is content-addressed, so a redelivered or
+reason, ``VideoProjectFailed``, on ``video.projects``, where the projects' single writer (``direct``)
+folds them with the project's own events; each names its revision, so a result of a revision the
+script has moved past changes nothing. Every stage's output is content-addressed, so a redelivered or
 restarted job picks up at the first artefact it does not have. Runs in the video worker
 (``socializer worker --video``): its own consumer group, its own process pool."""
 

@@ -1,13 +1,14 @@
 """The Video Creator's API (the seed's §8.2): projects from published articles, their script to
 read, edit, regenerate one section of and approve, the stages to run (voice-over, visuals, compose),
-and what each render made. Decisions are :mod:`commands.video`'s; this module reads the project,
-asks, appends the events (and the render job) and waits until the read model shows them, one
-request per project at a time."""
+and what each render made. Reads come from the read model (a project's ETag is its version); every
+command goes to the projects' single writer (``streams.direct``, over ``video.projects.commands``),
+and the answer is what it decided: 202 once the read model shows it, the refusal as a problem, or
+``pending`` with the command's id if it did not decide in time."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from adapters.api_keys import Caller
 from adapters.voice import VoiceUnavailable, voice_for
 from commands import video
 from commands.exceptions import InvalidTransition, ProjectNotFound
+from domain.platforms import preset as preset_of
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
@@ -33,6 +35,10 @@ Status = Literal["created", "script_review", "approved", "rendering", "voiced", 
 ProjectId = Path(min_length=1, max_length=200)
 SectionId = Path(min_length=1, max_length=100)
 IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=200)
+IfMatch = Header(
+    None, alias="If-Match", max_length=100, description="the project's version (its ETag) the command was decided on: another is a 409"
+)
+COMMAND_DEADLINE = 10.0  # how long a command waits for the writer's decision before answering "pending"
 
 
 # ---------------------------------------------------------------- voices
@@ -91,6 +97,7 @@ class ProjectOut(BaseModel):
     made: dict[str, int] = Field(default_factory=dict, description="artefacts the last render had to make (the rest were stored)")
     created_at: datetime
     updated_at: datetime
+    version: int = Field(0, description="how many lifecycle events the project had: its ETag, and what If-Match sends back")
 
 
 class ProjectPage(BaseModel):
@@ -102,8 +109,13 @@ class ProjectPage(BaseModel):
 
 class ProjectAccepted(BaseModel):
     project_id: str
-    status: Status
-    revision: int
+    status: Status | Literal["pending"] = Field(
+        description="the project's status after the command; pending: its writer had not decided it within the deadline"
+        " (GET the project later, or retry with the same Idempotency-Key)"
+    )
+    revision: int | None = None
+    version: int | None = Field(None, description="the project's version after the command (send it back as If-Match)")
+    command_id: str | None = Field(None, description="the command's id; a retry with the same Idempotency-Key gets this answer")
     events: list[Position] = Field(default_factory=list)
 
 
@@ -153,9 +165,14 @@ async def list_projects(
     return ORJSON(page(request, items, total, limit, offset))
 
 
+def _etag(row: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'"{row["version"]}"'}
+
+
 @router.get("/projects/{project_id}/", response_model=ProjectOut, summary="One project: its status, stages, progress and what it made")
 async def get_project(project_id: str = ProjectId, who: Caller = reader, svc: Services = Svc) -> Any:
-    return ORJSON(await _row(svc, project_id, who))
+    row = await _row(svc, project_id, who)
+    return ORJSON(row, headers=_etag(row))
 
 
 @router.get("/projects/{project_id}/script/", response_model=ScriptOut, summary="The project's current script, section by section")
@@ -172,7 +189,7 @@ async def get_script(project_id: str = ProjectId, who: Caller = reader, svc: Ser
         script=doc,
         estimated_seconds=est,
     )
-    return ORJSON(out.model_dump(mode="json"))
+    return ORJSON(out.model_dump(mode="json"), headers=_etag(row))
 
 
 @router.get(
@@ -191,25 +208,66 @@ async def renders(project_id: str = ProjectId, who: Caller = reader, svc: Servic
 
 
 # ---------------------------------------------------------------- deciding
-async def _decide(svc: Services, project_id: str, who: Caller, decide: Callable[[video.Project], video.Decision]) -> Any:
-    """Read, decide, append, wait until the read model shows it: under a lock per project, so two
-    requests never decide on the same revision."""
-    async with svc.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('video:' || $1))", project_id)
-        row = await _row(svc, project_id, who, script=True)
-        decision = decide(video.Project.from_row(row))
-        positions = await _append(svc, project_id, decision)
-        await svc.wait_for(positions, "video_projects")
-    now = await q.video_project(svc.pool, project_id) or row  # a cancelled project is still read here, to say so
-    out = ProjectAccepted(project_id=project_id, status=now["status"], revision=now["revision"], events=positions)
+async def _ask(
+    svc: Services,
+    who: Caller,
+    project_id: str,
+    kind: str,
+    action: Callable[[], Awaitable[c.Command]],
+    *,
+    seen: int | None = None,
+    if_match: str | None = None,
+    idempotency_key: str | None = None,
+) -> Any:
+    """Send one command to the project's writer and answer with what it decided. ``seen``: the
+    version the caller read (the writer decides on no older state); ``action`` is made only if the
+    command was not decided before (a retry with the same Idempotency-Key gets the first answer)."""
+    expected = _version(if_match) if if_match else None
+    if expected is not None and seen is not None and expected > seen:  # no read ever showed it
+        detail = f"video project {project_id} has no version {expected} (it is at {seen}): read it again"
+        raise Problem(409, "VersionConflict", detail, code="version_conflict", field="If-Match")
+    command_id = derived_id("video-command", who.site_id, idempotency_key, kind, project_id) if idempotency_key else str(uuid.uuid4())
+    outcome = (await svc.outcomes.wait([command_id], 0)).get(command_id) if idempotency_key else None
+    if outcome is None:
+        cmd = c.DecideVideo(
+            command_id=command_id,
+            project_id=project_id,
+            site_id=who.site_id,
+            expected_version=expected,
+            seen_version=seen,
+            requested_by=who.key_id,
+            **{kind: await action()},
+        )
+        await svc.bus.append(t.VIDEO_COMMANDS, project_id, cmd, id=derived_id(command_id, "envelope"))
+        outcome = (await svc.outcomes.wait([command_id], COMMAND_DEADLINE)).get(command_id)
+    if outcome is None:  # decided later; the project will show it
+        return ORJSON(ProjectAccepted(project_id=project_id, status="pending", command_id=command_id).model_dump(mode="json"), 202)
+    b = outcome.body
+    if outcome.status != 202:
+        raise Problem(outcome.status, b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
+    positions = [Position(**p) for p in b.get("events", [])]
+    await svc.wait_for(positions, "video_projects")  # read your writes: the read model shows the decision
+    out = ProjectAccepted(
+        project_id=project_id, status=b["status"], revision=b["revision"], version=b["version"], command_id=command_id, events=positions
+    )
     return ORJSON(out.model_dump(mode="json"), 202)
 
 
-async def _append(svc: Services, project_id: str, decision: video.Decision) -> list[Position]:
-    positions = [await svc.bus.append(t.VIDEO_PROJECTS, project_id, ev) for ev in decision.events]
-    if decision.job is not None:  # after the events: the project says "rendering" before any progress arrives
-        await svc.bus.append(t.VIDEO_RENDER, project_id, decision.job)
-    return positions
+def _version(if_match: str) -> int:
+    """``If-Match: "7"`` (the ETag a read returned), or a bare number."""
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise Problem(
+            400, "Invalid request", "If-Match: the project's version, as its ETag gave it", code="invalid_request", field="If-Match"
+        )
+    return int(raw)
+
+
+def _given(command: c.Command) -> Callable[[], Awaitable[c.Command]]:
+    async def made() -> c.Command:
+        return command
+
+    return made
 
 
 @router.post("/projects/", status_code=202, response_model=ProjectAccepted, summary="Start a video project from a published article")
@@ -223,34 +281,37 @@ async def create_project(
     except VoiceUnavailable as err:
         raise Problem(422, "No voice for this article", str(err), field="voice_id" if body.voice_id else "language") from err
     project_id = derived_id("video", who.site_id, idempotency_key) if idempotency_key else str(uuid.uuid4())
-    if (await q.video_project(svc.pool, project_id)) is not None:  # a retried request: the first answer
-        return await _decide(svc, project_id, who, lambda p: video.Decision([]))
-    script, note = await _narrated(svc, article, "long" if body.preset == "youtube_long" else "short", voice.words_per_second)
-    decision = video.start(
-        article,
-        script=script,
-        note=note,
-        project_id=project_id,
-        preset=body.preset,
-        voice_id=voice.voice_id,
-        words_per_second=voice.words_per_second,
-        review=body.review,
-        motion=body.motion,
-        music_url=str(body.music_url) if body.music_url else None,
-    )
-    positions = await _append(svc, project_id, decision)
-    await svc.wait_for(positions, "video_projects")
-    row = await q.video_project(svc.pool, project_id)
-    status = row["status"] if row else ("script_review" if body.review else "rendering")
-    out = ProjectAccepted(project_id=project_id, status=status, revision=row["revision"] if row else 1, events=positions)
-    return ORJSON(out.model_dump(mode="json"), status_code=202)
+
+    async def start() -> c.Command:
+        script, note = await _narrated(svc, article, preset_of(body.preset).form, voice.words_per_second)
+        return c.StartVideoProject(
+            article=article,
+            preset=body.preset,
+            voice_id=voice.voice_id,
+            words_per_second=voice.words_per_second,
+            review=body.review,
+            motion=body.motion,
+            music_url=str(body.music_url) if body.music_url else None,
+            script=script,
+            note=note,
+        )
+
+    return await _ask(svc, who, project_id, "create", start, idempotency_key=idempotency_key)
 
 
 @router.delete(
     "/projects/{project_id}/", status_code=202, response_model=ProjectAccepted, summary="Delete a project (it is gone for its site)"
 )
-async def delete_project(project_id: str = ProjectId, who: Caller = writer, svc: Services = Svc) -> Any:
-    return await _decide(svc, project_id, who, lambda p: video.cancel(p, by=f"key {who.key_id}"))
+async def delete_project(
+    project_id: str = ProjectId,
+    who: Caller = writer,
+    svc: Services = Svc,
+    if_match: str | None = IfMatch,
+    idempotency_key: str | None = IdempotencyKey,
+) -> Any:
+    row = await _row(svc, project_id, who)
+    cancel = _given(c.CancelVideoProject())
+    return await _ask(svc, who, project_id, "cancel", cancel, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -259,11 +320,21 @@ async def delete_project(project_id: str = ProjectId, who: Caller = writer, svc:
     response_model=ProjectAccepted,
     summary="Draft the whole script again from the article",
 )
-async def generate_script(project_id: str = ProjectId, who: Caller = writer, svc: Services = Svc) -> Any:
+async def generate_script(
+    project_id: str = ProjectId,
+    who: Caller = writer,
+    svc: Services = Svc,
+    if_match: str | None = IfMatch,
+    idempotency_key: str | None = IdempotencyKey,
+) -> Any:
     row = await _row(svc, project_id, who, script=True)
     article = await svc.article(row["content_id"], who)
-    script, note = await _narrated(svc, article, row["form"], (row["script"] or {}).get("words_per_second", 2.6))
-    return await _decide(svc, project_id, who, lambda p: video.redraft(p, article, script, note))
+
+    async def redraft() -> c.Command:
+        script, note = await _narrated(svc, article, row["form"], (row["script"] or {}).get("words_per_second", 2.6))
+        return c.RedraftVideoScript(article=article, script=script, note=note)
+
+    return await _ask(svc, who, project_id, "redraft", redraft, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
 
 
 async def _narrated(svc: Services, article: ContentPublished, form: Literal["short", "long"], wps: float) -> tuple[VideoScript | None, str]:
@@ -279,9 +350,16 @@ async def _narrated(svc: Services, article: ContentPublished, form: Literal["sho
     response_model=ProjectAccepted,
     summary="Edit sections of the script (by the revision read)",
 )
-async def edit_script(body: c.EditVideoScript, project_id: str = ProjectId, who: Caller = writer, svc: Services = Svc) -> Any:
-    cmd = body if body.by else body.model_copy(update={"by": f"key {who.key_id}"})
-    return await _decide(svc, project_id, who, lambda p: video.edit(p, cmd))
+async def edit_script(
+    body: c.EditVideoScript,
+    project_id: str = ProjectId,
+    who: Caller = writer,
+    svc: Services = Svc,
+    if_match: str | None = IfMatch,
+    idempotency_key: str | None = IdempotencyKey,
+) -> Any:
+    row = await _row(svc, project_id, who)
+    return await _ask(svc, who, project_id, "edit", _given(body), seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -291,11 +369,16 @@ async def edit_script(body: c.EditVideoScript, project_id: str = ProjectId, who:
     summary="Approve the script for production (and render it)",
 )
 async def approve_script(
-    project_id: str = ProjectId, body: c.ApproveVideoScript | None = Body(None), who: Caller = writer, svc: Services = Svc
+    project_id: str = ProjectId,
+    body: c.ApproveVideoScript | None = Body(None),
+    who: Caller = writer,
+    svc: Services = Svc,
+    if_match: str | None = IfMatch,
+    idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
-    cmd = body or c.ApproveVideoScript()
-    cmd = cmd if cmd.by else cmd.model_copy(update={"by": f"key {who.key_id}"})
-    return await _decide(svc, project_id, who, lambda p: video.approve(p, cmd))
+    row = await _row(svc, project_id, who)
+    approve = _given(body or c.ApproveVideoScript())
+    return await _ask(svc, who, project_id, "approve", approve, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -304,15 +387,33 @@ async def approve_script(
     response_model=ProjectAccepted,
     summary="Write one section again from the article; only its segment is rendered again",
 )
-async def regenerate_section(project_id: str = ProjectId, section_id: str = SectionId, who: Caller = writer, svc: Services = Svc) -> Any:
+async def regenerate_section(
+    project_id: str = ProjectId,
+    section_id: str = SectionId,
+    who: Caller = writer,
+    svc: Services = Svc,
+    if_match: str | None = IfMatch,
+    idempotency_key: str | None = IdempotencyKey,
+) -> Any:
     row = await _row(svc, project_id, who)
     article = await svc.article(row["content_id"], who)
-    return await _decide(svc, project_id, who, lambda p: video.regenerate_section(p, article, section_id))
+    regenerate = _given(c.RegenerateVideoSection(article=article, section_id=section_id))
+    return await _ask(
+        svc, who, project_id, "regenerate", regenerate, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key
+    )
 
 
 def _stage_route(path: str, until: video.Until, summary: str) -> None:
-    async def run(project_id: str = ProjectId, who: Caller = writer, svc: Services = Svc) -> Any:
-        return await _decide(svc, project_id, who, lambda p: video.produce(p, until))
+    async def run(
+        project_id: str = ProjectId,
+        who: Caller = writer,
+        svc: Services = Svc,
+        if_match: str | None = IfMatch,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> Any:
+        row = await _row(svc, project_id, who)
+        produce = _given(c.ProduceVideo(until=until))
+        return await _ask(svc, who, project_id, "produce", produce, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
 
     run.__name__ = path.replace("-", "_")
     router.post(f"/projects/{{project_id}}/{path}/", status_code=202, response_model=ProjectAccepted, summary=summary)(run)

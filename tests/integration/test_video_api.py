@@ -72,6 +72,10 @@ async def test_a_published_article_becomes_a_video_that_passes_its_preset(system
             if u["id"] == next(p for p in status if p["platform"] == "youtube")["platform_post_id"]
         )
         assert yt["thumbnail"] and yt["captions"] and yt["made_for_kids"] is False and "youtube" in uploaded
+        # Under the same rules as every post: the article's link tagged (utm_content is the post's code),
+        # Instagram's caption pointing to the link in bio (a caption's links are not clickable there).
+        assert "/video-1" in yt["description"] and "utm_content=" in yt["description"] and "utm_campaign=" in yt["description"]
+        assert "link in bio" in uploaded["instagram"]["text"].lower() and "https://" not in uploaded["instagram"]["text"]
         overview = (await api.get("/api/v1/video/analytics/overview/")).json()
         assert {p["platform"] for p in overview["platforms"] if p["published"]} >= {"youtube", "instagram", "tiktok"}
         assert any(a["project_id"] == pid and a["views"] > 0 for a in overview["articles"])
@@ -175,3 +179,44 @@ async def test_a_site_with_video_on_gets_a_project_for_each_article_it_publishes
             assert p["preset"] == "instagram_reel" and p["review"] is True and p["revision"] == 1
         finally:
             await api.patch("/api/v1/social/settings/", json={"video_enabled": False})
+
+
+async def test_one_writer_per_project_two_edits_of_one_revision_one_wins_and_if_match_is_checked(system) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.articles import article
+    from tests.integration.conftest import eventually
+
+    await system.emit(article("video-3", title="One writer, narrated"))
+
+    async def published():  # type: ignore[no-untyped-def]
+        return await system.sql("SELECT 1 FROM contents WHERE content_id = 'video-3'")
+
+    await eventually(published, timeout=60, what="the article in the read model")
+    async with system.client(timeout=30) as api:
+        r = await api.post("/api/v1/video/projects/", json={"content_id": "video-3", "preset": "youtube_short", "review": True})
+        assert r.status_code == 202 and r.json()["status"] == "script_review", r.text
+        base = f"/api/v1/video/projects/{r.json()['project_id']}"
+        got = await api.get(f"{base}/")
+        assert got.headers["etag"] == f'"{got.json()["version"]}"' and got.json()["version"] == r.json()["version"] == 2
+        hook = (await api.get(f"{base}/script/")).json()["script"]["sections"][0]["section_id"]
+
+        said = ["Ann says logs never forget.", "Bob says logs never lie."]
+        answers = await asyncio.gather(
+            *(api.put(f"{base}/script/", json={"revision": 1, "sections": [{"section_id": hook, "text": text}]}) for text in said)
+        )
+        assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+        winner = [a.status_code for a in answers].index(202)
+        won, lost = answers[winner], answers[1 - winner]
+        assert won.json()["revision"] == 2 and won.json()["version"] == 3
+        assert lost.json()["field"] == "revision" and "script_review, script revision 2" in lost.json()["detail"], lost.text
+        script = (await api.get(f"{base}/script/")).json()
+        assert script["revision"] == 2 and script["script"]["sections"][0]["text"] == said[winner]
+
+        etag = (await api.get(f"{base}/")).headers["etag"]
+        assert etag == '"3"'
+        stale = await api.post(f"{base}/approve-script/", json={"render": False}, headers={"If-Match": '"2"'})
+        assert stale.status_code == 409 and stale.json()["field"] == "version" and "version 3" in stale.json()["detail"], stale.text
+        ok = await api.post(f"{base}/approve-script/", json={"render": False}, headers={"If-Match": etag})
+        assert ok.status_code == 202 and ok.json()["status"] == "approved" and ok.json()["version"] == 4, ok.text
+        assert (await api.get(f"{base}/")).headers["etag"] == '"4"'  # the read model counts as the writer does
+        bad = await api.post(f"{base}/compose/", headers={"If-Match": "soon"})
+        assert bad.status_code == 400 and bad.json()["field"] == "If-Match"

@@ -403,8 +403,16 @@ def job(until: str = "video") -> c.RenderVideo:
 
 
 async def test_film_starts_a_project_for_a_site_with_video_on_in_review_or_straight_through() -> None:
+    from adapters.video_states import MemoryVideoStates
     from adapters.voice import ToneSynthesizer
-    from streams import film
+    from streams import direct, film
+
+    async def directed(out: MemoryProducer) -> MemoryProducer:
+        """What the projects' single writer makes of the commands film sent."""
+        d = direct.Directing(states=MemoryVideoStates(), out=MemoryProducer())
+        for env in out.envelopes(t.VIDEO_COMMANDS):
+            await direct.decide(registry.decode(env.encode()), d)
+        return d.out  # type: ignore[return-value]
 
     raw = encoded(ContentPublished.model_validate(article("c1", site_id="s1")), "c1")
     off = MemoryProducer()
@@ -412,27 +420,32 @@ async def test_film_starts_a_project_for_a_site_with_video_on_in_review_or_strai
 
     review = MemorySites([Site(site_id="s1", video_enabled=True)])
     out = MemoryProducer()
-    d = await film.handle(raw, review, ToneSynthesizer(), out)
-    assert d is not None and d.job is None
-    assert [type(m).__name__ for m in out.messages(t.VIDEO_PROJECTS)] == ["VideoProjectCreated", "VideoScriptDrafted"]
+    cmd = await film.handle(raw, review, ToneSynthesizer(), out)
+    assert cmd is not None and cmd.create is not None and cmd.create.review and out.messages(t.VIDEO_PROJECTS) == []  # film decides nothing
+    made = await directed(out)
+    assert [type(m).__name__ for m in made.messages(t.VIDEO_PROJECTS)] == ["VideoProjectCreated", "VideoScriptDrafted"]
+    assert made.messages(t.VIDEO_RENDER) == []
     again = MemoryProducer()
-    await film.handle(raw, review, ToneSynthesizer(), again)  # redelivered: the same project, the same event ids
-    assert [m.id for m in again.envelopes(t.VIDEO_PROJECTS)] == [m.id for m in out.envelopes(t.VIDEO_PROJECTS)]
+    await film.handle(raw, review, ToneSynthesizer(), again)  # redelivered: the same project, the same command
+    assert [m.id for m in again.envelopes(t.VIDEO_COMMANDS)] == [m.id for m in out.envelopes(t.VIDEO_COMMANDS)]
+    assert again.messages(t.VIDEO_COMMANDS) == out.messages(t.VIDEO_COMMANDS)
 
     auto = MemorySites([Site(site_id="s1", video_enabled=True, video_review=False, video_preset="tiktok")])
     out = MemoryProducer()
     await film.handle(raw, auto, ToneSynthesizer(), out)
-    names = [type(m).__name__ for m in out.messages(t.VIDEO_PROJECTS)]
+    made = await directed(out)
+    names = [type(m).__name__ for m in made.messages(t.VIDEO_PROJECTS)]
     assert names == ["VideoProjectCreated", "VideoScriptDrafted", "VideoScriptApproved", "VideoRenderRequested"]
-    [rendered] = out.messages(t.VIDEO_RENDER)
+    [rendered] = made.messages(t.VIDEO_RENDER)
     assert isinstance(rendered, c.RenderVideo) and rendered.preset == "tiktok" and rendered.revision == 1
 
     german = encoded(ContentPublished.model_validate(article("c2", site_id="s1", language="de")), "c2")
     out = MemoryProducer()
     await film.handle(german, auto, ToneSynthesizer(), out)
-    failed = out.messages(t.VIDEO_PROJECTS)[-1]
+    made = await directed(out)
+    failed = made.messages(t.VIDEO_PROJECTS)[-1]
     assert isinstance(failed, e.VideoProjectFailed) and failed.stage == "voice" and "'de'" in failed.reason
-    assert out.messages(t.VIDEO_RENDER) == []  # never English phonemes read over German
+    assert made.messages(t.VIDEO_RENDER) == []  # never English phonemes read over German
 
 
 async def test_a_render_that_cannot_succeed_marks_the_project_failed_with_the_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
