@@ -59,7 +59,7 @@ def graphemes(text: str) -> list[str]:
     return list(regex.findall(r"\X", text))
 
 
-def _most_that_fit(n: int, fits: Callable[[int], bool]) -> int:
+def most_that_fit(n: int, fits: Callable[[int], bool]) -> int:
     """The largest k in 0..n with fits(k), by bisection (length grows with k)."""
     lo, hi = 0, n
     while lo < hi:
@@ -80,11 +80,11 @@ def shorten(platform: str, text: str, budget: int) -> str:
         return text
     words = text.split()
     if len(words) > 1:
-        n = _most_that_fit(len(words), lambda k: length(platform, " ".join(words[:k]) + "…") <= budget)
+        n = most_that_fit(len(words), lambda k: length(platform, " ".join(words[:k]) + "…") <= budget)
         if n:
             return " ".join(words[:n]).rstrip(",;:—-–") + "…"
     clusters = graphemes(text)
-    lo = _most_that_fit(len(clusters), lambda k: length(platform, "".join(clusters[:k]) + "…") <= budget)
+    lo = most_that_fit(len(clusters), lambda k: length(platform, "".join(clusters[:k]) + "…") <= budget)
     cut = "".join(clusters[:lo])
     for stop in ("。", "，", "、", "！", "？", "．"):
         at = cut.rfind(stop)

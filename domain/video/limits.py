@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from domain.platforms import VIDEO, rules, video
-from domain.post.limits import graphemes
+from domain.post.limits import graphemes, most_that_fit
 
 ELLIPSIS = "…"
 # The video's title, shown wherever a platform shows one: under the strictest of their rules.
@@ -28,25 +28,13 @@ def clean(text: str, refused: str = REFUSED) -> str:
     return re.sub(r"\s+", " ", text.translate({ord(ch): None for ch in refused})).strip()
 
 
-def _most(n: int, fits: Callable[[int], bool]) -> int:
-    """The largest k in 0..n with fits(k), by bisection (length grows with k)."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 def cut(text: str, budget: int, length: Callable[[str], int] = len) -> str:
     """``text`` within ``budget`` by ``length``, an ellipsis where it was cut: between grapheme
     clusters, back to the last word break when one is near."""
     if length(text) <= budget:
         return text
     clusters = graphemes(text)
-    k = _most(len(clusters), lambda k: length("".join(clusters[:k]).rstrip() + ELLIPSIS) <= budget)
+    k = most_that_fit(len(clusters), lambda k: length("".join(clusters[:k]).rstrip() + ELLIPSIS) <= budget)
     head = "".join(clusters[:k])
     space = max(head.rfind(" "), head.rfind("\n"))
     if space >= len(head) * 0.6:
