@@ -9,9 +9,7 @@ command produced, or why it was refused, is recorded by command id for the API t
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +29,7 @@ from schemas.commands import DecidePost, PublishPostNow, SchedulePost
 from schemas.envelope import derived_id, utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
+from streams import plumbing
 from streams.plumbing import Agent
 
 SOURCE = "socializer/decide"
@@ -148,13 +147,7 @@ async def decide(decoded: Decoded, d: Deciding) -> Outcome:
 
 
 async def caught_up(d: Deciding, post_id: str, version: int) -> None:
-    """Wait (bounded) until this writer has folded ``version``: the caller read it from the read
-    model, which may be ahead of the fold of the post's events. Then the command is decided against
-    no older state than the one its sender saw; still behind after the wait, the version check
-    refuses it with the post's state."""
-    deadline = time.monotonic() + d.catch_up_seconds
-    while ((known := await d.states.version(post_id)) is None or known < version) and time.monotonic() < deadline:  # noqa: ASYNC110 - another agent folds it
-        await asyncio.sleep(0.01)
+    await plumbing.caught_up(lambda: d.states.version(post_id), version, d.catch_up_seconds)
 
 
 async def fold(decoded: Decoded, d: Deciding) -> None:

@@ -17,9 +17,7 @@ folded in its place among the render workers' events, so the writer ends where t
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -34,6 +32,7 @@ from schemas.commands import DecideVideo
 from schemas.envelope import Envelope, derived_id
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
+from streams import plumbing
 from streams.plumbing import Agent
 
 SOURCE = "socializer/direct"
@@ -200,12 +199,7 @@ async def _carry_out(d: Directing, txn: Any, held: Held, cmd: DecideVideo, decis
 
 
 async def caught_up(d: Directing, project_id: str, version: int) -> None:
-    """Wait (bounded, without the lock) until this writer has folded ``version`` from the log: the
-    caller read it from the read model, which may be ahead of this writer's fold. Then the command is
-    decided against no older state than the one its sender saw."""
-    deadline = time.monotonic() + d.catch_up_seconds
-    while ((known := await d.states.version(project_id)) is None or known < version) and time.monotonic() < deadline:  # noqa: ASYNC110 - another agent folds it
-        await asyncio.sleep(0.01)
+    await plumbing.caught_up(lambda: d.states.version(project_id), version, d.catch_up_seconds)
 
 
 # ---------------------------------------------------------------- folding

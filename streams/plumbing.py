@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -133,6 +134,15 @@ async def _dead_letter_held(out: Producer, message: Any, *, agent: str, reason: 
             log.warning("%s: dead letter waits out %s; again in %.1fs", agent, type(err).__name__, delay)
             await sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def caught_up(version_of: Callable[[], Awaitable[int | None]], version: int, seconds: float) -> None:
+    """Wait (bounded, holding no lock) until a single writer has folded ``version`` of its aggregate:
+    the caller read it from the read model, which may be ahead of the writer's fold of the log. Still
+    behind after the wait, the writer's version check refuses the command with the aggregate's state."""
+    deadline = time.monotonic() + seconds
+    while ((known := await version_of()) is None or known < version) and time.monotonic() < deadline:  # noqa: ASYNC110 - another agent folds it
+        await asyncio.sleep(0.01)
 
 
 async def each(stream: Any, *, agent: str, out: Producer, handle: Callable[[Any], Awaitable[None]]) -> None:
