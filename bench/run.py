@@ -11,6 +11,7 @@ a 10 min long form     real-time factor, cold, in a worker process      (goal <=
 a render killed        segments encoded again on resume                 (goal <= 1)
 a command's round trip p50 / p99, beside the broker's acknowledged event  (goal <= 50 / 200 ms)
 a bulk schedule of 100 posts, calm / while the worker restarts           (goal < 2 s / within its deadline)
+best times that learn, simulated (bench.besttime)  vs  defaults, population, greedy, oracle (goals: its table)
 """
 
 from __future__ import annotations
@@ -865,7 +866,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--only",
-        choices=["adapt", "projections", "calendar", "rss", "durability", "video", "longvideo", "images", "articles", "tokens", "commands"],
+        choices=[
+            "adapt",
+            "projections",
+            "calendar",
+            "rss",
+            "durability",
+            "video",
+            "longvideo",
+            "images",
+            "articles",
+            "tokens",
+            "commands",
+            "besttime",
+        ],
         action="append",
     )
     ap.add_argument("--articles", type=int, default=3000)
@@ -905,6 +919,10 @@ def main() -> None:
             from bench.commands import bench_commands
 
             bench_commands(*((40, 20) if args.smoke else (300, 100)), tmp, line, VAULT_KEYS)
+        if not args.only or "besttime" in args.only:
+            from bench.besttime import main as bench_besttime
+
+            bench_besttime(["--smoke"] if args.smoke else [])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -8,13 +8,15 @@ A slot is a best time of day in the account's time zone (or, for accounts that s
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from random import Random
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from domain.exceptions import NoFreeSlot
+from domain.learner import Beliefs, Pick
 from domain.platforms import profile
 from schemas.events import AccountSettings
 
@@ -84,26 +86,110 @@ def conflict(policy: SlotPolicy, at: datetime, occupied: Iterable[tuple[str, dat
     return None
 
 
+class _Room:
+    """The cap and cooldown of ``occupied``, asked per candidate (the rule ``next_slot`` and
+    ``learned_slot`` share)."""
+
+    def __init__(self, policy: SlotPolicy, occupied: Iterable[datetime]) -> None:
+        self.tz = ZoneInfo(policy.timezone)
+        self.taken = sorted(occupied)
+        self.per_day: dict[date, int] = {}
+        for o in self.taken:
+            key = o.astimezone(self.tz).date()
+            self.per_day[key] = self.per_day.get(key, 0) + 1
+        self.cap = policy.max_per_day
+        self.cooldown = timedelta(hours=policy.cooldown_hours)
+
+    def full(self, day: date) -> bool:
+        return self.per_day.get(day, 0) >= self.cap
+
+    def fits(self, cand: datetime, day: date | None = None) -> bool:
+        """``cand`` (on local ``day``, when the caller knows it) breaks neither the cap nor the cooldown."""
+        if self.full(day or cand.astimezone(self.tz).date()):
+            return False
+        taken, i = self.taken, bisect_left(self.taken, cand)
+        near = taken[i - 1 : i + 1] if i else taken[:1]
+        if self.cooldown:
+            return all(abs(cand - o) >= self.cooldown for o in near)
+        return cand not in near
+
+
 def next_slot(policy: SlotPolicy, platform: str, occupied: Iterable[datetime], now: datetime) -> datetime:
     """The first candidate after ``now`` that respects the cap and the cooldown of ``occupied``."""
-    tz = ZoneInfo(policy.timezone)
-    taken = sorted(occupied)
-    per_day: dict[object, int] = {}
-    for o in taken:
-        key = o.astimezone(tz).date()
-        per_day[key] = per_day.get(key, 0) + 1
-    cooldown = timedelta(hours=policy.cooldown_hours)
+    room = _Room(policy, occupied)
     for cand in _candidates(policy, platform, now):
-        if per_day.get(cand.astimezone(tz).date(), 0) >= policy.max_per_day:
-            continue
-        i = bisect_left(taken, cand)
-        near = taken[max(0, i - 1) : i + 1]
-        if cooldown and any(abs(cand - o) < cooldown for o in near):
-            continue
-        if not cooldown and cand in near:
-            continue
-        return cand
+        if room.fits(cand):
+            return cand
     raise NoFreeSlot(f"no free slot within {policy.horizon_days} days")
+
+
+WINDOW_HOURS = range(6, 24)  # learned slots: whole local hours from 06:00 to 23:00
+
+
+def learned_slot(
+    policy: SlotPolicy,
+    platform: str,
+    occupied: Iterable[datetime],
+    now: datetime,
+    beliefs: Beliefs,
+    rng: Random,
+    *,
+    pinned: Sequence[datetime] = (),
+) -> Pick:
+    """The slot the beliefs pick by a Thompson sample among the free whole local hours (06:00-23:00) of
+    the first local day with a free one and the day after: never more than a day later than
+    ``next_slot``. A free pinned time (after ``now``) wins; with no free candidate, ``next_slot``; an
+    account on interval slots keeps them."""
+    occupied = list(occupied)
+    room = _Room(policy, occupied)
+    tz = room.tz
+    for at in sorted(pinned):
+        if at > now and room.fits(at):
+            return _pick(beliefs, at.astimezone(tz), None, False)
+    free: list[tuple[datetime, int, int]] = []  # (when, local weekday, local hour)
+    if not policy.interval_minutes:
+        first = now.astimezone(tz).date()
+        last: date | None = None
+        for d in range(policy.horizon_days + 1):
+            day = first + timedelta(days=d)
+            if last is not None and day > last:
+                break
+            if room.full(day):
+                continue
+            for h in WINDOW_HOURS:
+                at = datetime.combine(day, time(h), tzinfo=tz).astimezone(UTC)
+                if at > now and room.fits(at, day):
+                    free.append((at, day.weekday(), h))
+            if free and last is None:
+                last = day + timedelta(days=1)
+    if not free:
+        return _pick(beliefs, next_slot(policy, platform, occupied, now).astimezone(tz), None, False)
+    mean, sample = beliefs.mean, beliefs.sample
+    means = [mean[d][h] for _, d, h in free]
+    samples = [sample(d, h, rng) for _, d, h in free] if beliefs.n else means  # no evidence yet: the prior's best
+    best = max(range(len(free)), key=samples.__getitem__)  # the earliest of equals
+    by_mean = max(range(len(free)), key=means.__getitem__)
+    others = [i for i in range(len(free)) if i != best]
+    alt = max(others, key=means.__getitem__) if others else None
+    return _pick(beliefs, free[best][0].astimezone(tz), free[alt][0].astimezone(tz) if alt is not None else None, best != by_mean)
+
+
+def _pick(beliefs: Beliefs, local: datetime, alternative: datetime | None, explored: bool) -> Pick:
+    lift, low, high = beliefs.lift(local.weekday(), local.hour)
+    a = beliefs.lift(alternative.weekday(), alternative.hour) if alternative else (0.0, 0.0, 0.0)
+    return Pick(
+        at=local.astimezone(UTC),
+        weekday=local.weekday(),
+        hour=local.hour,
+        lift=lift,
+        low=low,
+        high=high,
+        alternative_lift=a[0],
+        alternative_low=a[1],
+        alternative_high=a[2],
+        alternative_at=alternative.astimezone(UTC) if alternative else None,
+        explored=explored,
+    )
 
 
 SlotState = Literal["draft", "pending", "dispatched", "published", "failed", "cancelled"]
