@@ -26,8 +26,8 @@ reserved, so every policy has 14 a week.
 - ``flat_loss``: median over flat accounts of 1 - ours / defaults, weeks 1-26.
 
 ``--make-curves FILE [--style main|alt] [--curve-seed N]`` writes a curves file (``bench/curves.json``
-is ``--style main --curve-seed 19``; ``alt`` is a differently generated set to check the goals hold
-for other curves too).
+is ``--style main --curve-seed 19``; ``--style alt --curve-seed 7`` is a differently generated set to
+check the goals hold for other curves too).
 """
 
 from __future__ import annotations

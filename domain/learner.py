@@ -173,6 +173,7 @@ def _kernel() -> list[tuple[int, float]]:
 
 
 _K = _kernel()
+_TAPS = [[(k, f) for k, f in _K if 0 <= h + k < HOURS] for h in range(HOURS)]  # per hour: the kernel inside the day
 
 
 def _smooth(cells: dict[int, tuple[float, float]]) -> tuple[list[float], list[float]]:
@@ -181,11 +182,9 @@ def _smooth(cells: dict[int, tuple[float, float]]) -> tuple[list[float], list[fl
     wh = [0.0] * CELLS
     rh = [0.0] * CELLS
     for c, (w, r) in cells.items():
-        h = c % HOURS
-        for k, f in _K:
-            if 0 <= h + k < HOURS:
-                wh[c + k] += f * w
-                rh[c + k] += f * r
+        for k, f in _TAPS[c % HOURS]:
+            wh[c + k] += f * w
+            rh[c + k] += f * r
     ws, rs = wh[:], rh[:]
     for h in range(HOURS):
         wcol = wh[h::HOURS]
