@@ -3,7 +3,8 @@
 A :class:`PlatformProfile` holds a platform's text rules, the post types it takes, its default best
 times, the length a post reads best at, its tone, its image sizes and file-size limits, the videos
 it takes (:class:`VideoProfile`: the presets they are rendered in, the upload's limits, YouTube's
-title and byte-counted description), and who can connect to it (account types and the least scopes
+title and byte-counted description), the ages its engagement is read at (:class:`Ladder`, from how
+fast it decays), and who can connect to it (account types and the least scopes
 each feature needs). Every other module asks :func:`profile` instead of keeping a table of its own:
 the preset table, the video platforms and :func:`platforms_for` are views of the profiles. How to
 *reach* a platform (hosts, client authentication, PKCE, chunk plans) is protocol and lives with the
@@ -93,6 +94,27 @@ class VideoProfile:
 
 
 @dataclass(frozen=True)
+class Ladder:
+    """The ages (seconds after publishing) a post's engagement is read at: each of ``fixed``, then
+    every ``step`` after the last of them until ``until``. Set from how fast the platform's
+    engagement decays: a fast one needs few late readings, a slow one (a long tail) more."""
+
+    fixed: tuple[float, ...]
+    step: float
+    until: float
+
+
+_HOUR, _DAY = 3600.0, 86400.0
+# Half-lives (the time a post takes to earn half its engagement), Graffius, "Lifespan (Half-Life) of
+# Social Media Posts" 2018-2024 (scottgraffius.com/blog/files/social-2022.html): X ~24 min, Facebook
+# ~1 h, Instagram ~20 h, LinkedIn ~24 h, YouTube ~9 days; TikTok's For You feed resurfaces posts for days.
+_FAST = Ladder((_HOUR, 24 * _HOUR, 7 * _DAY), 24 * _HOUR, 30 * _DAY)  # half-life under an hour: little moves after day 7
+_MEDIUM = Ladder((_HOUR, 24 * _HOUR, 7 * _DAY), 12 * _HOUR, 30 * _DAY)
+_SLOW = Ladder((_HOUR, 24 * _HOUR, 7 * _DAY), 6 * _HOUR, 30 * _DAY)  # half-life a day or more: a long tail
+_VIDEOS = Ladder((24 * _HOUR, 7 * _DAY, 28 * _DAY), 12 * _HOUR, 30 * _DAY)  # videos earn over weeks
+
+
+@dataclass(frozen=True)
 class PlatformProfile:
     name: str
     rules: PlatformRules | None  # None: no text posts (YouTube takes videos only)
@@ -105,6 +127,11 @@ class PlatformProfile:
     scopes: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     pkce: bool = False  # PKCE S256 wherever the provider supports it (RFC 9700 §2.1.1)
     video: VideoProfile | None = None  # None: takes no videos from us
+    ladder: Ladder = _MEDIUM  # when a post's engagement is read
+    video_ladder: Ladder = _VIDEOS  # when a video post's is
+
+    def ladder_for(self, post_type: str) -> Ladder:
+        return self.video_ladder if post_type == "video" else self.ladder
 
     @property
     def account_types(self) -> tuple[str, ...]:
@@ -145,6 +172,7 @@ PROFILES: dict[str, PlatformProfile] = {
                 "analytics": ("r_organization_social",),
             },
         },
+        ladder=_SLOW,
     ),
     "x": PlatformProfile(
         "x",
@@ -156,6 +184,7 @@ PROFILES: dict[str, PlatformProfile] = {
         {"feed": ImageSize(1600, 900, 5 << 20)},
         {"personal": {"base": ("users.read", "tweet.read", "offline.access"), "publish": ("tweet.write", "media.write")}},
         pkce=True,
+        ladder=_FAST,
     ),
     "facebook": PlatformProfile(
         "facebook",
@@ -172,6 +201,7 @@ PROFILES: dict[str, PlatformProfile] = {
                 "analytics": ("read_insights", "pages_read_engagement"),
             }
         },
+        ladder=_FAST,
     ),
     "instagram": PlatformProfile(
         "instagram",
@@ -190,6 +220,7 @@ PROFILES: dict[str, PlatformProfile] = {
         },
         # Reels: 3 s to 15 min; 300 MB is the safe size (the guides disagree: 300 MB, 1 GB).
         video=VideoProfile((Preset("instagram_reel", *_VERTICAL, *_REELS),), max_bytes=300 * _MIB, seconds=_REELS),
+        ladder=_MEDIUM,
     ),
     "tiktok": PlatformProfile(
         "tiktok",
@@ -208,6 +239,7 @@ PROFILES: dict[str, PlatformProfile] = {
         },
         # Direct Post: 3 s to 10 min (and within the creator's max_video_post_duration_sec), files up to 4 GB.
         video=VideoProfile((Preset("tiktok", *_VERTICAL, *_TIKTOKS),), max_bytes=4 * _GIB, seconds=_TIKTOKS),
+        ladder=_SLOW,
     ),
     "youtube": PlatformProfile(
         "youtube",
@@ -240,6 +272,7 @@ PROFILES: dict[str, PlatformProfile] = {
             refused="<>",
             thumbnail_bytes=2 * _MIB,
         ),
+        ladder=_VIDEOS,  # videos only
     ),
 }
 

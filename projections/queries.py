@@ -150,7 +150,7 @@ async def analytics_posts(
     )
     rows = await pool.fetch(
         "SELECT p.post_id, p.platform, p.post_type, p.status, p.published_at, p.platform_post_url, left(p.text, 140) AS preview,"
-        " e.likes, e.comments, e.shares, e.impressions, e.clicks, e.engagement_rate, e.fetched_at"
+        " e.likes, e.comments, e.shares, e.impressions, e.clicks, e.reach, e.saves, e.views, e.engagement_rate, e.fetched_at"
         " FROM posts p JOIN engagement e USING (post_id) WHERE p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)"
         " ORDER BY p.published_at DESC NULLS LAST, p.post_id LIMIT $3 OFFSET $4",
         site_id,
@@ -166,7 +166,8 @@ async def post_analytics(pool: asyncpg.Pool, post_id: str) -> dict[str, Any] | N
     if latest is None:
         return None
     history = await pool.fetch(
-        "SELECT fetched_at, likes, comments, shares, impressions, clicks, engagement_rate FROM engagement_history"
+        "SELECT fetched_at, likes, comments, shares, impressions, clicks, reach, saves, views, engagement_rate, label, age_seconds, late"
+        " FROM engagement_history"
         " WHERE post_id = $1 ORDER BY fetched_at",
         post_id,
     )
@@ -276,3 +277,49 @@ async def unknown_fields(pool: asyncpg.Pool) -> dict[str, int]:
         " WHERE unknown_fields <> '[]' AND recorded_at > now() - interval '24 hours' GROUP BY f ORDER BY n DESC, f LIMIT 50"
     )
     return {r["field"]: int(r["n"]) for r in rows}
+
+
+_SNAPSHOT_24H = (
+    "SELECT DISTINCT ON (h.post_id) h.post_id, p.published_at, h.likes + h.comments + h.shares AS engagement, h.impressions,"
+    " h.engagement_rate FROM engagement_history h JOIN posts p USING (post_id)"
+    " WHERE p.account_id = $1 AND h.label = '24h' ORDER BY h.post_id, h.fetched_at"
+)
+
+
+async def best_times(pool: asyncpg.Pool, account_id: str, tz: str) -> dict[str, Any]:
+    """An account's engagement per weekday × local hour of publishing, from each post's 24 h
+    snapshot (one per post), best first; and per hour alone, best first."""
+    cols = (
+        "count(*) AS posts, avg(engagement)::float8 AS avg_engagement, avg(impressions)::float8 AS avg_impressions,"
+        " avg(engagement_rate)::float8 AS avg_engagement_rate"
+    )
+    local = "(published_at AT TIME ZONE $2)"
+    slots = await pool.fetch(
+        f"SELECT (extract(isodow FROM {local})::int - 1) AS weekday, extract(hour FROM {local})::int AS hour, {cols}"
+        f" FROM ({_SNAPSHOT_24H}) s GROUP BY 1, 2 ORDER BY avg_engagement DESC, posts DESC, 1, 2",
+        account_id,
+        tz,
+    )
+    hours = await pool.fetch(
+        f"SELECT extract(hour FROM {local})::int AS hour, {cols} FROM ({_SNAPSHOT_24H}) s"
+        " GROUP BY 1 ORDER BY avg_engagement DESC, posts DESC, 1",
+        account_id,
+        tz,
+    )
+    return {"hours": [dict(r) for r in hours], "slots": [dict(r) for r in slots], "posts": sum(r["posts"] for r in hours)}
+
+
+async def snapshot_readings(pool: asyncpg.Pool, account_id: str, platform: str, videos: bool) -> dict[str, dict[str, tuple[int, bool]]]:
+    """Every labelled reading of an account's posts on a platform: post -> label -> (likes + comments + shares, late)."""
+    rows = await pool.fetch(
+        "SELECT h.post_id, h.label, h.likes + h.comments + h.shares AS engagement, h.late FROM engagement_history h"
+        " JOIN posts p USING (post_id) WHERE p.account_id = $1 AND p.platform = $2 AND (p.post_type = 'video') = $3 AND h.label <> ''"
+        " ORDER BY h.post_id, h.fetched_at",
+        account_id,
+        platform,
+        videos,
+    )
+    out: dict[str, dict[str, tuple[int, bool]]] = {}
+    for r in rows:
+        out.setdefault(r["post_id"], {}).setdefault(r["label"], (int(r["engagement"]), bool(r["late"])))
+    return out

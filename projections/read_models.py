@@ -173,28 +173,17 @@ POSTS = PostsProjection(
 
 
 class EngagementProjection(Projection):
+    """The latest reading per post, and every reading with its ladder label and age (decay curves and
+    best times read these)."""
+
     def statements(self, d: Decoded) -> list[Statement]:
         m = d.message
         if not isinstance(m, e.EngagementRecorded):
             return []
-        row = (
-            m.post_id,
-            m.site_id,
-            m.account_id,
-            m.platform,
-            m.platform_post_id,
-            m.likes,
-            m.comments,
-            m.shares,
-            m.impressions,
-            m.clicks,
-            m.engagement_rate,
-            m.fetched_at,
-        )
-        return [
-            ("latest", row),
-            ("history", (m.post_id, m.fetched_at, m.likes, m.comments, m.shares, m.impressions, m.clicks, m.engagement_rate, m.raw)),
-        ]
+        counts = (m.likes, m.comments, m.shares, m.impressions, m.clicks, m.engagement_rate)
+        more = (m.reach, m.saves, m.views, m.label, m.age_seconds)
+        row = (m.post_id, m.site_id, m.account_id, m.platform, m.platform_post_id, *counts, m.fetched_at, *more)
+        return [("latest", row), ("history", (m.post_id, m.fetched_at, *counts, m.raw, *more, m.late))]
 
 
 ENGAGEMENT = EngagementProjection(
@@ -203,12 +192,15 @@ ENGAGEMENT = EngagementProjection(
     tables=("engagement", "engagement_history"),
     sql={
         "latest": "INSERT INTO {engagement} (post_id, site_id, account_id, platform, platform_post_id, likes, comments, shares,"
-        " impressions, clicks, engagement_rate, fetched_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+        " impressions, clicks, engagement_rate, fetched_at, reach, saves, views, label, age_seconds)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
         " ON CONFLICT (post_id) DO UPDATE SET likes = EXCLUDED.likes, comments = EXCLUDED.comments, shares = EXCLUDED.shares,"
         " impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, engagement_rate = EXCLUDED.engagement_rate,"
-        " fetched_at = EXCLUDED.fetched_at WHERE {engagement}.fetched_at <= EXCLUDED.fetched_at",
+        " fetched_at = EXCLUDED.fetched_at, reach = EXCLUDED.reach, saves = EXCLUDED.saves, views = EXCLUDED.views,"
+        " label = EXCLUDED.label, age_seconds = EXCLUDED.age_seconds WHERE {engagement}.fetched_at <= EXCLUDED.fetched_at",
         "history": "INSERT INTO {engagement_history} (post_id, fetched_at, likes, comments, shares, impressions, clicks,"
-        " engagement_rate, raw) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING",
+        " engagement_rate, raw, reach, saves, views, label, age_seconds, late) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
+        " ON CONFLICT DO NOTHING",
     },
 )
 

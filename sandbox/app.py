@@ -8,7 +8,14 @@ Operator endpoints, outside any platform's namespace:
     POST /_sandbox/faults                 {"platform": youtube|instagram|tiktok, "target": "upload",
                                            "mode": drop|error|expire|hang|quota, ...}: the video upload protocols' faults
     POST /_sandbox/uploads                {"scale": n, "youtube_verified": bool, "tiktok_audited": bool}
-    POST /_sandbox/reset                  forget posts and faults
+    POST /_sandbox/posts                  {"platform", "account", "text", "created_at": unix s | RFC 3339, "id"?, "extra"?}:
+                                          a post made at a past time, as the platform would hold it (history for tests)
+    GET  /_sandbox/accounts/{platform}/{account}/curve
+                                          the account's hidden response curve (its seeded default until set)
+    PUT  /_sandbox/accounts/{platform}/{account}/curve
+                                          {"timezone": str, "curve": [[float × 24] × 7]} log multipliers over
+                                          weekday (Monday first) × local hour, or {"peak_hour": 19}; kept across restarts
+    POST /_sandbox/reset                  forget posts and faults (curves stay)
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see sandbox/oauth.py
 """
 

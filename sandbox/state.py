@@ -1,10 +1,11 @@
 """The sandbox's memory: posts per platform, faults, request counts for rate limits, the OAuth
-servers, and the engagement that grows on every post over time."""
+servers, each account's hidden response curve, and the engagement that grows on every post over
+time (drawn from its account's curve at its local posting hour, its content and noise, and
+reached along its platform's decay: :mod:`sandbox.curves`)."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
+from sandbox.curves import Curve, default_curve, final_counts, reached
 from sandbox.oauth import OAuthServer
 
 PLATFORMS = ("linkedin", "x", "facebook", "instagram", "tiktok", "youtube")
@@ -56,7 +58,8 @@ class SandboxState:
         self.uploads: dict[str, dict[str, Any]] = {}  # resumable upload sessions (YouTube), by session id
         self.upload_config: dict[str, Any] = {"scale": 1, "youtube_verified": True, "tiktok_audited": True, "youtube_daily_uploads": 100}
         self.last_id = int(time.time() * 1000) % 10**9 * 1000
-        self.growth_seconds = growth_seconds
+        self.growth_seconds = growth_seconds  # real seconds of one platform day: how fast posts age here
+        self.curves: dict[str, Curve] = {}  # "platform:account" -> the curve an operator set
         self.oauth = OAuthServer()
 
     def authorized(self, platform: str, request: Request) -> bool:
@@ -68,9 +71,9 @@ class SandboxState:
         self.last_id += 1
         return str(self.last_id)
 
-    # What a platform keeps across its own restarts: posts, tokens, uploads. The rate-limit windows
-    # and the growth rate are the process's own.
-    KEPT = ("posts", "faults", "containers", "publishes", "media", "uploads", "last_id", "oauth")
+    # What a platform keeps across its own restarts: posts, tokens, uploads, the accounts' curves. The
+    # rate-limit windows and the growth rate are the process's own.
+    KEPT = ("posts", "faults", "containers", "publishes", "media", "uploads", "last_id", "oauth", "curves")
 
     def dump(self) -> bytes:
         return pickle.dumps({k: getattr(self, k) for k in self.KEPT}, protocol=pickle.HIGHEST_PROTOCOL)
@@ -102,21 +105,21 @@ class SandboxState:
         reset = int((calls[0] if calls else now) + window)
         return limit, limit - len(calls), reset
 
+    def curve(self, platform: str, account: str) -> Curve:
+        """The account's hidden response curve: the one an operator set, or its seeded default."""
+        return self.curves.get(f"{platform}:{account}") or default_curve(platform, account)
+
     def metrics(self, post: Post) -> dict[str, int]:
-        """Engagement that grows with age, deterministic per post: the same query twice agrees."""
-        h = int(hashlib.sha256(post.id.encode()).hexdigest()[:8], 16)
-        reach = 300 + h % 4700
-        age = max(0.0, time.time() - post.created_at)
-        grown = 1 - math.exp(-age / self.growth_seconds)
-        impressions = int(reach * grown) + 1
-        return {
-            "impressions": impressions,
-            "likes": int(impressions * (0.02 + (h % 7) / 100)),
-            "comments": int(impressions * (0.002 + (h % 5) / 1000)),
-            "shares": int(impressions * (0.004 + (h % 3) / 500)),
-            "clicks": int(impressions * (0.01 + (h % 11) / 500)),
-            "saves": int(impressions * 0.005),
-        }
+        """Engagement reached at the post's age, deterministic per post: the same query twice agrees.
+        The final values come from its account's curve at its local posting hour, its text and media,
+        and noise seeded by its id; the share reached follows its platform's decay."""
+        media = str(post.extra.get("image_url") or post.extra.get("media") or post.extra.get("images") or "")
+        final = final_counts(post.id, post.platform, post.text, media, post.created_at, self.curve(post.platform, post.account))
+        age = max(0.0, time.time() - post.created_at) * 86400 / self.growth_seconds
+        share = reached(post.platform, age)
+        impressions = int(final["impressions"] * share) + 1  # its author has seen it
+        counts = {k: int(final[k] * share) for k in ("likes", "comments", "shares", "clicks", "saves")}
+        return {"impressions": impressions, "views": impressions, "reach": max(1, int(impressions * final["reach_share"])), **counts}
 
 
 def _test_photo(name: str, w: int, h: int) -> bytes:

@@ -220,6 +220,11 @@ class PostPublishFailed(Event):
 
 
 class EngagementRecorded(Event):
+    """One reading of a post's engagement. ``label`` names the fixed age of its ladder it was read
+    for ("1h", "24h", "7d", "6h#5"; empty in events from before the ladders), ``age_seconds`` how old
+    the post was when read, ``late`` whether it came well after that age (after an outage): its
+    value is then not that age's. ``engagement_rate`` = (likes + comments + shares) / impressions."""
+
     post_id: str
     site_id: str
     account_id: str
@@ -230,8 +235,14 @@ class EngagementRecorded(Event):
     shares: int = 0
     impressions: int = 0
     clicks: int = 0
+    reach: int = 0
+    saves: int = 0
+    views: int = 0
     engagement_rate: float = 0.0
     fetched_at: datetime
+    label: str = ""
+    age_seconds: float | None = None
+    late: bool = False
     raw: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -67,9 +67,10 @@ class Settings(BaseSettings):
     sites_file: Path | None = None
 
     # Stages
-    engagement_interval_seconds: float = 6 * 3600
-    video_engagement_interval_seconds: float = 12 * 3600  # video posts' metrics (the seed's cadence)
-    engagement_window_days: int = 30
+    # Engagement is read at fixed ages per platform (domain.platforms.Ladder); this often the leader
+    # looks for a post with a reading due. The scale shrinks every age (1e-4: "24 h" in under 9 s).
+    engagement_tick_seconds: float = Field(60.0, gt=0)
+    engagement_age_scale: float = Field(1.0, gt=0)
     due_check_seconds: float = 0.25
     publish_timeout_seconds: float = 10.0
     publish_max_tries: int = 5

@@ -33,9 +33,8 @@ class StreamSettings:
     publish: Policy
     fetch_wait_ms: int = 10  # how long an idle fetch waits at the broker: the floor of a command's latency
     due_check_seconds: float = 0.25
-    engagement_interval_seconds: float = 6 * 3600
-    video_engagement_interval_seconds: float = 12 * 3600
-    engagement_window_days: int = 30
+    engagement_tick_seconds: float = 60.0
+    engagement_age_scale: float = 1.0
     refresh_interval_seconds: float = 3600
     refresh_horizon_seconds: float = 2 * 3600
     utm_campaign: str = "socializer"

@@ -1,6 +1,11 @@
-"""engagement: poll the metrics of posts published in the last N days, every interval (default 6 h;
-videos every 12 h, the seed's cadence), and record them as ``EngagementRecorded``. Runs on the leader only: one poll per interval, not one
-per worker. What was published comes from the posts read model (:class:`PublishedPosts`)."""
+"""engagement: read each published post's engagement at the fixed ages of its platform's ladder
+(``PlatformProfile.ladder``; videos their own) and record each reading as ``EngagementRecorded``,
+stamped with its label and the post's age. Runs on the leader only, a short tick (the first at
+start) that polls only the posts with a snapshot due, one call per account and batch (the adapters
+cut the ids into the platform's batches: X 100, TikTok 20). What was polled when is kept
+(``engagement_polls``, written once the readings are on the log): a restart repeats none, and a
+snapshot that fell due while nothing ran is polled at the first tick. What was published comes
+from the posts read model (:class:`PublishedPosts`)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from adapters.accounts import Tokens
 from adapters.exceptions import AdapterError, AuthExpired
 from adapters.kafka import Producer, send_all
 from adapters.platforms.base import PlatformClient
-from adapters.published import PublishedPost, PublishedPosts
+from adapters.published import Poll, PublishedPost, PublishedPosts
+from domain.engagement import Due, due_snapshots
+from domain.platforms import PROFILES, profile
 from schemas import topics as t
 from schemas.envelope import derived_id, utcnow
 from schemas.events import EngagementRecorded
@@ -24,21 +31,33 @@ SOURCE = "socializer/engagement"
 log = logging.getLogger("socializer.engagement")
 
 
+def horizon(scale: float) -> timedelta:
+    """How far back a post may still have a reading due: the longest ladder, and one step more for a
+    last reading that fell due while nothing ran."""
+    ages = [ladder.until + ladder.step for p in PROFILES.values() for ladder in (p.ladder, p.video_ladder)]
+    return timedelta(seconds=max(ages) * scale)
+
+
 async def collect(
     published: PublishedPosts,
     tokens: Tokens,
     platforms: Mapping[str, PlatformClient],
     out: Producer,
     *,
-    window_days: int,
     now: datetime,
-    videos: bool | None = None,
+    scale: float = 1.0,
+    grace: float = 120.0,
 ) -> int:
-    """One poll; ``videos``: True only video posts, False all but them, None every post."""
-    by_account: dict[str, list[PublishedPost]] = defaultdict(list)
-    for p in await published.since(now - timedelta(days=window_days)):
-        if videos is None or (p.post_type == "video") == videos:
-            by_account[p.account_id].append(p)
+    """One tick: the readings due at ``now``, polled per account; returns how many were recorded.
+    ``grace``: how late (seconds) a reading may come and still be on time (about two ticks)."""
+    by_account: dict[str, list[tuple[PublishedPost, Due, list[Due]]]] = defaultdict(list)
+    for p in await published.since(now - horizon(scale)):
+        due = due_snapshots(p.published_at, now, profile(p.platform).ladder_for(p.post_type), p.taken, scale=scale, grace=grace)
+        take = [d for d in due if d.take]
+        if take:
+            by_account[p.account_id].append((p, take[0], [d for d in due if not d.take]))
+        elif due:  # only past readings (older than one already taken): never due again
+            await published.polled([Poll(p.post_id, d.label, d.due_at, now, skipped=True) for d in due])
     sent = 0
     for account_id, posts in by_account.items():
         try:
@@ -47,7 +66,7 @@ async def collect(
             log.info("metrics for %s skipped: %s", account_id, err)
             continue
         client = platforms[account.platform]
-        ids = [p.platform_post_id for p in posts]
+        ids = [p.platform_post_id for p, _, _ in posts]
         try:
             try:
                 metrics = await client.fetch_metrics(account, ids)
@@ -56,10 +75,12 @@ async def collect(
         except AdapterError as err:
             log.warning("metrics for %s failed: %s", account_id, err)
             continue
-        items = []
-        for p in posts:
+        items, polls = [], []
+        for p, due, skipped in posts:
+            polls += [Poll(p.post_id, d.label, d.due_at, now, skipped=True) for d in skipped]
             m = metrics.get(p.platform_post_id)
-            if m is None:
+            polls.append(Poll(p.post_id, due.label, due.due_at, now, found=m is not None))
+            if m is None:  # gone from the platform (or not readable): this reading stays empty
                 continue
             ev = EngagementRecorded(
                 post_id=p.post_id,
@@ -72,37 +93,39 @@ async def collect(
                 shares=m.shares,
                 impressions=m.impressions,
                 clicks=m.clicks,
+                reach=m.reach,
+                saves=m.saves,
+                views=m.views,
                 engagement_rate=m.engagement_rate,
                 fetched_at=now,
+                label=due.label,
+                age_seconds=round((now - p.published_at).total_seconds(), 3),
+                late=due.late,
                 raw=m.raw,
             )
-            items.append(
-                (
-                    p.post_id,
-                    registry.envelope(ev, source=SOURCE, subject=p.post_id, id=derived_id(p.post_id, "engagement", now.isoformat())),
-                )
-            )
+            env = registry.envelope(ev, source=SOURCE, subject=p.post_id, id=derived_id(p.post_id, "engagement", due.label))
+            items.append((p.post_id, env))
         await send_all(out, t.ENGAGEMENT, items)
+        await published.polled(polls)  # after the readings are on the log: a crash between repeats one, never loses one
         sent += len(items)
     return sent
 
 
 def register(agent: Agent) -> None:
     d = agent.deps
-
     s = d.settings
 
     async def tick() -> None:
         n = await collect(
-            d.published, d.tokens, d.platforms, agent.producer, window_days=s.engagement_window_days, now=utcnow(), videos=False
+            d.published,
+            d.tokens,
+            d.platforms,
+            agent.producer,
+            now=utcnow(),
+            scale=s.engagement_age_scale,
+            grace=2 * s.engagement_tick_seconds,
         )
-        log.info("recorded engagement of %d posts", n)
+        if n:
+            log.info("recorded %d engagement snapshots", n)
 
-    async def tick_videos() -> None:  # videos on their own cadence (the seed's: every 12 hours)
-        n = await collect(
-            d.published, d.tokens, d.platforms, agent.producer, window_days=s.engagement_window_days, now=utcnow(), videos=True
-        )
-        log.info("recorded engagement of %d videos", n)
-
-    agent.every(s.engagement_interval_seconds, "engagement.collect", tick, on_leader=True)
-    agent.every(s.video_engagement_interval_seconds, "engagement.videos", tick_videos, on_leader=True)
+    agent.every(s.engagement_tick_seconds, "engagement.collect", tick, on_leader=True, first_at_start=True)

@@ -176,16 +176,49 @@ class Agent:
         consumer.__name__ = consumer.__qualname__ = name.replace(".", "_")
         self.app.agent(source, name=name, concurrency=concurrency)(consumer)
 
-    def every(self, seconds: float, name: str, tick: Callable[[], Awaitable[Any]], *, on_leader: bool = False) -> None:
-        """A timer whose failure (an outage, a tick before the producer started) waits for the next tick."""
+    def every(
+        self, seconds: float, name: str, tick: Callable[[], Awaitable[Any]], *, on_leader: bool = False, first_at_start: bool = False
+    ) -> None:
+        """A timer whose failure (an outage, a tick before the producer started) waits for the next tick.
 
-        async def timer() -> None:
+        Faust's timer sleeps a whole interval before its first tick; ``first_at_start`` ticks as soon
+        as the worker runs (and, ``on_leader``, once it is the leader), trying again every second
+        until a tick has gone through: what fell due while nothing ran is not left for an interval."""
+
+        async def timer() -> bool:
             try:
                 await tick()
+                return True
             except asyncio.CancelledError:
                 raise
             except Exception as err:
                 log.warning("%s failed: %s", name, err)
+                return False
 
+        if first_at_start:
+
+            async def loop() -> None:
+                await repeat(timer, seconds, ready=lambda: not on_leader or bool(self.app.is_leader()))
+
+            loop.__name__ = loop.__qualname__ = name.replace(".", "_")
+            self.app.task(loop)
+            return
         timer.__name__ = timer.__qualname__ = name.replace(".", "_")
         self.app.timer(seconds, name=name, on_leader=on_leader)(timer)
+
+
+async def repeat(
+    tick: Callable[[], Awaitable[bool]],
+    seconds: float,
+    *,
+    ready: Callable[[], bool] = lambda: True,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    soon: float = 1.0,
+) -> None:
+    """Tick now, then every ``seconds``; until a first tick has gone through (``ready`` and the tick
+    answered True), try again every ``soon`` seconds instead."""
+    through = False
+    while True:
+        if ready():
+            through = await tick() or through
+        await sleep(seconds if through else min(soon, seconds))

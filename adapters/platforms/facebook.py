@@ -142,6 +142,9 @@ class InstagramClient(FacebookClient):
                 shares=v.get("shares", 0),
                 impressions=v.get("views", 0),
                 clicks=0,
+                reach=v.get("reach", 0),
+                saves=v.get("saved", 0),
+                views=v.get("views", 0),
                 raw=v,
             )
         return out

@@ -96,6 +96,7 @@ class LinkedInClient(HttpPlatform):
                     shares=s.get("shareCount", 0),
                     impressions=s.get("impressionCount", 0),
                     clicks=s.get("clickCount", 0),
+                    reach=s.get("uniqueImpressionsCount", 0),
                     raw=s,
                 )
         return out

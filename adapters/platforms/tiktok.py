@@ -75,6 +75,7 @@ class TikTokClient(HttpPlatform):
                     comments=v.get("comment_count", 0),
                     shares=v.get("share_count", 0),
                     impressions=v.get("view_count", 0),
+                    views=v.get("view_count", 0),
                     raw=v,
                 )
         return out

@@ -106,6 +106,8 @@ class XClient(HttpPlatform):
                     shares=pm.get("retweet_count", 0) + pm.get("quote_count", 0),
                     impressions=pm.get("impression_count", 0),
                     clicks=npm.get("url_link_clicks", 0),
+                    saves=pm.get("bookmark_count", 0),
+                    views=pm.get("impression_count", 0),
                     raw={"public_metrics": pm, "non_public_metrics": npm},
                 )
         return out

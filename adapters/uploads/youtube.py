@@ -237,6 +237,7 @@ class YouTubeUploader(HttpPlatform):
                     likes=int(st.get("likeCount", 0)),
                     comments=int(st.get("commentCount", 0)),
                     impressions=int(st.get("viewCount", 0)),
+                    views=int(st.get("viewCount", 0)),
                     raw={**st, "minutes_watched": watched.get(str(item["id"]), 0)},
                 )
         return out

@@ -42,10 +42,11 @@ def cmd_up(args: argparse.Namespace) -> None:
             env["SOCIALIZER_DATABASE_URL"] = start_postgres(s.database_port, data / "pg" / "data", stack)
         if not s.vault_keys:
             env["SOCIALIZER_VAULT_KEYS"] = _dev_vault_keys(data)
-        if args.demo and "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS" not in env:
-            env["SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS"] = "20"
-        if args.demo and "SOCIALIZER_VIDEO_ENGAGEMENT_INTERVAL_SECONDS" not in env:
-            env["SOCIALIZER_VIDEO_ENGAGEMENT_INTERVAL_SECONDS"] = "20"  # the demo's videos show their views within minutes
+        # The demo's day lasts as long as the sandbox's (--growth-seconds, 600 s): "1 h" is 25 s, "24 h" 10 min.
+        if args.demo and "SOCIALIZER_ENGAGEMENT_AGE_SCALE" not in env:
+            env["SOCIALIZER_ENGAGEMENT_AGE_SCALE"] = str(600 / 86400)
+        if args.demo and "SOCIALIZER_ENGAGEMENT_TICK_SECONDS" not in env:
+            env["SOCIALIZER_ENGAGEMENT_TICK_SECONDS"] = "5"
         os.environ.update(env)
         s = role_settings()
         prepare(s)

@@ -271,7 +271,10 @@ class Engagement(BaseModel):
     shares: int | None = None
     impressions: int | None = None
     clicks: int | None = None
-    engagement_rate: float | None = None
+    reach: int | None = None
+    saves: int | None = None
+    views: int | None = None
+    engagement_rate: float | None = Field(None, description="(likes + comments + shares) / impressions")
 
 
 class TopPost(Engagement):
@@ -315,6 +318,50 @@ class PostEngagementPage(BaseModel):
 
 class EngagementPoint(Engagement):
     fetched_at: datetime
+    label: str = Field("", description='the ladder age it was read for ("1h", "24h", "7d", "6h#5"); empty before the ladders')
+    age_seconds: float | None = Field(None, description="how old the post was when read")
+    late: bool = Field(False, description="read well after that age (after an outage): not that age's value")
+
+
+class DecayPoint(BaseModel):
+    label: str
+    age_seconds: float = Field(description="the ladder age, unscaled")
+    posts: int = Field(description="posts with an on-time reading at this age")
+    of_24h: float | None = Field(None, description="median share of the post's 24 h engagement reached at this age")
+    of_final: float | None = Field(None, description="median share of its last reading (the ladder's end) reached at this age")
+
+
+class Decay(BaseModel):
+    account_id: str
+    platform: str
+    videos: bool
+    posts: int
+    points: list[DecayPoint]
+
+
+class BestTime(BaseModel):
+    posts: int
+    avg_engagement: float = Field(description="mean likes + comments + shares of the 24 h snapshots")
+    avg_impressions: float
+    avg_engagement_rate: float
+
+
+class BestHourOfAccount(BestTime):
+    hour: int = Field(ge=0, le=23, description="local hour of publishing")
+
+
+class BestSlot(BestHourOfAccount):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday, local")
+
+
+class BestTimes(BaseModel):
+    account_id: str
+    platform: str
+    timezone: str
+    snapshot: str = Field("24h", description="the snapshot each post is counted by")
+    posts: int
+    hours: list[BestHourOfAccount] = Field(description="best first")
+    slots: list[BestSlot] = Field(description="weekday × hour, best first")
 
 
 class PostAnalytics(Engagement):

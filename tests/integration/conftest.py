@@ -50,6 +50,7 @@ SITES = {
         {"site_id": "crash", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "hostile-site", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "acct", "timezone": "UTC", "auto_social_publish": True},
+        {"site_id": "engage", "timezone": "Europe/Berlin", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -100,8 +101,9 @@ class System:
             "SOCIALIZER_SITES_FILE": str(sites),
             "SOCIALIZER_API_PORT": str(self.api_port),
             "SOCIALIZER_SANDBOX_PORT": str(sandbox.port),
-            "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS": "2",
-            "SOCIALIZER_VIDEO_ENGAGEMENT_INTERVAL_SECONDS": "2",
+            # Engagement snapshots on the sandbox's clock (a day in five seconds: ServedSandbox's growth).
+            "SOCIALIZER_ENGAGEMENT_AGE_SCALE": str(5 / 86400),
+            "SOCIALIZER_ENGAGEMENT_TICK_SECONDS": "1",
             "SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6",
             "SOCIALIZER_PUBLISH_TIMEOUT_SECONDS": "8",
             "SOCIALIZER_PUBLISH_LEASE_SECONDS": "12",
@@ -129,6 +131,7 @@ class System:
                 "itest-read": await keys.create("itest", ("read",)),
                 "hostile": await keys.create("hostile-site"),
                 "acct": await keys.create("acct"),
+                "engage": await keys.create("engage"),
                 "later": await keys.create("later"),  # a site no seed file names: made by its first settings change
                 "schema": await keys.create("schema"),  # schemathesis's: a site with nothing another test needs
             }

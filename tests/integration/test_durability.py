@@ -39,7 +39,7 @@ class Up:
             "SOCIALIZER_BROKER_PORT": str(self.broker_port),
             "SOCIALIZER_DATABASE_PORT": str(free_port()),
             "SOCIALIZER_OBJECT_STORE_PORT": str(free_ports(OBJECT_STORE_PORTS)),
-            "SOCIALIZER_ENGAGEMENT_INTERVAL_SECONDS": "5",
+            "SOCIALIZER_ENGAGEMENT_TICK_SECONDS": "5",
         }
         self.proc: subprocess.Popen | None = None
         self.runs = 0

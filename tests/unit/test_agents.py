@@ -226,29 +226,50 @@ async def test_publish_decode_refuses_anything_but_publish_post() -> None:
 
 
 # ---------------------------------------------------------------- engagement, relay
-async def test_engagement_records_metrics_of_recent_posts_per_account() -> None:
+async def test_engagement_polls_each_post_once_per_snapshot_age_and_stamps_its_label_and_age() -> None:
     x = FakePlatform()
     ref = await x.create_post(X, publish.OutgoingPost(post_id="p1", text="hi"))
     published = MemoryPublished(
         [
-            PublishedPost("p1", "a-x", "s1", "x", ref.platform_post_id, NOW - timedelta(days=1)),
-            PublishedPost("old", "a-x", "s1", "x", "999", NOW - timedelta(days=90)),
-            PublishedPost("p9", "gone", "s1", "x", "998", NOW - timedelta(days=1)),
+            PublishedPost("p1", "a-x", "s1", "x", ref.platform_post_id, NOW - timedelta(hours=2)),
+            PublishedPost("old", "a-x", "s1", "x", "999", NOW - timedelta(days=90)),  # past its ladder
+            PublishedPost("p9", "gone", "s1", "x", "998", NOW - timedelta(hours=2)),  # its account is not connected
         ]
     )
     out = MemoryProducer()
     tokens = MemoryTokens(MemoryAccounts([X]))
-    n = await engagement.collect(published, tokens, {"x": x}, out, window_days=30, now=NOW)
+    n = await engagement.collect(published, tokens, {"x": x}, out, now=NOW)
     (rec,) = out.messages(t.ENGAGEMENT)
     assert n == 1 and isinstance(rec, EngagementRecorded) and (rec.post_id, rec.likes, rec.impressions) == ("p1", 1, 10)
+    assert (rec.label, rec.age_seconds, rec.late, rec.engagement_rate) == ("1h", 7200.0, True, 0.1)  # an hour past a 1 h age is late
 
-    # Videos on their own cadence: each poll takes its kind only.
+    # The same tick again reads nothing; the 24 h snapshot is read once it is due.
+    assert await engagement.collect(published, tokens, {"x": x}, out, now=NOW + timedelta(minutes=5)) == 0
+    assert await engagement.collect(published, tokens, {"x": x}, out, now=NOW + timedelta(hours=22, minutes=1)) == 1
+    last = out.messages(t.ENGAGEMENT)[-1]
+    assert (last.label, last.late) == ("24h", False)
+
+    # A video's ladder starts at 24 h: nothing of it is read at 2 h.
     video = await x.create_post(X, publish.OutgoingPost(post_id="v1", text="a video"))
-    published.posts.append(PublishedPost("v1", "a-x", "s1", "x", video.platform_post_id, NOW - timedelta(days=1), post_type="video"))
-    for videos, expected in ((True, ["v1"]), (False, ["p1"]), (None, ["p1", "v1"])):
-        polled = MemoryProducer()
-        await engagement.collect(published, tokens, {"x": x}, polled, window_days=30, now=NOW, videos=videos)
-        assert sorted(m.post_id for m in polled.messages(t.ENGAGEMENT)) == expected
+    published.posts.append(PublishedPost("v1", "a-x", "s1", "x", video.platform_post_id, NOW - timedelta(hours=2), post_type="video"))
+    polled = MemoryProducer()
+    assert await engagement.collect(published, tokens, {"x": x}, polled, now=NOW) == 0
+    await engagement.collect(published, tokens, {"x": x}, polled, now=NOW + timedelta(hours=22, minutes=1))
+    assert [(m.post_id, m.label) for m in polled.messages(t.ENGAGEMENT)] == [("v1", "24h")]
+
+
+async def test_engagement_after_a_restart_reads_the_snapshot_that_fell_due_and_skips_the_ones_it_passed() -> None:
+    x = FakePlatform()
+    ref = await x.create_post(X, publish.OutgoingPost(post_id="p1", text="hi"))
+    published = MemoryPublished([PublishedPost("p1", "a-x", "s1", "x", ref.platform_post_id, NOW)])
+    tokens, out = MemoryTokens(MemoryAccounts([X])), MemoryProducer()
+    # Down from 30 min to 25 h after publishing: the 1 h and the 24 h readings both fell due meanwhile.
+    assert await engagement.collect(published, tokens, {"x": x}, out, now=NOW + timedelta(minutes=30)) == 0
+    assert await engagement.collect(published, tokens, {"x": x}, out, now=NOW + timedelta(hours=25)) == 1
+    (rec,) = out.messages(t.ENGAGEMENT)
+    assert (rec.label, rec.age_seconds) == ("24h", 25 * 3600.0)
+    assert {k: (p.skipped, p.found) for k, p in published.polls.items()} == {("p1", "1h"): (True, True), ("p1", "24h"): (False, True)}
+    assert await engagement.collect(published, tokens, {"x": x}, out, now=NOW + timedelta(hours=26)) == 0  # no repeat
 
 
 async def test_relay_sends_the_outbox_in_batches() -> None:
