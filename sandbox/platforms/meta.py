@@ -209,7 +209,7 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.get(base + "/{node}/insights", name=f"{prefix}_insights")
     async def insights(node: str, request: Request, metric: str = "") -> Response:
-        plat = "instagram" if node in st.posts["instagram"] else "facebook"
+        plat = "instagram" if node in st.posts["instagram"] else "facebook" if node in st.posts["facebook"] else prefix
         need = ("instagram_manage_insights",) if plat == "instagram" else ("read_insights", "pages_read_engagement")
         if (no := wire.refused(prefix, request, *need)) is not None:
             return no
