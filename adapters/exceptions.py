@@ -4,7 +4,9 @@ AdapterError
 ├── PlatformError                 a platform answered
 │   ├── RateLimited               429: nothing was created; retry after ``retry_after`` seconds
 │   ├── Rejected                  4xx: the request is wrong or not allowed; do not retry as is
-│   │   └── AuthExpired           401/190/invalid token: the account needs re-authorisation
+│   │   ├── AuthExpired           401/190/invalid token: the account needs re-authorisation
+│   │   └── ScopeMissing          the token lacks ``scope`` for this call: the account needs re-authorisation
+│   │                             with that scope (refreshing gives the same scopes), not a failed post
 │   ├── Unavailable               nothing reached the platform (connect error) or a read failed: retry later
 │   └── OutcomeUnknown            timeout, dropped connection or 5xx after the request was sent:
 │                                 the post may exist; reconcile by looking it up, never blindly retry
@@ -58,6 +60,15 @@ class Rejected(PlatformError):
 
 class AuthExpired(Rejected):
     pass
+
+
+class ScopeMissing(Rejected):
+    """The platform refused the call for a scope the grant lacks; ``scope`` names it ("" when the
+    caller did not say which one it needs)."""
+
+    def __init__(self, platform: str, scope: str, message: str, *, code: str = "scope_missing", status: int | None = None) -> None:
+        super().__init__(platform, f"the grant lacks {scope or 'a scope this call needs'}: {message}", code=code, status=status)
+        self.scope = scope
 
 
 class OutcomeUnknown(PlatformError):

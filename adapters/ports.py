@@ -61,8 +61,12 @@ class OutgoingPost:
 
 @dataclass(frozen=True, slots=True)
 class PublishedRef:
+    """A published post. ``warnings``: optional finishing steps that failed (a thumbnail, captions, a
+    first comment) — the post is live all the same, so they are said, never a failure."""
+
     platform_post_id: str
     url: str = ""
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

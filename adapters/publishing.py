@@ -34,6 +34,7 @@ def _from_row(r: asyncpg.Record) -> Attempt:
     payload = dict(r["payload"])
     code = payload.pop("_code", "")
     reconciled = bool(payload.pop("_reconciled", False))
+    warnings = tuple(payload.pop("_warnings", ()))
     return Attempt(
         effect_id=r["post_id"],
         account_id=r["account_id"],
@@ -53,6 +54,7 @@ def _from_row(r: asyncpg.Record) -> Attempt:
         platform_post_url=r["platform_post_url"],
         published_at=r["published_at"],
         reconciled=reconciled,
+        warnings=warnings,
     )
 
 
@@ -100,7 +102,7 @@ class PostgresAttempts:
 
     async def save(self, attempt: Attempt) -> None:
         a = attempt
-        extra: dict[str, Any] = {"_code": a.code, "_reconciled": a.reconciled}
+        extra: dict[str, Any] = {"_code": a.code, "_reconciled": a.reconciled, "_warnings": list(a.warnings)}
         await self.pool.execute(
             "UPDATE publish_attempts SET state = $3, tries = $4, lease_until = $5, next_try_at = $6, error = $7,"
             " platform_post_id = $8, platform_post_url = $9, published_at = $10, payload = $11::jsonb || $12::jsonb,"

@@ -28,6 +28,7 @@ from schemas.commands import PublishPost
 class Created:
     platform_post_id: str
     url: str = ""
+    warnings: tuple[str, ...] = ()  # optional finishing steps that failed: published all the same
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,10 @@ def decide(attempt: Attempt, outcome: Outcome, now: datetime, policy: Policy) ->
     if attempt.state in DONE:
         return Decision(attempt)  # a late outcome changes nothing that was announced
     match outcome:
-        case Found(platform_post_id=pid, url=url):
-            return _finish(attempt, "published", now, ref=(pid, url), reconciled=True)
-        case Created(platform_post_id=pid, url=url):
-            return _finish(attempt, "published", now, ref=(pid, url))
+        case Found(platform_post_id=pid, url=url, warnings=warnings):
+            return _finish(attempt, "published", now, ref=(pid, url), reconciled=True, warnings=warnings)
+        case Created(platform_post_id=pid, url=url, warnings=warnings):
+            return _finish(attempt, "published", now, ref=(pid, url), warnings=warnings)
         case NotFound():
             return Decision(attempt)  # verified absent: the shell creates now, within the same lease
         case LookupFailed(error=err):
@@ -138,6 +139,7 @@ def announce(attempt: Attempt) -> e.Event:
             platform_post_url=attempt.platform_post_url or "",
             published_at=attempt.published_at,
             reconciled=attempt.reconciled,
+            warnings=list(attempt.warnings),
         )
     if attempt.state == "failed":
         return e.PostPublishFailed(
@@ -169,6 +171,7 @@ def _finish(
     error: str | None = None,
     code: str = "",
     reconciled: bool = False,
+    warnings: tuple[str, ...] = (),
 ) -> Decision:
     done = replace(
         attempt,
@@ -179,6 +182,7 @@ def _finish(
         error=error,
         code=code,
         reconciled=reconciled,
+        warnings=warnings,
         next_try_at=None,
     )
     return Decision(done, [announce(done)])

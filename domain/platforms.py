@@ -164,11 +164,14 @@ PROFILES: dict[str, PlatformProfile] = {
         "professional, industry framing, concrete insight",
         {"feed": ImageSize(1200, 627, 8 << 20)},
         {
-            "personal": {"base": ("openid", "profile"), "publish": ("w_member_social",)},
-            # organizationAcls (which pages the member administers) needs an organization admin scope.
+            # A member's post statistics: memberCreatorPostAnalytics, r_member_postAnalytics (organizations'
+            # share statistics refuse members).
+            "personal": {"base": ("openid", "profile"), "publish": ("w_member_social",), "analytics": ("r_member_postAnalytics",)},
+            # organizationAcls (which pages the member administers) needs an organization admin scope; finding
+            # a post after an unknown outcome (its posts by author) needs r_organization_social.
             "organization": {
                 "base": ("r_organization_admin",),
-                "publish": ("w_organization_social",),
+                "publish": ("w_organization_social", "r_organization_social"),
                 "analytics": ("r_organization_social",),
             },
         },
@@ -214,7 +217,8 @@ PROFILES: dict[str, PlatformProfile] = {
         {
             "business": {
                 "base": ("pages_show_list", "instagram_basic"),
-                "publish": ("instagram_content_publish", "pages_read_engagement"),
+                # the first comment (hashtags) needs instagram_manage_comments
+                "publish": ("instagram_content_publish", "pages_read_engagement", "instagram_manage_comments"),
                 "analytics": ("instagram_manage_insights",),
             }
         },
@@ -233,7 +237,8 @@ PROFILES: dict[str, PlatformProfile] = {
         {
             "personal": {
                 "base": ("user.info.basic",),
-                "publish": ("video.publish", "video.upload"),
+                # video.list: finding a post after an unknown outcome (/v2/video/list/) and its metrics
+                "publish": ("video.publish", "video.upload", "video.list"),
                 "analytics": ("video.list",),
             }
         },
@@ -254,7 +259,8 @@ PROFILES: dict[str, PlatformProfile] = {
         {
             "channel": {
                 "base": (_YT + "youtube.readonly",),
-                "publish": (_YT + "youtube.upload",),
+                # captions.insert needs youtube.force-ssl (youtube.upload does not cover it)
+                "publish": (_YT + "youtube.upload", _YT + "youtube.force-ssl"),
                 "analytics": (_YT + "yt-analytics.readonly",),
             }
         },

@@ -44,3 +44,4 @@ class Attempt:
     platform_post_url: str | None = None
     published_at: datetime | None = None
     reconciled: bool = False
+    warnings: tuple[str, ...] = ()  # a published effect's optional steps that failed

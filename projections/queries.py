@@ -11,7 +11,7 @@ import asyncpg
 POST_COLUMNS = (
     "post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags, link_url, utm, thread,"
     " media_urls, writer, writer_note, first_comment, media_plan, virality, virality_parts, virality_reasons,"
-    " scheduled_at, published_at, platform_post_id, platform_post_url, error, review, reviewed_by, reviewed_at, created_at, updated_at, version"
+    " scheduled_at, published_at, platform_post_id, platform_post_url, warnings, error, review, reviewed_by, reviewed_at, created_at, updated_at, version"
 )
 
 

@@ -126,7 +126,7 @@ class PostsProjection(Projection):
             case e.PostPublishing():
                 return [("publishing", (m.post_id, at, eid))]
             case e.PostPublished():
-                return [("published", (m.post_id, m.published_at, m.platform_post_id, m.platform_post_url, at, eid))]
+                return [("published", (m.post_id, m.published_at, m.platform_post_id, m.platform_post_url, at, eid, m.warnings))]
             case e.PostPublishFailed():
                 return [("failed", (m.post_id, f"{m.code}: {m.reason}" if m.code else m.reason, at, eid))]
         return []
@@ -165,7 +165,7 @@ POSTS = PostsProjection(
         "publishing": "UPDATE {posts} SET status = 'publishing', updated_at = $2, last_event_id = $3"
         " WHERE post_id = $1 AND status IN ('draft', 'scheduled', 'failed')",
         "published": "UPDATE {posts} SET status = 'published', published_at = $2, platform_post_id = $3, platform_post_url = $4,"
-        " error = NULL, updated_at = $5, last_event_id = $6 WHERE post_id = $1",
+        " error = NULL, updated_at = $5, last_event_id = $6, warnings = $7 WHERE post_id = $1",
         "failed": "UPDATE {posts} SET status = 'failed', error = $2, updated_at = $3, last_event_id = $4"
         " WHERE post_id = $1 AND status <> 'published'",
     },

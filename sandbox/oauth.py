@@ -7,7 +7,8 @@ sandbox-only parameters: ``sandbox_user`` (who logs in; any name makes a user) a
 ``sandbox_consent=allow|deny``. Operator endpoints:
 
     POST /_sandbox/oauth/clients   {"provider", "client_id", "client_secret", "redirect_uris": [...]}
-    POST /_sandbox/oauth/grants    {"provider", "user", "scopes"}  -> a token, without the flow (tests, bench)
+    POST /_sandbox/oauth/grants    {"provider", "user", "scopes"}  -> a token, without the flow (tests, bench);
+                                                                      no "scopes": every scope the sandbox checks
     POST /_sandbox/oauth/expire    {"provider", "user"}             -> every access token of that user expires now
     POST /_sandbox/oauth/revoke    {"provider", "user"}             -> the user withdraws the app's access
     GET  /_sandbox/oauth/stats                                      -> token calls by provider, grant type and outcome
@@ -26,6 +27,8 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from sandbox.scopes import ALL
 
 PROVIDERS = ("linkedin", "x", "facebook", "tiktok", "youtube")
 # Access-token lifetime, refresh-token lifetime (None: no refresh token), code lifetime, whether refresh rotates.
@@ -574,7 +577,9 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         provider = body.get("provider")
         if provider not in PROVIDERS:
             return JSONResponse({"detail": f"provider must be one of {PROVIDERS}"}, status_code=422)
-        g = server.issue("access", provider, body.get("user", "demo"), body.get("scopes", []), LIFETIMES[provider][0], secrets.token_hex(8))
+        # Without ``scopes``: every scope the sandbox checks (sandbox.scopes.ALL), a fully granted token.
+        scopes = body["scopes"] if isinstance(body.get("scopes"), list) else list(ALL[provider])
+        g = server.issue("access", provider, body.get("user", "demo"), scopes, LIFETIMES[provider][0], secrets.token_hex(8))
         return JSONResponse({"access_token": g.token})
 
     @app.post("/_sandbox/oauth/expire", include_in_schema=False)

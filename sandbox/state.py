@@ -67,6 +67,11 @@ class SandboxState:
         provider = "facebook" if platform == "instagram" else platform
         return self.oauth.valid(_token(request), (provider,)) is not None
 
+    def granted(self, platform: str, request: Request) -> list[str] | None:
+        """The scopes of the request's live token (None: no live token)."""
+        g = self.oauth.valid(_token(request), ("facebook" if platform == "instagram" else platform,))
+        return None if g is None else list(g.scopes)
+
     def next_id(self) -> str:
         self.last_id += 1
         return str(self.last_id)

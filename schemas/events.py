@@ -209,6 +209,8 @@ class PostPublished(Event):
     platform_post_url: str = ""
     published_at: datetime
     reconciled: bool = False
+    # Optional finishing steps that failed (a thumbnail, captions, a first comment): the post is live.
+    warnings: list[str] = Field(default_factory=list)
 
 
 class PostPublishFailed(Event):

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from adapters.accounts import Tokens
-from adapters.exceptions import AdapterError, AuthExpired
+from adapters.exceptions import AdapterError, AuthExpired, ScopeMissing
 from adapters.kafka import Producer, send_all
 from adapters.platforms.base import PlatformClient
 from adapters.published import Poll, PublishedPost, PublishedPosts
+from domain.accounts import Account
 from domain.engagement import Due, due_snapshots
 from domain.platforms import PROFILES, profile
 from schemas import topics as t
@@ -36,6 +37,14 @@ def horizon(scale: float) -> timedelta:
     last reading that fell due while nothing ran."""
     ages = [ladder.until + ladder.step for p in PROFILES.values() for ladder in (p.ladder, p.video_ladder)]
     return timedelta(seconds=max(ages) * scale)
+
+
+def analytics_granted(account: Account) -> bool:
+    """Whether the account was connected for analytics: an account connected to publish only
+    (``features: ["publish"]``) is not asked for metrics its grant does not cover."""
+    known = PROFILES.get(account.platform)
+    table = known.scopes.get(account.account_type, {}) if known else {}
+    return not account.scopes or all(s in account.scopes for s in table.get("analytics", ()))
 
 
 async def collect(
@@ -65,6 +74,9 @@ async def collect(
         except AdapterError as err:  # not connected any more, or needs re-authorisation
             log.info("metrics for %s skipped: %s", account_id, err)
             continue
+        if not analytics_granted(account):
+            log.info("metrics for %s skipped: connected without analytics", account_id)
+            continue
         client = platforms[account.platform]
         ids = [p.platform_post_id for p, _, _ in posts]
         try:
@@ -72,6 +84,9 @@ async def collect(
                 metrics = await client.fetch_metrics(account, ids)
             except AuthExpired as err:  # refresh once (single-flight with publishing), or the account needs re-authorisation
                 metrics = await client.fetch_metrics(await tokens.rejected(account, str(err)), ids)
+        except ScopeMissing as err:  # an insight scope the grant lacks: needs_reauth naming it (refreshing cannot add it)
+            await tokens.scope_missing(account, err.scope, str(err))
+            continue
         except AdapterError as err:
             log.warning("metrics for %s failed: %s", account_id, err)
             continue

@@ -176,11 +176,15 @@ async def run(a: attempt.Attempt, p: Publishing, *, reconcile: bool) -> None:
     if reconcile:
         try:
             ref = await client.find_post(account, post, since=a.started_at - timedelta(seconds=5))
+        except x.ScopeMissing as err:  # the lookup needs a scope the grant lacks: reconnect, then look again
+            await p.tokens.scope_missing(account, err.scope, str(err))
+            await _settle(p, a, attempt.LookupFailed(str(err)))
+            return
         except x.PlatformError as err:
             await _settle(p, a, attempt.LookupFailed(str(err)))
             return
         if ref is not None:
-            await _settle(p, a, attempt.Found(ref.platform_post_id, ref.url))
+            await _settle(p, a, attempt.Found(ref.platform_post_id, ref.url, ref.warnings))
             return
         # Verified absent: creating now cannot make a second post.
     # After a first try, part of a multi-part post (an X thread) may have landed: resume after it.
@@ -197,6 +201,9 @@ async def _create(p: Publishing, client: PlatformClient, account: Any, post: Out
             ref = await client.create_post(await p.tokens.rejected(account, str(err)), post, resume_since=resume)
     except x.AccountUnusable as err:
         return attempt.Rejected(str(err), err.code)
+    except x.ScopeMissing as err:  # nothing was created; the account needs re-authorisation with the scope
+        await p.tokens.scope_missing(account, err.scope, str(err))
+        return attempt.Rejected(str(err), "needs_reauth")
     except x.RateLimited as err:
         return attempt.RateLimited(str(err), err.retry_after)
     except x.Unavailable as err:
@@ -208,7 +215,7 @@ async def _create(p: Publishing, client: PlatformClient, account: Any, post: Out
     except x.OutcomeUnknown as err:
         log.warning("post %s: outcome unknown (%s); will look it up before any new attempt", post.post_id, err)
         return attempt.Unknown(str(err))
-    return attempt.Created(ref.platform_post_id, ref.url)
+    return attempt.Created(ref.platform_post_id, ref.url, ref.warnings)
 
 
 def outgoing_video(cmd: PublishPost) -> OutgoingVideo | None:

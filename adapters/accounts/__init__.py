@@ -11,6 +11,11 @@ from adapters.exceptions import AccountUnusable
 from domain.accounts import Account
 
 
+def scope_reason(platform: str, scope: str, why: str) -> str:
+    """The needs_reauth reason for a missing scope: the scope first, so the site sees what to grant."""
+    return f"{platform} refused a call: the grant lacks the scope {scope or '(unnamed)'}; reconnect the account granting it ({why})"[:500]
+
+
 class Accounts(Protocol):
     async def get(self, account_id: str, *, fresh: bool = False) -> Account | None: ...
 
@@ -41,6 +46,11 @@ class Tokens(Protocol):
         """The platform answered 401: refresh once (across workers) and return the account again."""
         ...
 
+    async def scope_missing(self, account: Account, scope: str, why: str) -> None:
+        """The platform refused a call for a scope the grant lacks: refreshing gives the same scopes, so
+        the account goes needs_reauth at once, its reason naming the scope."""
+        ...
+
     async def refresh_due(self, horizon_seconds: float) -> tuple[int, int]: ...
 
 
@@ -63,6 +73,11 @@ class MemoryTokens:
     async def rejected(self, account: Account, why: str) -> Account:
         self.refreshes[account.account_id] += 1
         return await self.authorized(account.account_id)
+
+    async def scope_missing(self, account: Account, scope: str, why: str) -> None:
+        self.accounts._by_id[account.account_id] = account.model_copy(
+            update={"status": "needs_reauth", "status_reason": scope_reason(account.platform, scope, why), "access_token": ""}
+        )
 
     async def refresh_due(self, horizon_seconds: float) -> tuple[int, int]:
         return 0, 0

@@ -15,6 +15,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.accounts import scope_reason
 from adapters.accounts.store import COLUMNS, AccountStore, account_from_row, columns, emit, expiring, mark_needs_reauth
 from adapters.exceptions import AccountUnusable, AdapterError, InvalidGrant
 from adapters.vault.store import SEALED_COLUMNS
@@ -61,6 +62,16 @@ class TokenSource:
         if fresh.token_version == account.token_version:
             raise AccountUnusable(account.account_id, "needs_reauth", why)
         return fresh
+
+    async def scope_missing(self, account: Account, scope: str, why: str) -> None:
+        """The grant lacks ``scope``: a refresh keeps the same scopes, so the account goes needs_reauth at
+        once (AccountNeedsReauth on the log), its reason naming the scope."""
+        reason = scope_reason(account.platform, scope, why)
+        async with self.store.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(f"SELECT {COLUMNS} FROM accounts WHERE account_id = $1 FOR UPDATE", account.account_id)
+            if row is not None and row["status"] == "active":
+                await mark_needs_reauth(conn, row, reason)
+        log.warning("account %s needs re-authorisation: %s", account.account_id, reason)
 
     async def refresh(self, account_id: str, seen_version: int, *, why: str) -> bool:
         """Refresh unless someone already replaced the token version ``seen_version``; True if this call did.

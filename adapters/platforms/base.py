@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
+from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, ScopeMissing, Unavailable
+from adapters.platforms.scopes import MISSING_SCOPE, needed
 from adapters.ports import Metrics as Metrics
 from adapters.ports import OutgoingPost as OutgoingPost
 from adapters.ports import PlatformClient as PlatformClient
@@ -55,6 +56,11 @@ class HttpPlatform:
             )
         return str(body)[:300], ""
 
+    def missing_scope(self, resp: httpx.Response) -> bool:
+        """Whether ``resp`` is this platform's refusal for a scope the token lacks (each platform its own body)."""
+        recognise = MISSING_SCOPE.get(self.platform)
+        return recognise is not None and recognise(resp)
+
     async def fetch_media(self, url: str, limit: int = 20 << 20) -> bytes | None:
         """The bytes of one of our images, to upload where a platform wants bytes, not a URL.
         None when it cannot be had: the post then goes out as text rather than not at all."""
@@ -66,8 +72,9 @@ class HttpPlatform:
             return None
         return resp.content
 
-    async def request(self, method: str, path: str, *, creates: bool = False, **kw: Any) -> httpx.Response:
-        """Send and translate failures. ``creates`` marks a request whose lost answer leaves the outcome unknown."""
+    async def request(self, method: str, path: str, *, creates: bool = False, scope: str = "", **kw: Any) -> httpx.Response:
+        """Send and translate failures. ``creates`` marks a request whose lost answer leaves the outcome unknown;
+        ``scope`` names the scope the call needs, for the ScopeMissing its refusal becomes."""
         url = path if path.startswith("http") else f"{self.base}{path}"
         if (kw.get("headers") or {}).get("Authorization", "").strip() == "Bearer":
             raise AuthExpired(self.platform, "the account has no access token", code="no_token")
@@ -82,6 +89,10 @@ class HttpPlatform:
         if resp.status_code < 400:
             return resp
         message, code = self._error_text(resp)
+        if self.missing_scope(resp):  # before the 401s: TikTok answers a missing scope with 401
+            raise ScopeMissing(
+                self.platform, scope or needed(self.platform, method, path), message, code=code or "scope_missing", status=resp.status_code
+            )
         if resp.status_code == 429:
             raise RateLimited(self.platform, message, retry_after=_retry_after(resp), code=code or "rate_limited")
         if resp.status_code == 401:

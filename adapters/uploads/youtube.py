@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from adapters.exceptions import OutcomeUnknown, RateLimited, Rejected, Unavailable
+from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, Unavailable
 from adapters.platforms.base import HttpPlatform
 from adapters.ports import Clip, Metrics, OutgoingVideo, PublishedRef, UploadSession, UploadSessions
 from domain.accounts import Account
@@ -70,8 +70,8 @@ class YouTubeUploader(HttpPlatform):
                     vid = found.platform_post_id
                 s = replace(s, video_id=vid, video_url=f"https://www.youtube.com/watch?v={vid}")
                 await sessions.save(s)
-            await self._finish(account, video, s, sessions)
-            return PublishedRef(s.video_id or "", s.video_url or "")
+            s = await self._finish(account, video, s, sessions)
+            return PublishedRef(s.video_id or "", s.video_url or "", tuple(s.extra.get("warnings", ())))
         raise Unavailable(self.platform, "upload sessions keep expiring; trying again later")
 
     async def _open(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, clip: Clip) -> UploadSession:
@@ -164,22 +164,31 @@ class YouTubeUploader(HttpPlatform):
             raise Rejected(self.platform, message, code=code, status=resp.status_code)
         raise Unavailable(self.platform, "the upload session does not answer; it is kept for the next try")
 
-    async def _finish(self, account: Account, video: OutgoingVideo, s: UploadSession, sessions: UploadSessions) -> None:
-        """The thumbnail and the caption track, each once (recorded in the session)."""
+    async def _finish(self, account: Account, video: OutgoingVideo, s: UploadSession, sessions: UploadSessions) -> UploadSession:
+        """The thumbnail and the caption track, each once (recorded in the session). Both are optional:
+        one the platform refuses (a custom thumbnail on an unverified channel, captions without
+        ``youtube.force-ssl``) is a warning on the published video, kept in the session, never a failure.
+        A platform that cannot be reached now ends the try: the next one finishes what is left."""
         if video.thumbnail_url and not s.extra.get("thumbnail"):
             image = await self.fetch_media(video.thumbnail_url, limit=RULES.thumbnail_bytes)
+            warning = None if image is not None else "thumbnail not set: the image could not be fetched within 2 MB"
             if image is not None:
                 kind = "image/png" if image[:4] == b"\x89PNG" else "image/jpeg"
-                await self.request(
-                    "POST",
-                    f"/upload/youtube/v3/thumbnails/set?videoId={s.video_id}",
-                    content=image,
-                    headers={**self._auth(account), "Content-Type": kind},
-                )
-            s = replace(s, extra={**s.extra, "thumbnail": True})
-            await sessions.save(s)
+                try:
+                    await self.request(
+                        "POST",
+                        f"/upload/youtube/v3/thumbnails/set?videoId={s.video_id}",
+                        content=image,
+                        headers={**self._auth(account), "Content-Type": kind},
+                    )
+                except AuthExpired:
+                    raise  # the token, not the step: refreshed and tried again
+                except Rejected as err:
+                    warning = f"thumbnail not set: {err}"
+            s = await self._done(s, sessions, "thumbnail", warning)
         if video.captions_url and not s.extra.get("captions"):
             track = await self.fetch_media(video.captions_url, limit=10 << 20)
+            warning = None if track else "captions not added: the track could not be fetched"
             if track:
                 boundary = "sz" + secrets.token_hex(8)
                 meta = json.dumps(
@@ -193,20 +202,31 @@ class YouTubeUploader(HttpPlatform):
                     + track
                     + f"\r\n--{boundary}--\r\n".encode()
                 )
-                await self.request(
-                    "POST",
-                    "/upload/youtube/v3/captions?part=snippet&uploadType=multipart",
-                    content=body,
-                    headers={**self._auth(account), "Content-Type": f"multipart/related; boundary={boundary}"},
-                )
-            s = replace(s, extra={**s.extra, "captions": True})
-            await sessions.save(s)
+                try:
+                    await self.request(
+                        "POST",
+                        "/upload/youtube/v3/captions?part=snippet&uploadType=multipart",
+                        content=body,
+                        headers={**self._auth(account), "Content-Type": f"multipart/related; boundary={boundary}"},
+                    )
+                except AuthExpired:
+                    raise  # the token, not the step: refreshed and tried again
+                except Rejected as err:
+                    warning = f"captions not added: {err}"
+            s = await self._done(s, sessions, "captions", warning)
+        return s
+
+    async def _done(self, s: UploadSession, sessions: UploadSessions, step: str, warning: str | None) -> UploadSession:
+        warnings = [*s.extra.get("warnings", []), *([warning] if warning else [])]
+        s = replace(s, extra={**s.extra, step: True, "warnings": warnings})
+        await sessions.save(s)
+        return s
 
     # ------------------------------------------------------------ lookup, metrics
     async def find(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, since: datetime) -> PublishedRef | None:
         known = await sessions.get(video.effect_id, account.account_id)
         if known is not None and known.video_id:
-            return PublishedRef(known.video_id, known.video_url or "")
+            return PublishedRef(known.video_id, known.video_url or "", tuple(known.extra.get("warnings", ())))
         resp = await self.request(
             "GET", f"/youtube/v3/search?part=snippet&forMine=true&type=video&maxResults=50&q={video.tag}", headers=self._auth(account)
         )

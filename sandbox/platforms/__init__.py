@@ -10,8 +10,10 @@ import json
 import time
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from sandbox.scopes import Need, lacking, refusal
 from sandbox.state import Post, SandboxState
 
 
@@ -38,6 +40,15 @@ class Plumbing:
             },
         }
         return JSONResponse(bodies[platform], status_code=401)
+
+    def refused(self, platform: str, request: Request, *needs: Need, what: str = "", meta_code: int = 10) -> Response | None:
+        """The platform's 401 without a live token, its scope refusal (:mod:`sandbox.scopes`) when the
+        token lacks one of ``needs``; None when the call may go on."""
+        granted = self.st.granted(platform, request)
+        if granted is None:
+            return self.unauthorized(platform)
+        scope = lacking(granted, *needs)
+        return refusal(platform, scope, what, meta_code=meta_code) if scope else None
 
     def rate_headers(self, platform: str, account: str) -> dict[str, str]:
         limit, remaining, reset = self.st.rate(platform, account)

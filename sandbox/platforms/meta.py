@@ -1,11 +1,23 @@
 """The Meta Graph API for Facebook pages and Instagram business accounts: feed and photo posts,
-media containers (carousels through children), publish, comments, insights."""
+media containers (carousels through children), publish, comments, insights.
+
+Strict where Meta is: every edge checks its permission (:mod:`sandbox.scopes`: #200 for page posts,
+#10 elsewhere); insights take only the current metric names, and one retired metric in a request
+fails the whole call with #100 (Graph v22+: Instagram media ``impressions``, ``plays``,
+``video_views`` gave way to ``views`` — github.com/gitroomhq/postiz-app/issues/622,
+developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights; Facebook's
+``post_impressions*`` family to ``post_media_view`` / ``post_total_media_view_unique``,
+developers.facebook.com/docs/graph-api/reference/insights); an Instagram image outside 4:5–1.91:1
+is refused with code 36003, subcode 2207009 (developers.facebook.com/docs/instagram-platform/
+instagram-graph-api/reference/error-codes)."""
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -21,6 +33,53 @@ def graph_error(message: str, code: int, status: int = 400, subcode: int | None 
     return JSONResponse({"error": err}, status_code=status)
 
 
+# Insight metrics by node kind: the current names, and those Meta retired (asked: #100, the whole call fails).
+IG_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions", "follows", "profile_visits")
+IG_RETIRED = (
+    "impressions",
+    "plays",
+    "video_views",
+    "clips_replays_count",
+    "ig_reels_aggregated_all_plays_count",
+    "carousel_album_impressions",
+    "carousel_album_engagement",
+    "engagement",
+)
+FB_METRICS = ("post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total", "post_reactions_like_total")
+FB_RETIRED = (
+    "post_impressions",
+    "post_impressions_unique",
+    "post_impressions_paid",
+    "post_impressions_organic",
+    "post_impressions_fan",
+    "post_engaged_users",
+)
+PAGE_POSTING = (
+    "If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission"
+)
+IG_RATIO = (0.8, 1.91)  # 4:5 to 1.91:1
+
+
+async def image_ratio(url: str) -> float | None:
+    """Width / height of the image at ``url``, as Instagram measures the one it downloads. None when it
+    cannot be fetched or read: the sandbox cannot reach every host a test names (real Instagram
+    refuses those too, with 2207052), so an unreachable image is let through."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    try:
+        async with httpx.AsyncClient(timeout=3.0) as http:
+            resp = await http.get(url, follow_redirects=True)
+        if resp.status_code != 200:
+            return None
+        from PIL import Image
+
+        with Image.open(io.BytesIO(resp.content)) as img:
+            w, h = img.size
+    except (httpx.HTTPError, OSError, ValueError):
+        return None
+    return w / h if h else None
+
+
 def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
     for prefix in ("facebook", "instagram"):
         _graph_routes(app, prefix, st, wire)
@@ -31,8 +90,10 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/feed", name=f"{prefix}_feed_create")
     async def feed_create(node: str, request: Request) -> Response:
-        if not st.authorized("facebook", request):
-            return wire.unauthorized("facebook")
+        if (
+            no := wire.refused("facebook", request, "pages_manage_posts", "pages_read_engagement", what=PAGE_POSTING, meta_code=200)
+        ) is not None:
+            return no
         form = await request.form()
         message = str(form.get("message", ""))
         if not message and not form.get("link"):
@@ -46,8 +107,10 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/photos", name=f"{prefix}_photos_create")
     async def photo_create(node: str, request: Request) -> Response:
-        if not st.authorized("facebook", request):
-            return wire.unauthorized("facebook")
+        if (
+            no := wire.refused("facebook", request, "pages_manage_posts", "pages_read_engagement", what=PAGE_POSTING, meta_code=200)
+        ) is not None:
+            return no
         form = await request.form()
         if not form.get("url"):
             return graph_error("(#324) Requires upload file", 324)
@@ -58,8 +121,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.get(base + "/{node}/feed", name=f"{prefix}_feed_list")
     async def feed_list(node: str, request: Request, since: int = 0) -> Response:
-        if not st.authorized("facebook", request):
-            return wire.unauthorized("facebook")
+        if (no := wire.refused("facebook", request, "pages_read_engagement")) is not None:
+            return no
         data = [
             {"id": p.id, "message": p.text, "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at))}
             for p in st.posts["facebook"].values()
@@ -69,8 +132,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/media", name=f"{prefix}_media_create")
     async def ig_container(node: str, request: Request) -> Response:
-        if not st.authorized("instagram", request):
-            return wire.unauthorized("instagram")
+        if (no := wire.refused("instagram", request, "instagram_basic", "instagram_content_publish")) is not None:
+            return no
         form = await request.form()
         if form.get("media_type") == "REELS":
             return reel_container(st, request, node, request.path_params["version"], form)
@@ -78,6 +141,13 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
             return graph_error("(#100) The parameter image_url is required", 100)
         if len(str(form.get("caption", ""))) > 2200:
             return graph_error("(#100) The caption is too long", 100)
+        ratio = await image_ratio(str(form.get("image_url") or ""))
+        if ratio is not None and not IG_RATIO[0] <= ratio <= IG_RATIO[1]:
+            return graph_error(
+                f"The submitted image with aspect ratio ('{ratio:.2f}:1') cannot be published. Please submit an image with a valid aspect ratio.",
+                36003,
+                subcode=2207009,
+            )
         cid = st.next_id()
         st.containers[cid] = {
             "owner": node,
@@ -90,8 +160,9 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
     async def comment(node: str, request: Request) -> Response:
-        if not st.authorized(prefix, request):
-            return wire.unauthorized(prefix)
+        need = ("instagram_basic", "instagram_manage_comments") if node in st.posts["instagram"] else ("pages_manage_engagement",)
+        if (no := wire.refused(prefix, request, *need)) is not None:
+            return no
         p = st.posts["instagram"].get(node) or st.posts["facebook"].get(node)
         if not p:
             return graph_error(f"Unsupported post request. Object with ID '{node}' does not exist", 100, subcode=33)
@@ -101,8 +172,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.get(base + "/{node}/media", name=f"{prefix}_media_list")
     async def ig_media_list(node: str, request: Request) -> Response:
-        if not st.authorized("instagram", request):
-            return wire.unauthorized("instagram")
+        if (no := wire.refused("instagram", request, "instagram_basic")) is not None:
+            return no
         data = [
             {
                 "id": p.id,
@@ -117,8 +188,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/media_publish", name=f"{prefix}_media_publish")
     async def ig_publish(node: str, request: Request) -> Response:
-        if not st.authorized("instagram", request):
-            return wire.unauthorized("instagram")
+        if (no := wire.refused("instagram", request, "instagram_basic", "instagram_content_publish")) is not None:
+            return no
         form = await request.form()
         c = st.containers.get(str(form.get("creation_id", "")))
         if not c or c["owner"] != node:
@@ -138,27 +209,45 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.get(base + "/{node}/insights", name=f"{prefix}_insights")
     async def insights(node: str, request: Request, metric: str = "") -> Response:
-        if not st.authorized(prefix, request):
-            return wire.unauthorized(prefix)
-        plat = "instagram" if node in st.posts["instagram"] else "facebook"
+        plat = "instagram" if node in st.posts["instagram"] else "facebook" if node in st.posts["facebook"] else prefix
+        need = ("instagram_manage_insights",) if plat == "instagram" else ("read_insights", "pages_read_engagement")
+        if (no := wire.refused(prefix, request, *need)) is not None:
+            return no
         p = st.posts[plat].get(node)
         if not p:
             return graph_error(f"Unsupported get request. Object with ID '{node}' does not exist", 100, subcode=33)
         m = st.metrics(p)
-        known = {
-            "post_media_view": m["impressions"],
-            "post_clicks": m["clicks"],
-            "post_total_media_view_unique": int(m["impressions"] * 0.8),
-            "views": m["impressions"],
-            "reach": int(m["impressions"] * 0.8),
-            "likes": m["likes"],
-            "comments": m["comments"],
-            "saved": m["saves"],
-            "shares": m["shares"],
-            "total_interactions": m["likes"] + m["comments"] + m["shares"] + m["saves"],
-        }
+        reach = int(m["impressions"] * 0.8)
+        known: dict[str, Any] = (
+            {
+                "views": m["impressions"],
+                "reach": reach,
+                "likes": m["likes"],
+                "comments": m["comments"],
+                "saved": m["saves"],
+                "shares": m["shares"],
+                "total_interactions": m["likes"] + m["comments"] + m["shares"] + m["saves"],
+                "follows": 0,
+                "profile_visits": 0,
+            }
+            if plat == "instagram"
+            else {
+                "post_media_view": m["impressions"],
+                "post_total_media_view_unique": reach,
+                "post_clicks": m["clicks"],
+                "post_reactions_by_type_total": {"like": m["likes"]},
+                "post_reactions_like_total": m["likes"],
+            }
+        )
+        retired = IG_RETIRED if plat == "instagram" else FB_RETIRED
         data = []
         for name in [x for x in metric.split(",") if x]:
+            if name in retired:  # one retired metric fails the whole request, as Meta does
+                return graph_error(
+                    f"(#100) Starting from version v22.0 and above, the {name} metric is no longer supported."
+                    " Please refer to the documentation for a list of supported metrics.",
+                    100,
+                )
             if name not in known:
                 return graph_error(f"(#100) The value must be a valid insights metric: {name}", 100)
             data.append({"name": name, "period": "lifetime", "values": [{"value": known[name]}], "id": f"{node}/insights/{name}/lifetime"})
@@ -166,8 +255,10 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.get(base + "/{node}", name=f"{prefix}_node")
     async def node_get(node: str, request: Request, fields: str = "") -> Response:
-        if not st.authorized(prefix, request):
-            return wire.unauthorized(prefix)
+        facebook_post = node in st.posts["facebook"]
+        need = "pages_read_engagement" if facebook_post else "instagram_basic"  # a page's Instagram account, a container, a media
+        if (no := wire.refused(prefix, request, need)) is not None:
+            return no
         if "instagram_business_account" in fields and node in st.oauth.pages:
             ig = st.oauth.pages[node]
             return JSONResponse({"instagram_business_account": {"id": ig["id"], "username": ig["username"]}, "id": node})

@@ -1,4 +1,8 @@
-"""TikTok's Content Posting API (photo posts by PULL_FROM_URL, status) and the Display API's video list and query."""
+"""TikTok's Content Posting API (photo posts by PULL_FROM_URL, status) and the Display API's video list
+and query, each behind its scope: posting ``video.publish``, the status ``video.upload`` or
+``video.publish``, the list and the query (the metrics) ``video.list`` (developers.tiktok.com/doc/
+content-posting-api-reference-direct-post, .../content-posting-api-reference-get-video-status,
+.../tiktok-api-v2-video-query); a missing one is ``scope_not_authorized`` (:mod:`sandbox.scopes`)."""
 
 from __future__ import annotations
 
@@ -18,9 +22,9 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.post("/tiktok/v2/post/publish/content/init/")
     async def tt_init(request: Request) -> Response:
-        token = tiktok_open_id(st.oauth, _token(request))
-        if not token:
-            return wire.unauthorized("tiktok")
+        if (no := wire.refused("tiktok", request, "video.publish")) is not None:
+            return no
+        token = tiktok_open_id(st.oauth, _token(request)) or ""
         body = await request.json()
         images = body.get("source_info", {}).get("photo_images") or []
         if body.get("media_type") != "PHOTO" or not images:
@@ -37,8 +41,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.post("/tiktok/v2/post/publish/status/fetch/")
     async def tt_status(request: Request) -> Response:
-        if not st.authorized("tiktok", request):
-            return wire.unauthorized("tiktok")
+        if (no := wire.refused("tiktok", request, ("video.upload", "video.publish"))) is not None:
+            return no
         body = await request.json()
         pub = st.publishes.get(body.get("publish_id", ""))
         if not pub:
@@ -54,9 +58,9 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.post("/tiktok/v2/video/list/")
     async def tt_list(request: Request) -> Response:
-        token = tiktok_open_id(st.oauth, _token(request))
-        if not token:
-            return wire.unauthorized("tiktok")
+        if (no := wire.refused("tiktok", request, "video.list")) is not None:
+            return no
+        token = tiktok_open_id(st.oauth, _token(request)) or ""
         vids = [
             {"id": p.id, "title": p.text[:90], "video_description": p.text, "create_time": int(p.created_at)}
             for p in st.posts["tiktok"].values()
@@ -66,8 +70,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.post("/tiktok/v2/video/query/")
     async def tt_query(request: Request) -> Response:
-        if not st.authorized("tiktok", request):
-            return wire.unauthorized("tiktok")
+        if (no := wire.refused("tiktok", request, "video.list")) is not None:
+            return no
         body = await request.json()
         ids = body.get("filters", {}).get("video_ids", [])[:20]
         vids = []

@@ -14,6 +14,13 @@ TikTok     ``creator_info`` first, ``video/init`` with ``FILE_UPLOAD`` and the c
            ``Content-Range``, ``status/fetch`` with ``uploaded_bytes``, errors with HTTP 200 and a code,
            6 inits a minute.
 
+Scopes (:mod:`sandbox.scopes`, developers.google.com/youtube/v3/docs, .../youtube/analytics/reference):
+``videos.insert`` and ``thumbnails.set`` ``youtube.upload`` (or ``youtube``, ``youtube.force-ssl``),
+``videos.list`` and ``search.list`` ``youtube.readonly``, ``captions.insert`` ``youtube.force-ssl``,
+the Analytics API ``yt-analytics.readonly``; TikTok's ``creator_info`` and ``video/init`` ``video.publish``.
+A custom thumbnail on an unverified channel is refused: 403 ``forbidden`` "The authenticated user
+doesn't have permissions to upload and set custom video thumbnails." (thumbnails.set, "Errors").
+
 Operator: ``POST /_sandbox/uploads`` {"scale": n, "youtube_verified": bool, "tiktok_audited": bool}
 divides every byte threshold by ``scale`` (small files through multi-chunk paths); upload faults are
 ``POST /_sandbox/faults`` {"platform", "target": "upload", "mode": drop|error|expire|hang|quota, "times"}:
@@ -34,10 +41,21 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from sandbox.oauth import identity
 from sandbox.platforms import Plumbing
+from sandbox.scopes import YT, Need, lacking, refusal
 from sandbox.state import Post, SandboxState, _token
 
 KIB, MIB = 1024, 1024 * 1024
 YT_UNIT = 256 * KIB
+
+
+def scope_refused(st: SandboxState, request: Request, platform: str, *needs: Need) -> Response | None:
+    """The platform's scope refusal when the request's live token lacks one of ``needs``."""
+    scope = lacking(st.granted(platform, request) or [], *needs)
+    return refusal(platform, scope) if scope else None
+
+
+UPLOAD: Need = (YT + "youtube.upload", YT + "youtube", YT + "youtube.force-ssl")
+READ: Need = (YT + "youtube.readonly", YT + "youtube", YT + "youtube.force-ssl")
 
 
 def config(st: SandboxState) -> dict[str, Any]:
@@ -121,6 +139,8 @@ def _youtube(app: FastAPI, st: SandboxState) -> None:
         ch = channel(request)
         if ch is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "youtube", UPLOAD)) is not None:
+            return no
         if uploadType != "resumable":
             return _yt_error(400, "badRequest", "this sandbox takes resumable uploads (uploadType=resumable)")
         try:
@@ -213,6 +233,8 @@ def _youtube(app: FastAPI, st: SandboxState) -> None:
     async def yt_list(request: Request, id: str = "", part: str = "") -> Response:  # noqa: A002 - the API's name
         if channel(request) is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "youtube", READ)) is not None:
+            return no
         items = []
         for vid in [v for v in id.split(",") if v]:
             p = st.posts["youtube"].get(vid)
@@ -231,6 +253,8 @@ def _youtube(app: FastAPI, st: SandboxState) -> None:
         ch = channel(request)
         if ch is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "youtube", READ)) is not None:
+            return no
         if not forMine:
             return _yt_error(400, "badRequest", "this sandbox searches the caller's own videos (forMine=true)")
         mine = sorted((p for p in st.posts["youtube"].values() if p.account == ch), key=lambda p: -p.created_at)
@@ -246,9 +270,13 @@ def _youtube(app: FastAPI, st: SandboxState) -> None:
         ch = channel(request)
         if ch is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "youtube", UPLOAD)) is not None:
+            return no
         p = st.posts["youtube"].get(videoId)
         if p is None or p.account != ch:
             return _yt_error(404, "videoNotFound", "The video that you are trying to update cannot be found.")
+        if not config(st)["youtube_verified"]:  # custom thumbnails need a verified channel
+            return _yt_error(403, "forbidden", "The authenticated user doesn't have permissions to upload and set custom video thumbnails.")
         body = await request.body()
         if request.headers.get("content-type", "").split(";")[0] not in ("image/jpeg", "image/png"):
             return _yt_error(400, "invalidImage", "The thumbnail must be a JPEG or PNG image.")
@@ -264,6 +292,8 @@ def _youtube(app: FastAPI, st: SandboxState) -> None:
         ch = channel(request)
         if ch is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "youtube", (YT + "youtube.force-ssl", YT + "youtubepartner"))) is not None:
+            return no
         kind = request.headers.get("content-type", "")
         if uploadType != "multipart" or not kind.startswith("multipart/related"):
             return _yt_error(400, "badRequest", "captions.insert takes uploadType=multipart with a multipart/related body")
@@ -296,6 +326,8 @@ def _youtube(app: FastAPI, st: SandboxState) -> None:
         ch = channel(request)
         if ch is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "youtube", (YT + "yt-analytics.readonly", YT + "yt-analytics-monetary.readonly"))) is not None:
+            return no
         wanted = [v for v in filters.removeprefix("video==").split(",") if v]
         names = [m for m in metrics.split(",") if m]
         rows = []
@@ -466,6 +498,8 @@ def _tiktok(app: FastAPI, st: SandboxState) -> None:
         me = open_id(request)
         if me is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "tiktok", "video.publish")) is not None:
+            return no
         st.upload_config.setdefault("asked", set()).add(me)
         return _tt({
             "creator_username": f"user_{me[:6]}", "creator_nickname": "Sandbox creator", "creator_avatar_url": "",
@@ -478,6 +512,8 @@ def _tiktok(app: FastAPI, st: SandboxState) -> None:
         me = open_id(request)
         if me is None:
             return unauthorized()
+        if (no := scope_refused(st, request, "tiktok", "video.publish")) is not None:
+            return no
         if me not in st.upload_config.get("asked", set()):
             return _tt(code="invalid_params", message="query creator_info before posting", status=400)
         now = time.time()

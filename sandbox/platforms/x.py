@@ -36,8 +36,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.post("/x/2/tweets")
     async def x_create(request: Request) -> Response:
-        if not st.authorized("x", request):
-            return wire.unauthorized("x")
+        if (no := wire.refused("x", request, "tweet.read", "tweet.write", "users.read")) is not None:  # the OpenAPI document's security
+            return no
         body = await request.json()
         text = body.get("text")
         if not isinstance(text, str) or not text:
@@ -65,8 +65,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.post("/x/2/media/upload")
     async def x_media(request: Request) -> Response:
-        if not st.authorized("x", request):
-            return wire.unauthorized("x")
+        if (no := wire.refused("x", request, "media.write")) is not None:  # the OpenAPI document's security
+            return no
         form = await request.form()
         media = form.get("media")
         data = await media.read() if hasattr(media, "read") else b""
@@ -78,8 +78,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.get("/x/2/users/{user_id}/tweets")
     async def x_timeline(user_id: str, request: Request, start_time: str | None = None) -> Response:
-        if not st.authorized("x", request):
-            return wire.unauthorized("x")
+        if (no := wire.refused("x", request, "tweet.read", "users.read")) is not None:  # the OpenAPI document's security
+            return no
         posts = [p for p in st.posts["x"].values() if p.account in (user_id, _x_user(request))]
         data = [
             {"id": p.id, "text": p.text, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(p.created_at))} for p in posts
@@ -88,8 +88,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
 
     @app.get("/x/2/tweets")
     async def x_lookup(request: Request, ids: str = "") -> Response:
-        if not st.authorized("x", request):
-            return wire.unauthorized("x")
+        if (no := wire.refused("x", request, "tweet.read", "users.read")) is not None:  # the OpenAPI document's security
+            return no
         data, errors = [], []
         for tid in [i for i in ids.split(",") if i]:
             p = st.posts["x"].get(tid)

@@ -82,7 +82,10 @@ class ConnectRequest(BaseModel):
     account_type: str | None = Field(
         None, description="linkedin: personal|organization; facebook: page; instagram: business; youtube: channel; others: personal"
     )
-    features: list[str] = Field(default_factory=lambda: ["publish"], description="publish, analytics: the least scopes they need")
+    features: list[str] = Field(
+        default_factory=lambda: ["publish", "analytics"],
+        description="publish, analytics (both by default): the least scopes they need; name fewer to ask for less",
+    )
     select: list[str] | None = Field(None, description="connect only these platform account ids (pages, organizations)")
     settings: AccountSettings | None = None
     user: str = Field("", max_length=200, description="who starts the connection (your user id), kept on the account")
@@ -147,6 +150,9 @@ class PostOut(BaseModel):
     published_at: datetime | None
     platform_post_id: str | None
     platform_post_url: str | None
+    warnings: list[str] = Field(
+        default_factory=list, description="optional finishing steps that failed (thumbnail, captions, first comment): the post is live"
+    )
     error: str | None
     review: Literal["approved", "rejected"] | None = Field(None, description="a person's review of the draft, if any")
     reviewed_by: str | None = None

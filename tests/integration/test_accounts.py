@@ -63,12 +63,16 @@ async def test_each_provider_connects_an_account_from_the_api_alone(system) -> N
         assert x.params["code_challenge_method"] == "S256" and len(x.params["code_challenge"]) == 43
         assert set(x.params["scope"].split()) == {"users.read", "tweet.read", "offline.access", "tweet.write", "media.write"}
         assert x.params["redirect_uri"] == f"{system.api}/api/v1/social/accounts/callback/x/"
-        tt = await _start(c, "tiktok")
-        assert "client_key" in tt.params and "client_id" not in tt.params and "video.list" not in tt.params["scope"]
+        tt = await _start(c, "tiktok")  # publishing and insights by default; video.list finds and measures posts
+        assert "client_key" in tt.params and "client_id" not in tt.params
+        assert set(tt.params["scope"].split(",")) == {"user.info.basic", "video.publish", "video.upload", "video.list"}
         yt = await _start(c, "youtube", features=["publish"])
         assert yt.params["access_type"] == "offline" and "code_challenge" in yt.params
         li = await _start(c, "linkedin")
-        assert "code_challenge" not in li.params and set(li.params["scope"].split()) == {"openid", "profile", "w_member_social"}
+        assert "code_challenge" not in li.params
+        assert set(li.params["scope"].split()) == {"openid", "profile", "w_member_social", "r_member_postAnalytics"}
+        narrowed = await _start(c, "linkedin", features=["publish"])  # features narrows what is asked
+        assert set(narrowed.params["scope"].split()) == {"openid", "profile", "w_member_social"}
     rows = await system.sql(
         "SELECT account_id, array_agg(field ORDER BY field) AS fields FROM vault_secrets"
         " WHERE account_id = ANY($1::text[]) GROUP BY account_id",

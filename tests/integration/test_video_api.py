@@ -25,6 +25,16 @@ async def test_voices_say_which_languages_they_speak(system) -> None:  # type: i
 
 
 async def test_a_published_article_becomes_a_video_that_passes_its_preset(system) -> None:  # type: ignore[no-untyped-def]
+    # The site's YouTube channel is unverified: its custom thumbnail is refused, and the video is published
+    # all the same, with a warning that says so.
+    httpx.post(f"{system.sandbox.url}/_sandbox/uploads", json={"youtube_verified": False}, timeout=10).raise_for_status()
+    try:
+        await _video_passes_its_preset(system)
+    finally:
+        httpx.post(f"{system.sandbox.url}/_sandbox/uploads", json={"youtube_verified": True}, timeout=10).raise_for_status()
+
+
+async def _video_passes_its_preset(system) -> None:  # type: ignore[no-untyped-def]
     from tests.integration.articles import article
     from tests.integration.conftest import eventually
 
@@ -71,7 +81,11 @@ async def test_a_published_article_becomes_a_video_that_passes_its_preset(system
             for u in system.sandbox.posts("youtube")
             if u["id"] == next(p for p in status if p["platform"] == "youtube")["platform_post_id"]
         )
-        assert yt["thumbnail"] and yt["captions"] and yt["made_for_kids"] is False and "youtube" in uploaded
+        assert "thumbnail" not in yt and yt["captions"] and yt["made_for_kids"] is False and "youtube" in uploaded
+        youtube_post = next(p for p in status if p["platform"] == "youtube")["post_id"]
+        post = (await api.get(f"/api/v1/social/posts/{youtube_post}/")).json()
+        assert post["status"] == "published" and len(post["warnings"]) == 1, post
+        assert post["warnings"][0].startswith("thumbnail not set") and "custom video thumbnails" in post["warnings"][0]
         # Under the same rules as every post: the article's link tagged (utm_content is the post's code),
         # Instagram's caption pointing to the link in bio (a caption's links are not clickable there).
         assert "/video-1" in yt["description"] and "utm_content=" in yt["description"] and "utm_campaign=" in yt["description"]
