@@ -33,7 +33,7 @@ from adapters.exceptions import RateLimited
 META_APP_PAUSE = 300.0
 # A 429 that says nothing of when to come back.
 DEFAULT_PAUSE = 60.0
-_ID = re.compile(r"^(\d+|\d+_\d+|urn:.*)$")
+_ID = re.compile(r"^(\d{3,}|\d+_\d+|urn:.*)$")  # not an API version ("2")
 
 
 @dataclass
