@@ -103,11 +103,14 @@ class SandboxState:
 
     def rate(self, platform: str, account: str) -> tuple[int, int, int]:
         limit, window = CREATE_LIMITS[platform]
+        return self.window(f"{platform}:{account}", limit, window)
+
+    def window(self, key: str, limit: int, seconds: float) -> tuple[int, int, int]:
+        """(limit, remaining, reset epoch s) of a sliding window over the calls counted under ``key``."""
         now = time.time()
-        key = f"{platform}:{account}"
-        calls = [t for t in self.calls.get(key, []) if t > now - window]
+        calls = [t for t in self.calls.get(key, []) if t > now - seconds]
         self.calls[key] = calls
-        reset = int((calls[0] if calls else now) + window)
+        reset = int((calls[0] if calls else now) + seconds)
         return limit, limit - len(calls), reset
 
     def curve(self, platform: str, account: str) -> Curve:

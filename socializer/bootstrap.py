@@ -22,6 +22,7 @@ from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
 from adapters.outbox import MemoryOutbox, PostgresOutbox
 from adapters.outcomes import MemoryOutcomes, PostgresOutcomes
 from adapters.platforms import clients_for
+from adapters.platforms.ratelimit import RateWindows, attach
 from adapters.post_states import MemoryPostStates, PostgresPostStates
 from adapters.postgres import LazyPool
 from adapters.published import MemoryPublished, PostgresPublished
@@ -151,6 +152,8 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
     assert settings.database_url, "database_url is required by the worker"
     pool = LazyPool(settings.database_url, max_size=6)
     http = platform_http(settings)
+    # One set of rate windows for the process: every platform client and uploader sends through ``http``.
+    attach(http, RateWindows(max_wait=settings.rate_window_max_wait_seconds))
     writer, rules = writers(settings, http)
     # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
     workers = settings.video_workers if video else settings.image_workers

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     due_check_seconds: float = 0.25
     publish_timeout_seconds: float = 10.0
     publish_max_tries: int = 5
+    # How long a platform call waits for a spent rate window (from the platforms' rate headers) to
+    # reset; a longer wait is not waited for: the call fails as rate-limited and is retried later.
+    rate_window_max_wait_seconds: float = Field(5.0, ge=0, le=300)
     # How long an attempt belongs to the worker that started it; must exceed a create call with its polling.
     publish_lease_seconds: float | None = None
     reconcile_delay_seconds: float = 3.0

@@ -9,11 +9,17 @@ from typing import Any
 import httpx
 
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, ScopeMissing, Unavailable
+from adapters.platforms.ratelimit import RateWindows, account_key, windows_for
 from adapters.platforms.scopes import MISSING_SCOPE, needed
 from adapters.ports import Metrics as Metrics
 from adapters.ports import OutgoingPost as OutgoingPost
 from adapters.ports import PlatformClient as PlatformClient
 from adapters.ports import PublishedRef as PublishedRef
+
+# Meta answers throttling with a 4xx and one of these codes, not a 429: the app (4), a user (17), a
+# Page (32, 80001), an Instagram account (80002), a custom limit (613).
+# https://developers.facebook.com/docs/graph-api/overview/rate-limiting
+META_THROTTLING = {"4", "17", "32", "613", "80001", "80002"}
 
 
 def _retry_after(resp: httpx.Response) -> float:
@@ -72,12 +78,19 @@ class HttpPlatform:
             return None
         return resp.content
 
+    @property
+    def windows(self) -> RateWindows:
+        return windows_for(self.http)
+
     async def request(self, method: str, path: str, *, creates: bool = False, scope: str = "", **kw: Any) -> httpx.Response:
         """Send and translate failures. ``creates`` marks a request whose lost answer leaves the outcome unknown;
-        ``scope`` names the scope the call needs, for the ScopeMissing its refusal becomes."""
+        ``scope`` names the scope the call needs, for the ScopeMissing its refusal becomes.
+        A call inside a spent rate window waits for its reset (or is not sent: :class:`RateLimited`)."""
         url = path if path.startswith("http") else f"{self.base}{path}"
         if (kw.get("headers") or {}).get("Authorization", "").strip() == "Bearer":
             raise AuthExpired(self.platform, "the account has no access token", code="no_token")
+        account = account_key(kw.get("headers"))
+        await self.windows.admit(self.platform, account, method, url)
         try:
             resp = await self.http.request(method, url, **kw)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError) as err:
@@ -86,6 +99,7 @@ class HttpPlatform:
             if creates:
                 raise OutcomeUnknown(self.platform, f"no answer to the create request: {type(err).__name__}") from err
             raise Unavailable(self.platform, f"no answer: {type(err).__name__}") from err
+        self.windows.record(self.platform, account, method, url, resp.status_code, resp.headers)
         if resp.status_code < 400:
             return resp
         message, code = self._error_text(resp)
@@ -95,6 +109,10 @@ class HttpPlatform:
             )
         if resp.status_code == 429:
             raise RateLimited(self.platform, message, retry_after=_retry_after(resp), code=code or "rate_limited")
+        if self.platform in ("facebook", "instagram") and code in META_THROTTLING:
+            spent = self.windows.until(self.platform, account, method, url)
+            wait = spent.until - self.windows.clock() if spent else 60.0
+            raise RateLimited(self.platform, message, retry_after=wait, code=code, status=resp.status_code)
         if resp.status_code == 401:
             raise AuthExpired(self.platform, message, code=code, status=401)
         if resp.status_code >= 500:

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import html
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.platforms.base import HttpPlatform
 from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
+
+# Pages of 100 read back when looking for a post: an attempt's window holds far fewer of one account's tweets.
+TIMELINE_PAGES = 5
+
+
+def _plain(text: str) -> str:
+    """Text as compared: X's escaping undone, NFC (X normalises), whitespace runs as one space."""
+    return " ".join(unicodedata.normalize("NFC", html.unescape(text)).split())
+
+
+def same_post(sent: str, tweet: dict[str, Any]) -> bool:
+    """Whether ``tweet`` (as the timeline returns it, with ``entities``) is the post whose text was
+    ``sent``, whatever X did to it: each link became a ``t.co`` link (its ``expanded_url`` is the one
+    sent, with ``http://`` added where it had no scheme), so compare the links apart and the text
+    without them. https://docs.x.com/x-api/fundamentals/data-dictionary (``entities.urls``)"""
+    text = str(tweet.get("text", ""))
+    urls = sorted((tweet.get("entities") or {}).get("urls") or [], key=lambda u: int(u.get("start", 0)))
+    shown, pos = "", 0
+    for u in urls:
+        shown += text[pos : int(u["start"])] + " "
+        pos = int(u["end"])
+    shown += text[pos:]
+    rest = unicodedata.normalize("NFC", sent)
+    for u in urls:
+        expanded = str(u.get("expanded_url", ""))
+        forms = [expanded, expanded.removeprefix("http://")] if expanded.startswith("http://") else [expanded]
+        form = next((f for f in forms if f and f in rest), None)
+        if form is None:
+            return False
+        rest = rest.replace(form, " ", 1)
+    return _plain(shown) == _plain(rest)
 
 
 def _auth(account: Account) -> dict[str, str]:
@@ -37,22 +70,35 @@ class XClient(HttpPlatform):
             ids.append(resp.json()["data"]["id"])
         return ids
 
-    async def _landed(self, account: Account, parts: list[str], since: datetime) -> list[str]:
-        """The ids of the thread's parts already on the timeline, in order, as far as they go."""
+    async def _timeline(self, account: Account, since: datetime) -> list[dict[str, Any]]:
+        """The account's tweets since ``since``, oldest first, with the entities that say what X did
+        to their links (https://docs.x.com/x-api/posts/timelines/introduction: newest first, paged)."""
         params = {
             "max_results": "100",
             "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tweet.fields": "created_at",
+            # The OpenAPI document's name (docs.x.com still says ``tweet.fields``; X takes both).
+            "post.fields": "created_at,entities",
         }
-        resp = await self.request("GET", f"/2/users/{account.platform_account_id}/tweets", params=params, headers=_auth(account))
-        by_text: dict[str, str] = {}
-        for tweet in reversed(resp.json().get("data", [])):  # newest first on X: the oldest copy wins
-            by_text.setdefault(tweet.get("text", ""), tweet["id"])
+        tweets: list[dict[str, Any]] = []
+        for _ in range(TIMELINE_PAGES):
+            resp = await self.request("GET", f"/2/users/{account.platform_account_id}/tweets", params=params, headers=_auth(account))
+            body = resp.json()
+            tweets += body.get("data", [])
+            token = body.get("meta", {}).get("next_token")
+            if not token:
+                break
+            params["pagination_token"] = token
+        return list(reversed(tweets))
+
+    async def _landed(self, account: Account, parts: list[str], since: datetime) -> list[str]:
+        """The ids of the thread's parts already on the timeline, in order, as far as they go."""
+        tweets = await self._timeline(account, since)
         ids: list[str] = []
         for text in parts:
-            if text not in by_text:
+            match = next((t["id"] for t in tweets if t["id"] not in ids and same_post(text, t)), None)
+            if match is None:
                 break
-            ids.append(by_text[text])
+            ids.append(match)
         return ids
 
     async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
@@ -80,22 +126,15 @@ class XClient(HttpPlatform):
         if post.thread:  # found only when the whole thread is there; a partial one is resumed by create_post
             ids = await self._landed(account, list(post.thread), since)
             return PublishedRef(ids[0], self._url(account, ids[0])) if len(ids) == len(post.thread) else None
-        first = post.text
-        params = {
-            "max_results": "100",
-            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tweet.fields": "created_at",
-        }
-        resp = await self.request("GET", f"/2/users/{account.platform_account_id}/tweets", params=params, headers=_auth(account))
-        for tweet in resp.json().get("data", []):
-            if tweet.get("text") == first:
+        for tweet in await self._timeline(account, since):  # oldest first: the first copy wins
+            if same_post(post.text, tweet):
                 return PublishedRef(tweet["id"], self._url(account, tweet["id"]))
         return None
 
     async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
         out: dict[str, Metrics] = {}
         for i in range(0, len(ids), 100):
-            params = {"ids": ",".join(ids[i : i + 100]), "tweet.fields": "public_metrics,non_public_metrics"}
+            params = {"ids": ",".join(ids[i : i + 100]), "post.fields": "public_metrics,non_public_metrics"}
             resp = await self.request("GET", "/2/tweets", params=params, headers=_auth(account))
             for tweet in resp.json().get("data", []):
                 pm = tweet.get("public_metrics", {})

@@ -21,7 +21,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from sandbox.platforms import Plumbing
+from sandbox.platforms import Plumbing, meta_usage
 from sandbox.platforms.uploads import reel_container, reel_publish, reel_status
 from sandbox.state import Post, SandboxState
 
@@ -81,6 +81,7 @@ async def image_ratio(url: str) -> float | None:
 
 
 def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
+    meta_usage.install(app, st)  # the usage headers and throttling of every Graph answer
     for prefix in ("facebook", "instagram"):
         _graph_routes(app, prefix, st, wire)
 
