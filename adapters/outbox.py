@@ -61,10 +61,15 @@ class MemoryOutbox:
         self.pending: list[tuple[str, str, Envelope]] = []
 
     async def relay(self, producer: Producer, limit: int = 200) -> int:
-        batch, self.pending = self.pending[:limit], self.pending[limit:]
-        for topic, key, env in batch:
-            await (await producer.send(topic, KafkaMessage.of(key, env)))
-        return len(batch)
+        """Each envelope leaves the outbox once the broker has it: a send that fails keeps it and the rest."""
+        sent = 0
+        try:
+            for topic, key, env in self.pending[:limit]:
+                await (await producer.send(topic, KafkaMessage.of(key, env)))
+                sent += 1
+        finally:
+            del self.pending[:sent]
+        return sent
 
 
 def _headers(raw: Any) -> list[list[str]]:

@@ -7,13 +7,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
 
+from adapters import outbox
+from adapters.outbox import MemoryOutbox
 from domain.publishing import OPEN, Attempt
+from schemas.envelope import Envelope
+
+# What a finished attempt announces: (topic, key, envelope), kept in the outbox with the attempt.
+Announcement = tuple[str, str, Envelope]
 
 
 class AttemptStore(Protocol):
@@ -27,7 +34,11 @@ class AttemptStore(Protocol):
         """Open attempts whose lease ended and whose next try is due, leased to the caller."""
         ...
 
-    async def save(self, attempt: Attempt) -> None: ...
+    async def save(self, attempt: Attempt, announce: Sequence[Announcement] = ()) -> None:
+        """Keep the attempt, and in the same transaction put ``announce`` in the outbox: an attempt that
+        ends here (published, failed) is never looked at again, so its outcome must not depend on
+        the worker living until it is sent."""
+        ...
 
 
 def _from_row(r: asyncpg.Record) -> Attempt:
@@ -100,10 +111,16 @@ class PostgresAttempts:
             )
         return [_from_row(r) for r in rows]
 
-    async def save(self, attempt: Attempt) -> None:
+    async def save(self, attempt: Attempt, announce: Sequence[Announcement] = ()) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._update(conn, attempt)
+            for topic, key, env in announce:
+                await outbox.add(conn, topic, key, env)
+
+    async def _update(self, conn: asyncpg.Connection, attempt: Attempt) -> None:
         a = attempt
         extra: dict[str, Any] = {"_code": a.code, "_reconciled": a.reconciled, "_warnings": list(a.warnings)}
-        await self.pool.execute(
+        await conn.execute(
             "UPDATE publish_attempts SET state = $3, tries = $4, lease_until = $5, next_try_at = $6, error = $7,"
             " platform_post_id = $8, platform_post_url = $9, published_at = $10, payload = $11::jsonb || $12::jsonb,"
             " updated_at = now() WHERE post_id = $1 AND account_id = $2 AND due_at = $13",
@@ -124,10 +141,11 @@ class PostgresAttempts:
 
 
 class MemoryAttempts:
-    """The fake: the same rules in a dict."""
+    """The fake: the same rules in a dict; what a save announces waits in ``outbox``."""
 
-    def __init__(self) -> None:
+    def __init__(self, outbox: MemoryOutbox | None = None) -> None:
         self.rows: dict[tuple[str, str, datetime | None], Attempt] = {}
+        self.outbox = outbox if outbox is not None else MemoryOutbox()
 
     async def begin(self, attempt: Attempt) -> bool:
         key = (attempt.effect_id, attempt.account_id, attempt.due_at)
@@ -147,5 +165,6 @@ class MemoryAttempts:
             self.rows[(a.effect_id, a.account_id, a.due_at)] = a
         return claimed
 
-    async def save(self, attempt: Attempt) -> None:
+    async def save(self, attempt: Attempt, announce: Sequence[Announcement] = ()) -> None:
         self.rows[(attempt.effect_id, attempt.account_id, attempt.due_at)] = attempt
+        self.outbox.pending.extend(announce)

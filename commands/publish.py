@@ -105,6 +105,13 @@ def must_look_up(attempt: Attempt) -> bool:
     return attempt.state in ("started", "unknown")
 
 
+def creating(attempt: Attempt) -> Attempt:
+    """The attempt as kept while its create is on the way: whoever takes it over (this worker died)
+    looks the post up first. Only a retry needs it: a 429 or an unreachable platform sent nothing,
+    so one create from there is safe, a second one blind is not."""
+    return attempt if must_look_up(attempt) else replace(attempt, state="started")
+
+
 def decide(attempt: Attempt, outcome: Outcome, now: datetime, policy: Policy) -> Decision:
     if attempt.state in DONE:
         return Decision(attempt)  # a late outcome changes nothing that was announced

@@ -219,6 +219,7 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
     """The same graph from the fakes: the demo site, its sample accounts, no platform, no database.
     Unit tests and the stage benchmarks pass the ports they want to watch."""
     accounts = ports.pop("accounts", None) or MemoryAccounts(sample_accounts())
+    outbox = ports.pop("outbox", None) or MemoryOutbox()  # one, as one table: the attempts' endings are relayed from it
     rules = RuleWriter()
     defaults: dict[str, Any] = {
         "sites": MemorySites(demo_sites()),
@@ -227,11 +228,11 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
         "platforms": {},
         "writer": rules,
         "fallback_writer": rules,
-        "attempts": MemoryAttempts(),
+        "attempts": MemoryAttempts(outbox),
         "slots": MemorySlots(),
         "post_states": MemoryPostStates(),
         "published": MemoryPublished(),
-        "outbox": MemoryOutbox(),
+        "outbox": outbox,
     }
     given = defaults | ports
     given.setdefault("outcomes", MemoryOutcomes(given["post_states"].outcomes))

@@ -3,7 +3,9 @@
 The rules are :mod:`commands.publish`; this shell records the attempt (:class:`AttemptStore`)
 *before* the call, makes the call, and turns what happened into an outcome for the decider. A
 redelivered command, or an attempt whose worker died, is reconciled by the sweeper: looked up on
-the platform first, created again only when verified absent.
+the platform first, created again only when verified absent. How an attempt ended is kept with it
+in one transaction (the outbox) and relayed from there: a worker killed right after the call
+cannot leave a published post that never says so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 from adapters import exceptions as x
 from adapters.accounts import Tokens
 from adapters.kafka import Producer, send_all
+from adapters.outbox import OutboxRelay
 from adapters.outcomes import PostCommands
 from adapters.platforms.base import OutgoingPost, PlatformClient
 from adapters.post_states import Outcome, PostStateStore
@@ -28,7 +31,7 @@ from domain.lifecycle import PostState
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import DecidePost, PublishPost, StartPublishing
-from schemas.envelope import derived_id, utcnow
+from schemas.envelope import Envelope, derived_id, utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
 from streams.plumbing import Agent
@@ -47,6 +50,7 @@ class Publishing:
     platforms: Mapping[str, PlatformClient]
     out: Producer
     policy: attempt.Policy
+    outbox: OutboxRelay  # where a save puts an ending's events, relayed right after it
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
     states: PostStateStore | None = None  # the posts' single-writer state, read only: what the post says at the call
@@ -97,7 +101,7 @@ def publishing_id(post_id: str, attempt_id: str) -> str:
     return derived_id(post_id, "publishing", attempt_id)
 
 
-async def _emit(p: Publishing, decision: attempt.Decision) -> None:
+def _envelopes(decision: attempt.Decision) -> list[tuple[str, Envelope]]:
     a = decision.attempt
     items = []
     for event in decision.events:
@@ -106,7 +110,11 @@ async def _emit(p: Publishing, decision: attempt.Decision) -> None:
         else:  # the outcome: the same id on every redelivery
             event_id = derived_id(a.effect_id, a.account_id, a.state, a.due_at.isoformat() if a.due_at else "")
         items.append((a.effect_id, registry.envelope(event, source=SOURCE, subject=a.effect_id, id=event_id)))
-    await send_all(p.out, t.POSTS, items)
+    return items
+
+
+async def _emit(p: Publishing, decision: attempt.Decision) -> None:
+    await send_all(p.out, t.POSTS, _envelopes(decision))
 
 
 async def handle(cmd: PublishPost, p: Publishing) -> None:
@@ -148,8 +156,14 @@ async def sweep(p: Publishing, limit: int = SWEEP_BATCH) -> int:
 async def _settle(p: Publishing, a: attempt.Attempt, outcome: attempt.Outcome) -> attempt.Attempt:
     decision = attempt.decide(a, outcome, p.clock(), p.policy)
     if decision.attempt != a:
-        await p.attempts.save(decision.attempt)
-    await _emit(p, decision)
+        # The ending and its event in one transaction: after it nothing runs this attempt again, so
+        # the event must not wait on this process surviving until the send.
+        await p.attempts.save(decision.attempt, [(t.POSTS, key, env) for key, env in _envelopes(decision)])
+    if decision.events:
+        try:
+            await p.outbox.relay(p.out)
+        except Exception as err:  # noqa: BLE001 - the event is safe in the outbox: the relay timer sends it
+            log.warning("post %s: its outcome waits in the outbox (%s)", a.effect_id, type(err).__name__)
     return decision.attempt
 
 
@@ -187,6 +201,8 @@ async def run(a: attempt.Attempt, p: Publishing, *, reconcile: bool) -> None:
             await _settle(p, a, attempt.Found(ref.platform_post_id, ref.url, ref.warnings))
             return
         # Verified absent: creating now cannot make a second post.
+    elif not attempt.must_look_up(a):  # a retry: if this worker dies while the create is out, the next one looks first
+        await p.attempts.save(attempt.creating(a))
     # After a first try, part of a multi-part post (an X thread) may have landed: resume after it.
     resume = a.started_at - timedelta(seconds=5) if reconcile or a.tries > 1 else None
     await _settle(p, a, await _create(p, client, account, post, resume))
@@ -252,6 +268,7 @@ def register(agent: Agent) -> None:
         platforms=d.platforms,
         out=agent.producer,
         policy=d.settings.publish,
+        outbox=d.outbox,
         states=d.post_states,
         writer=PostCommands(agent.producer, d.outcomes, source=SOURCE),
     )

@@ -12,11 +12,15 @@ from adapters.ports import Metrics, OutgoingPost, PublishedRef
 from domain.accounts import Account
 
 
+class Killed(BaseException):
+    """The worker dying mid-call (a SIGKILL): nothing in the shell catches it, as nothing catches that."""
+
+
 @dataclass
 class FakePlatform:
     platform: str = "x"
     posts: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # id -> (account, text, created)
-    faults: list[str] = field(default_factory=list)  # "rate_limit" | "hang_after_accept", consumed in order
+    faults: list[str] = field(default_factory=list)  # "rate_limit" | "hang_after_accept" | "die_after_accept", in order
     calls: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
@@ -29,6 +33,8 @@ class FakePlatform:
         self.posts[pid] = (account.platform_account_id, post.text, time.time())
         if fault == "hang_after_accept":
             raise OutcomeUnknown(self.platform, "no answer")
+        if fault == "die_after_accept":
+            raise Killed(f"killed while {self.platform} answered {pid}")
         return PublishedRef(pid, f"https://fake.example/{pid}")
 
     async def find_post(self, account: Account, post: OutgoingPost, since: datetime) -> PublishedRef | None:

@@ -29,6 +29,7 @@ from socializer.devstack import Embedded, create_topics, free_port, signal_group
 pytestmark = pytest.mark.integration
 
 FAST = {"auto_publish": True, "max_per_day": 1000, "cooldown_hours": 0, "interval_minutes": 0.05}
+CHAOS = {"interval_minutes": 0.02}
 
 
 # Accounts each test site connects through the real OAuth flow: (name, platform, sandbox user, account type, settings).
@@ -43,6 +44,15 @@ CONNECT = {
         ("it-youtube", "youtube", "it-yt", "channel", {}),  # videos only: rendered projects are posted to it
     ],
     "crash": [(f"crash-x{i}", "x", f"crash-x{i}", "personal", {}) for i in range(3)],
+    # The chaos suite's (test_chaos): four X accounts (tweets and threads), two LinkedIn, a page and
+    # an Instagram account, slotted 1.2 s apart so 156 posts fit in a few minutes.
+    "chaos": [
+        *[(f"chaos-x{i}", "x", f"chaos-x{i}", "personal", CHAOS) for i in range(4)],
+        ("chaos-li-org", "linkedin", "chaos-li", "organization", CHAOS),
+        ("chaos-li-member", "linkedin", "chaos-li-member", "personal", CHAOS),
+        ("chaos-facebook", "facebook", "chaos-fb", "page", CHAOS),
+        ("chaos-instagram", "instagram", "chaos-ig", "business", CHAOS),
+    ],
 }
 SITES = {
     "sites": [
@@ -51,6 +61,7 @@ SITES = {
         {"site_id": "hostile-site", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "acct", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "engage", "timezone": "Europe/Berlin", "auto_social_publish": True},
+        {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -128,6 +139,7 @@ class System:
             return {
                 "itest": await keys.create("itest"),
                 "crash": await keys.create("crash"),
+                "chaos": await keys.create("chaos"),
                 "itest-read": await keys.create("itest", ("read",)),
                 "hostile": await keys.create("hostile-site"),
                 "acct": await keys.create("acct"),

@@ -3,15 +3,16 @@ it keeps. The same handlers run inside Faust in the integration tests."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
 
 from adapters.accounts import MemoryAccounts, MemoryTokens
-from adapters.kafka import MemoryProducer
+from adapters.kafka import KafkaMessage, MemoryProducer, Position
 from adapters.outbox import MemoryOutbox
-from adapters.platforms.fake import FakePlatform
+from adapters.platforms.fake import FakePlatform, Killed
 from adapters.published import MemoryPublished, PublishedPost
 from adapters.publishing import MemoryAttempts
 from adapters.scheduling import MemorySlots
@@ -166,12 +167,14 @@ async def test_schedule_refuses_a_command_on_the_event_topic() -> None:
 def publishing(platform: FakePlatform, clock: Clock, out: MemoryProducer, accounts: list[Account] | None = None) -> publish.Publishing:
     memory = MemoryAccounts(accounts or [X])
     ids = iter(f"t{i}" for i in range(100))
+    attempts = MemoryAttempts()
     return publish.Publishing(
-        attempts=MemoryAttempts(),
+        attempts=attempts,
         tokens=MemoryTokens(memory),
         platforms={"x": platform},
         out=out,
         policy=POLICY,
+        outbox=attempts.outbox,
         clock=clock,
         new_id=lambda: next(ids),
     )
@@ -201,6 +204,44 @@ async def test_publish_looks_up_an_unknown_outcome_instead_of_posting_twice() ->
     clock.now = NOW + timedelta(seconds=4)
     assert await publish.sweep(p) == 1
     assert x.calls == 1 and len(x.posts) == 1  # found, not created again
+    last = out.messages(t.POSTS)[-1]
+    assert isinstance(last, e.PostPublished) and last.reconciled
+
+
+class DiesSendingTheOutcome(MemoryProducer):
+    """A broker connection whose worker is killed as it sends how a publish ended."""
+
+    async def send(self, topic: str, message: KafkaMessage) -> Awaitable[Position]:
+        if isinstance(message.decoded().message, e.PostPublished):
+            raise Killed("killed before the outcome was sent")
+        return await super().send(topic, message)
+
+
+async def test_publish_outcome_outlives_a_worker_killed_before_sending_it() -> None:
+    x, out, clock = FakePlatform(), DiesSendingTheOutcome(), Clock(NOW)
+    p = publishing(x, clock, out)
+    with pytest.raises(Killed):
+        await publish.handle(CMD, p)
+    assert [type(m).__name__ for m in out.messages(t.POSTS)] == ["PostPublishing"]
+    # The attempt is over (nothing will run it again), and its outcome waits in the outbox with it.
+    restarted = MemoryProducer()
+    assert await relay.relay_all(p.outbox, restarted) == 1  # the next worker's relay timer
+    (published,) = restarted.messages(t.POSTS)
+    assert isinstance(published, e.PostPublished) and published.platform_post_id in x.posts
+    clock.now = NOW + POLICY.lease * 2
+    assert await publish.sweep(p) == 0 and x.calls == 1
+
+
+async def test_publish_looks_up_a_retry_whose_worker_died_mid_create() -> None:
+    x, out, clock = FakePlatform(faults=["rate_limit", "die_after_accept"]), MemoryProducer(), Clock(NOW)
+    p = publishing(x, clock, out)
+    await publish.handle(CMD, p)  # 429: a retry in 30 s
+    clock.now = NOW + timedelta(seconds=31)
+    with pytest.raises(Killed):
+        await publish.sweep(p)  # the retry's create lands, the worker dies before the answer
+    clock.now += POLICY.lease + timedelta(seconds=1)
+    assert await publish.sweep(p) == 1  # the next worker takes it over: a lookup, not a second create
+    assert x.calls == 2 and len(x.posts) == 1
     last = out.messages(t.POSTS)[-1]
     assert isinstance(last, e.PostPublished) and last.reconciled
 

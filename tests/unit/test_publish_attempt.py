@@ -68,6 +68,15 @@ def test_a_crashed_worker_leaves_an_attempt_that_is_looked_up_first() -> None:
     assert not attempt.must_look_up(started(state="retry"))
 
 
+def test_a_retry_is_kept_as_started_while_its_create_is_out() -> None:
+    retry = attempt.decide(started(), attempt.RateLimited("429", 30), NOW, POLICY).attempt
+    assert retry.state == "retry" and not attempt.must_look_up(retry)  # a 429 sent nothing: create, no lookup
+    out = attempt.creating(retry)
+    assert out.state == "started" and attempt.must_look_up(out) and out.tries == retry.tries  # a takeover looks first
+    unknown = replace(retry, state="unknown")
+    assert attempt.creating(unknown) == unknown and attempt.creating(started()) == started()
+
+
 def test_rate_limits_wait_as_long_as_the_platform_says() -> None:
     d = attempt.decide(started(), attempt.RateLimited("429", retry_after=30), NOW, POLICY)
     assert d.attempt.state == "retry" and d.attempt.next_try_at == NOW + timedelta(seconds=30)
