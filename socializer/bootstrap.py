@@ -26,6 +26,7 @@ from adapters.post_states import MemoryPostStates, PostgresPostStates
 from adapters.postgres import LazyPool
 from adapters.published import MemoryPublished, PostgresPublished
 from adapters.publishing import MemoryAttempts, PostgresAttempts
+from adapters.learning import PostgresLearning
 from adapters.scheduling import MemorySlots, PostgresSlots
 from adapters.sites import MemorySites, PostgresSites, read_seed
 from adapters.uploads import PostgresSessions
@@ -183,6 +184,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         media=MediaService(media_store(settings, http), http, executor=cpu),
         cpu=cpu,
         voices=voices(settings) if video else None,
+        learning=PostgresLearning(pool, age_scale=settings.engagement_age_scale) if settings.learned_slots else None,
     )
 
 

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     engagement_interval_seconds: float = 6 * 3600
     video_engagement_interval_seconds: float = 12 * 3600  # video posts' metrics (the seed's cadence)
     engagement_window_days: int = 30
+    # Best-time slots learned from each account's own 24 h results (Thompson sampling inside the cap and
+    # the cooldown; pinned times win); off = the platform's default best times.
+    learned_slots: bool = True
     due_check_seconds: float = 0.25
     publish_timeout_seconds: float = 10.0
     publish_max_tries: int = 5
