@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from random import Random
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from domain.schedule import CHANGEABLE, PAYLOAD_FIELDS, SlotPolicy, Slotted, next_slot
+from domain.exceptions import NoFreeSlot
+from domain.learner import HALF_LIFE_DAYS, Beliefs
+from domain.schedule import CHANGEABLE, PAYLOAD_FIELDS, SlotPolicy, Slotted, learned_slot, next_slot
 from schemas import events as e
 from schemas.commands import PublishPost
+from schemas.events import SlotKind
 
 __all__ = ["CHANGEABLE", "PAYLOAD_FIELDS", "Slotted", "cooldown_window", "evolve", "publish_command", "reserve"]
 
@@ -63,25 +68,84 @@ def cooldown_window(policy: SlotPolicy) -> timedelta:
 
 
 def reserve(
-    state: Slotted, policy: SlotPolicy | None, occupied: Iterable[datetime], now: datetime
+    state: Slotted,
+    policy: SlotPolicy | None,
+    occupied: Iterable[datetime],
+    now: datetime,
+    *,
+    beliefs: Beliefs | None = None,
+    rng: Random | None = None,
 ) -> tuple[Slotted, e.PostScheduled | None]:
     """A draft gets the account's next free slot (``policy`` None: no connected account, it stays a
     draft); a post already slotted keeps its slot and is announced again (idempotent); anything
-    else is left alone."""
+    else is left alone.
+
+    With ``beliefs`` (what the learner knows of the account) the slot is learned, inside the cap and
+    the cooldown: the times a person set for every day (``best_times``) win outright, pins on a
+    weekday win on that weekday, and a fixed interval is kept as it is."""
+    why: e.SlotWhy | None = None
+    kind: SlotKind = "interval" if policy and policy.interval_minutes else "best_time"
     if state.state == "draft":
         if policy is None:
             return state, None
-        state = replace(state, state="pending", due_at=next_slot(policy, state.platform, occupied, now))
+        occupied = list(occupied)
+        at = next_slot(policy, state.platform, occupied, now)
+        if beliefs is not None and not policy.interval_minutes:
+            at, kind, why = _chosen(policy, state, occupied, now, beliefs, rng or Random(state.post_id), at)
+        state = replace(state, state="pending", due_at=at)
     elif not (state.state == "pending" and state.due_at is not None):
         return state, None
     assert state.due_at is not None
-    kind: Literal["interval", "best_time"] = "interval" if policy and policy.interval_minutes else "best_time"
     return state, e.PostScheduled(
         post_id=state.post_id,
         account_id=state.account_id,
         platform=state.platform,
         scheduled_at=state.due_at,
         slot=kind,
+        why=why,
+    )
+
+
+def _chosen(
+    policy: SlotPolicy, state: Slotted, occupied: list[datetime], now: datetime, beliefs: Beliefs, rng: Random, first: datetime
+) -> tuple[datetime, SlotKind, e.SlotWhy]:
+    """The learned slot, unless a person's times own it; with why, either way."""
+    tz = ZoneInfo(policy.timezone)
+    if policy.best_times:  # a person's times for every day: the learner only explains them
+        return first, "pinned", _why(beliefs, first, tz, "pinned")
+    pick = learned_slot(policy, state.platform, occupied, now, beliefs, rng)
+    pinned_days = {d for d, _ in policy.weekday_times}
+    if pinned_days:
+        try:
+            pinned = next_slot(policy, state.platform, occupied, now, pinned_only=True)
+        except NoFreeSlot:
+            pinned = None
+        if pinned is not None and (pinned <= pick.at or pick.at.astimezone(tz).weekday() in pinned_days):
+            return pinned, "pinned", _why(beliefs, pinned, tz, "pinned")
+    return (
+        pick.at,
+        "learned",
+        e.SlotWhy(
+            method="learned",
+            lift=round(pick.lift, 4),
+            low=round(pick.low, 4),
+            high=round(pick.high, 4),
+            alternative_at=pick.alternative_at,
+            alternative_lift=round(pick.alternative_lift, 4),
+            alternative_low=round(pick.alternative_low, 4),
+            alternative_high=round(pick.alternative_high, 4),
+            explored=pick.explored,
+            evidence=beliefs.n,
+            half_life_days=HALF_LIFE_DAYS,
+        ),
+    )
+
+
+def _why(beliefs: Beliefs, at: datetime, tz: ZoneInfo, method: Literal["pinned"]) -> e.SlotWhy:
+    local = at.astimezone(tz)
+    lift, low, high = beliefs.lift(local.weekday(), local.hour)
+    return e.SlotWhy(
+        method=method, lift=round(lift, 4), low=round(low, 4), high=round(high, 4), evidence=beliefs.n, half_life_days=HALF_LIFE_DAYS
     )
 
 

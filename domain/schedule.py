@@ -33,6 +33,12 @@ class SlotPolicy:
     cooldown_hours: float
     interval_minutes: float | None
     horizon_days: int = HORIZON_DAYS
+    weekday_times: tuple[tuple[int, tuple[str, ...]], ...] = ()  # a person's pins per weekday (0 = Monday)
+
+    @property
+    def pinned(self) -> bool:
+        """A person chose the times (best times or pins per weekday): they win over learned slots."""
+        return bool(self.best_times or self.weekday_times)
 
     @classmethod
     def of(cls, settings: AccountSettings, site_timezone: str = "UTC", *, horizon_days: int = HORIZON_DAYS) -> SlotPolicy:
@@ -43,12 +49,13 @@ class SlotPolicy:
             cooldown_hours=settings.cooldown_hours,
             interval_minutes=settings.interval_minutes,
             horizon_days=horizon_days,
+            weekday_times=tuple((d, tuple(t)) for d, t in sorted(settings.weekday_times.items())),
         )
 
 
-def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[datetime]:
+def _candidates(policy: SlotPolicy, platform: str, now: datetime, *, pinned_only: bool = False) -> Iterator[datetime]:
     tz = ZoneInfo(policy.timezone)
-    if policy.interval_minutes:
+    if policy.interval_minutes and not pinned_only:
         step = timedelta(minutes=policy.interval_minutes)
         epoch = datetime(2000, 1, 1, tzinfo=UTC)
         k = (now - epoch) // step + 1
@@ -59,10 +66,11 @@ def _candidates(policy: SlotPolicy, platform: str, now: datetime) -> Iterator[da
             at += step
         return
     times = [time.fromisoformat(t) for t in (policy.best_times or profile(platform).best_times)]
+    pins = {d: [time.fromisoformat(t) for t in ts] for d, ts in policy.weekday_times}
     local_today = now.astimezone(tz).date()
     for d in range(policy.horizon_days + 1):
         day = local_today + timedelta(days=d)
-        for t in times:
+        for t in pins.get(day.weekday(), [] if pinned_only else times):
             at = datetime.combine(day, t, tzinfo=tz).astimezone(UTC)
             if at > now:
                 yield at
@@ -114,10 +122,11 @@ class _Room:
         return cand not in near
 
 
-def next_slot(policy: SlotPolicy, platform: str, occupied: Iterable[datetime], now: datetime) -> datetime:
-    """The first candidate after ``now`` that respects the cap and the cooldown of ``occupied``."""
+def next_slot(policy: SlotPolicy, platform: str, occupied: Iterable[datetime], now: datetime, *, pinned_only: bool = False) -> datetime:
+    """The first candidate after ``now`` that respects the cap and the cooldown of ``occupied``
+    (``pinned_only``: only the times a person pinned to their weekdays)."""
     room = _Room(policy, occupied)
-    for cand in _candidates(policy, platform, now):
+    for cand in _candidates(policy, platform, now, pinned_only=pinned_only):
         if room.fits(cand):
             return cand
     raise NoFreeSlot(f"no free slot within {policy.horizon_days} days")

@@ -11,7 +11,8 @@ import asyncpg
 POST_COLUMNS = (
     "post_id, site_id, content_id, account_id, platform, post_type, status, text, hashtags, link_url, utm, thread,"
     " media_urls, writer, writer_note, first_comment, media_plan, virality, virality_parts, virality_reasons,"
-    " scheduled_at, published_at, platform_post_id, platform_post_url, warnings, error, review, reviewed_by, reviewed_at, created_at, updated_at, version"
+    " scheduled_at, published_at, platform_post_id, platform_post_url, warnings, error, review, reviewed_by, reviewed_at, created_at, updated_at, version,"
+    " slot_why"
 )
 
 
@@ -200,7 +201,8 @@ async def account_history(pool: asyncpg.Pool, account_id: str, limit: int = 100)
 VIDEO_COLUMNS = (
     "project_id, site_id, content_id, title, preset, voice_id, form, review, motion, status, stage, error, revision,"
     " approved_revision, until, progress, timings, video_url, srt_url, vtt_url, thumbnail_url, audio_url, seconds, sections,"
-    " chapters, problems, durations, pictures, seo, made, created_at, updated_at, version"
+    " chapters, problems, durations, pictures, seo, made, created_at, updated_at, version,"
+    " slot_why"
 )
 
 

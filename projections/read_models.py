@@ -107,7 +107,8 @@ class PostsProjection(Projection):
                     )
                 ]
             case e.PostScheduled() | e.PostRescheduled():
-                return [("scheduled", (m.post_id, m.scheduled_at, at, eid))]
+                why = m.why.model_dump(mode="json") if isinstance(m, e.PostScheduled) and m.why else None
+                return [("scheduled", (m.post_id, m.scheduled_at, at, eid, why))]
             case e.PostEdited():
                 edited = (m.post_id, m.text, m.hashtags, m.link_url, m.media_urls, m.thread, at, eid)
                 return [("edited", (*edited, m.virality, m.virality_parts, m.virality_reasons))]
@@ -144,7 +145,8 @@ POSTS = PostsProjection(
         " ON CONFLICT (post_id) DO NOTHING",
         "counted": "UPDATE {posts} SET version = version + 1, applied = (applied || $2::text)[greatest(1, cardinality(applied) - 62):]"
         " WHERE post_id = $1 AND NOT ($2 = ANY(applied))",
-        "scheduled": "UPDATE {posts} SET status = 'scheduled', scheduled_at = $2, error = NULL, updated_at = $3, last_event_id = $4"
+        "scheduled": "UPDATE {posts} SET status = 'scheduled', scheduled_at = $2, error = NULL, updated_at = $3, last_event_id = $4,"
+        " slot_why = $5"
         f" WHERE post_id = $1 AND status IN {EDITABLE}",
         "edited": "UPDATE {posts} SET text = coalesce($2, text), hashtags = coalesce($3, hashtags), link_url = coalesce($4, link_url),"
         " media_urls = coalesce($5, media_urls), thread = coalesce($6, thread), updated_at = $7, last_event_id = $8,"

@@ -135,20 +135,43 @@ class PostQueued(Event):
     account_id: str
 
 
+SlotKind = Literal["best_time", "interval", "manual", "now", "learned", "pinned"]
+
+
+class SlotWhy(BaseModel):
+    """Why the scheduler chose this time: the slot's expected lift over the platform's default slots
+    (ratio - 1, with its 80 % interval), the best other free slot's, and whether it explored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    method: Literal["learned", "pinned", "default"]
+    lift: float
+    low: float
+    high: float
+    alternative_at: datetime | None = None
+    alternative_lift: float | None = None
+    alternative_low: float | None = None
+    alternative_high: float | None = None
+    explored: bool = False
+    evidence: int = Field(0, description="the account's posts the learner has results of")
+    half_life_days: float | None = None
+
+
 class PostScheduled(Event):
     post_id: str
     account_id: str
     platform: Platform
     scheduled_at: datetime
-    slot: Literal["best_time", "interval", "manual", "now"] = "manual"
+    slot: SlotKind = "manual"
     override: bool = False  # a person placed it despite the account's cap or cooldown
+    why: SlotWhy | None = None  # a slot the scheduler chose (learned or pinned): why this time
 
 
 class PostRescheduled(Event):
     post_id: str
     scheduled_at: datetime
     previous_at: datetime | None = None
-    slot: Literal["best_time", "interval", "manual", "now"] = "manual"
+    slot: SlotKind = "manual"
     override: bool = False
 
 
@@ -252,6 +275,12 @@ class EngagementRecorded(Event):
 AccountStatus = Literal["active", "needs_reauth", "disconnected"]
 
 
+def _hhmm(t: str) -> None:
+    h, _, m = t.partition(":")
+    if not (h.isdigit() and m.isdigit() and 0 <= int(h) < 24 and 0 <= int(m) < 60 and len(m) == 2):
+        raise ValueError(f"{t!r} is not HH:MM")
+
+
 class AccountSettings(BaseModel):
     """What the scheduler reads per account (the seeds' ``settings`` JSON)."""
 
@@ -263,15 +292,29 @@ class AccountSettings(BaseModel):
     cooldown_hours: float = Field(4.0, ge=0, le=168)
     timezone: str | None = Field(None, description="IANA zone; unset = the site's")
     interval_minutes: float | None = Field(None, ge=0.01, le=1440)
+    weekday_times: dict[int, list[str]] = Field(
+        default_factory=dict,
+        description="times a person pinned per weekday (0 = Monday), HH:MM local; they win over learned slots on that weekday",
+    )
 
     @field_validator("best_times")
     @classmethod
     def _hhmm(cls, v: list[str]) -> list[str]:
         for t in v:
-            h, _, m = t.partition(":")
-            if not (h.isdigit() and m.isdigit() and 0 <= int(h) < 24 and 0 <= int(m) < 60 and len(m) == 2):
-                raise ValueError(f"{t!r} is not HH:MM")
+            _hhmm(t)
         return v
+
+    @field_validator("weekday_times")
+    @classmethod
+    def _pins(cls, v: dict[int, list[str]]) -> dict[int, list[str]]:
+        for day, times in v.items():
+            if not 0 <= day <= 6:
+                raise ValueError(f"weekday {day} is not 0 (Monday) to 6 (Sunday)")
+            if len(times) > 24:
+                raise ValueError(f"weekday {day}: at most 24 pinned times")
+            for t in times:
+                _hhmm(t)
+        return {d: sorted(set(t)) for d, t in sorted(v.items()) if t}
 
     @field_validator("timezone")
     @classmethod

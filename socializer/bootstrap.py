@@ -18,6 +18,7 @@ from adapters.accounts.store import AccountStore
 from adapters.accounts.tokens import TokenSource
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
+from adapters.learning import PostgresLearning
 from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
 from adapters.outbox import MemoryOutbox, PostgresOutbox
 from adapters.outcomes import MemoryOutcomes, PostgresOutcomes
@@ -185,6 +186,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         media=MediaService(media_store(settings, http), http, executor=cpu),
         cpu=cpu,
         voices=voices(settings) if video else None,
+        learning=PostgresLearning(pool, age_scale=settings.engagement_age_scale) if settings.learned_slots else None,
     )
 
 

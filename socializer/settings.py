@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # looks for a post with a reading due. The scale shrinks every age (1e-4: "24 h" in under 9 s).
     engagement_tick_seconds: float = Field(60.0, gt=0)
     engagement_age_scale: float = Field(1.0, gt=0)
+    # Best-time slots learned from each account's own 24 h results (Thompson sampling inside the cap and
+    # the cooldown; pinned times win); off = the platform's default best times.
+    learned_slots: bool = True
     due_check_seconds: float = 0.25
     publish_timeout_seconds: float = 10.0
     publish_max_tries: int = 5

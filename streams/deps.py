@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from adapters.accounts import Accounts, Tokens
 from adapters.images import MediaRenderer
+from adapters.learning import Learning
 from adapters.outbox import OutboxRelay
 from adapters.outcomes import OutcomeWaiter
 from adapters.platforms.base import PlatformClient
@@ -63,3 +64,4 @@ class Deps:
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)
+    learning: Learning | None = None  # what the best-time learner knows per account; None: default best times

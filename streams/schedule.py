@@ -11,10 +11,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from random import Random
 from typing import Any
 
 from adapters.accounts import Accounts
 from adapters.kafka import Producer, send_all
+from adapters.learning import Learning
 from adapters.scheduling import SlotStore, SlotTxn
 from adapters.sites import SiteDirectory
 from commands import schedule as scheduler
@@ -38,6 +40,7 @@ class Scheduling:
     sites: SiteDirectory
     out: Producer
     clock: Callable[[], datetime] = utcnow
+    learning: Learning | None = None  # None: the platform's default best times, never learned
 
 
 async def apply(event: e.Event, s: Scheduling) -> e.PostScheduled | None:
@@ -64,7 +67,11 @@ async def _reserve(
     elif state.state == "draft":
         log.warning("post %s: account %s is not connected; left as draft", state.post_id, state.account_id)
     occupied = await txn.occupied(state.account_id, now - scheduler.cooldown_window(policy)) if policy and state.state == "draft" else []
-    return scheduler.reserve(state, policy, occupied, now)
+    beliefs = None
+    if s.learning is not None and account is not None and policy is not None and state.state == "draft" and not policy.interval_minutes:
+        beliefs = await s.learning.beliefs(account.account_id, account.platform, account.site_id, policy.timezone, policy.best_times)
+    # Seeded by the post: a redelivered event draws the same sample, so the same slot.
+    return scheduler.reserve(state, policy, occupied, now, beliefs=beliefs, rng=Random(state.post_id))
 
 
 async def handle(decoded: Decoded, s: Scheduling) -> None:
@@ -104,7 +111,7 @@ async def dispatch_due(s: Scheduling, limit: int = DUE_BATCH) -> int:
 
 def register(agent: Agent) -> None:
     d = agent.deps
-    s = Scheduling(slots=d.slots, accounts=d.accounts, sites=d.sites, out=agent.producer)
+    s = Scheduling(slots=d.slots, accounts=d.accounts, sites=d.sites, out=agent.producer, learning=d.learning)
 
     async def one(message: Any) -> None:
         await handle(registry.decode(message.value or b""), s)

@@ -158,6 +158,7 @@ class SettingsPatch(BaseModel):
     cooldown_hours: float | None = None
     timezone: str | None = None
     interval_minutes: float | None = None
+    weekday_times: dict[int, list[str]] | None = None
 
 
 @router.patch(

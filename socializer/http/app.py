@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from adapters.accounts.states import PostgresStates
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys
+from adapters.learning import PostgresLearning
 from adapters.outcomes import PostgresOutcomes
 from adapters.post_states import PostgresPostStates
 from adapters.postgres import create_pool
@@ -52,6 +53,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             outcomes=outcomes,
             voices=voices,
             narrator=narrator,
+            learning=PostgresLearning(pool, age_scale=settings.engagement_age_scale),
         )
         try:
             yield

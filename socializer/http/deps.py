@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys, Caller
 from adapters.kafka import AIOKafkaSender, send_all
+from adapters.learning import Learning
 from adapters.outbox import PostgresOutbox
 from adapters.outcomes import PostgresOutcomes
 from adapters.post_states import Outcome, PostgresPostStates
@@ -68,6 +69,7 @@ class Services:
     outcomes: PostgresOutcomes  # what the posts' single writer decided, by command id
     voices: Synthesizer  # the voices videos are narrated in
     narrator: LLMWriter | None = None  # an LLM that may rewrite a video's narration (the rule writer's otherwise)
+    learning: Learning | None = None  # what the best-time learner knows per account
 
     async def site_tz(self, site_id: str) -> str:
         site = await self.sites.site(site_id)

@@ -6,10 +6,10 @@ from datetime import date as date_
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.accounts import AccountSettings
-from schemas.events import Platform, PostStatus, PostType
+from schemas.events import Platform, PostStatus, PostType, SlotWhy
 
 
 class Position(BaseModel):
@@ -159,6 +159,7 @@ class PostOut(BaseModel):
     reviewed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+    slot_why: SlotWhy | None = Field(None, description="why the scheduler chose its time (learned or pinned), if it chose it")
 
 
 class PostDetail(PostOut):
@@ -378,3 +379,38 @@ class PostAnalytics(Engagement):
     platform_post_id: str | None = None
     fetched_at: datetime
     history: list[EngagementPoint]
+
+
+# ---------- best-time slots
+class SlotCell(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    hour: int = Field(ge=0, le=23, description="local hour, in the account's time zone")
+    lift: float = Field(description="expected engagement against the platform's default slots, as a ratio minus 1 (0.12 = +12 %)")
+    low: float = Field(description="the 80 % interval's low end")
+    high: float = Field(description="the 80 % interval's high end")
+
+
+class SlotTable(BaseModel):
+    """What the scheduler knows of an account's hours (the seed's SocialCalendarSlot, learned)."""
+
+    account_id: str
+    platform: Platform
+    timezone: str
+    method: Literal["learned", "pinned", "interval", "default"] = Field(
+        description="how its next slots are chosen: learned, a person's pinned times, a fixed interval, or the platform's defaults"
+    )
+    evidence: int = Field(description="the account's posts with a 24 h result the learner has")
+    half_life_days: float = Field(description="how fast old results are forgotten")
+    best_times: list[str] = Field(description="times a person set for every day (they win over learned slots)")
+    pinned: dict[int, list[str]] = Field(description="times a person pinned per weekday (0 = Monday); they win on that weekday")
+    best: list[SlotCell] = Field(description="the five best hours, best first")
+    cells: list[SlotCell] = Field(description="every weekday × posting hour (06–22 local)")
+
+
+class SlotPins(BaseModel):
+    """Pins per weekday: a weekday sent with times pins them, with [] clears its pins; one not sent is not changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str
+    weekdays: dict[int, list[str]] = Field(description='e.g. {"0": ["19:00"], "5": []}: Monday at 19:00, Saturday unpinned')

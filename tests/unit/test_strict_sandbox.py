@@ -182,9 +182,11 @@ async def test_a_missing_insight_scope_makes_the_account_needs_reauth_naming_the
     ref = await clients["instagram"].create_post(full, OutgoingPost(post_id="p1", text="a photo", media_urls=(photo(site),)))
     lacking = account(site, "instagram", "ins-full", without=("instagram_manage_insights",))
     tokens = GrantedTokens([lacking])
-    published = MemoryPublished([PublishedPost("p1", lacking.account_id, "s1", "instagram", ref.platform_post_id, NOW)])
+    published = MemoryPublished(
+        [PublishedPost("p1", lacking.account_id, "s1", "instagram", ref.platform_post_id, NOW - timedelta(hours=2))]
+    )
     out = MemoryProducer()
-    assert await engagement.collect(published, tokens, clients, out, window_days=30, now=NOW) == 0
+    assert await engagement.collect(published, tokens, clients, out, now=NOW) == 0
     now = await tokens.accounts.get(lacking.account_id)
     assert now is not None and now.status == "needs_reauth" and "instagram_manage_insights" in (now.status_reason or "")
     assert out.messages(t.ENGAGEMENT) == []
@@ -192,8 +194,10 @@ async def test_a_missing_insight_scope_makes_the_account_needs_reauth_naming_the
     # An account connected to publish only is not asked for metrics at all (no needs_reauth for it).
     publish_only = account(site, "instagram", "ins-pub").model_copy(update={"scopes": ["instagram_basic", "instagram_content_publish"]})
     quiet = GrantedTokens([publish_only])
-    published = MemoryPublished([PublishedPost("p1", publish_only.account_id, "s1", "instagram", ref.platform_post_id, NOW)])
-    assert await engagement.collect(published, quiet, clients, MemoryProducer(), window_days=30, now=NOW) == 0
+    published = MemoryPublished(
+        [PublishedPost("p1", publish_only.account_id, "s1", "instagram", ref.platform_post_id, NOW - timedelta(hours=2))]
+    )
+    assert await engagement.collect(published, quiet, clients, MemoryProducer(), now=NOW) == 0
     assert (await quiet.accounts.get(publish_only.account_id)).status == "active"  # type: ignore[union-attr]
 
 
@@ -203,8 +207,15 @@ async def test_a_missing_publish_scope_fails_the_post_as_needs_reauth_and_marks_
     acct = account(site, "x", "pub-x", without=("tweet.write",))
     tokens = GrantedTokens([acct])
     out = MemoryProducer()
+    attempts = MemoryAttempts()
     p = publish.Publishing(
-        attempts=MemoryAttempts(), tokens=tokens, platforms=clients_for(site.base, http), out=out, policy=POLICY, clock=lambda: NOW
+        attempts=attempts,
+        tokens=tokens,
+        platforms=clients_for(site.base, http),
+        out=out,
+        policy=POLICY,
+        outbox=attempts.outbox,
+        clock=lambda: NOW,
     )
     await publish.handle(PublishPost(post_id="p1", site_id="s1", account_id=acct.account_id, platform="x", text="hi", due_at=NOW), p)
     failed = out.messages(t.POSTS)[-1]
