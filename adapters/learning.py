@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from domain import learner
 from domain.learner import Beliefs, Evidence
 
-DAY = 86400.0
 # Evidence older than this many half-lives weighs under 1/16: not worth reading.
 KEEP_HALF_LIVES = 4
 
@@ -31,13 +30,29 @@ class Learning(Protocol):
         ...
 
 
-def evidence_of(rows: Sequence[Any], timezone: str, platform: str, age_scale: float) -> list[Evidence]:
-    """One piece of evidence per post: its latest snapshot no older than 24 h, imputed to 24 h."""
+def nominal_hours(label: str) -> float | None:
+    """A snapshot label's age in hours ("1h" 1, "24h" 24, "7d" 168, "30m" 0.5): the age it stands for,
+    whatever the deployment's age scale; None for a reading from before labels."""
+    units = {"m": 1 / 60, "h": 1.0, "d": 24.0}
+    if len(label) < 2 or label[-1] not in units or not label[:-1].isdigit():
+        return None
+    return int(label[:-1]) * units[label[-1]]
+
+
+def evidence_of(rows: Sequence[Any], timezone: str, platform: str) -> list[Evidence]:
+    """One piece of evidence per post: its 24 h snapshot, else its latest earlier one imputed to 24 h
+    through the platform's decay."""
     tz = ZoneInfo(timezone)
-    out = []
+    best: dict[str, tuple[float, Any]] = {}
     for r in rows:
+        hours = nominal_hours(r["label"])
+        if hours is None or not 0 < hours <= 24:
+            continue
+        if r["post_id"] not in best or hours > best[r["post_id"]][0]:
+            best[r["post_id"]] = (hours, r)
+    out = []
+    for age_hours, r in best.values():
         local = r["published_at"].astimezone(tz)
-        age_hours = r["age_seconds"] / age_scale / 3600
         value = learner.impute_24h(math.log1p(r["interactions"]), age_hours, platform)
         out.append(
             Evidence(
@@ -53,31 +68,26 @@ def evidence_of(rows: Sequence[Any], timezone: str, platform: str, age_scale: fl
     return out
 
 
-# The latest snapshot of each of an account's posts that is at most 24 h old (scaled).
+# The labelled snapshots of an account's published posts (evidence_of keeps one per post).
 _EVIDENCE = """
-SELECT DISTINCT ON (h.post_id) h.post_id, p.published_at, p.post_type, cardinality(p.media_urls) > 0 AS media, p.virality,
-       h.likes + h.comments + h.shares AS interactions, h.age_seconds
+SELECT h.post_id, h.label, p.published_at, p.post_type, jsonb_array_length(p.media_urls) > 0 AS media, p.virality,
+       h.likes + h.comments + h.shares AS interactions
   FROM engagement_history h JOIN posts p USING (post_id)
- WHERE p.account_id = $1 AND p.status = 'published' AND p.published_at > $2
-   AND h.age_seconds IS NOT NULL AND h.age_seconds > 0 AND h.age_seconds <= $3
- ORDER BY h.post_id, h.age_seconds DESC
+ WHERE p.account_id = $1 AND p.status = 'published' AND p.published_at > $2 AND h.label <> ''
 """
 
 
 class PostgresLearning:
-    def __init__(
-        self, pool: Any, *, age_scale: float = 1.0, ttl_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, pool: Any, *, ttl_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.pool = pool
-        self.age_scale = age_scale
         self.ttl = ttl_seconds
         self.clock = clock
         self._cache: dict[tuple[str, ...], tuple[float, Beliefs]] = {}
 
     async def evidence(self, account_id: str, platform: str, timezone: str) -> list[Evidence]:
-        since = datetime.now(UTC) - timedelta(days=learner.HALF_LIFE_DAYS * KEEP_HALF_LIVES * self.age_scale)
-        rows = await self.pool.fetch(_EVIDENCE, account_id, since, DAY * self.age_scale)
-        return evidence_of(rows, timezone, platform, self.age_scale)
+        since = datetime.now(UTC) - timedelta(days=learner.HALF_LIFE_DAYS * KEEP_HALF_LIVES)
+        rows = await self.pool.fetch(_EVIDENCE, account_id, since)
+        return evidence_of(rows, timezone, platform)
 
     async def beliefs(self, account_id: str, platform: str, site_id: str, timezone: str, best_times: Sequence[str] = ()) -> Beliefs:
         key = (account_id, platform, site_id, timezone, *best_times)

@@ -186,7 +186,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         media=MediaService(media_store(settings, http), http, executor=cpu),
         cpu=cpu,
         voices=voices(settings) if video else None,
-        learning=PostgresLearning(pool, age_scale=settings.engagement_age_scale) if settings.learned_slots else None,
+        learning=PostgresLearning(pool) if settings.learned_slots else None,
     )
 
 

@@ -53,7 +53,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             outcomes=outcomes,
             voices=voices,
             narrator=narrator,
-            learning=PostgresLearning(pool, age_scale=settings.engagement_age_scale),
+            learning=PostgresLearning(pool),
         )
         try:
             yield

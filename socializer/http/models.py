@@ -404,7 +404,7 @@ class SlotTable(BaseModel):
     best_times: list[str] = Field(description="times a person set for every day (they win over learned slots)")
     pinned: dict[int, list[str]] = Field(description="times a person pinned per weekday (0 = Monday); they win on that weekday")
     best: list[SlotCell] = Field(description="the five best hours, best first")
-    cells: list[SlotCell] = Field(description="every weekday × posting hour (06–22 local)")
+    cells: list[SlotCell] = Field(description="every weekday × posting hour (06–23 local)")
 
 
 class SlotPins(BaseModel):

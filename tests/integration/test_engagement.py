@@ -170,3 +170,52 @@ async def test_the_best_hours_learned_from_the_24h_snapshots_show_the_accounts_h
     async with system.client("itest") as other:  # another site's key does not see this account
         r = await other.get("/api/v1/social/analytics/best-times/", params={"account_id": engage.account_id})
         assert r.status_code == 404
+
+
+async def test_the_scheduler_moves_the_accounts_next_post_to_its_learned_peak_and_says_why(system, engage) -> None:  # type: ignore[no-untyped-def]
+    P = "/api/v1/social"
+    async with system.client("engage") as c:
+        # Off the test's fixed interval: the account's slots are chosen by the learner from here.
+        r = await c.patch(f"{P}/accounts/{engage.account_id}/settings/", json={"interval_minutes": None, "auto_publish": False})
+        assert r.status_code == 200, r.text
+
+        async def learned():  # type: ignore[no-untyped-def]
+            r = await c.get(f"{P}/calendar/slots/", params={"account_id": engage.account_id})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            return body if body["evidence"] >= 51 else None
+
+        table = await eventually(learned, timeout=90, what="the 24 h snapshots in the learner's evidence")
+        assert table["method"] == "learned" and table["timezone"] == "Europe/Berlin" and table["half_life_days"] > 0
+        assert len(table["cells"]) == 7 * 18 and all(x["low"] <= x["lift"] <= x["high"] for x in table["cells"])
+        assert table["best"][0]["hour"] == 19, table["best"]
+
+        # Pins: Sunday at 08:15 wins on Sundays; [] clears a weekday; a bad time is refused at its field.
+        pinned = await c.put(f"{P}/calendar/slots/", json={"account_id": engage.account_id, "weekdays": {"6": ["08:15"], "5": []}})
+        assert pinned.status_code == 200 and pinned.json()["pinned"] == {"6": ["08:15"]} and pinned.json()["method"] == "learned"
+        bad = await c.put(f"{P}/calendar/slots/", json={"account_id": engage.account_id, "weekdays": {"2": ["25:00"]}})
+        assert bad.status_code == 422 and "weekday_times" in bad.text
+        cleared = await c.put(f"{P}/calendar/slots/", json={"account_id": engage.account_id, "weekdays": {"6": []}})
+        assert cleared.status_code == 200 and cleared.json()["pinned"] == {}
+
+        created = await c.post(
+            f"{P}/posts/?wait=true",
+            json={"site_id": "engage", "account_id": engage.account_id, "text": "When does this land?"},
+            headers={"Idempotency-Key": "engage-learned-1"},
+        )
+        assert created.status_code == 202, created.text
+        post_id = created.json()["post_id"]
+        queued = await c.post(f"{P}/posts/{post_id}/schedule/", json={})
+        assert queued.status_code == 202, queued.text
+
+        async def slotted():  # type: ignore[no-untyped-def]
+            r = await c.get(f"{P}/posts/{post_id}/")
+            return r.json() if r.status_code == 200 and r.json()["status"] == "scheduled" else None
+
+        post = await eventually(slotted, timeout=60, what="the learned slot")
+    at = datetime.fromisoformat(post["scheduled_at"]).astimezone(BERLIN)
+    why = post["slot_why"]
+    assert why["method"] == "learned" and why["evidence"] >= 51 and why["low"] <= why["lift"] <= why["high"]
+    assert why["alternative_at"] and why["alternative_low"] <= why["alternative_lift"] <= why["alternative_high"]
+    assert at.hour == 19 and at.minute == 0, (at, why)  # the hidden peak
+    assert why["explored"] == (why["alternative_lift"] > why["lift"])

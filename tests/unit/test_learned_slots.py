@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from random import Random
 
+from adapters.learning import evidence_of, nominal_hours
 from commands import schedule as scheduler
 from domain import learner
 from domain.learner import Evidence
@@ -94,3 +96,20 @@ def test_the_same_post_draws_the_same_slot() -> None:
     first = scheduler.reserve(draft(), policy, [], NOW, beliefs=beliefs, rng=Random("p1"))
     again = scheduler.reserve(draft(), policy, [], NOW, beliefs=beliefs, rng=Random("p1"))
     assert first == again
+
+
+def test_the_learner_reads_each_posts_24h_snapshot_or_imputes_its_latest_earlier_one() -> None:
+    at = datetime(2026, 11, 20, 18, 10, tzinfo=UTC)  # 19:10 in Berlin
+    row = {"published_at": at, "post_type": "announcement", "media": False, "virality": 50}
+    rows = [
+        {**row, "post_id": "a", "label": "1h", "interactions": 10},
+        {**row, "post_id": "a", "label": "24h", "interactions": 40},
+        {**row, "post_id": "a", "label": "7d", "interactions": 90},  # after 24 h: not the learner's age
+        {**row, "post_id": "b", "label": "1h", "interactions": 10},  # only an early one: imputed to 24 h
+        {**row, "post_id": "c", "label": "", "interactions": 5},  # from before labels: ignored
+    ]
+    ev = {round(x.value, 6) for x in evidence_of(rows, "Europe/Berlin", "x")}
+    assert len(ev) == 2 and round(math.log1p(40), 6) in ev
+    assert round(learner.impute_24h(math.log1p(10), 1.0, "x"), 6) in ev
+    assert {(x.weekday, x.hour) for x in evidence_of(rows, "Europe/Berlin", "x")} == {(4, 19)}
+    assert (nominal_hours("30m"), nominal_hours("24h"), nominal_hours("7d"), nominal_hours("")) == (0.5, 24.0, 168.0, None)
