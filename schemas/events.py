@@ -557,3 +557,52 @@ class VideoProjectFailed(Event):
 class VideoProjectCancelled(Event):
     project_id: str
     by: str = ""
+
+
+# ------------------------------------------------------------------ alerts and notifications
+NotificationKind = Literal["post_overdue", "account_needs_reauth", "account_failing", "webhook_disabled", "video_failed"]
+
+
+class PostOverdue(Event):
+    """The watchdog's finding: a post due at ``due_at`` was neither published nor failed within the
+    grace after it (``state``: what its slot said when found). An alert, not a step of the post's
+    lifecycle: its writer still decides what becomes of the post."""
+
+    post_id: str
+    site_id: str
+    account_id: str
+    platform: str
+    due_at: datetime
+    detected_at: datetime
+    state: str = ""
+
+
+class WebhookEndpointDisabled(Event):
+    """An outbound webhook endpoint stopped receiving: a 410, or failing deliveries for days."""
+
+    endpoint_id: str
+    site_id: str
+    url: str
+    reason: str
+    disabled_at: datetime
+
+
+class NotificationRaised(Event):
+    """One incident for a site's people: raised once (not once per retry), resolved when it clears."""
+
+    notification_id: str
+    site_id: str
+    kind: NotificationKind
+    subject: str  # what it is about: a post id, an account id, an endpoint id, a project id
+    title: str
+    detail: str = ""
+    raised_at: datetime
+
+
+class NotificationResolved(Event):
+    notification_id: str
+    site_id: str
+    kind: NotificationKind
+    subject: str
+    reason: str = ""
+    resolved_at: datetime

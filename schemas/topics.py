@@ -10,6 +10,8 @@
 | social.engagement         | post_id    | EngagementRecorded                                   |
 | social.accounts           | account_id | AccountConnected … AccountDisconnected (never tokens)|
 | video.projects.commands   | project_id | DecideVideo: commands on a project, for its single writer |
+| social.alerts             | subject    | PostOverdue, WebhookEndpointDisabled: findings the notifier turns into incidents |
+| social.notifications      | notification_id | NotificationRaised / NotificationResolved            |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 
@@ -26,6 +28,8 @@ SITES = "social.sites"
 VIDEO_PROJECTS = "video.projects"
 VIDEO_RENDER = "video.render"
 VIDEO_COMMANDS = "video.projects.commands"
+ALERTS = "social.alerts"
+NOTIFICATIONS = "social.notifications"
 
 CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, VIDEO_PROJECTS, VIDEO_RENDER, VIDEO_COMMANDS)
 
@@ -46,5 +50,7 @@ ALL = (
     VIDEO_PROJECTS,
     VIDEO_RENDER,
     VIDEO_COMMANDS,
+    ALERTS,
+    NOTIFICATIONS,
     *(dlq(t) for t in CONSUMED),
 )
