@@ -70,7 +70,7 @@ _SECRETS = [
         ),
         r"\1***",
     ),
-    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]+"), "whsec_***"),
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=_\-]+"), "whsec_***"),
     (re.compile(r"(://[^/\s:@]+:)[^@\s/]+@"), r"\1***@"),
 ]
 
