@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from adapters.logs import CURRENT, Context
+from adapters.metrics import PROJECTED_EVENTS
 from adapters.transient import is_transient
 from projections.base import Projection, apply_statements, collect, live_names
 from projections.exceptions import ProjectionError
@@ -133,9 +135,11 @@ class Projector:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
         self.applied += n
+        PROJECTED_EVENTS.inc(n)
         return n
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
+        CURRENT.set(Context("projector"))  # every line it logs names it (a batch has no one event id)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
             group_id=self.group_id,

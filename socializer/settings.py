@@ -126,6 +126,21 @@ class Settings(BaseSettings):
     vault_active_key: str | None = None
 
     log_level: str = "WARNING"
+    # Roles (worker, projector, api, sandbox) write JSON lines (agent, event_id, correlation_id); "text" for a terminal.
+    # The operators' tools (tail, emit, replay, ...) always print plain text.
+    log_format: str = Field("json", pattern="^(json|text)$")
+
+    # Operators' signals. The API serves /metrics on its own port (open, like /healthz: counts only, no
+    # ids; api_metrics=false turns it off); a worker or projector serves its own on metrics_port (0 = off).
+    api_metrics: bool = True
+    metrics_port: int = Field(0, ge=0, le=65535)
+    # A post due longer ago than this and neither published nor failed is overdue: /healthz answers 503.
+    overdue_seconds: float = Field(300.0, gt=0)
+    # Each role instance beats this often; one silent for role_down_seconds is down (/healthz 503).
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    role_down_seconds: float = Field(30.0, gt=0)
+    # This instance's name among its role's (unset: the host's name, a container's id under compose).
+    instance: str | None = None
 
     def require(self, *names: str) -> None:
         """Fail at start-up naming the first missing variable (roles run against external services)."""
@@ -159,6 +174,12 @@ class Settings(BaseSettings):
     def redirect_uri(self, platform: str) -> str:
         """Exactly one redirect URI per provider: a code can only come back where its provider sent it."""
         return f"{(self.public_url or self.api_url).rstrip('/')}/api/v1/social/accounts/callback/{platform}/"
+
+    @property
+    def instance_name(self) -> str:
+        import socket
+
+        return self.instance or socket.gethostname()
 
     @property
     def media_path(self) -> Path:

@@ -19,6 +19,8 @@ from typing import Any
 import orjson
 
 from adapters.kafka import FaustSender, KafkaMessage, Producer
+from adapters.logs import CURRENT, Context
+from adapters.metrics import EVENTS_DEAD_LETTERED, EVENTS_HANDLED, EVENTS_WAITED
 from adapters.transient import is_transient
 from domain.exceptions import DomainError
 from schemas import topics as t
@@ -72,7 +74,21 @@ async def handle_one(
     """Handle one message: ``handled``, or ``dead-lettered`` (it can never succeed as it is).
 
     An outage (database, broker, platform) is waited out: the message is held and tried again with
-    backoff, so nothing behind it on its partition overtakes it and nothing is lost."""
+    backoff, so nothing behind it on its partition overtakes it and nothing is lost. Every line
+    logged meanwhile names the agent and the message's event and correlation ids; the outcome is
+    counted per agent (``socializer_events_handled_total``, ``..._dead_lettered_total``)."""
+    context = CURRENT.set(Context(agent, message))
+    try:
+        outcome = await _handle_one(message, handle, agent=agent, out=out, sleep=sleep)
+    finally:
+        CURRENT.reset(context)
+    (EVENTS_HANDLED if outcome == "handled" else EVENTS_DEAD_LETTERED).labels(agent).inc()
+    return outcome
+
+
+async def _handle_one(
+    message: Any, handle: Callable[[Any], Awaitable[None]], *, agent: str, out: Producer, sleep: Callable[[float], Awaitable[None]]
+) -> str:
     delay = BACKOFF_FIRST
     while True:
         try:
@@ -95,6 +111,7 @@ async def handle_one(
                     err,
                     delay,
                 )
+                EVENTS_WAITED.labels(agent).inc()
                 await sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
                 continue

@@ -11,6 +11,7 @@ cannot leave a published post that never says so.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from adapters import exceptions as x
 from adapters.accounts import Tokens
 from adapters.kafka import Producer, send_all
+from adapters.metrics import PUBLISH_OUTCOMES
 from adapters.outbox import OutboxRelay
 from adapters.outcomes import PostCommands
 from adapters.platforms.base import OutgoingPost, PlatformClient
@@ -153,7 +155,13 @@ async def sweep(p: Publishing, limit: int = SWEEP_BATCH) -> int:
     return len(due)
 
 
+def outcome_name(outcome: attempt.Outcome) -> str:
+    """``RateLimited`` -> ``rate_limited``: the outcome label of ``socializer_publish_outcomes_total``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(outcome).__name__).lower()
+
+
 async def _settle(p: Publishing, a: attempt.Attempt, outcome: attempt.Outcome) -> attempt.Attempt:
+    PUBLISH_OUTCOMES.labels(a.platform, outcome_name(outcome)).inc()
     decision = attempt.decide(a, outcome, p.clock(), p.policy)
     if decision.attempt != a:
         # The ending and its event in one transaction: after it nothing runs this attempt again, so

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from adapters.kafka import Producer, send_all
+from adapters.metrics import RENDER_STAGE_SECONDS
 from adapters.transient import is_transient
 from adapters.video.ffmpeg import RenderFailed
 from adapters.video.studio import render_project
@@ -79,6 +80,8 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
             if done:
                 break
         made = future.result()
+        for name, seconds in (made.get("timings") or {}).items():  # stage names: a fixed handful (studio's laps)
+            RENDER_STAGE_SECONDS.labels(name).observe(seconds)
         result = _made(job, made)
     except VoiceUnavailable as err:
         result = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage="voice", reason=str(err))

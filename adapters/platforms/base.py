@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from adapters.exceptions import AuthExpired, OutcomeUnknown, RateLimited, Rejected, ScopeMissing, Unavailable
+from adapters.metrics import PLATFORM_REQUEST_SECONDS
 from adapters.platforms.ratelimit import RateWindows, account_key, windows_for
 from adapters.platforms.scopes import MISSING_SCOPE, needed
 from adapters.ports import Metrics as Metrics
@@ -91,14 +92,18 @@ class HttpPlatform:
             raise AuthExpired(self.platform, "the account has no access token", code="no_token")
         account = account_key(kw.get("headers"))
         await self.windows.admit(self.platform, account, method, url)
+        started = time.perf_counter()
         try:
             resp = await self.http.request(method, url, **kw)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError) as err:
+            PLATFORM_REQUEST_SECONDS.labels(self.platform, "error").observe(time.perf_counter() - started)
             raise Unavailable(self.platform, f"could not reach the platform: {type(err).__name__}") from err
         except httpx.TransportError as err:  # sent, answer lost: timeout, reset, protocol error
+            PLATFORM_REQUEST_SECONDS.labels(self.platform, "error").observe(time.perf_counter() - started)
             if creates:
                 raise OutcomeUnknown(self.platform, f"no answer to the create request: {type(err).__name__}") from err
             raise Unavailable(self.platform, f"no answer: {type(err).__name__}") from err
+        PLATFORM_REQUEST_SECONDS.labels(self.platform, f"{resp.status_code // 100}xx").observe(time.perf_counter() - started)
         self.windows.record(self.platform, account, method, url, resp.status_code, resp.headers)
         if resp.status_code < 400:
             return resp

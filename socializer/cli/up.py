@@ -57,8 +57,9 @@ def cmd_up(args: argparse.Namespace) -> None:
         roles += [("video", ["worker", "--video"])]  # renders apart, in their own consumer group
         ensure_free(s.api_port, "API")
         ensure_free(s.sandbox_port, "sandbox")
+        asyncio.run(_forget_heartbeats(s))
         for name, argv in roles:
-            stack.start_role(Role(name, [sys.executable, "-m", "socializer", *argv], logs / f"{name}.log", env))
+            stack.start_role(Role(name, [sys.executable, "-m", "socializer", *argv], logs / f"{name}.log", _role_env(env, name, roles)))
         wait_port(s.sandbox_port, 30)
         wait_port(s.api_port, 60)
         print(f"broker    {s.broker}   (socializer tail social.posts -f)")
@@ -66,6 +67,7 @@ def cmd_up(args: argparse.Namespace) -> None:
         print(f"sandbox   {s.sandbox_url}/_sandbox/posts")
         print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")
         print(f"logs      {logs}")
+        print(f"signals   {s.api_url}/healthz   {s.api_url}/metrics")
         if args.demo and seeded:
             key = (data / "demo-api-key").read_text().strip()
             print(f"api key   {key}   (site demo, kept from the first run; `socializer up --fresh` starts over)")
@@ -96,6 +98,30 @@ def cmd_up(args: argparse.Namespace) -> None:
         stack.stop()
     if failed:
         sys.exit(1)
+
+
+def _role_env(env: dict[str, str], name: str, roles: list[tuple[str, list[str]]]) -> dict[str, str]:
+    """Each role's instance name (its heartbeat's row, kept across its restarts) and, with
+    SOCIALIZER_METRICS_PORT set, its own metrics port: the worker and projector processes share
+    one host here, so they take consecutive ports from it (the API serves /metrics on its own port)."""
+    out = {**env, "SOCIALIZER_INSTANCE": name}
+    base = int(env.get("SOCIALIZER_METRICS_PORT") or 0)
+    scraped = [n for n, argv in roles if argv[0] in ("worker", "projector")]
+    out["SOCIALIZER_METRICS_PORT"] = str(base + scraped.index(name)) if base and name in scraped else "0"
+    return out
+
+
+async def _forget_heartbeats(s: Settings) -> None:
+    """``up`` declares the roles it runs by starting them: what beat before (another run of the
+    embedded default, with another number of workers) is forgotten, so it never counts as down."""
+    from adapters.heartbeats import Heartbeats
+    from adapters.postgres import create_pool
+
+    pool = await create_pool(s.database_url, max_size=1)  # type: ignore[arg-type]
+    try:
+        await Heartbeats(pool).forget_all()
+    finally:
+        await pool.close()
 
 
 def _demo_video(s: Settings, key: str) -> str | None:

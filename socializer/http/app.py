@@ -7,6 +7,7 @@ ids and positions (topic, partition, offset); ``?wait=true`` returns only once t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,8 @@ from fastapi import FastAPI
 from adapters.accounts.states import PostgresStates
 from adapters.accounts.store import AccountStore
 from adapters.api_keys import ApiKeys
+from adapters.heartbeats import Heartbeats
+from adapters.lag import LagReader
 from adapters.learning import PostgresLearning
 from adapters.outcomes import PostgresOutcomes
 from adapters.post_states import PostgresPostStates
@@ -29,6 +32,8 @@ from adapters.writer.llm import LLMWriter
 from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
+from socializer.http.ops import Signals
+from socializer.observability import GROUPS, beat_until
 from socializer.settings import Settings
 
 
@@ -55,9 +60,15 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             narrator=narrator,
             learning=PostgresLearning(pool),
         )
+        app.state.signals = Signals(Heartbeats(pool), LagReader(settings.broker, GROUPS))  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        beating = asyncio.create_task(beat_until(settings, "api", stop))
         try:
             yield
         finally:
+            stop.set()
+            await beating
+            await app.state.signals.lag.close()
             await bus.producer.stop()
             await outcomes.close()
             await pool.close()

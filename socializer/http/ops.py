@@ -1,20 +1,41 @@
-"""Operators' routes: rendered media (content-addressed, immutable) and health (broker, database, projection lag)."""
+"""Operators' routes: rendered media (content-addressed, immutable), health (broker, database,
+projection lag, overdue posts, roles) and the Prometheus metrics."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from adapters.heartbeats import Heartbeats
+from adapters.lag import LagReader
+from adapters.metrics import CONSUMER_LAG, POSTS_OVERDUE, ROLE_INSTANCES
 from projections import queries as q
 from socializer.http.deps import Services, Svc
 from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON, problem
 
 router = APIRouter()
+log = logging.getLogger("socializer.api")
+
+
+@dataclass
+class Signals:
+    """What /healthz and /metrics ask besides the database and the broker: the roles' heartbeats and
+    the consumer groups' lag."""
+
+    heartbeats: Heartbeats
+    lag: LagReader
+
+
+class RoleState(BaseModel):
+    up: int = Field(description="instances seen within SOCIALIZER_ROLE_DOWN_SECONDS")
+    down: int = Field(description="instances silent for longer: killed or hanging (a clean stop removes an instance)")
 
 
 class Health(BaseModel):
@@ -25,6 +46,10 @@ class Health(BaseModel):
     upstream_unknown_fields: dict[str, int] = Field(
         default_factory=dict,
         description="fields upstream sent that ContentPublished does not know, with how many articles of the last 24 h carried each",
+    )
+    overdue_posts: int = Field(0, description="posts due longer than SOCIALIZER_OVERDUE_SECONDS ago, neither published nor failed")
+    roles: dict[str, RoleState] = Field(
+        default_factory=dict, description="each role that runs in this deployment (it has beaten once), by instance state"
     )
 
 
@@ -71,10 +96,15 @@ async def video_file(name: str, svc: Services = Svc) -> Any:
 @router.get(
     "/healthz",
     response_model=Health,
-    summary="Broker, database and projection lag",
-    responses={503: {"model": Health, "description": "the database or the broker cannot be reached"}},
+    summary="Broker, database, projection lag, overdue posts and roles",
+    responses={
+        503: {
+            "model": Health,
+            "description": "the database or the broker cannot be reached, a post is overdue, or an instance of a role has gone silent",
+        }
+    },
 )
-async def healthz(svc: Services = Svc) -> Any:
+async def healthz(request: Request, svc: Services = Svc) -> Any:
     out: dict[str, Any] = {}
     try:
         await svc.pool.fetchval("SELECT 1")
@@ -92,6 +122,47 @@ async def healthz(svc: Services = Svc) -> Any:
             lag[r["projection"]] = lag.get(r["projection"], 0) + r["lag"]
     out["projection_lag"] = lag
     out["upstream_unknown_fields"] = await q.unknown_fields(svc.pool) if out["database"] == "ok" else {}
-    ok = out["database"] == "ok" and out["broker"] == "ok"
+    out["overdue_posts"], out["roles"] = 0, {}
+    if out["database"] == "ok":
+        signals: Signals = request.app.state.signals
+        out["overdue_posts"] = await signals.heartbeats.overdue_posts(svc.settings.overdue_seconds)
+        roles = await signals.heartbeats.roles(svc.settings.role_down_seconds)
+        out["roles"] = {r.role: {"up": r.up, "down": r.down} for r in roles}
+    roles_ok = all(r["down"] == 0 for r in out["roles"].values())
+    ok = out["database"] == "ok" and out["broker"] == "ok" and out["overdue_posts"] == 0 and roles_ok
     out["status"] = "ok" if ok else "degraded"
     return ORJSON(out, status_code=200 if ok else 503)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (text format): this API's series, consumer lag per group and topic, overdue posts, role instances",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}, 404: PROBLEMS[404]},
+)
+async def metrics(request: Request, svc: Services = Svc) -> Any:
+    """Open like /healthz, for the scraper: counts by agent, platform, outcome, stage, group and topic
+    only, never an id or a site's data (SOCIALIZER_API_METRICS=false turns it off). The worker and the
+    projector serve their own series on SOCIALIZER_METRICS_PORT."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    if not svc.settings.api_metrics:
+        return problem(404, "Not found", "metrics are turned off (SOCIALIZER_API_METRICS)")
+    signals: Signals = request.app.state.signals
+    try:
+        lag = await signals.lag.lag()
+        CONSUMER_LAG.clear()
+        for (group, topic), n in lag.items():
+            CONSUMER_LAG.labels(group, topic).set(n)
+    except Exception as err:  # the broker is away: the lag series go missing, as a scraper expects
+        log.warning("consumer lag: the broker could not be asked: %s", type(err).__name__)
+        CONSUMER_LAG.clear()
+    try:
+        POSTS_OVERDUE.set(await signals.heartbeats.overdue_posts(svc.settings.overdue_seconds))
+        ROLE_INSTANCES.clear()
+        for r in await signals.heartbeats.roles(svc.settings.role_down_seconds):
+            ROLE_INSTANCES.labels(r.role, "up").set(r.up)
+            ROLE_INSTANCES.labels(r.role, "down").set(r.down)
+    except Exception as err:
+        log.warning("metrics: the database could not be asked: %s", type(err).__name__)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

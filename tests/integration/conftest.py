@@ -124,6 +124,8 @@ class System:
             "SOCIALIZER_MEDIA_BASE_URL": f"http://127.0.0.1:{self.api_port}/media",
             "SOCIALIZER_VAULT_KEYS": VAULT_KEYS,
         }
+        # Each process's own /metrics (the API serves its own on its port).
+        self.metrics_ports = {role: free_port() for role in ("worker", "video", "projector")}
         self.accounts: dict[str, str] = {}  # name -> account id, once connected
         self.responses: list[bytes] = []
         self.procs: dict[str, subprocess.Popen] = {}
@@ -153,7 +155,8 @@ class System:
     def start(self, role: str) -> subprocess.Popen:
         log = self.root / f"{role}.log"
         argv = {"video": ["worker", "--video"]}.get(role, [role])  # the video worker: renders, in their own group
-        proc = spawn([sys.executable, "-m", "socializer", *argv], log, env=self.env)
+        env = {**self.env, "SOCIALIZER_METRICS_PORT": str(self.metrics_ports.get(role, 0)), "SOCIALIZER_INSTANCE": role}
+        proc = spawn([sys.executable, "-m", "socializer", *argv], log, env=env)
         self.procs[role] = proc
         return proc
 
