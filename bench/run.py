@@ -879,6 +879,7 @@ def main() -> None:
             "tokens",
             "commands",
             "besttime",
+            "webhooks",
         ],
         action="append",
     )
@@ -923,6 +924,10 @@ def main() -> None:
             from bench.besttime import main as bench_besttime
 
             bench_besttime(["--smoke"] if args.smoke else [])
+        if not args.only or "webhooks" in args.only:
+            from bench.webhooks import bench_webhooks
+
+            bench_webhooks(*((200, 1000) if args.smoke else (3000, 10_000)), tmp, line)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

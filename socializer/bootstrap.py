@@ -19,6 +19,8 @@ from adapters.accounts.tokens import TokenSource
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.learning import PostgresLearning
+from adapters.netguard import Policy as Outbound
+from adapters.netguard import guarded_client
 from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
 from adapters.outbox import MemoryOutbox, PostgresOutbox
 from adapters.outcomes import MemoryOutcomes, PostgresOutcomes
@@ -38,6 +40,7 @@ from adapters.video_states import MemoryVideoStates, PostgresVideoStates
 from adapters.voice import Chorus, Synthesizer
 from adapters.voice.piper import PiperSynthesizer
 from adapters.voice.speech_api import SpeechApi
+from adapters.webhooks import PostgresWebhooks, WebhookSender
 from adapters.writer.llm import LLMWriter
 from domain.accounts import Site
 from domain.post.rules import RuleWriter
@@ -45,7 +48,7 @@ from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
-from streams import adapt, decide, direct, engagement, film, intake, publish, refresh, relay, render, schedule, share
+from streams import adapt, decide, deliver, direct, engagement, film, intake, publish, refresh, relay, render, schedule, share
 from streams.app import Register
 from streams.deps import Deps, StreamSettings
 
@@ -61,6 +64,7 @@ AGENTS: dict[str, Register] = {
     "refresh": refresh.register,
     "relay": relay.register,
     "share": share.register,
+    "deliver": deliver.register,  # sites' outbound webhooks: rows from the log, then a sender on every worker
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -99,6 +103,11 @@ def stream_settings(settings: Settings) -> StreamSettings:
         video_media_url=f"{s.media_url.rstrip('/')}/video",
         speech=speech_api(s),
         strict_upstream=s.strict_upstream,
+        outbound_allow=s.outbound_allow,
+        webhook_tick_seconds=s.webhook_tick_seconds,
+        webhook_concurrency=s.webhook_concurrency,
+        webhook_lease_seconds=s.webhook_lease_seconds,
+        webhook_retry_scale=s.webhook_retry_scale,
     )
 
 
@@ -140,6 +149,17 @@ def media_store(settings: Settings, http: httpx.AsyncClient) -> MediaStore:
     return LocalMediaStore(settings.media_path, settings.media_url)
 
 
+def webhook_sender(settings: Settings) -> WebhookSender:
+    """Webhooks go to user-given URLs: through the outbound guard, never following a redirect."""
+    http = guarded_client(
+        Outbound.parse(settings.outbound_allow),
+        timeout=settings.webhook_timeout_seconds,
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=settings.webhook_concurrency * 2, keepalive_expiry=5.0),
+    )
+    return WebhookSender(http, timeout=settings.webhook_timeout_seconds)
+
+
 def keyring(settings: Settings) -> Keyring:
     return Keyring.from_setting(settings.vault_keys, settings.vault_active_key)
 
@@ -159,7 +179,8 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
     # Spawned, not forked: a fork of a running event loop (and its sockets) is not a safe child.
     workers = settings.video_workers if video else settings.image_workers
     cpu = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    accounts = AccountStore(pool, TokenVault(pool, keyring(settings)))  # type: ignore[arg-type]
+    vault = TokenVault(pool, keyring(settings))  # type: ignore[arg-type]
+    accounts = AccountStore(pool, vault)  # type: ignore[arg-type]
     streams = stream_settings(settings)
     if video:  # renders take minutes: no need to pay a short fetch wait's idle cost at the broker
         streams = dataclasses.replace(streams, fetch_wait_ms=max(streams.fetch_wait_ms, VIDEO_FETCH_WAIT_MS))
@@ -183,10 +204,13 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         outbox=PostgresOutbox(pool),
         outcomes=PostgresOutcomes(pool, lambda: asyncpg.connect(settings.database_url)),
         video_states=PostgresVideoStates(pool),
-        media=MediaService(media_store(settings, http), http, executor=cpu),
+        # Article images are user-given URLs: fetched through the outbound guard (the store keeps ``http``).
+        media=MediaService(media_store(settings, http), guarded_client(Outbound.parse(settings.outbound_allow)), executor=cpu),
         cpu=cpu,
         voices=voices(settings) if video else None,
         learning=PostgresLearning(pool) if settings.learned_slots else None,
+        webhooks=PostgresWebhooks(pool, vault),
+        webhook_sender=webhook_sender(settings),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from socializer.exceptions import MissingSetting
@@ -125,6 +125,19 @@ class Settings(BaseSettings):
     vault_keys: str = Field("", repr=False)
     vault_active_key: str | None = None
 
+    # Outbound calls to URLs users give (webhooks, article images, media, music) refuse loopback,
+    # private, link-local (cloud metadata), CGNAT, multicast and reserved addresses; this lets some
+    # kinds through: "loopback", "private", "link_local", "cgnat" (comma-separated) or "all".
+    # `socializer up` sets "loopback" (its sandbox and demo receiver are on this machine).
+    outbound_allow: str = ""
+    # Outbound webhooks (Standard Webhooks). The retry schedule (immediately, 5 s, 5 min, 30 min, 2 h,
+    # 5 h, 10 h, 10 h) and the 5-day disable are multiplied by the scale (tests: a small one).
+    webhook_retry_scale: float = Field(1.0, gt=0)
+    webhook_tick_seconds: float = Field(0.5, gt=0)
+    webhook_concurrency: int = Field(16, ge=1, le=1000)
+    webhook_lease_seconds: float = Field(60.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+
     log_level: str = "WARNING"
     # Roles (worker, projector, api, sandbox) write JSON lines (agent, event_id, correlation_id); "text" for a terminal.
     # The operators' tools (tail, emit, replay, ...) always print plain text.
@@ -141,6 +154,14 @@ class Settings(BaseSettings):
     role_down_seconds: float = Field(30.0, gt=0)
     # This instance's name among its role's (unset: the host's name, a container's id under compose).
     instance: str | None = None
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _allow(cls, v: str) -> str:
+        from adapters.netguard import Policy
+
+        Policy.parse(v)
+        return v
 
     def require(self, *names: str) -> None:
         """Fail at start-up naming the first missing variable (roles run against external services)."""

@@ -21,6 +21,7 @@ from adapters.sites import SiteDirectory
 from adapters.video_states import VideoStateStore
 from adapters.voice import Synthesizer
 from adapters.voice.speech_api import SpeechApi
+from adapters.webhooks import WebhookSender, WebhookStore
 from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 
@@ -42,6 +43,11 @@ class StreamSettings:
     video_dir: str = ""  # where rendered video artefacts go; empty = this worker renders no video
     video_media_url: str = ""
     speech: SpeechApi | None = None
+    outbound_allow: str = ""  # kinds of private address user-given URLs may reach (adapters.netguard.Policy)
+    webhook_tick_seconds: float = 0.5  # how often a worker looks for webhook deliveries due
+    webhook_concurrency: int = 16  # deliveries in flight at once per worker
+    webhook_lease_seconds: float = 60.0  # how long a sender holds a delivery (a killed worker's rows wait this long)
+    webhook_retry_scale: float = 1.0  # scales the retry schedule and the 5-day disable (tests: small)
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -65,3 +71,5 @@ class Deps:
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)
     learning: Learning | None = None  # what the best-time learner knows per account; None: default best times
+    webhooks: WebhookStore | None = None  # sites' outbound webhook endpoints and deliveries; None: none delivered
+    webhook_sender: WebhookSender | None = None

@@ -47,6 +47,7 @@ class Rendering:
     make: Callable[..., dict[str, Any]] = render_project  # one job, in the pool (a fake in tests)
     every: float = PROGRESS_EVERY
     speech: SpeechApi | None = None  # the API voice's settings, for the render process to build its client
+    outbound_allow: str = ""  # the kinds of private address its image and music fetches may reach (adapters.netguard)
 
 
 async def handle(value: bytes | None, r: Rendering) -> e.Event:
@@ -58,7 +59,13 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
     progress = Path(r.store) / ".progress" / f"{derived_id(cause.id, 'progress')}.json"
     await asyncio.to_thread(_fresh, progress)  # file I/O off the event loop
     run = functools.partial(
-        r.make, r.store, r.media_url, job.model_dump_json(), str(progress), **({"speech": r.speech} if r.speech else {})
+        r.make,
+        r.store,
+        r.media_url,
+        job.model_dump_json(),
+        str(progress),
+        **({"speech": r.speech} if r.speech else {}),
+        **({"allow": r.outbound_allow} if r.outbound_allow else {}),
     )
     result: e.Event
     stage: e.VideoStage = "voice"
@@ -147,7 +154,9 @@ def register(agent: Agent) -> None:
     if not d.settings.video_dir:
         return  # this worker renders no video
     s = d.settings
-    r = Rendering(out=agent.producer, store=s.video_dir, media_url=s.video_media_url, cpu=d.cpu, speech=s.speech)
+    r = Rendering(
+        out=agent.producer, store=s.video_dir, media_url=s.video_media_url, cpu=d.cpu, speech=s.speech, outbound_allow=s.outbound_allow
+    )
 
     async def one(message: Any) -> None:
         await handle(message.value, r)

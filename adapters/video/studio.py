@@ -26,6 +26,7 @@ from domain.video.timeline import FPS, Motion, Scene, Segment, join_command, seg
 
 Progress = Callable[[str, float, float], None]  # (stage, fraction done, seconds in the stage)
 PAUSE = 0.35  # seconds of silence after each sentence
+MAX_FETCH_BYTES = 50 << 20  # an image or a music track a user named: no larger
 
 
 @dataclass
@@ -274,13 +275,20 @@ _SYNTH: Synthesizer | None = None  # one voice model per worker process, loaded 
 
 
 def render_project(
-    store: str, media_url: str, job_json: str, progress_file: str = "", speech: SpeechApi | None = None, size: tuple[int, int] | None = None
+    store: str,
+    media_url: str,
+    job_json: str,
+    progress_file: str = "",
+    speech: SpeechApi | None = None,
+    size: tuple[int, int] | None = None,
+    allow: str = "",
 ) -> dict[str, Any]:
     """One render job in a worker process (picklable arguments in, URLs and figures out). Progress is
     written, whole, to ``progress_file`` for the agent to announce. An image that cannot be fetched
-    becomes a card: a dead link never fails a video. ``size``: another canvas than the preset's (the bench's smoke)."""
-    import httpx
-
+    becomes a card: a dead link never fails a video. ``size``: another canvas than the preset's (the bench's smoke).
+    Images and music are user-given URLs: fetched through the outbound guard (``allow``: the kinds of
+    private address this deployment may reach, see :mod:`adapters.netguard`), at most 50 MB each."""
+    from adapters.netguard import Policy, guarded_sync_client
     from adapters.voice.piper import PiperSynthesizer
     from domain.video.script import from_doc, seo, youtube_problems
     from schemas.commands import RenderVideo
@@ -290,9 +298,14 @@ def render_project(
     job = RenderVideo.model_validate_json(job_json)
 
     def fetch(url: str) -> bytes:
-        r = httpx.get(url, timeout=20, follow_redirects=True)
-        r.raise_for_status()
-        return r.content
+        with guarded_sync_client(Policy.parse(allow), timeout=20) as http, http.stream("GET", url) as r:
+            r.raise_for_status()
+            out = bytearray()
+            for chunk in r.iter_bytes():
+                out += chunk
+                if len(out) > MAX_FETCH_BYTES:
+                    raise ValueError(f"{url}: larger than {MAX_FETCH_BYTES >> 20} MB")
+            return bytes(out)
 
     def tell(stage: str, done: float, seconds: float) -> None:
         if progress_file:

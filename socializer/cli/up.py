@@ -42,6 +42,8 @@ def cmd_up(args: argparse.Namespace) -> None:
             env["SOCIALIZER_DATABASE_URL"] = start_postgres(s.database_port, data / "pg" / "data", stack)
         if not s.vault_keys:
             env["SOCIALIZER_VAULT_KEYS"] = _dev_vault_keys(data)
+        # Its sandbox and the demo's webhook receiver are on this machine: loopback may be called.
+        env.setdefault("SOCIALIZER_OUTBOUND_ALLOW", "loopback")
         # The demo's day lasts as long as the sandbox's (--growth-seconds, 600 s): "1 h" is 25 s, "24 h" 10 min.
         if args.demo and "SOCIALIZER_ENGAGEMENT_AGE_SCALE" not in env:
             env["SOCIALIZER_ENGAGEMENT_AGE_SCALE"] = str(600 / 86400)

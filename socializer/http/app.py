@@ -28,8 +28,9 @@ from adapters.sites import PostgresSites
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
 from adapters.voice import Synthesizer
+from adapters.webhooks import PostgresWebhooks
 from adapters.writer.llm import LLMWriter
-from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video
+from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video, webhooks
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.http.ops import Signals
@@ -42,7 +43,8 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require("broker", "database_url", "vault_keys")
         pool = await create_pool(settings.database_url, max_size=10)  # type: ignore[arg-type]
-        store = AccountStore(pool, TokenVault(pool, Keyring.from_setting(settings.vault_keys, settings.vault_active_key)), ttl=0)
+        vault = TokenVault(pool, Keyring.from_setting(settings.vault_keys, settings.vault_active_key))
+        store = AccountStore(pool, vault, ttl=0)
         bus = Bus(settings.broker)  # type: ignore[arg-type]
         await bus.producer.start()
         outcomes = PostgresOutcomes(pool, lambda: asyncpg.connect(settings.database_url))
@@ -59,6 +61,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             voices=voices,
             narrator=narrator,
             learning=PostgresLearning(pool),
+            webhooks=PostgresWebhooks(pool, vault),
         )
         app.state.signals = Signals(Heartbeats(pool), LagReader(settings.broker, GROUPS))  # type: ignore[arg-type]
         stop = asyncio.Event()
@@ -83,7 +86,17 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
     problems.install(app)
     _problems_as_problem_json(app)
     # The order of the original single router: reads first, then accounts, then commands.
-    for router in (posts.reads, calendar.router, analytics.router, accounts.router, sites.router, posts.router, video.router, ops.router):
+    for router in (
+        posts.reads,
+        calendar.router,
+        analytics.router,
+        accounts.router,
+        sites.router,
+        posts.router,
+        video.router,
+        webhooks.router,
+        ops.router,
+    ):
         app.include_router(router)
     return app
 

@@ -26,6 +26,7 @@ from adapters.outcomes import PostgresOutcomes
 from adapters.post_states import Outcome, PostgresPostStates
 from adapters.sites import SiteStore
 from adapters.voice import Synthesizer
+from adapters.webhooks import WebhookStore
 from adapters.writer.llm import LLMWriter
 from commands.exceptions import PostNotFound
 from projections import queries as q
@@ -70,6 +71,7 @@ class Services:
     voices: Synthesizer  # the voices videos are narrated in
     narrator: LLMWriter | None = None  # an LLM that may rewrite a video's narration (the rule writer's otherwise)
     learning: Learning | None = None  # what the best-time learner knows per account
+    webhooks: WebhookStore | None = None  # the sites' outbound webhook endpoints and deliveries
 
     async def site_tz(self, site_id: str) -> str:
         site = await self.sites.site(site_id)

@@ -53,6 +53,11 @@ CONNECT = {
         ("chaos-facebook", "facebook", "chaos-fb", "page", CHAOS),
         ("chaos-instagram", "instagram", "chaos-ig", "business", CHAOS),
     ],
+    # test_webhooks: one account that publishes on its own, one whose drafts wait for review.
+    "hooks": [
+        ("hooks-x", "x", "hooks-x", "personal", {}),
+        ("hooks-review", "linkedin", "hooks-member", "personal", {"auto_publish": False}),
+    ],
 }
 SITES = {
     "sites": [
@@ -62,6 +67,7 @@ SITES = {
         {"site_id": "acct", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "engage", "timezone": "Europe/Berlin", "auto_social_publish": True},
         {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
+        {"site_id": "hooks", "timezone": "UTC", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -123,6 +129,12 @@ class System:
             "SOCIALIZER_MEDIA_DIR": str(root / "media"),
             "SOCIALIZER_MEDIA_BASE_URL": f"http://127.0.0.1:{self.api_port}/media",
             "SOCIALIZER_VAULT_KEYS": VAULT_KEYS,
+            # The sandbox and test_webhooks' receivers are on this machine; everything else stays refused.
+            "SOCIALIZER_OUTBOUND_ALLOW": "loopback",
+            # Webhook retries on a fast clock (5 s -> 0.5 s), a killed worker's leases run out in 3 s.
+            "SOCIALIZER_WEBHOOK_RETRY_SCALE": "0.1",
+            "SOCIALIZER_WEBHOOK_TICK_SECONDS": "0.2",
+            "SOCIALIZER_WEBHOOK_LEASE_SECONDS": "3",
         }
         # Each process's own /metrics (the API serves its own on its port).
         self.metrics_ports = {role: free_port() for role in ("worker", "video", "projector")}
@@ -147,7 +159,8 @@ class System:
                 "acct": await keys.create("acct"),
                 "engage": await keys.create("engage"),
                 "later": await keys.create("later"),  # a site no seed file names: made by its first settings change
-                "schema": await keys.create("schema"),  # schemathesis's: a site with nothing another test needs
+                "schema": await keys.create("schema"),
+                "hooks": await keys.create("hooks"),  # schemathesis's: a site with nothing another test needs
             }
         finally:
             await pool.close()
