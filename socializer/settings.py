@@ -125,6 +125,21 @@ class Settings(BaseSettings):
     vault_keys: str = Field("", repr=False)
     vault_active_key: str | None = None
 
+    # Notifications: a due post neither published nor failed this long after its time is overdue
+    # (the watchdog looks this often, on the leader).
+    overdue_seconds: float = Field(300.0, gt=0)
+    overdue_check_seconds: float = Field(10.0, gt=0)
+    # Email per raised notification through this SMTP server; unset host = no email.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = Field("", repr=False)
+    smtp_from: str = "socializer@localhost"
+    smtp_to: str = Field("", description="comma-separated recipients of every site's notifications")
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    smtp_on_resolve: bool = Field(False, description="an email when a notification resolves, too")
+
     log_level: str = "WARNING"
 
     def require(self, *names: str) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from adapters.accounts import Accounts, Tokens
 from adapters.images import MediaRenderer
 from adapters.learning import Learning
+from adapters.notifications import EmailLedger, IncidentStore, Mailer, OverdueWatch
 from adapters.outbox import OutboxRelay
 from adapters.outcomes import OutcomeWaiter
 from adapters.platforms.base import PlatformClient
@@ -42,6 +43,9 @@ class StreamSettings:
     video_dir: str = ""  # where rendered video artefacts go; empty = this worker renders no video
     video_media_url: str = ""
     speech: SpeechApi | None = None
+    overdue_seconds: float = 300.0  # a due post not published nor failed this long after its time is overdue
+    overdue_check_seconds: float = 10.0  # how often the leader's watchdog looks
+    mail_resolved: bool = False  # an email when a notification resolves too (one when raised always)
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -65,3 +69,7 @@ class Deps:
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)
     learning: Learning | None = None  # what the best-time learner knows per account; None: default best times
+    overdue: OverdueWatch | None = None  # the watchdog's rows; None: no watchdog
+    incidents: IncidentStore | None = None  # the notifier's incidents; None: no notifier
+    emails: EmailLedger | None = None  # the emails attempted, one row each before the SMTP conversation
+    mailer: Mailer | None = None  # None: no SMTP configured, no email

@@ -26,7 +26,7 @@ from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
 from adapters.voice import Synthesizer
 from adapters.writer.llm import LLMWriter
-from socializer.http import accounts, analytics, calendar, ops, posts, problems, sites, video
+from socializer.http import accounts, analytics, calendar, notifications, ops, posts, problems, sites, video
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.settings import Settings
@@ -72,7 +72,17 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
     problems.install(app)
     _problems_as_problem_json(app)
     # The order of the original single router: reads first, then accounts, then commands.
-    for router in (posts.reads, calendar.router, analytics.router, accounts.router, sites.router, posts.router, video.router, ops.router):
+    for router in (
+        posts.reads,
+        calendar.router,
+        analytics.router,
+        accounts.router,
+        sites.router,
+        posts.router,
+        video.router,
+        notifications.router,
+        ops.router,
+    ):
         app.include_router(router)
     return app
 
