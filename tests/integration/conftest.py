@@ -62,6 +62,7 @@ SITES = {
         {"site_id": "acct", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "engage", "timezone": "Europe/Berlin", "auto_social_publish": True},
         {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
+        {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -105,6 +106,7 @@ class System:
         sites.write_text(json.dumps(SITES))
         self.api_port = free_port()
         self.api = f"http://127.0.0.1:{self.api_port}"
+        self.smtp_port = free_port()  # test_notifications serves SMTP here while it runs (nothing listens otherwise)
         self.env = {
             **os.environ,
             "SOCIALIZER_BROKER": infra.broker,
@@ -123,6 +125,13 @@ class System:
             "SOCIALIZER_MEDIA_DIR": str(root / "media"),
             "SOCIALIZER_MEDIA_BASE_URL": f"http://127.0.0.1:{self.api_port}/media",
             "SOCIALIZER_VAULT_KEYS": VAULT_KEYS,
+            # Notifications: overdue 4 s after its time (a hang past the publish timeout is), an email per notification.
+            "SOCIALIZER_OVERDUE_SECONDS": "4",
+            "SOCIALIZER_OVERDUE_CHECK_SECONDS": "0.5",
+            "SOCIALIZER_SMTP_HOST": "127.0.0.1",
+            "SOCIALIZER_SMTP_PORT": str(self.smtp_port),
+            "SOCIALIZER_SMTP_TO": "ops@notify.example",
+            "SOCIALIZER_SMTP_STARTTLS": "false",
         }
         self.accounts: dict[str, str] = {}  # name -> account id, once connected
         self.responses: list[bytes] = []
@@ -145,7 +154,8 @@ class System:
                 "acct": await keys.create("acct"),
                 "engage": await keys.create("engage"),
                 "later": await keys.create("later"),  # a site no seed file names: made by its first settings change
-                "schema": await keys.create("schema"),  # schemathesis's: a site with nothing another test needs
+                "schema": await keys.create("schema"),
+                "notify": await keys.create("notify"),  # schemathesis's: a site with nothing another test needs
             }
         finally:
             await pool.close()
