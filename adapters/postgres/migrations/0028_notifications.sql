@@ -8,6 +8,8 @@ CREATE TABLE overdue_alerts (
     detected_at timestamptz NOT NULL,
     PRIMARY KEY (post_id, due_at)
 );
+-- What the watchdog reads every few seconds: the slots whose post has not ended, by time.
+CREATE INDEX scheduler_waiting ON scheduler_posts (due_at) WHERE state IN ('pending', 'dispatched');
 
 -- The notifier's incidents (agent state): one row per (kind, subject), written by the notifier alone.
 CREATE TABLE notify_incidents (
