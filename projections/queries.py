@@ -324,3 +324,69 @@ async def snapshot_readings(pool: asyncpg.Pool, account_id: str, platform: str, 
     for r in rows:
         out.setdefault(r["post_id"], {}).setdefault(r["label"], (int(r["engagement"]), bool(r["late"])))
     return out
+
+
+NOTIFICATION_COLUMNS = (
+    "n.notification_id, n.site_id, n.kind, n.subject, n.title, n.detail, n.raised_at, n.resolved_at, n.resolved_reason,"
+    " n.resolved_at IS NULL AS open, r.read_at IS NOT NULL AS read, r.read_at"
+)
+
+
+async def list_notifications(
+    pool: asyncpg.Pool,
+    *,
+    site_id: str,
+    kind: str | None = None,
+    unread: bool | None = None,
+    open: bool | None = None,  # noqa: A002 - the filter's name in the API
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the site's notifications, newest first, and how many match in all."""
+    where, args = ["n.site_id = $1"], [site_id]
+    if kind is not None:
+        args.append(kind)
+        where.append(f"n.kind = ${len(args)}")
+    if unread is not None:
+        where.append("r.read_at IS NULL" if unread else "r.read_at IS NOT NULL")
+    if open is not None:
+        where.append("n.resolved_at IS NULL" if open else "n.resolved_at IS NOT NULL")
+    source = "notifications n LEFT JOIN notification_reads r ON r.notification_id = n.notification_id"
+    total = await pool.fetchval(f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}", *args)
+    args += [limit, offset]
+    sql = (
+        f"SELECT {NOTIFICATION_COLUMNS} FROM {source} WHERE {' AND '.join(where)}"
+        f" ORDER BY n.raised_at DESC, n.notification_id LIMIT ${len(args) - 1} OFFSET ${len(args)}"
+    )
+    return [_row(r) for r in await pool.fetch(sql, *args)], int(total)
+
+
+async def get_notification(pool: asyncpg.Pool, notification_id: str) -> dict[str, Any] | None:
+    r = await pool.fetchrow(
+        f"SELECT {NOTIFICATION_COLUMNS} FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.notification_id"
+        " WHERE n.notification_id = $1",
+        notification_id,
+    )
+    return _row(r) if r else None
+
+
+async def mark_read(pool: asyncpg.Pool, site_id: str, notification_ids: list[str] | None, at: datetime) -> int:
+    """A person's mark on the read model (kept apart from it: a rebuild keeps the marks): the given
+    notifications of the site, or all of them (``None``); the first read time stays. Returns how many were newly marked."""
+    sql = (
+        "INSERT INTO notification_reads (notification_id, site_id, read_at) SELECT notification_id, site_id, $2 FROM notifications"
+        " WHERE site_id = $1 AND ($3::text[] IS NULL OR notification_id = ANY($3::text[])) ON CONFLICT (notification_id) DO NOTHING"
+    )
+    status = await pool.execute(sql, site_id, at, notification_ids)
+    return int(status.split()[-1])
+
+
+async def overdue_count(pool: asyncpg.Pool, site_id: str | None = None) -> int:
+    """How many posts are overdue now (open ``post_overdue`` notifications; of one site, or of all):
+    what ``/healthz`` reads to say the system is unhealthy while posts are overdue."""
+    return int(
+        await pool.fetchval(
+            "SELECT count(*) FROM notifications WHERE kind = 'post_overdue' AND resolved_at IS NULL AND ($1::text IS NULL OR site_id = $1)",
+            site_id,
+        )
+    )

@@ -317,4 +317,31 @@ ACCOUNT_HISTORY = AccountHistoryProjection(
     },
 )
 
-ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS)}
+
+class NotificationsProjection(Projection):
+    """The feed: one row per notification, from ``social.notifications`` alone (the notifier decided
+    once; a repeat of its event changes nothing). Read marks are a person's, kept apart
+    (``notification_reads``), so a rebuild of this table keeps them."""
+
+    def statements(self, d: Decoded) -> list[Statement]:
+        m = d.message
+        match m:
+            case e.NotificationRaised():
+                return [("raised", (m.notification_id, m.site_id, m.kind, m.subject, m.title, m.detail, m.raised_at, d.envelope.id))]
+            case e.NotificationResolved():
+                return [("resolved", (m.notification_id, m.resolved_at, m.reason))]
+        return []
+
+
+NOTIFICATIONS = NotificationsProjection(
+    name="notifications",
+    topics=(t.NOTIFICATIONS,),
+    tables=("notifications",),
+    sql={
+        "raised": "INSERT INTO {notifications} (notification_id, site_id, kind, subject, title, detail, raised_at, event_id)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (notification_id) DO NOTHING",
+        "resolved": "UPDATE {notifications} SET resolved_at = $2, resolved_reason = $3 WHERE notification_id = $1 AND resolved_at IS NULL",
+    },
+)
+
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS)}

@@ -21,6 +21,14 @@ from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.learning import PostgresLearning
 from adapters.netguard import Policy as Outbound
 from adapters.netguard import guarded_client
+from adapters.notifications import (
+    MemoryIncidents,
+    MemoryOverdueWatch,
+    PostgresEmailLedger,
+    PostgresIncidents,
+    PostgresOverdueWatch,
+    SmtpMailer,
+)
 from adapters.oauth import CONNECTABLE, PROVIDERS, AppCredentials, OAuthClient
 from adapters.outbox import MemoryOutbox, PostgresOutbox
 from adapters.outcomes import MemoryOutcomes, PostgresOutcomes
@@ -48,7 +56,24 @@ from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
 from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
-from streams import adapt, decide, deliver, direct, engagement, film, intake, publish, refresh, relay, render, schedule, share
+from streams import (
+    adapt,
+    decide,
+    deliver,
+    direct,
+    engagement,
+    film,
+    intake,
+    mail,
+    notify,
+    publish,
+    refresh,
+    relay,
+    render,
+    schedule,
+    share,
+    watch,
+)
 from streams.app import Register
 from streams.deps import Deps, StreamSettings
 
@@ -65,6 +90,9 @@ AGENTS: dict[str, Register] = {
     "relay": relay.register,
     "share": share.register,
     "deliver": deliver.register,  # sites' outbound webhooks: rows from the log, then a sender on every worker
+    "watch": watch.register,  # the leader's watchdog: due posts that did not end in time
+    "notify": notify.register,  # the notifications' one writer: alerts and lifecycle events into incidents
+    "mail": mail.register,  # an email per raised notification, when SMTP is set up
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -108,6 +136,9 @@ def stream_settings(settings: Settings) -> StreamSettings:
         webhook_concurrency=s.webhook_concurrency,
         webhook_lease_seconds=s.webhook_lease_seconds,
         webhook_retry_scale=s.webhook_retry_scale,
+        overdue_seconds=s.overdue_seconds,
+        overdue_check_seconds=s.overdue_check_seconds,
+        mail_resolved=s.smtp_on_resolve,
     )
 
 
@@ -211,6 +242,28 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         learning=PostgresLearning(pool) if settings.learned_slots else None,
         webhooks=PostgresWebhooks(pool, vault),
         webhook_sender=webhook_sender(settings),
+        overdue=PostgresOverdueWatch(pool),
+        incidents=PostgresIncidents(pool),
+        emails=PostgresEmailLedger(pool),
+        mailer=mailer(settings),
+    )
+
+
+def mailer(settings: Settings) -> SmtpMailer | None:
+    """The SMTP client of the notification emails, when a host and recipients are set."""
+    s = settings
+    recipients = [r.strip() for r in s.smtp_to.split(",") if r.strip()]
+    if not s.smtp_host or not recipients:
+        return None
+    return SmtpMailer(
+        s.smtp_host,
+        s.smtp_port,
+        s.smtp_from,
+        recipients,
+        user=s.smtp_user,
+        password=s.smtp_password,
+        starttls=s.smtp_starttls,
+        timeout=s.smtp_timeout_seconds,
     )
 
 
@@ -259,6 +312,8 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
         "post_states": MemoryPostStates(),
         "published": MemoryPublished(),
         "outbox": outbox,
+        "overdue": MemoryOverdueWatch(),
+        "incidents": MemoryIncidents(),
     }
     given = defaults | ports
     given.setdefault("outcomes", MemoryOutcomes(given["post_states"].outcomes))

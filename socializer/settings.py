@@ -138,6 +138,20 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = Field(60.0, gt=0)
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
 
+    # Notifications: a due post neither published nor failed this long after its time is overdue
+    # (the watchdog looks this often, on the leader).
+    overdue_check_seconds: float = Field(10.0, gt=0)
+    # Email per raised notification through this SMTP server; unset host = no email.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = Field("", repr=False)
+    smtp_from: str = "socializer@localhost"
+    smtp_to: str = Field("", description="comma-separated recipients of every site's notifications")
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    smtp_on_resolve: bool = Field(False, description="an email when a notification resolves, too")
+
     log_level: str = "WARNING"
     # Roles (worker, projector, api, sandbox) write JSON lines (agent, event_id, correlation_id); "text" for a terminal.
     # The operators' tools (tail, emit, replay, ...) always print plain text.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from adapters.accounts import Accounts, Tokens
 from adapters.images import MediaRenderer
 from adapters.learning import Learning
+from adapters.notifications import EmailLedger, IncidentStore, Mailer, OverdueWatch
 from adapters.outbox import OutboxRelay
 from adapters.outcomes import OutcomeWaiter
 from adapters.platforms.base import PlatformClient
@@ -48,6 +49,9 @@ class StreamSettings:
     webhook_concurrency: int = 16  # deliveries in flight at once per worker
     webhook_lease_seconds: float = 60.0  # how long a sender holds a delivery (a killed worker's rows wait this long)
     webhook_retry_scale: float = 1.0  # scales the retry schedule and the 5-day disable (tests: small)
+    overdue_seconds: float = 300.0  # a due post not published nor failed this long after its time is overdue
+    overdue_check_seconds: float = 10.0  # how often the leader's watchdog looks
+    mail_resolved: bool = False  # an email when a notification resolves too (one when raised always)
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -73,3 +77,7 @@ class Deps:
     learning: Learning | None = None  # what the best-time learner knows per account; None: default best times
     webhooks: WebhookStore | None = None  # sites' outbound webhook endpoints and deliveries; None: none delivered
     webhook_sender: WebhookSender | None = None
+    overdue: OverdueWatch | None = None  # the watchdog's rows; None: no watchdog
+    incidents: IncidentStore | None = None  # the notifier's incidents; None: no notifier
+    emails: EmailLedger | None = None  # the emails attempted, one row each before the SMTP conversation
+    mailer: Mailer | None = None  # None: no SMTP configured, no email

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.accounts import AccountSettings
-from schemas.events import Platform, PostStatus, PostType, SlotWhy
+from schemas.events import NotificationKind, Platform, PostStatus, PostType, SlotWhy
 
 
 class Position(BaseModel):
@@ -414,3 +414,30 @@ class SlotPins(BaseModel):
 
     account_id: str
     weekdays: dict[int, list[str]] = Field(description='e.g. {"0": ["19:00"], "5": []}: Monday at 19:00, Saturday unpinned')
+
+
+# ---------- notifications
+class NotificationOut(BaseModel):
+    notification_id: str
+    site_id: str
+    kind: NotificationKind
+    subject: str = Field(description="what it is about: a post id, an account id, a webhook endpoint id or a video project id")
+    title: str
+    detail: str
+    raised_at: datetime
+    resolved_at: datetime | None = Field(description="when it cleared; null while open")
+    resolved_reason: str | None
+    open: bool
+    read: bool
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    count: int = Field(description="notifications on this page")
+    total: int = Field(description="notifications that match, in all")
+    next: str | None = Field(description="the next page's URL, or null on the last")
+    results: list[NotificationOut]
+
+
+class ReadAll(BaseModel):
+    marked: int = Field(description="notifications newly marked read")

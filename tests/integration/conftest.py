@@ -68,6 +68,7 @@ SITES = {
         {"site_id": "engage", "timezone": "Europe/Berlin", "auto_social_publish": True},
         {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
         {"site_id": "hooks", "timezone": "UTC", "auto_social_publish": True},
+        {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -111,6 +112,7 @@ class System:
         sites.write_text(json.dumps(SITES))
         self.api_port = free_port()
         self.api = f"http://127.0.0.1:{self.api_port}"
+        self.smtp_port = free_port()  # test_notifications serves SMTP here while it runs (nothing listens otherwise)
         self.env = {
             **os.environ,
             "SOCIALIZER_BROKER": infra.broker,
@@ -135,6 +137,13 @@ class System:
             "SOCIALIZER_WEBHOOK_RETRY_SCALE": "0.1",
             "SOCIALIZER_WEBHOOK_TICK_SECONDS": "0.2",
             "SOCIALIZER_WEBHOOK_LEASE_SECONDS": "3",
+            # Notifications: overdue 4 s after its time (a hang past the publish timeout is), an email per notification.
+            "SOCIALIZER_OVERDUE_SECONDS": "4",
+            "SOCIALIZER_OVERDUE_CHECK_SECONDS": "0.5",
+            "SOCIALIZER_SMTP_HOST": "127.0.0.1",
+            "SOCIALIZER_SMTP_PORT": str(self.smtp_port),
+            "SOCIALIZER_SMTP_TO": "ops@notify.example",
+            "SOCIALIZER_SMTP_STARTTLS": "false",
         }
         # Each process's own /metrics (the API serves its own on its port).
         self.metrics_ports = {role: free_port() for role in ("worker", "video", "projector")}
@@ -161,6 +170,7 @@ class System:
                 "later": await keys.create("later"),  # a site no seed file names: made by its first settings change
                 "schema": await keys.create("schema"),
                 "hooks": await keys.create("hooks"),  # schemathesis's: a site with nothing another test needs
+                "notify": await keys.create("notify"),  # schemathesis's: a site with nothing another test needs
             }
         finally:
             await pool.close()
