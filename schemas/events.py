@@ -606,3 +606,54 @@ class NotificationResolved(Event):
     subject: str
     reason: str = ""
     resolved_at: datetime
+
+
+# ------------------------------------------------------------------ the audience talks back
+InboundPlatform = Literal["facebook", "instagram", "x", "tiktok", "linkedin"]
+
+
+class InboundReceived(Event):
+    """A platform's webhook delivery as received, verified on its raw bytes: the body as sent and the
+    headers worth keeping (never a secret). Parsing happens downstream, from this record."""
+
+    delivery_id: str  # ours: derived from the platform and the body's hash (a resend is the same delivery)
+    platform: InboundPlatform
+    body: str  # the raw body, decoded as UTF-8 (platforms send JSON)
+    headers: dict[str, str] = Field(default_factory=dict)
+    received_at: datetime
+
+
+InboxKind = Literal["comment", "mention", "story_reply", "message"]
+
+
+class CommentReceived(Event):
+    """A comment, mention or story reply on one of an account's posts, named by the platform's ids."""
+
+    platform: InboundPlatform
+    account_id: str  # ours
+    site_id: str
+    comment_id: str  # the platform's
+    platform_post_id: str = ""
+    post_id: str = ""  # ours, when the post is one we published
+    parent_id: str = ""  # the comment it answers, if any
+    author_id: str
+    author_name: str = ""
+    text: str = ""
+    kind: InboxKind = "comment"
+    created_at: datetime
+    echo: bool = False  # written by the account itself (our own reply coming back)
+
+
+class MessageReceived(Event):
+    """A direct message in a conversation with the account (``echo``: one the account sent)."""
+
+    platform: InboundPlatform
+    account_id: str
+    site_id: str
+    conversation_id: str
+    message_id: str
+    sender_id: str
+    sender_name: str = ""
+    text: str = ""
+    created_at: datetime
+    echo: bool = False

@@ -12,6 +12,8 @@
 | video.projects.commands   | project_id | DecideVideo: commands on a project, for its single writer |
 | social.alerts             | subject    | PostOverdue, WebhookEndpointDisabled: findings the notifier turns into incidents |
 | social.notifications      | notification_id | NotificationRaised / NotificationResolved            |
+| social.inbound            | platform   | InboundReceived: verified platform webhooks, as received |
+| social.inbox              | thread     | CommentReceived, MessageReceived (keyed by post or conversation) and the inbox's replies |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 
@@ -30,6 +32,8 @@ VIDEO_RENDER = "video.render"
 VIDEO_COMMANDS = "video.projects.commands"
 ALERTS = "social.alerts"
 NOTIFICATIONS = "social.notifications"
+INBOUND = "social.inbound"
+INBOX = "social.inbox"
 
 CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, VIDEO_PROJECTS, VIDEO_RENDER, VIDEO_COMMANDS)
 
@@ -52,5 +56,7 @@ ALL = (
     VIDEO_COMMANDS,
     ALERTS,
     NOTIFICATIONS,
+    INBOUND,
+    INBOX,
     *(dlq(t) for t in CONSUMED),
 )

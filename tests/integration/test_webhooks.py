@@ -258,6 +258,20 @@ async def test_a_410_disables_the_endpoint_and_says_so_on_the_alerts_topic(syste
 
         found = await eventually(alert, timeout=30, what="WebhookEndpointDisabled")
         assert found.site_id == "hooks" and found.url == receiver.url("/gone")
+
+        # A person points it at a live address and enables it again: what waited is sent.
+        receiver.secrets.setdefault("/ok", []).append(gone["secret"])
+        async with system.client("hooks") as c:
+            r = await c.patch(f"{API}{gone['id']}/", json={"url": receiver.url("/ok"), "enabled": True})
+            assert r.status_code == 200 and r.json()["enabled"] and "secret" not in r.json()
+            bad = await c.patch(f"{API}{gone['id']}/", json={"url": "http://10.0.0.1/hook"})
+            assert bad.status_code == 422 and bad.json()["field"] == "url"
+
+            async def sent() -> bool:
+                log = (await c.get(f"{API}{gone['id']}/deliveries/")).json()["results"]
+                return {d["event_id"]: d["status"] for d in log}.get(later) == "delivered"
+
+            await eventually(sent, timeout=30, what="the waiting delivery sent once enabled again")
     finally:
         await consumer.stop()
 
