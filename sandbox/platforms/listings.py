@@ -294,22 +294,32 @@ def _x(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
         return str((post.extra.get("conversation_id") or post.id) if post else c.post_id or c.id)
 
     def tweet(c: Comment, request: Request) -> dict[str, Any]:
-        raw = request.query_params.get("tweet.fields") or request.query_params.get("post.fields") or ""
-        wanted = {f for f in raw.split(",") if f}
+        """The post as X renders it: id, text, edit history, and what ``tweet.fields`` asked for; the
+        document (2.167) names the author, the replied-to user and the replied-to post as
+        ``expansions`` (``author_id``, ``in_reply_to_user_id``, ``referenced_posts``), not as fields."""
+        q = request.query_params
+        wanted = {f for f in (q.get("tweet.fields") or q.get("post.fields") or "").split(",") if f}
+        expand = {f for f in (q.get("expansions") or "").split(",") if f}
         t: dict[str, Any] = {"id": c.id, "text": c.text, "edit_history_tweet_ids": [c.id]}
         reply_to = c.parent_id or (c.post_id if c.kind == "comment" else "")
-        if "author_id" in wanted:
+        if "author_id" in expand:
             t["author_id"] = c.author_id
         if "created_at" in wanted:
             t["created_at"] = _x_iso(c.created_at)
         if "conversation_id" in wanted:
             t["conversation_id"] = conversation_of(c)
-        if "in_reply_to_user_id" in wanted and reply_to:
+        if "in_reply_to_user_id" in expand and reply_to:
             parent = st.comments.get(c.parent_id)
             t["in_reply_to_user_id"] = parent.author_id if parent else c.account
-        if "referenced_tweets" in wanted and reply_to:
+        if "referenced_posts" in expand and reply_to:
             t["referenced_tweets"] = [{"type": "replied_to", "id": reply_to}]
         return t
+
+    def includes(request: Request, page: list[Comment]) -> dict[str, Any]:
+        if "author_id" not in (request.query_params.get("expansions") or "").split(","):
+            return {}
+        users = {c.author_id: {"id": c.author_id, "name": c.author_name.title(), "username": c.author_name} for c in page}
+        return {"includes": {"users": list(users.values())}}
 
     def bounded(request: Request, found: list[Comment]) -> list[Comment]:
         q = request.query_params
@@ -332,7 +342,7 @@ def _x(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
         page, meta = token_page(request, found, default, param)
         if page:
             meta = {"newest_id": page[0].id, "oldest_id": page[-1].id, **meta}
-            return JSONResponse({"data": [tweet(c, request) for c in page], "meta": meta})
+            return JSONResponse({"data": [tweet(c, request) for c in page], **includes(request, page), "meta": meta})
         return JSONResponse({"meta": meta})  # X leaves ``data`` out of an empty page
 
     @app.get("/x/2/users/{user_id}/mentions")
