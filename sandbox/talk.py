@@ -16,7 +16,10 @@ The data model (in :mod:`sandbox.state`, on ``SandboxState``; reply endpoints re
   sender_id, text, created_at, story_id="", extra={})``, oldest first. ``st.conversation(platform,
   account, participant)`` finds or opens the thread (Meta ``t_…``, X ``{low id}-{high id}``),
   ``st.add_message(conv, m)`` appends and moves ``last_user_message_at`` when the user wrote: the
-  24-hour messaging window opens there.
+  24-hour messaging window opens there. A reply endpoint that wants its message echoed back (Meta
+  ``is_echo``, X's own ``message_create``) appends it with ``sender_id == account`` and calls
+  ``talk.enqueue(platform, (conv, m), [m.id])`` (``app.state.talk``); ``talk.enqueue(platform,
+  comment, [comment.id])`` does the same for the account's own public reply.
 - ``st.webhooks: dict[platform, {"url", "client_id", "verify_token"}]`` — where each platform's
   webhooks go, registered through the handshake below.
 
@@ -258,7 +261,11 @@ def _message_payload(platform: str, conv: Conversation, m: Message) -> dict[str,
             message["reply_to"] = {
                 "story": {"url": f"https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id={m.story_id}", "id": m.story_id}
             }
-        event = {"sender": {"id": m.sender_id}, "recipient": {"id": conv.account}, "timestamp": ms, "message": message}
+        echo = m.sender_id == conv.account  # the account's own message comes back as an echo
+        if echo:
+            message["is_echo"] = True
+        recipient = conv.participant_id if echo else conv.account
+        event = {"sender": {"id": m.sender_id}, "recipient": {"id": recipient}, "timestamp": ms, "message": message}
         return {
             "object": "instagram" if platform == "instagram" else "page",
             "entry": [{"id": conv.account, "time": ms, "messaging": [event]}],
