@@ -15,8 +15,10 @@ Operator endpoints, outside any platform's namespace:
     PUT  /_sandbox/accounts/{platform}/{account}/curve
                                           {"timezone": str, "curve": [[float × 24] × 7]} log multipliers over
                                           weekday (Monday first) × local hour, or {"peak_hour": 19}; kept across restarts
-    POST /_sandbox/reset                  forget posts and faults (curves stay)
+    POST /_sandbox/reset                  forget posts, comments, conversations and faults (curves and webhooks stay)
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see sandbox/oauth.py
+    /_sandbox/talk/..., /_sandbox/webhooks/...
+                                          simulated users and the signed webhooks that tell of them: see sandbox/talk.py
 """
 
 from __future__ import annotations
@@ -26,19 +28,23 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 
-from sandbox import operator
+from sandbox import operator, talk
 from sandbox.oauth import Client as OAuthClientApp
 from sandbox.oauth import install as install_oauth
-from sandbox.platforms import Plumbing, linkedin, meta, tiktok, uploads, x
+from sandbox.platforms import Plumbing, linkedin, listings, meta, tiktok, uploads, x
 from sandbox.state import SandboxState
 
 
 def create_sandbox(
-    growth_seconds: float = 600.0, apps: dict[str, tuple[str, str, list[str]]] | None = None, state_file: Path | None = None
+    growth_seconds: float = 600.0,
+    apps: dict[str, tuple[str, str, list[str]]] | None = None,
+    state_file: Path | None = None,
+    talk_seed: str = "sandbox",
 ) -> FastAPI:
     """``apps``: provider -> (client id, client secret, redirect URIs) registered from the start.
     ``state_file``: where the platforms keep their posts and tokens across restarts, as real ones do;
-    written before a changing request is answered, so a killed sandbox forgets nothing it confirmed."""
+    written before a changing request is answered, so a killed sandbox forgets nothing it confirmed.
+    ``talk_seed``: the seed of the simulated audience and of its webhook faults (:mod:`sandbox.talk`)."""
     app = FastAPI(title="Socializer platform sandbox", version="1")
     st = SandboxState(growth_seconds)
     if state_file is not None and state_file.exists():
@@ -51,7 +57,9 @@ def create_sandbox(
     install_oauth(app, st.oauth)  # first: /facebook/{v}/me must win over the Graph API's /{node}
     p = Plumbing(st)
     operator.install(app, st)
-    for platform in (x, linkedin, meta, tiktok, uploads):
+    app.state.talk = audience = talk.Talk(st, talk_seed)
+    talk.install(app, st, audience)
+    for platform in (x, linkedin, meta, tiktok, uploads, listings):
         platform.install(app, st, p)
     return app
 

@@ -105,9 +105,12 @@ def install(app: FastAPI, st: SandboxState) -> None:
 
     @app.post("/_sandbox/reset")
     async def reset() -> dict:
-        """Forget posts and faults; the accounts' curves stay (they are the accounts' audiences)."""
+        """Forget posts, their comments, conversations and faults; the accounts' curves stay (they are
+        the accounts' audiences), and so do the webhook registrations (they are the app's)."""
         for plat in PLATFORMS:
             st.posts[plat].clear()
+        st.comments.clear()
+        st.conversations.clear()
         st.faults.clear()
         st.calls.clear()
         return {"ok": True}

@@ -39,6 +39,54 @@ class Post:
 
 
 @dataclass
+class Comment:
+    """A comment, reply, mention or story reply a simulated user left (or the account itself: a reply
+    through the platform's API). ``id`` is the platform's own id, unique across the sandbox. The model
+    and who reads it: :mod:`sandbox.talk`."""
+
+    id: str
+    platform: str
+    account: str  # the account it is addressed to (its post's owner, or the one mentioned)
+    post_id: str  # the platform's post id ("" for a mention outside the account's posts)
+    author_id: str
+    author_name: str
+    text: str
+    created_at: float
+    parent_id: str = ""  # the comment it answers ("" for a top-level comment)
+    kind: str = "comment"  # comment | mention | story_reply
+    hidden: bool = False
+    replies: list[str] = field(default_factory=list)  # ids of the comments answering it, oldest first
+    extra: dict[str, Any] = field(default_factory=dict)  # what a platform adds (h12: private replies)
+
+
+@dataclass
+class Message:
+    id: str
+    sender_id: str  # the simulated user, or the account itself for its own messages
+    text: str
+    created_at: float
+    story_id: str = ""  # set when the message answers one of the account's stories (Instagram)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Conversation:
+    """A direct-message thread between one account and one simulated user."""
+
+    id: str
+    platform: str
+    account: str
+    participant_id: str
+    participant_name: str
+    messages: list[Message] = field(default_factory=list)  # oldest first
+    last_user_message_at: float = 0.0  # the user's latest message: the 24-hour window opens here
+
+    @property
+    def updated_at(self) -> float:
+        return self.messages[-1].created_at if self.messages else 0.0
+
+
+@dataclass
 class Fault:
     mode: str
     times: int
@@ -61,6 +109,9 @@ class SandboxState:
         self.growth_seconds = growth_seconds  # real seconds of one platform day: how fast posts age here
         self.curves: dict[str, Curve] = {}  # "platform:account" -> the curve an operator set
         self.oauth = OAuthServer()
+        self.comments: dict[str, Comment] = {}  # by the platform's comment id (sandbox.talk)
+        self.conversations: dict[str, Conversation] = {}  # by the platform's conversation id
+        self.webhooks: dict[str, dict[str, Any]] = {}  # platform -> {"url", "client_id", "verify_token"}
 
     def authorized(self, platform: str, request: Request) -> bool:
         """A live token issued by this platform's authorization server (Instagram's come from Facebook Login)."""
@@ -78,7 +129,20 @@ class SandboxState:
 
     # What a platform keeps across its own restarts: posts, tokens, uploads, the accounts' curves. The
     # rate-limit windows and the growth rate are the process's own.
-    KEPT = ("posts", "faults", "containers", "publishes", "media", "uploads", "last_id", "oauth", "curves")
+    KEPT = (
+        "posts",
+        "faults",
+        "containers",
+        "publishes",
+        "media",
+        "uploads",
+        "last_id",
+        "oauth",
+        "curves",
+        "comments",
+        "conversations",
+        "webhooks",
+    )
 
     def dump(self) -> bytes:
         return pickle.dumps({k: getattr(self, k) for k in self.KEPT}, protocol=pickle.HIGHEST_PROTOCOL)
@@ -89,6 +153,37 @@ class SandboxState:
                 setattr(self, k, v)
         for p in PLATFORMS:  # a state file from before a platform was simulated
             self.posts.setdefault(p, {})
+
+    def comments_on(self, platform: str, post_id: str, parent_id: str = "") -> list[Comment]:
+        """A post's comments answering ``parent_id`` ("" = top level), oldest first."""
+        found = [c for c in self.comments.values() if c.platform == platform and c.post_id == post_id and c.parent_id == parent_id]
+        return sorted(found, key=lambda c: c.created_at)  # stable: ties keep the order they came in
+
+    def add_comment(self, c: Comment) -> Comment:
+        self.comments[c.id] = c
+        parent = self.comments.get(c.parent_id)
+        if parent is not None:
+            parent.replies.append(c.id)
+        return c
+
+    def conversation(self, platform: str, account: str, participant_id: str, participant_name: str = "") -> Conversation:
+        """The thread between ``account`` and ``participant_id``, opened on first use."""
+        for conv in self.conversations.values():
+            if conv.platform == platform and conv.account == account and conv.participant_id == participant_id:
+                return conv
+        if platform == "x":  # X names a one-to-one conversation by its two user ids, lower first
+            cid = "-".join(sorted((account, participant_id), key=lambda v: (len(v), v)))
+        else:
+            cid = "t_" + self.next_id()
+        conv = Conversation(cid, platform, account, participant_id, participant_name or participant_id)
+        self.conversations[cid] = conv
+        return conv
+
+    def add_message(self, conv: Conversation, m: Message) -> Message:
+        conv.messages.append(m)
+        if m.sender_id == conv.participant_id:
+            conv.last_user_message_at = max(conv.last_user_message_at, m.created_at)
+        return m
 
     def take_fault(self, platform: str, modes: tuple[str, ...] | None = None) -> Fault | None:
         """The fault armed for ``platform`` (or ``platform:upload``), if one of ``modes`` strikes now."""
