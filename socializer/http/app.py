@@ -30,7 +30,7 @@ from adapters.vault.store import TokenVault
 from adapters.voice import Synthesizer
 from adapters.webhooks import PostgresWebhooks
 from adapters.writer.llm import LLMWriter
-from socializer.http import accounts, analytics, calendar, notifications, ops, posts, problems, sites, video, webhooks
+from socializer.http import accounts, analytics, calendar, inbound, notifications, ops, posts, problems, sites, video, webhooks
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.http.ops import Signals
@@ -97,6 +97,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         webhooks.router,
         notifications.router,
         ops.router,
+        inbound.router,
     ):
         app.include_router(router)
     return app
