@@ -97,9 +97,9 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         webhooks.router,
         notifications.router,
         ops.router,
-        inbound.router,
     ):
         app.include_router(router)
+    app.add_middleware(inbound.InboundWebhooks)  # the outermost: platforms' webhooks skip the app's stack
     return app
 
 

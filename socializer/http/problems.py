@@ -83,14 +83,7 @@ def install(app: FastAPI) -> None:
         for k, v in request.query_params.multi_items():
             if "\x00" in k or "\x00" in v:
                 where = where or k.replace("\x00", "")
-        # A platform's webhook is read (capped) and verified by its own route, never buffered here.
-        inbound = request.url.path.startswith("/webhooks/")
-        if (
-            where is None
-            and not inbound
-            and request.method in ("POST", "PUT", "PATCH")
-            and b"\\u0000" in (body := await request.body()).lower()
-        ):
+        if where is None and request.method in ("POST", "PUT", "PATCH") and b"\\u0000" in (body := await request.body()).lower():
             try:
                 where = _nul_at(orjson.loads(body))
             except orjson.JSONDecodeError:
