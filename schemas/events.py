@@ -657,3 +657,5 @@ class MessageReceived(Event):
     text: str = ""
     created_at: datetime
     echo: bool = False
+    kind: InboxKind = "message"  # "story_reply": an answer to one of the account's stories, sent as a message
+    story_id: str = ""  # the story's media id, for a story reply

@@ -18,6 +18,7 @@ from adapters.accounts.store import AccountStore
 from adapters.accounts.tokens import TokenSource
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
+from adapters.inbound import PostgresInbound
 from adapters.learning import PostgresLearning
 from adapters.netguard import Policy as Outbound
 from adapters.netguard import guarded_client
@@ -67,6 +68,7 @@ from streams import (
     mail,
     notify,
     publish,
+    receive,
     refresh,
     relay,
     render,
@@ -93,6 +95,7 @@ AGENTS: dict[str, Register] = {
     "watch": watch.register,  # the leader's watchdog: due posts that did not end in time
     "notify": notify.register,  # the notifications' one writer: alerts and lifecycle events into incidents
     "mail": mail.register,  # an email per raised notification, when SMTP is set up
+    "receive": receive.register,  # verified platform webhooks (social.inbound) read into comments and messages
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -246,6 +249,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         incidents=PostgresIncidents(pool),
         emails=PostgresEmailLedger(pool),
         mailer=mailer(settings),
+        inbound=PostgresInbound(pool),
     )
 
 

@@ -138,6 +138,14 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = Field(60.0, gt=0)
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
 
+    # Inbound webhooks (/webhooks/{platform}/): each is verified with its platform's app secret (the
+    # OAuth client secret above; Instagram's is Facebook's app). Meta's subscription handshake echoes
+    # its challenge only for this verify token (unset while Facebook points at the sandbox = the
+    # sandbox's "sandbox-meta-verify-token"; against the real host, unset refuses every handshake).
+    meta_verify_token: str = Field("", repr=False)
+    inbound_max_bytes: int = Field(1 << 20, ge=1024, description="a larger webhook body is refused with 413 before it is read")
+    inbound_tolerance_seconds: float = Field(300.0, gt=0, description="how far TikTok's signed timestamp may be from now")
+
     # Notifications: a due post neither published nor failed this long after its time is overdue
     # (the watchdog looks this often, on the leader).
     overdue_check_seconds: float = Field(10.0, gt=0)
@@ -205,6 +213,21 @@ class Settings(BaseSettings):
         if self.uses_sandbox(client):
             return f"sandbox-{client}", f"sandbox-{client}-secret"
         raise MissingSetting(f"SOCIALIZER_{client.upper()}_CLIENT_ID", f"{client} points at a real host")
+
+    def inbound_secret(self, platform: str) -> str:
+        """The secret a platform signs its webhooks with: its OAuth app's (Instagram's: Facebook's); '' if none."""
+        client = "facebook" if platform == "instagram" else platform
+        try:
+            return self.oauth_app(client)[1]
+        except MissingSetting:
+            return ""
+
+    @property
+    def meta_token(self) -> str:
+        """Meta's webhook verify token (see ``meta_verify_token``)."""
+        if self.meta_verify_token:
+            return self.meta_verify_token
+        return "sandbox-meta-verify-token" if self.uses_sandbox("facebook") else ""
 
     def redirect_uri(self, platform: str) -> str:
         """Exactly one redirect URI per provider: a code can only come back where its provider sent it."""

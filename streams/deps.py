@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from adapters.accounts import Accounts, Tokens
 from adapters.images import MediaRenderer
+from adapters.inbound import InboundDirectory
 from adapters.learning import Learning
 from adapters.notifications import EmailLedger, IncidentStore, Mailer, OverdueWatch
 from adapters.outbox import OutboxRelay
@@ -81,3 +82,4 @@ class Deps:
     incidents: IncidentStore | None = None  # the notifier's incidents; None: no notifier
     emails: EmailLedger | None = None  # the emails attempted, one row each before the SMTP conversation
     mailer: Mailer | None = None  # None: no SMTP configured, no email
+    inbound: InboundDirectory | None = None  # accounts and posts by platform ids, inbox ids emitted; None: no receive agent
