@@ -16,6 +16,9 @@ Operator endpoints, outside any platform's namespace:
                                           {"timezone": str, "curve": [[float × 24] × 7]} log multipliers over
                                           weekday (Monday first) × local hour, or {"peak_hour": 19}; kept across restarts
     POST /_sandbox/reset                  forget posts and faults (curves stay)
+    POST /_sandbox/inbox/comments         {"platform", "account", "post_id", "id"?, "author_id", "text", "created_at"?}: a
+                                          user's comment (fallback store of sandbox/platforms/replies.py)
+    POST /_sandbox/inbox/messages         {"platform", "account", "sender_id", "text", "created_at"?, "accepts_dms"?}: a DM to the account
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see sandbox/oauth.py
 """
 
@@ -29,7 +32,7 @@ from fastapi import FastAPI, Request
 from sandbox import operator
 from sandbox.oauth import Client as OAuthClientApp
 from sandbox.oauth import install as install_oauth
-from sandbox.platforms import Plumbing, linkedin, meta, tiktok, uploads, x
+from sandbox.platforms import Plumbing, linkedin, meta, replies, tiktok, uploads, x
 from sandbox.state import SandboxState
 
 
@@ -53,6 +56,7 @@ def create_sandbox(
     operator.install(app, st)
     for platform in (x, linkedin, meta, tiktok, uploads):
         platform.install(app, st, p)
+    replies.install(app, st, p)  # the inbox's replies, DMs and hides; last: its listings yield to any module serving them
     return app
 
 

@@ -27,7 +27,7 @@ YT = "https://www.googleapis.com/auth/"
 # Every scope the sandbox checks, per provider: what an operator grant (``POST /_sandbox/oauth/grants``
 # without ``scopes``) carries, so tests that mint a token without the flow get a fully granted one.
 ALL: dict[str, tuple[str, ...]] = {
-    "x": ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access"),
+    "x": ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access", "dm.read", "dm.write"),
     "linkedin": (
         "openid",
         "profile",
@@ -47,6 +47,8 @@ ALL: dict[str, tuple[str, ...]] = {
         "instagram_content_publish",
         "instagram_manage_comments",
         "instagram_manage_insights",
+        "pages_messaging",
+        "instagram_manage_messages",
     ),
     "tiktok": ("user.info.basic", "video.publish", "video.upload", "video.list"),
     "youtube": tuple(YT + s for s in ("youtube.readonly", "youtube.upload", "youtube.force-ssl", "yt-analytics.readonly")),

@@ -1,0 +1,187 @@
+"""Where the inbox's replies are kept: one attempt row per reply (``reply_attempts``), written before
+any call, as publish attempts are (:mod:`adapters.publishing`), and the request that records one.
+
+A request is decided (:func:`commands.reply.decide`) inside one transaction holding the account's
+advisory lock: the account's send budget and a comment's one private reply have one writer at a
+time, and the accepted reply's ``ReplyRequested`` goes into the outbox with its row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from adapters import outbox
+from adapters.publishing import Announcement
+from commands import reply
+from domain.inbox import Thread, is_echo, rules_for
+from domain.publishing import OPEN, Attempt
+from schemas import topics as t
+from schemas.envelope import derived_id
+from schemas.registry import registry
+
+SOURCE = "socializer/inbox"
+
+
+def requested_id(reply_id: str) -> str:
+    return derived_id(reply_id, "requested")
+
+
+def _from_row(r: asyncpg.Record) -> Attempt:
+    payload = dict(r["payload"])
+    code = payload.pop("_code", "")
+    reconciled = bool(payload.pop("_reconciled", False))
+    return Attempt(
+        effect_id=r["reply_id"],
+        account_id=r["account_id"],
+        attempt_id=r["reply_id"],
+        platform=r["platform"],
+        site_id=r["site_id"],
+        state=r["state"],
+        started_at=r["started_at"],
+        lease_until=r["lease_until"],
+        payload=payload,
+        tries=r["tries"],
+        next_try_at=r["next_try_at"],
+        error=r["error"],
+        code=code,
+        platform_post_id=r["platform_reply_id"],
+        published_at=r["sent_at"],
+        reconciled=reconciled,
+    )
+
+
+class PostgresReplies:
+    """The replies' attempt store (the :class:`adapters.publishing.AttemptStore` port) and the request."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    async def request(self, cmd: reply.RequestReply, now: datetime, own_platform_id: str) -> reply.Decision:
+        rid = reply.reply_id(cmd.item_id, cmd.action, cmd.text, cmd.idempotency_key)
+        rules = rules_for(cmd.platform)
+        longest = max((b.seconds for b in (rules.budgets.get(cmd.action, ()) if rules else ())), default=0.0)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"reply:{cmd.account_id}")
+            row = await conn.fetchrow("SELECT * FROM reply_attempts WHERE reply_id = $1", rid)
+            item = await conn.fetchrow("SELECT * FROM inbox_items WHERE item_id = $1", cmd.item_id)
+            assert item is not None, "the caller found the item"
+            private = await conn.fetchval(
+                "SELECT count(*) FROM reply_attempts WHERE item_id = $1 AND action = 'private_reply' AND state <> 'failed'", cmd.item_id
+            )
+            last_inbound = await conn.fetchval(
+                "SELECT max(created_at) FROM inbox_items WHERE platform = $1 AND thread = $2 AND kind = 'message'"
+                " AND NOT echo AND author_id <> $3",
+                cmd.platform,
+                cmd.thread,
+                own_platform_id,
+            )
+            planned = await conn.fetch(
+                "SELECT go_at FROM reply_attempts WHERE account_id = $1 AND action = $2 AND state <> 'failed' AND go_at > $3",
+                cmd.account_id,
+                cmd.action,
+                now - timedelta(seconds=longest),
+            )
+            thread = Thread(
+                kind=item["kind"],
+                created_at=item["created_at"],
+                last_inbound_at=last_inbound,
+                private_replies=int(private or 0),
+                own=is_echo(item["author_id"], own_platform_id, item["echo"]),
+            )
+            decision = reply.decide(_from_row(row) if row else None, cmd, thread, [r["go_at"] for r in planned], now)
+            if isinstance(decision, reply.Accepted):
+                a = decision.attempt
+                await conn.execute(
+                    "INSERT INTO reply_attempts (reply_id, account_id, platform, site_id, item_id, action, state, tries, started_at,"
+                    " lease_until, next_try_at, go_at, payload) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+                    a.effect_id,
+                    a.account_id,
+                    a.platform,
+                    a.site_id,
+                    cmd.item_id,
+                    cmd.action,
+                    a.state,
+                    a.tries,
+                    a.started_at,
+                    a.lease_until,
+                    a.next_try_at,
+                    decision.event.go_at,
+                    a.payload,
+                )
+                env = registry.envelope(decision.event, source=SOURCE, subject=cmd.thread, id=requested_id(a.effect_id))
+                await outbox.add(conn, t.INBOX, cmd.thread, env)
+        return decision
+
+    async def begin(self, attempt: Attempt) -> bool:
+        raise NotImplementedError("a reply begins through request(): its rules are decided with it")
+
+    async def get(self, effect_id: str, account_id: str, due_at: datetime | None = None) -> Attempt | None:
+        row = await self.pool.fetchrow("SELECT * FROM reply_attempts WHERE reply_id = $1", effect_id)
+        return _from_row(row) if row else None
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Attempt]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "UPDATE reply_attempts SET lease_until = $3 WHERE reply_id IN ("
+                " SELECT reply_id FROM reply_attempts WHERE state = ANY($4::text[]) AND lease_until < $1"
+                " AND coalesce(next_try_at, '-infinity') <= $1 ORDER BY next_try_at NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED)"
+                " RETURNING *",
+                now,
+                limit,
+                lease_until,
+                sorted(OPEN),
+            )
+        return [_from_row(r) for r in rows]
+
+    async def save(self, attempt: Attempt, announce: Sequence[Announcement] = ()) -> None:
+        a = attempt
+        extra = {"_code": a.code, "_reconciled": a.reconciled}
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE reply_attempts SET state = $2, tries = $3, lease_until = $4, next_try_at = $5, error = $6,"
+                " platform_reply_id = $7, sent_at = $8, payload = $9::jsonb || $10::jsonb, updated_at = now() WHERE reply_id = $1",
+                a.effect_id,
+                a.state,
+                a.tries,
+                a.lease_until,
+                a.next_try_at,
+                a.error,
+                a.platform_post_id,
+                a.published_at,
+                a.payload,
+                extra,
+            )
+            for topic, key, env in announce:
+                await outbox.add(conn, topic, key, env)
+
+
+class MemoryReplies:
+    """The fake of the attempt side (the sender's tests): rows in a dict, announcements kept."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Attempt] = {}
+        self.announced: list[Announcement] = []
+
+    async def begin(self, attempt: Attempt) -> bool:
+        if attempt.effect_id in self.rows:
+            return False
+        self.rows[attempt.effect_id] = attempt
+        return True
+
+    async def get(self, effect_id: str, account_id: str, due_at: datetime | None = None) -> Attempt | None:
+        return self.rows.get(effect_id)
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Attempt]:
+        due = [a for a in self.rows.values() if a.state in OPEN and a.lease_until < now and (a.next_try_at or now) <= now]
+        claimed = [replace(a, lease_until=lease_until) for a in due[:limit]]
+        for a in claimed:
+            self.rows[a.effect_id] = a
+        return claimed
+
+    async def save(self, attempt: Attempt, announce: Sequence[Announcement] = ()) -> None:
+        self.rows[attempt.effect_id] = attempt
+        self.announced.extend(announce)
