@@ -1,29 +1,55 @@
 """Where the inbox's replies are kept: one attempt row per reply (``reply_attempts``), written before
 any call, as publish attempts are (:mod:`adapters.publishing`), and the request that records one.
 
-A request is decided (:func:`commands.reply.decide`) inside one transaction holding the account's
-advisory lock: the account's send budget and a comment's one private reply have one writer at a
+A request is decided (by the ``decide`` it is given: :func:`commands.reply.decide`) inside one
+transaction holding the account's advisory lock: the account's send budget and a comment's one private reply have one writer at a
 time, and the accepted reply's ``ReplyRequested`` goes into the outbox with its row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 
 from adapters import outbox
 from adapters.publishing import Announcement
-from commands import reply
 from domain.inbox import Thread, is_echo, rules_for
 from domain.publishing import OPEN, Attempt
+from schemas import events as e
 from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.registry import registry
 
 SOURCE = "socializer/inbox"
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ReplyAsk:
+    """What a request is about: the reply's id and the item, thread and account it concerns."""
+
+    reply_id: str
+    site_id: str
+    account_id: str
+    platform: str
+    item_id: str
+    thread: str
+    action: str
+    own_platform_id: str  # the account's id on the platform: its own items are echoes
+
+
+@dataclass(frozen=True)
+class Decided(Generic[R]):
+    """The decider's answer, and what to record when it accepted: the attempt and its event."""
+
+    answer: R
+    record: tuple[Attempt, e.ReplyRequested] | None = None
+
+
+Decide = Callable[[Attempt | None, Thread, list[datetime], datetime], Decided[R]]
 
 
 def requested_id(reply_id: str) -> str:
@@ -60,29 +86,29 @@ class PostgresReplies:
     def __init__(self, pool: Any) -> None:
         self.pool = pool
 
-    async def request(self, cmd: reply.RequestReply, now: datetime, own_platform_id: str) -> reply.Decision:
-        rid = reply.reply_id(cmd.item_id, cmd.action, cmd.text, cmd.idempotency_key)
-        rules = rules_for(cmd.platform)
-        longest = max((b.seconds for b in (rules.budgets.get(cmd.action, ()) if rules else ())), default=0.0)
+    async def request(self, ask: ReplyAsk, now: datetime, decide: Decide[R]) -> R:
+        """Load what the rules need and decide under the account's lock; record an accepted reply."""
+        rules = rules_for(ask.platform)
+        longest = max((b.seconds for b in (rules.budgets.get(ask.action, ()) if rules else ())), default=0.0)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"reply:{cmd.account_id}")
-            row = await conn.fetchrow("SELECT * FROM reply_attempts WHERE reply_id = $1", rid)
-            item = await conn.fetchrow("SELECT * FROM inbox_items WHERE item_id = $1", cmd.item_id)
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"reply:{ask.account_id}")
+            row = await conn.fetchrow("SELECT * FROM reply_attempts WHERE reply_id = $1", ask.reply_id)
+            item = await conn.fetchrow("SELECT * FROM inbox_items WHERE item_id = $1", ask.item_id)
             assert item is not None, "the caller found the item"
             private = await conn.fetchval(
-                "SELECT count(*) FROM reply_attempts WHERE item_id = $1 AND action = 'private_reply' AND state <> 'failed'", cmd.item_id
+                "SELECT count(*) FROM reply_attempts WHERE item_id = $1 AND action = 'private_reply' AND state <> 'failed'", ask.item_id
             )
             last_inbound = await conn.fetchval(
                 "SELECT max(created_at) FROM inbox_items WHERE platform = $1 AND thread = $2 AND kind = 'message'"
                 " AND NOT echo AND author_id <> $3",
-                cmd.platform,
-                cmd.thread,
-                own_platform_id,
+                ask.platform,
+                ask.thread,
+                ask.own_platform_id,
             )
             planned = await conn.fetch(
                 "SELECT go_at FROM reply_attempts WHERE account_id = $1 AND action = $2 AND state <> 'failed' AND go_at > $3",
-                cmd.account_id,
-                cmd.action,
+                ask.account_id,
+                ask.action,
                 now - timedelta(seconds=longest),
             )
             thread = Thread(
@@ -90,11 +116,11 @@ class PostgresReplies:
                 created_at=item["created_at"],
                 last_inbound_at=last_inbound,
                 private_replies=int(private or 0),
-                own=is_echo(item["author_id"], own_platform_id, item["echo"]),
+                own=is_echo(item["author_id"], ask.own_platform_id, item["echo"]),
             )
-            decision = reply.decide(_from_row(row) if row else None, cmd, thread, [r["go_at"] for r in planned], now)
-            if isinstance(decision, reply.Accepted):
-                a = decision.attempt
+            decided = decide(_from_row(row) if row else None, thread, [r["go_at"] for r in planned], now)
+            if decided.record is not None:
+                a, event = decided.record
                 await conn.execute(
                     "INSERT INTO reply_attempts (reply_id, account_id, platform, site_id, item_id, action, state, tries, started_at,"
                     " lease_until, next_try_at, go_at, payload) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
@@ -102,19 +128,19 @@ class PostgresReplies:
                     a.account_id,
                     a.platform,
                     a.site_id,
-                    cmd.item_id,
-                    cmd.action,
+                    ask.item_id,
+                    ask.action,
                     a.state,
                     a.tries,
                     a.started_at,
                     a.lease_until,
                     a.next_try_at,
-                    decision.event.go_at,
+                    event.go_at,
                     a.payload,
                 )
-                env = registry.envelope(decision.event, source=SOURCE, subject=cmd.thread, id=requested_id(a.effect_id))
-                await outbox.add(conn, t.INBOX, cmd.thread, env)
-        return decision
+                env = registry.envelope(event, source=SOURCE, subject=ask.thread, id=requested_id(a.effect_id))
+                await outbox.add(conn, t.INBOX, ask.thread, env)
+        return decided.answer
 
     async def begin(self, attempt: Attempt) -> bool:
         raise NotImplementedError("a reply begins through request(): its rules are decided with it")

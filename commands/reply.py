@@ -106,10 +106,10 @@ def decide(existing: Attempt | None, cmd: RequestReply, thread: Thread, planned:
         reply_id=rid,
         site_id=cmd.site_id,
         account_id=cmd.account_id,
-        platform=cmd.platform,  # type: ignore[arg-type]
+        platform=cmd.platform,
         item_id=cmd.item_id,
         thread=cmd.thread,
-        action=cmd.action,  # type: ignore[arg-type]
+        action=cmd.action,
         text=cmd.text,
         requested_at=now,
         go_at=go_at,

@@ -78,7 +78,7 @@ class XClient(HttpPlatform):
             "max_results": "100",
             "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             # The OpenAPI document's name (docs.x.com still says ``tweet.fields``; X takes both).
-            "post.fields": "created_at,entities,referenced_tweets",
+            "post.fields": "created_at,entities",
         }
         tweets: list[dict[str, Any]] = []
         for _ in range(TIMELINE_PAGES):
@@ -175,9 +175,8 @@ class XClient(HttpPlatform):
 
     async def find_reply(self, account: Account, reply: OutgoingReply, since: datetime) -> PublishedRef | None:
         if reply.action == "reply":
-            for tweet in await self._timeline(account, since):
-                replied = {r.get("id") for r in tweet.get("referenced_tweets") or [] if r.get("type") == "replied_to"}
-                if same_post(reply.text, tweet) and (not replied or reply.target["comment_id"] in replied):
+            for tweet in await self._timeline(account, since):  # X refuses the same text twice: the text names it
+                if same_post(reply.text, tweet):
                     return PublishedRef(tweet["id"], self._url(account, tweet["id"]))
             return None
         if reply.action == "message":
@@ -192,7 +191,8 @@ class XClient(HttpPlatform):
         params = {
             "query": f"conversation_id:{post_id}",
             "max_results": "100",
-            "post.fields": "created_at,author_id,conversation_id,referenced_tweets",
+            "post.fields": "created_at,conversation_id",
+            "expansions": "author_id",
         }
         resp = await self.request("GET", "/2/tweets/search/recent", params=params, headers=_auth(account))
         out = []

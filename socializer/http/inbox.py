@@ -5,14 +5,17 @@ call when it breaks its platform's rules (422, the reason named)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.api_keys import Caller
-from adapters.replies import PostgresReplies
+from adapters.replies import Decided, PostgresReplies, ReplyAsk
 from commands import reply
+from domain.inbox import Thread
+from domain.publishing import Attempt
 from projections import inbox as q
 from schemas.envelope import utcnow
 from socializer.http.deps import Services, Svc, own_site, page, reader, relay_now, writer
@@ -90,7 +93,22 @@ async def _act(svc: Services, who: Caller, item_id: str, action: str, text: str,
         target=target,
         idempotency_key=key,
     )
-    decision = await PostgresReplies(svc.pool).request(cmd, utcnow(), account.platform_account_id)
+    ask = ReplyAsk(
+        reply_id=reply.reply_id(item_id, action, text, key),
+        site_id=who.site_id,
+        account_id=cmd.account_id,
+        platform=cmd.platform,
+        item_id=item_id,
+        thread=cmd.thread,
+        action=action,
+        own_platform_id=account.platform_account_id,
+    )
+
+    def decide(existing: Attempt | None, thread: Thread, planned: list[datetime], now: datetime) -> Decided[reply.Decision]:
+        d = reply.decide(existing, cmd, thread, planned, now)
+        return Decided(d, (d.attempt, d.event) if isinstance(d, reply.Accepted) else None)
+
+    decision = await PostgresReplies(svc.pool).request(ask, utcnow(), decide)
     if isinstance(decision, reply.Refused):
         r = decision.refusal
         raise Problem(decision.status, "Refused", r.reason, code=r.code, field="text" if r.code.startswith("text") else "item_id")
