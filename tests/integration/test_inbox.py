@@ -14,6 +14,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from domain.inbox import comment_event_id, item_id
+from projections.inbox import INBOX
+from projections.replay import replay
 from schemas import events as e
 from schemas import topics
 from schemas.registry import registry
@@ -118,6 +120,10 @@ async def test_a_comment_delivered_five_times_is_one_item_and_a_reply_goes_out_o
         assert unanswered["total"] == 0
         linked = (await c.get(f"{API}{iid}/")).json()["replies"][0]
         assert linked["echo_item_id"] == echo["item_id"]
+
+    # Rebuilt from the log, the inbox is the same: five deliveries, a reply and its echo fold alike.
+    report = await replay(system.infra.dsn, system.infra.broker, INBOX, swap=True, require_identical=True)
+    assert report.events > 0 and not any(report.differences.values()), report.summary()
 
 
 async def test_a_reply_whose_call_times_out_is_looked_up_and_sent_once(system: Any) -> None:
