@@ -146,3 +146,54 @@ class VideoUploader(Protocol):
     async def find(self, account: Account, video: OutgoingVideo, sessions: UploadSessions, since: datetime) -> PublishedRef | None:
         """The published video of an earlier try, if there is one."""
         ...
+
+
+@dataclass(frozen=True)
+class OutgoingReply:
+    """What the inbox sends: ``action`` reply | private_reply | message | hide; ``target`` the platform
+    ids the call needs (comment_id, post_id, recipient, conversation_id)."""
+
+    reply_id: str
+    action: str
+    text: str
+    target: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SeenComment:
+    comment_id: str
+    post_id: str  # the platform's post (media, tweet) it is on
+    author_id: str
+    text: str
+    created_at: datetime
+    parent_id: str = ""
+    author_name: str = ""
+
+
+@dataclass(frozen=True)
+class SeenMessage:
+    message_id: str
+    conversation_id: str
+    sender_id: str
+    text: str
+    created_at: datetime
+    sender_name: str = ""
+    participants: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class Responder(Protocol):
+    """A platform the inbox answers on: replies, private replies, DMs, hides, and the listings its
+    lookups (an unknown outcome) and sweeps (a dropped webhook) read."""
+
+    async def send_reply(self, account: Account, reply: OutgoingReply) -> PublishedRef:
+        """Make the call; raises OutcomeUnknown when it may have happened."""
+        ...
+
+    async def find_reply(self, account: Account, reply: OutgoingReply, since: datetime) -> PublishedRef | None:
+        """The reply an earlier call made, if the thread shows our text since ``since``."""
+        ...
+
+    async def list_comments(self, account: Account, post_id: str) -> list[SeenComment]: ...
+
+    async def list_messages(self, account: Account, since: datetime) -> list[SeenMessage]: ...

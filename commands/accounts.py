@@ -26,7 +26,7 @@ def plan_connection(platform: str, account_type: str | None, features: list[str]
     kind = account_type or p.account_types[0]
     if kind not in p.account_types:
         raise CommandRefused(f"account_type: {platform} connects {' or '.join(p.account_types)}", field="account_type")
-    wanted = tuple(features or FEATURES)  # publishing and insights unless the request narrows it
+    wanted = tuple(features or ("publish", "analytics"))  # publishing and insights unless the request names others
     unknown = [f for f in wanted if f not in FEATURES]
     if unknown:
         raise CommandRefused(f"features: unknown {unknown}; known: {list(FEATURES)}", field="features")

@@ -18,8 +18,10 @@ from typing import Literal
 
 Link = Literal["in_text", "at_end", "none"]
 VideoForm = Literal["short", "long"]
-Feature = Literal["publish", "analytics"]
-FEATURES: tuple[Feature, ...] = ("publish", "analytics")
+Feature = Literal["publish", "analytics", "inbox"]
+# Known features; a connection asks for publish and analytics unless it names others ("inbox": read and
+# answer comments and messages, scopes that Meta grants only after app review).
+FEATURES: tuple[Feature, ...] = ("publish", "analytics", "inbox")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,45 @@ _VIDEOS = Ladder((24 * _HOUR, 7 * _DAY, 28 * _DAY), 12 * _HOUR, 30 * _DAY)  # vi
 
 
 @dataclass(frozen=True)
+class TextLimit:
+    """How long a reply's text may be, in the unit the platform counts (Instagram DMs: UTF-8 bytes)."""
+
+    n: int
+    unit: Literal["bytes", "chars"] = "chars"
+
+    def measure(self, text: str) -> int:
+        return len(text.encode()) if self.unit == "bytes" else len(text)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``sends`` calls of one kind per account in any ``seconds`` (a sliding window)."""
+
+    sends: int
+    seconds: float
+
+
+ReplyKind = Literal["reply", "private_reply", "message", "hide"]
+
+
+@dataclass(frozen=True)
+class MessagingRules:
+    """What the inbox may do on a platform, checked before any call (:mod:`domain.inbox`).
+    ``private_reply_days``: how old a comment may be for a private reply (one per comment);
+    ``window_hours``: DMs only this long after the user's last message (None: no window);
+    ``dm_needs_permission``: the user must allow DMs (X), which only the platform knows;
+    ``text``: per action, the longest text; ``budgets``: per action, the account's send windows."""
+
+    actions: frozenset[str]
+    text: dict[str, TextLimit] = field(default_factory=dict)
+    budgets: dict[str, tuple[Budget, ...]] = field(default_factory=dict)
+    private_reply_days: float | None = None
+    private_replies_per_comment: int = 1
+    window_hours: float | None = None
+    dm_needs_permission: bool = False
+
+
+@dataclass(frozen=True)
 class PlatformProfile:
     name: str
     rules: PlatformRules | None  # None: no text posts (YouTube takes videos only)
@@ -129,6 +170,7 @@ class PlatformProfile:
     video: VideoProfile | None = None  # None: takes no videos from us
     ladder: Ladder = _MEDIUM  # when a post's engagement is read
     video_ladder: Ladder = _VIDEOS  # when a video post's is
+    messaging: MessagingRules | None = None  # None: no inbox actions through the API
 
     def ladder_for(self, post_type: str) -> Ladder:
         return self.video_ladder if post_type == "video" else self.ladder
@@ -153,6 +195,40 @@ _MIB, _GIB = 1 << 20, 1 << 30
 _VERTICAL = (1080, 1920)  # 9:16, what Shorts, Reels and TikTok recommend
 _REELS, _TIKTOKS = (3.0, 900.0), (3.0, 600.0)  # the seconds each takes, rendered or uploaded
 _ALL_TYPES = frozenset({"announcement", "highlights", "quote_card"})
+
+# The inbox's rules, per platform (sources in each comment; the sandbox enforces the same).
+# Instagram: a private reply is one message per comment, within 7 days of it
+# (developers.facebook.com/documentation/instagram-platform/private-replies); DMs only within 24 h of
+# the user's last message (the standard messaging window), text at most 1,000 bytes of UTF-8
+# (Instagram Messaging, Send a Message); private replies 750 calls an hour per account
+# (developers.facebook.com/documentation/business-messaging/messenger-platform/overview/rate-limiting).
+# Comments (and replies to them) at most 2,200 characters, as a caption.
+INSTAGRAM_MESSAGING = MessagingRules(
+    actions=frozenset({"reply", "private_reply", "message", "hide"}),
+    text={"reply": TextLimit(2200), "private_reply": TextLimit(1000, "bytes"), "message": TextLimit(1000, "bytes")},
+    budgets={"private_reply": (Budget(750, 3600.0),)},
+    private_reply_days=7.0,
+    window_hours=24.0,
+)
+# Facebook Pages: the same private-reply and 24-hour rules (Messenger Platform: "This message is sent
+# outside of allowed window", code 10 subcode 2018278); Messenger text at most 2,000 characters;
+# a comment at most 8,000 characters.
+FACEBOOK_MESSAGING = MessagingRules(
+    actions=frozenset({"reply", "private_reply", "message", "hide"}),
+    text={"reply": TextLimit(8000), "private_reply": TextLimit(2000), "message": TextLimit(2000)},
+    budgets={"private_reply": (Budget(750, 3600.0),)},
+    private_reply_days=7.0,
+    window_hours=24.0,
+)
+# X: a reply is a tweet (280); DMs have no window but need the user to accept them (403 otherwise),
+# at most 10,000 characters, 200 per 15 minutes and 1,000 a day per user
+# (POST /2/dm_conversations/with/:participant_id/messages, docs.x.com rate limits). No private replies, no hiding.
+X_MESSAGING = MessagingRules(
+    actions=frozenset({"reply", "message"}),
+    text={"reply": TextLimit(280), "message": TextLimit(10000)},
+    budgets={"message": (Budget(200, 900.0), Budget(1000, 86400.0))},
+    dm_needs_permission=True,
+)
 
 PROFILES: dict[str, PlatformProfile] = {
     "linkedin": PlatformProfile(
@@ -185,9 +261,16 @@ PROFILES: dict[str, PlatformProfile] = {
         (70, 280),
         "concise: a hook, one key point",
         {"feed": ImageSize(1600, 900, 5 << 20)},
-        {"personal": {"base": ("users.read", "tweet.read", "offline.access"), "publish": ("tweet.write", "media.write")}},
+        {
+            "personal": {
+                "base": ("users.read", "tweet.read", "offline.access"),
+                "publish": ("tweet.write", "media.write"),
+                "inbox": ("tweet.write", "dm.read", "dm.write"),
+            }
+        },
         pkce=True,
         ladder=_FAST,
+        messaging=X_MESSAGING,
     ),
     "facebook": PlatformProfile(
         "facebook",
@@ -202,9 +285,11 @@ PROFILES: dict[str, PlatformProfile] = {
                 "base": ("pages_show_list",),
                 "publish": ("pages_manage_posts", "pages_read_engagement"),
                 "analytics": ("read_insights", "pages_read_engagement"),
+                "inbox": ("pages_read_engagement", "pages_read_user_content", "pages_manage_engagement", "pages_messaging"),
             }
         },
         ladder=_FAST,
+        messaging=FACEBOOK_MESSAGING,
     ),
     "instagram": PlatformProfile(
         "instagram",
@@ -220,11 +305,13 @@ PROFILES: dict[str, PlatformProfile] = {
                 # the first comment (hashtags) needs instagram_manage_comments
                 "publish": ("instagram_content_publish", "pages_read_engagement", "instagram_manage_comments"),
                 "analytics": ("instagram_manage_insights",),
+                "inbox": ("instagram_manage_comments", "instagram_manage_messages", "pages_messaging"),
             }
         },
         # Reels: 3 s to 15 min; 300 MB is the safe size (the guides disagree: 300 MB, 1 GB).
         video=VideoProfile((Preset("instagram_reel", *_VERTICAL, *_REELS),), max_bytes=300 * _MIB, seconds=_REELS),
         ladder=_MEDIUM,
+        messaging=INSTAGRAM_MESSAGING,
     ),
     "tiktok": PlatformProfile(
         "tiktok",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from commands import video
 from projections.base import Projection, Statement
+from projections.inbox import INBOX
 from schemas import events as e
 from schemas import topics as t
 from schemas.registry import Decoded, decode_upstream, unknown_fields
@@ -344,4 +345,4 @@ NOTIFICATIONS = NotificationsProjection(
     },
 )
 
-ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS)}
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX)}

@@ -27,7 +27,7 @@ YT = "https://www.googleapis.com/auth/"
 # Every scope the sandbox checks, per provider: what an operator grant (``POST /_sandbox/oauth/grants``
 # without ``scopes``) carries, so tests that mint a token without the flow get a fully granted one.
 ALL: dict[str, tuple[str, ...]] = {
-    "x": ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access", "dm.read"),
+    "x": ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access", "dm.read", "dm.write"),
     "linkedin": (
         "openid",
         "profile",

@@ -43,9 +43,8 @@ X ``x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256(consumer secret, bo
 developer.x.com/en/docs/x-api/enterprise/account-activity-api/guides/securing-webhooks; TikTok
 ``TikTok-Signature: t=<unix>,s=<hex HMAC-SHA256(client secret, "{t}.{body}")>``,
 developers.tiktok.com/doc/webhooks-verification; LinkedIn ``X-LI-Signature: <hex HMAC-SHA256(client
-secret, body)>``, learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation (that page
-can also be read as signing ``"hmacsha256=" + body``; the sandbox signs the body, as the brief of
-issue 21 pins it).
+secret, "hmacsha256=" + body)>`` ("the POST body prefixed by hmacsha256="),
+learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation.
 
 Randomness is seeded: the faults draw from ``Random(f"{seed}:faults")`` in the order events are
 made, the background users from ``Random(f"{seed}:talk")``, so one seed and one script give the
@@ -302,7 +301,7 @@ def sign(platform: str, secret: str, body: bytes, now: int | None = None) -> dic
     if platform == "tiktok":
         t = int(time.time()) if now is None else now
         return {"TikTok-Signature": f"t={t},s=" + hmac.new(key, f"{t}.".encode() + body, hashlib.sha256).hexdigest()}
-    return {"X-LI-Signature": hmac.new(key, body, hashlib.sha256).hexdigest()}
+    return {"X-LI-Signature": hmac.new(key, b"hmacsha256=" + body, hashlib.sha256).hexdigest()}
 
 
 # ---------------------------------------------------------------------------- delivery

@@ -659,3 +659,42 @@ class MessageReceived(Event):
     echo: bool = False
     kind: InboxKind = "message"  # "story_reply": an answer to one of the account's stories, sent as a message
     story_id: str = ""  # the story's media id, for a story reply
+
+
+ReplyAction = Literal["reply", "private_reply", "message", "hide"]
+
+
+class ReplyRequested(Event):
+    """A reply (public, private, a DM) or a hide the inbox accepted: recorded before any call, with
+    when it will go (``go_at``: now, or later when the account's send budget is spent)."""
+
+    reply_id: str  # derived from the item and the request's Idempotency-Key
+    site_id: str
+    account_id: str
+    platform: InboundPlatform
+    item_id: str  # the inbox item it answers
+    thread: str  # the item's thread (post or conversation): the topic key
+    action: ReplyAction
+    text: str = ""
+    requested_at: datetime
+    go_at: datetime
+
+
+class ReplySent(Event):
+    """The platform has it: ``platform_reply_id`` names the comment, tweet or message it became
+    (``reconciled``: found by a lookup after an unknown outcome, not answered by the create call)."""
+
+    reply_id: str
+    account_id: str
+    platform_reply_id: str = ""
+    sent_at: datetime
+    reconciled: bool = False
+
+
+class ReplyFailed(Event):
+    """The platform refused it (its reason and code), or it gave up after its tries: never sent."""
+
+    reply_id: str
+    account_id: str
+    reason: str
+    code: str = ""

@@ -39,6 +39,7 @@ from adapters.post_states import MemoryPostStates, PostgresPostStates
 from adapters.postgres import LazyPool
 from adapters.published import MemoryPublished, PostgresPublished
 from adapters.publishing import MemoryAttempts, PostgresAttempts
+from adapters.replies import PostgresReplies
 from adapters.scheduling import MemorySlots, PostgresSlots
 from adapters.sites import MemorySites, PostgresSites, read_seed
 from adapters.uploads import PostgresSessions
@@ -59,6 +60,7 @@ from socializer.demo import demo_sites, sample_accounts
 from socializer.settings import Settings
 from streams import (
     adapt,
+    answer,
     decide,
     deliver,
     direct,
@@ -74,6 +76,7 @@ from streams import (
     render,
     schedule,
     share,
+    sweep,
     watch,
 )
 from streams.app import Register
@@ -96,6 +99,8 @@ AGENTS: dict[str, Register] = {
     "notify": notify.register,  # the notifications' one writer: alerts and lifecycle events into incidents
     "mail": mail.register,  # an email per raised notification, when SMTP is set up
     "receive": receive.register,  # verified platform webhooks (social.inbound) read into comments and messages
+    "answer": answer.register,  # the inbox's replies, DMs and hides, each sent at most once when due
+    "sweep": sweep.register,  # the leader lists comments and conversations a webhook may have dropped
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -142,6 +147,8 @@ def stream_settings(settings: Settings) -> StreamSettings:
         overdue_seconds=s.overdue_seconds,
         overdue_check_seconds=s.overdue_check_seconds,
         mail_resolved=s.smtp_on_resolve,
+        inbox_tick_seconds=s.inbox_tick_seconds,
+        inbox_sweep_seconds=s.inbox_sweep_seconds,
     )
 
 
@@ -250,6 +257,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         emails=PostgresEmailLedger(pool),
         mailer=mailer(settings),
         inbound=PostgresInbound(pool),
+        replies=PostgresReplies(pool),
     )
 
 

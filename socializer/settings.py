@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     # Notifications: a due post neither published nor failed this long after its time is overdue
     # (the watchdog looks this often, on the leader).
     overdue_check_seconds: float = Field(10.0, gt=0)
+
+    # The inbox: how often a worker sends the replies due, how often the leader sweeps for comments
+    # and messages a webhook dropped.
+    inbox_tick_seconds: float = Field(0.5, gt=0)
+    inbox_sweep_seconds: float = Field(300.0, gt=0)
     # Email per raised notification through this SMTP server; unset host = no email.
     smtp_host: str | None = None
     smtp_port: int = 587

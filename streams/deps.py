@@ -53,6 +53,8 @@ class StreamSettings:
     overdue_seconds: float = 300.0  # a due post not published nor failed this long after its time is overdue
     overdue_check_seconds: float = 10.0  # how often the leader's watchdog looks
     mail_resolved: bool = False  # an email when a notification resolves too (one when raised always)
+    inbox_tick_seconds: float = 0.5  # how often a worker looks for replies due
+    inbox_sweep_seconds: float = 300.0  # how often the leader lists comments and conversations a webhook may have dropped
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -83,3 +85,4 @@ class Deps:
     emails: EmailLedger | None = None  # the emails attempted, one row each before the SMTP conversation
     mailer: Mailer | None = None  # None: no SMTP configured, no email
     inbound: InboundDirectory | None = None  # accounts and posts by platform ids, inbox ids emitted; None: no receive agent
+    replies: AttemptStore | None = None  # the inbox's reply attempts; None: no replies sent

@@ -21,9 +21,10 @@ from typing import Any
 from adapters.inbound import InboundDirectory
 from adapters.kafka import Producer, send_all
 from domain import inbound as d
+from domain.inbox import comment_event_id, message_event_id
 from schemas import events as e
 from schemas import topics as t
-from schemas.envelope import Envelope, derived_id
+from schemas.envelope import Envelope
 from schemas.registry import registry
 from streams.exceptions import Unprocessable
 from streams.plumbing import Agent
@@ -32,10 +33,12 @@ SOURCE = "socializer/receive"
 
 
 def event_id(platform: str, account_id: str, item: d.Item) -> str:
-    """One id per comment or message per account, however often and however batched it arrives."""
+    """One id per comment or message, however often, however batched and by whichever path (this
+    webhook or the sweep) it arrives: the inbox item's own id (:mod:`domain.inbox`). A Page connected
+    by two sites is one item, shown to the site whose event came first."""
     if isinstance(item, d.Comment):
-        return derived_id("inbox", platform, account_id, "comment", item.comment_id)
-    return derived_id("inbox", platform, account_id, "message", item.message_id)
+        return comment_event_id(platform, item.comment_id)
+    return message_event_id(platform, item.message_id)
 
 
 async def events(received: e.InboundReceived, directory: InboundDirectory) -> list[tuple[str, str, e.Event]]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.exceptions import PlatformError, Rejected, ScopeMissing, Unavailable
 from adapters.platforms.base import HttpPlatform
-from adapters.ports import Metrics, OutgoingPost, PublishedRef
+from adapters.ports import Metrics, OutgoingPost, OutgoingReply, PublishedRef, SeenComment, SeenMessage
 from domain.accounts import Account
 
 GRAPH_VERSION = "v21.0"
@@ -131,6 +131,125 @@ class FacebookClient(HttpPlatform):
             )
         return out
 
+    # ---- the inbox (Graph API): a public reply is a comment on the comment; a private reply and a DM go
+    # through the Send API, ``POST /{page-id}/messages`` with ``recipient: {comment_id}`` or ``{id}`` and
+    # ``messaging_type: RESPONSE``; a hide is ``POST /{comment-id}`` (Pages: ``is_hidden``; Instagram:
+    # ``hide``). developers.facebook.com/docs/messenger-platform/send-messages,
+    # .../instagram-platform/private-replies, .../graph-api/reference/comment.
+    reply_edge = "comments"  # Instagram: "replies"
+    hide_field = "is_hidden"  # Instagram: "hide"
+    hidden_field = "is_hidden"  # as read back (Instagram: "hidden")
+    text_field = "message"  # what a comment's text is called when read (Instagram: "text")
+    time_field = "created_time"  # Instagram: "timestamp"
+    comment_scope = "pages_manage_engagement"
+    message_scope = "pages_messaging"
+    messaging_platform = ""  # the conversations listing's ``platform`` (Instagram: "instagram")
+
+    async def send_reply(self, account: Account, reply: OutgoingReply) -> PublishedRef:
+        me = account.platform_account_id
+        if reply.action == "reply":
+            resp = await self.request(
+                "POST",
+                f"/{reply.target['comment_id']}/{self.reply_edge}",
+                data={"message": reply.text},
+                headers=_auth(account),
+                creates=True,
+                scope=self.comment_scope,
+            )
+            return PublishedRef(str(resp.json()["id"]))
+        if reply.action in ("private_reply", "message"):
+            recipient = {"comment_id": reply.target["comment_id"]} if reply.action == "private_reply" else {"id": reply.target["recipient"]}
+            body: dict[str, Any] = {"recipient": recipient, "message": {"text": reply.text}}
+            if reply.action == "message":
+                body["messaging_type"] = "RESPONSE"
+            resp = await self.request("POST", f"/{me}/messages", json=body, headers=_auth(account), creates=True, scope=self.message_scope)
+            return PublishedRef(str(resp.json()["message_id"]))
+        if reply.action == "hide":
+            await self.request(
+                "POST",
+                f"/{reply.target['comment_id']}",
+                data={self.hide_field: "true"},
+                headers=_auth(account),
+                creates=True,
+                scope=self.comment_scope,
+            )
+            return PublishedRef(reply.target["comment_id"])
+        raise Rejected(self.platform, f"no {reply.action} on {self.platform}", code="unsupported")
+
+    async def find_reply(self, account: Account, reply: OutgoingReply, since: datetime) -> PublishedRef | None:
+        me = account.platform_account_id
+        if reply.action == "reply":
+            for c in await self._comments(account, f"/{reply.target['comment_id']}/{self.reply_edge}", reply.target.get("post_id", "")):
+                if c.author_id == me and c.text == reply.text:
+                    return PublishedRef(c.comment_id)
+            return None
+        if reply.action in ("private_reply", "message"):
+            for m in await self.list_messages(account, since):
+                if m.sender_id == me and m.text == reply.text and m.conversation_id and reply.target.get("recipient", "") in m.participants:
+                    return PublishedRef(m.message_id)
+            return None
+        if reply.action == "hide":
+            resp = await self.request(
+                "GET",
+                f"/{reply.target['comment_id']}",
+                params={"fields": f"id,{self.hidden_field}"},
+                headers=_auth(account),
+                scope=self.comment_scope,
+            )
+            body = resp.json()
+            return PublishedRef(reply.target["comment_id"]) if body.get(self.hidden_field) else None
+        return None
+
+    async def _comments(self, account: Account, path: str, post_id: str) -> list[SeenComment]:
+        fields = f"id,{self.text_field},from,{self.time_field},parent_id"
+        resp = await self.request("GET", path, params={"fields": fields, "limit": "100"}, headers=_auth(account), scope=self.comment_scope)
+        out = []
+        for c in resp.json().get("data", []):
+            who = c.get("from") or {}
+            out.append(
+                SeenComment(
+                    comment_id=str(c["id"]),
+                    post_id=post_id,
+                    author_id=str(who.get("id", "")),
+                    author_name=str(who.get("name") or who.get("username") or ""),
+                    text=str(c.get(self.text_field, "")),
+                    created_at=_when(c.get(self.time_field)),
+                    parent_id=str(c.get("parent_id") or ""),
+                )
+            )
+        return out
+
+    async def list_comments(self, account: Account, post_id: str) -> list[SeenComment]:
+        return await self._comments(account, f"/{post_id}/comments", post_id)
+
+    async def list_messages(self, account: Account, since: datetime) -> list[SeenMessage]:
+        """The account's conversations with their latest messages (``GET /{page-id}/conversations``)."""
+        params = {"fields": "id,participants,messages.limit(25){id,message,from,created_time}", "limit": "50"}
+        if self.messaging_platform:
+            params["platform"] = self.messaging_platform
+        resp = await self.request(
+            "GET", f"/{account.platform_account_id}/conversations", params=params, headers=_auth(account), scope=self.message_scope
+        )
+        out = []
+        for conv in resp.json().get("data", []):
+            people = tuple(str(p.get("id", "")) for p in (conv.get("participants") or {}).get("data", []))
+            for m in (conv.get("messages") or {}).get("data", []):
+                when = _when(m.get("created_time"))
+                if when < since:
+                    continue
+                out.append(
+                    SeenMessage(
+                        message_id=str(m["id"]),
+                        conversation_id=str(conv["id"]),
+                        sender_id=str((m.get("from") or {}).get("id", "")),
+                        sender_name=str((m.get("from") or {}).get("name") or (m.get("from") or {}).get("username") or ""),
+                        text=str(m.get("message", "")),
+                        created_at=when,
+                        participants=people,
+                    )
+                )
+        return out
+
 
 class InstagramClient(FacebookClient):
     platform = "instagram"
@@ -139,6 +258,14 @@ class InstagramClient(FacebookClient):
     # Media insights by their current names (v22+: impressions, plays, video_views gave way to views).
     insight_metrics = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
     insight_scope = "instagram_manage_insights"
+    reply_edge = "replies"
+    hide_field = "hide"
+    hidden_field = "hidden"
+    text_field = "text"
+    time_field = "timestamp"
+    comment_scope = "instagram_manage_comments"
+    message_scope = "instagram_manage_messages"
+    messaging_platform = "instagram"
 
     async def create_post(self, account: Account, post: OutgoingPost, *, resume_since: datetime | None = None) -> PublishedRef:
         if not post.media_urls:
@@ -222,3 +349,14 @@ class InstagramClient(FacebookClient):
                 raw=v,
             )
         return out
+
+
+def _when(raw: Any) -> datetime:
+    """A Graph time: ISO 8601 with a ``+0000`` offset."""
+    text = str(raw or "")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)

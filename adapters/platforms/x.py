@@ -7,8 +7,9 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.exceptions import Rejected
 from adapters.platforms.base import HttpPlatform
-from adapters.ports import Metrics, OutgoingPost, PublishedRef
+from adapters.ports import Metrics, OutgoingPost, OutgoingReply, PublishedRef, SeenComment, SeenMessage
 from domain.accounts import Account
 
 # Pages of 100 read back when looking for a post: an attempt's window holds far fewer of one account's tweets.
@@ -150,3 +151,88 @@ class XClient(HttpPlatform):
                     raw={"public_metrics": pm, "non_public_metrics": npm},
                 )
         return out
+
+    # ---- the inbox: a reply is a tweet answering the comment's tweet; a DM goes to the participant
+    # (POST /2/dm_conversations/with/{participant_id}/messages, scopes dm.write tweet.read users.read:
+    # ../shared/specs/x-api-v2-openapi.json). X lets an app neither hide replies here nor send private replies.
+
+    async def send_reply(self, account: Account, reply: OutgoingReply) -> PublishedRef:
+        if reply.action == "reply":
+            body = {"text": reply.text, "reply": {"in_reply_to_tweet_id": reply.target["comment_id"]}}
+            resp = await self.request("POST", "/2/tweets", json=body, headers=_auth(account), creates=True)
+            tid = resp.json()["data"]["id"]
+            return PublishedRef(tid, self._url(account, tid))
+        if reply.action == "message":
+            resp = await self.request(
+                "POST",
+                f"/2/dm_conversations/with/{reply.target['recipient']}/messages",
+                json={"text": reply.text},
+                headers=_auth(account),
+                creates=True,
+            )
+            return PublishedRef(str(resp.json()["data"]["dm_event_id"]))
+        raise Rejected(self.platform, f"X has no {reply.action} through its API", code="unsupported")
+
+    async def find_reply(self, account: Account, reply: OutgoingReply, since: datetime) -> PublishedRef | None:
+        if reply.action == "reply":
+            for tweet in await self._timeline(account, since):  # X refuses the same text twice: the text names it
+                if same_post(reply.text, tweet):
+                    return PublishedRef(tweet["id"], self._url(account, tweet["id"]))
+            return None
+        if reply.action == "message":
+            for m in await self.list_messages(account, since):
+                if m.sender_id == account.platform_account_id and m.text == reply.text and reply.target["recipient"] in m.conversation_id:
+                    return PublishedRef(m.message_id)
+            return None
+        return None
+
+    async def list_comments(self, account: Account, post_id: str) -> list[SeenComment]:
+        """Replies to one of our tweets: recent search by its conversation (the last 7 days)."""
+        params = {
+            "query": f"conversation_id:{post_id}",
+            "max_results": "100",
+            "post.fields": "created_at,conversation_id",
+            "expansions": "author_id",
+        }
+        resp = await self.request("GET", "/2/tweets/search/recent", params=params, headers=_auth(account))
+        out = []
+        for t in resp.json().get("data", []):
+            parent = next((r.get("id", "") for r in t.get("referenced_tweets") or [] if r.get("type") == "replied_to"), "")
+            out.append(
+                SeenComment(
+                    comment_id=t["id"],
+                    post_id=post_id,
+                    author_id=str(t.get("author_id", "")),
+                    text=str(t.get("text", "")),
+                    created_at=_when(t.get("created_at")),
+                    parent_id=parent if parent != post_id else "",
+                )
+            )
+        return out
+
+    async def list_messages(self, account: Account, since: datetime) -> list[SeenMessage]:
+        """The account's DM events (GET /2/dm_events, the last 30 days), newest first, down to ``since``."""
+        params = {"max_results": "100", "event_types": "MessageCreate", "dm_event.fields": "created_at,dm_conversation_id,sender_id,text"}
+        resp = await self.request("GET", "/2/dm_events", params=params, headers=_auth(account))
+        out = []
+        for ev in resp.json().get("data", []):
+            when = _when(ev.get("created_at"))
+            if when < since:
+                continue
+            out.append(
+                SeenMessage(
+                    message_id=str(ev["id"]),
+                    conversation_id=str(ev.get("dm_conversation_id", "")),
+                    sender_id=str(ev.get("sender_id", "")),
+                    text=str(ev.get("text", "")),
+                    created_at=when,
+                )
+            )
+        return out
+
+
+def _when(raw: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)

@@ -21,7 +21,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from sandbox.platforms import Plumbing, meta_usage
+from sandbox.platforms import Plumbing, meta_usage, replies
 from sandbox.platforms.uploads import reel_container, reel_publish, reel_status
 from sandbox.state import Post, SandboxState
 
@@ -161,6 +161,8 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
     async def comment(node: str, request: Request) -> Response:
+        if replies.Threads(st).comment(node) is not None:  # a reply to a comment: the inbox's write side
+            return await replies.comment_reply(prefix, node, request, st, wire)
         need = ("instagram_basic", "instagram_manage_comments") if node in st.posts["instagram"] else ("pages_manage_engagement",)
         if (no := wire.refused(prefix, request, *need)) is not None:
             return no

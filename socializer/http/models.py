@@ -84,7 +84,7 @@ class ConnectRequest(BaseModel):
     )
     features: list[str] = Field(
         default_factory=lambda: ["publish", "analytics"],
-        description="publish, analytics (both by default): the least scopes they need; name fewer to ask for less",
+        description="publish, analytics (both by default), inbox (comments and messages): the least scopes they need",
     )
     select: list[str] | None = Field(None, description="connect only these platform account ids (pages, organizations)")
     settings: AccountSettings | None = None

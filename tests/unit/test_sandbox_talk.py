@@ -169,7 +169,7 @@ def test_x_tiktok_and_linkedin_sign_as_each_documents_and_messages_come_in_their
             assert s == hmac.new(secret, f"{t}.".encode() + body, hashlib.sha256).hexdigest()
             assert abs(int(t) - time.time()) < 300
         elif platform == "linkedin":
-            assert headers["x-li-signature"] == hmac.new(secret, body, hashlib.sha256).hexdigest()
+            assert headers["x-li-signature"] == hmac.new(secret, b"hmacsha256=" + body, hashlib.sha256).hexdigest()
         else:
             assert headers["x-hub-signature-256"] == "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
     reply, dm = receiver.bodies("x")
