@@ -16,9 +16,6 @@ Operator endpoints, outside any platform's namespace:
                                           {"timezone": str, "curve": [[float × 24] × 7]} log multipliers over
                                           weekday (Monday first) × local hour, or {"peak_hour": 19}; kept across restarts
     POST /_sandbox/reset                  forget posts, comments, conversations and faults (curves and webhooks stay)
-    POST /_sandbox/inbox/comments         {"platform", "account", "post_id", "id"?, "author_id", "text", "created_at"?}: a
-                                          user's comment (fallback store of sandbox/platforms/replies.py)
-    POST /_sandbox/inbox/messages         {"platform", "account", "sender_id", "text", "created_at"?, "accepts_dms"?}: a DM to the account
     /_sandbox/oauth/...                   clients, grants, expiry, revocation: see sandbox/oauth.py
     /_sandbox/talk/..., /_sandbox/webhooks/...
                                           simulated users and the signed webhooks that tell of them: see sandbox/talk.py
@@ -64,7 +61,7 @@ def create_sandbox(
     talk.install(app, st, audience)
     for platform in (x, linkedin, meta, tiktok, uploads, listings):
         platform.install(app, st, p)
-    replies.install(app, st, p)  # the inbox's replies, DMs and hides; last: its listings yield to any module serving them
+    replies.install(app, st, p)  # the inbox's replies, DMs and hides
     return app
 
 

@@ -56,7 +56,7 @@ class Comment:
     kind: str = "comment"  # comment | mention | story_reply
     hidden: bool = False
     replies: list[str] = field(default_factory=list)  # ids of the comments answering it, oldest first
-    extra: dict[str, Any] = field(default_factory=dict)  # what a platform adds (h12: private replies)
+    extra: dict[str, Any] = field(default_factory=dict)  # what a platform adds: Meta's "private_replied"
 
 
 @dataclass
@@ -80,6 +80,7 @@ class Conversation:
     participant_name: str
     messages: list[Message] = field(default_factory=list)  # oldest first
     last_user_message_at: float = 0.0  # the user's latest message: the 24-hour window opens here
+    accepts_dms: bool = True  # X: whether the person takes DMs from the account (a 403 when not)
 
     @property
     def updated_at(self) -> float:

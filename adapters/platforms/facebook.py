@@ -19,6 +19,7 @@ from adapters.ports import Metrics, OutgoingPost, OutgoingReply, PublishedRef, S
 from domain.accounts import Account
 
 GRAPH_VERSION = "v21.0"
+MAX_COMMENT_PAGES = 50  # a sweep reads at most 5,000 comments of one post
 log = logging.getLogger("socializer.platforms.meta")
 
 
@@ -141,6 +142,10 @@ class FacebookClient(HttpPlatform):
     hidden_field = "is_hidden"  # as read back (Instagram: "hidden")
     text_field = "message"  # what a comment's text is called when read (Instagram: "text")
     time_field = "created_time"  # Instagram: "timestamp"
+    parent_field = "parent"  # a reply's parent comment, {"id"} (Instagram: "parent_id", a string)
+    # Every level of a Page post's comments in time order (the default lists the top level only):
+    # developers.facebook.com/docs/graph-api/reference/object/comments, "filter".
+    comment_filter: dict[str, str] = {"filter": "stream"}
     comment_scope = "pages_manage_engagement"
     message_scope = "pages_messaging"
     messaging_platform = ""  # the conversations listing's ``platform`` (Instagram: "instagram")
@@ -201,22 +206,34 @@ class FacebookClient(HttpPlatform):
         return None
 
     async def _comments(self, account: Account, path: str, post_id: str) -> list[SeenComment]:
-        fields = f"id,{self.text_field},from,{self.time_field},parent_id"
-        resp = await self.request("GET", path, params={"fields": fields, "limit": "100"}, headers=_auth(account), scope=self.comment_scope)
-        out = []
-        for c in resp.json().get("data", []):
-            who = c.get("from") or {}
-            out.append(
-                SeenComment(
-                    comment_id=str(c["id"]),
-                    post_id=post_id,
-                    author_id=str(who.get("id", "")),
-                    author_name=str(who.get("name") or who.get("username") or ""),
-                    text=str(c.get(self.text_field, "")),
-                    created_at=_when(c.get(self.time_field)),
-                    parent_id=str(c.get("parent_id") or ""),
+        """Every page of the edge (Graph cursor paging: ``after`` while ``paging.next`` is there), so a
+        post with more comments than one page holds is swept whole. A Page's comments name their
+        parent as ``parent`` (Comment node), Instagram's as ``parent_id`` (IGComment)."""
+        fields = f"id,{self.text_field},from,{self.time_field},{self.parent_field}"
+        params = {"fields": fields, "limit": "100", **self.comment_filter}
+        out: list[SeenComment] = []
+        for _ in range(MAX_COMMENT_PAGES):
+            resp = await self.request("GET", path, params=params, headers=_auth(account), scope=self.comment_scope)
+            body = resp.json()
+            for c in body.get("data", []):
+                who = c.get("from") or {}
+                parent = c.get(self.parent_field)
+                out.append(
+                    SeenComment(
+                        comment_id=str(c["id"]),
+                        post_id=post_id,
+                        author_id=str(who.get("id", "")),
+                        author_name=str(who.get("name") or who.get("username") or ""),
+                        text=str(c.get(self.text_field, "")),
+                        created_at=_when(c.get(self.time_field)),
+                        parent_id=str((parent.get("id", "") if isinstance(parent, dict) else parent) or ""),
+                    )
                 )
-            )
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                break
+            params = {**params, "after": str(after)}
         return out
 
     async def list_comments(self, account: Account, post_id: str) -> list[SeenComment]:
@@ -263,6 +280,8 @@ class InstagramClient(FacebookClient):
     hidden_field = "hidden"
     text_field = "text"
     time_field = "timestamp"
+    parent_field = "parent_id"
+    comment_filter: dict[str, str] = {}  # Instagram has no filter: replies are under /{comment}/replies
     comment_scope = "instagram_manage_comments"
     message_scope = "instagram_manage_messages"
     messaging_platform = "instagram"

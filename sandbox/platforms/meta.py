@@ -161,7 +161,7 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.post(base + "/{node}/comments", name=f"{prefix}_comments")
     async def comment(node: str, request: Request) -> Response:
-        if replies.Threads(st).comment(node) is not None:  # a reply to a comment: the inbox's write side
+        if node in st.comments:  # a reply to a comment: the inbox's write side
             return await replies.comment_reply(prefix, node, request, st, wire)
         need = ("instagram_basic", "instagram_manage_comments") if node in st.posts["instagram"] else ("pages_manage_engagement",)
         if (no := wire.refused(prefix, request, *need)) is not None:

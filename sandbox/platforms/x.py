@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from sandbox.oauth import x_user_id
 from sandbox.platforms import Plumbing
 from sandbox.platforms.openapi import check_body, check_query, invalid_request, operation, x_spec
-from sandbox.state import Post, SandboxState, _token
+from sandbox.state import Comment, Post, SandboxState, _token
 
 # Per user and endpoint, (requests, window seconds): https://docs.x.com/x-api/fundamentals/rate-limits
 # and ../shared/docs/platform-apis.md (POST /2/tweets: 100 per 15 min per user, 10,000 per 24 h per app).
@@ -240,7 +240,9 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
             )
         reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         parent = st.posts["x"].get(reply_to or "")
-        if reply_to and parent is None:
+        answered = st.comments.get(reply_to or "")  # a simulated user's tweet (sandbox.talk)
+        answered = answered if answered is not None and answered.platform == "x" else None
+        if reply_to and parent is None and answered is None:
             return problem(
                 [{"parameters": {"reply.in_reply_to_tweet_id": [reply_to]}, "message": "The Tweet you are replying to is not available."}]
             )
@@ -252,13 +254,17 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
             "submitted_text": text,
             "conversation_id": (parent.extra.get("conversation_id") or parent.id) if parent else None,
         }
-        return await wire.create(
-            "x",
-            account,
-            shown,
-            lambda p: JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201),
-            extra,
-        )
+        if answered is not None:
+            root = st.posts["x"].get(answered.post_id)
+            extra["conversation_id"] = (root.extra.get("conversation_id") or root.id) if root else answered.post_id or answered.id
+
+        def created(p: Post) -> Response:
+            if answered is not None:  # the account's reply joins the thread and comes back by webhook, as its own tweets do
+                mine = Comment(p.id, "x", answered.account, answered.post_id, account, account, p.text, p.created_at, parent_id=answered.id)
+                request.app.state.talk.enqueue("x", st.add_comment(mine), [p.id])
+            return JSONResponse({"data": {"id": p.id, "text": p.text, "edit_history_tweet_ids": [p.id]}}, status_code=201)
+
+        return await wire.create("x", account, shown, created, extra)
 
     @app.post("/x/2/media/upload")
     async def x_media(request: Request) -> Response:

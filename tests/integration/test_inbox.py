@@ -58,13 +58,15 @@ def _comment(
     )
 
 
-async def _seed_x_comment(system: Any, account: str, cid: str, text: str) -> None:
+async def _seed_x_comment(system: Any, account: str, text: str) -> str:
+    """A simulated user's tweet mentioning the account (the sandbox's audience); its id."""
     async with httpx.AsyncClient() as c:
         r = await c.post(
-            f"{system.sandbox.url}/_sandbox/inbox/comments",
-            json={"platform": "x", "account": account, "post_id": "", "id": cid, "author_id": "fan-1", "text": text},
+            f"{system.sandbox.url}/_sandbox/talk",
+            json={"platform": "x", "account": account, "kind": "mention", "author": "fan", "text": text},
         )
         assert r.status_code == 201, r.text
+        return str(r.json()["comment"]["id"])
 
 
 async def _reply_once(system: Any, item: str, text: str) -> dict[str, Any]:
@@ -83,8 +85,7 @@ async def _reply_once(system: Any, item: str, text: str) -> dict[str, Any]:
 
 async def test_a_comment_delivered_five_times_is_one_item_and_a_reply_goes_out_once(system: Any) -> None:
     me = await _platform_id(system, "it-x")
-    cid = str(uuid.uuid4().int)[:18]
-    await _seed_x_comment(system, me, cid, "Love this!")
+    cid = await _seed_x_comment(system, me, "Love this!")
     await _produce(system, _comment(system, "it-x", "x", cid, "post-" + cid), times=5)
     iid = item_id("x", "comment", cid)
 
@@ -128,8 +129,7 @@ async def test_a_comment_delivered_five_times_is_one_item_and_a_reply_goes_out_o
 
 async def test_a_reply_whose_call_times_out_is_looked_up_and_sent_once(system: Any) -> None:
     me = await _platform_id(system, "it-x")
-    cid = str(uuid.uuid4().int)[:18]
-    await _seed_x_comment(system, me, cid, "When is the next one?")
+    cid = await _seed_x_comment(system, me, "When is the next one?")
     await _produce(system, _comment(system, "it-x", "x", cid, "post-" + cid, text="When is the next one?"))
     iid = item_id("x", "comment", cid)
     async with system.client() as c:
