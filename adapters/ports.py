@@ -197,3 +197,12 @@ class Responder(Protocol):
     async def list_comments(self, account: Account, post_id: str) -> list[SeenComment]: ...
 
     async def list_messages(self, account: Account, since: datetime) -> list[SeenMessage]: ...
+
+
+def responder(client: object) -> Responder | None:
+    """The client the inbox answers through: the client itself, or the post client inside a video
+    wrapper (Instagram's comments and messages are its Graph client's, not its Reels uploader's)."""
+    if isinstance(client, Responder):
+        return client
+    inner = getattr(client, "inner", None)
+    return inner if isinstance(inner, Responder) else None

@@ -20,7 +20,7 @@ from adapters import exceptions as x
 from adapters.accounts import Tokens
 from adapters.kafka import Producer
 from adapters.outbox import OutboxRelay
-from adapters.ports import OutgoingReply, Responder
+from adapters.ports import OutgoingReply, Responder, responder
 from adapters.publishing import AttemptStore
 from commands import publish as attempt
 from commands import reply
@@ -76,8 +76,8 @@ async def _settle(s: Answering, a: Attempt, result: attempt.Outcome) -> Attempt:
 async def run(a: Attempt, s: Answering) -> None:
     p = a.payload
     out = OutgoingReply(reply_id=a.effect_id, action=str(p["action"]), text=str(p.get("text", "")), target=dict(p.get("target") or {}))
-    client = s.platforms.get(a.platform)
-    if not isinstance(client, Responder):
+    client = responder(s.platforms.get(a.platform))
+    if client is None:
         await _settle(s, a, attempt.Rejected(f"{a.platform} takes no replies from us", "unsupported"))
         return
     try:

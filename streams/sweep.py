@@ -15,7 +15,7 @@ from typing import Any
 from adapters import exceptions as x
 from adapters.accounts import Tokens
 from adapters.kafka import Producer, send_all
-from adapters.ports import Responder
+from adapters.ports import responder
 from adapters.published import PublishedPosts
 from domain.inbox import comment_event_id, is_echo, message_event_id
 from schemas import events as e
@@ -44,7 +44,7 @@ async def sweep(s: Sweeping) -> int:
     posts = await s.published.since(now - s.lookback)
     by_account: dict[str, list[Any]] = {}
     for p in posts:
-        if isinstance(s.platforms.get(p.platform), Responder):
+        if responder(s.platforms.get(p.platform)) is not None:
             by_account.setdefault(p.account_id, []).append(p)
     sent = 0
     for account_id, theirs in by_account.items():
@@ -52,16 +52,25 @@ async def sweep(s: Sweeping) -> int:
             sent += await _account(s, account_id, theirs, now)
         except (x.PlatformError, x.AccountUnusable) as err:  # one account's trouble stops only its own sweep
             log.warning("inbox sweep of %s: %s", account_id, err)
+    log.info("inbox sweep: %d items from %d accounts' %d posts", sent, len(by_account), sum(map(len, by_account.values())))
     return sent
 
 
 async def _account(s: Sweeping, account_id: str, posts: list[Any], now: datetime) -> int:
     account = await s.tokens.authorized(account_id)
-    client: Responder = s.platforms[account.platform]
+    client = responder(s.platforms[account.platform])
+    assert client is not None  # sweep() only sweeps platforms the inbox answers on
     me = account.platform_account_id
     items: list[tuple[str, Envelope]] = []
     for p in posts:
-        for c in await client.list_comments(account, p.platform_post_id):
+        try:
+            seen = await client.list_comments(account, p.platform_post_id)
+        except (x.AuthExpired, x.ScopeMissing):  # the account's trouble, not the post's
+            raise
+        except x.PlatformError as err:  # a post deleted or refused on the platform stops only its own listing
+            log.warning("inbox sweep of %s's post %s: %s", account_id, p.platform_post_id, err)
+            continue
+        for c in seen:
             ev = e.CommentReceived(
                 platform=account.platform,  # type: ignore[arg-type]
                 account_id=account_id,
@@ -82,6 +91,11 @@ async def _account(s: Sweeping, account_id: str, posts: list[Any], now: datetime
         messages = await client.list_messages(account, now - s.lookback)
     except x.ScopeMissing:
         messages = []  # an account connected without messaging: its comments are swept all the same
+    except x.AuthExpired:
+        raise
+    except x.PlatformError as err:  # the conversations failed: the comments found are sent all the same
+        log.warning("inbox sweep of %s's conversations: %s", account_id, err)
+        messages = []
     for m in messages:
         ev2 = e.MessageReceived(
             platform=account.platform,  # type: ignore[arg-type]

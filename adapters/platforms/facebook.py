@@ -240,31 +240,54 @@ class FacebookClient(HttpPlatform):
         return await self._comments(account, f"/{post_id}/comments", post_id)
 
     async def list_messages(self, account: Account, since: datetime) -> list[SeenMessage]:
-        """The account's conversations with their latest messages (``GET /{page-id}/conversations``)."""
-        params = {"fields": "id,participants,messages.limit(25){id,message,from,created_time}", "limit": "50"}
+        """Messages since ``since``: the account's conversations, newest first (``GET /{page-id}/conversations``),
+        then each recently updated one's messages (``GET /{conversation-id}/messages``; only its 20 most
+        recent can be read). Two calls rather than a nested field expansion, which the listing refuses."""
+        params = {"fields": "id,updated_time,participants", "limit": "50"}
         if self.messaging_platform:
             params["platform"] = self.messaging_platform
+        out: list[SeenMessage] = []
+        while True:
+            resp = await self.request(
+                "GET", f"/{account.platform_account_id}/conversations", params=params, headers=_auth(account), scope=self.message_scope
+            )
+            body = resp.json()
+            convs = body.get("data", [])
+            fresh = [c for c in convs if _when(c.get("updated_time")) >= since]
+            for conv in fresh:
+                out.extend(await self._conversation(account, conv, since))
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if len(fresh) < len(convs) or not paging.get("next") or not after:  # newest first: the rest is older
+                return out
+            params = {**params, "after": str(after)}
+
+    async def _conversation(self, account: Account, conv: dict[str, Any], since: datetime) -> list[SeenMessage]:
+        people = tuple(str(p.get("id", "")) for p in (conv.get("participants") or {}).get("data", []))
         resp = await self.request(
-            "GET", f"/{account.platform_account_id}/conversations", params=params, headers=_auth(account), scope=self.message_scope
+            "GET",
+            f"/{conv['id']}/messages",
+            params={"fields": "id,message,from,created_time", "limit": "20"},
+            headers=_auth(account),
+            scope=self.message_scope,
         )
         out = []
-        for conv in resp.json().get("data", []):
-            people = tuple(str(p.get("id", "")) for p in (conv.get("participants") or {}).get("data", []))
-            for m in (conv.get("messages") or {}).get("data", []):
-                when = _when(m.get("created_time"))
-                if when < since:
-                    continue
-                out.append(
-                    SeenMessage(
-                        message_id=str(m["id"]),
-                        conversation_id=str(conv["id"]),
-                        sender_id=str((m.get("from") or {}).get("id", "")),
-                        sender_name=str((m.get("from") or {}).get("name") or (m.get("from") or {}).get("username") or ""),
-                        text=str(m.get("message", "")),
-                        created_at=when,
-                        participants=people,
-                    )
+        for m in resp.json().get("data", []):
+            when = _when(m.get("created_time"))
+            if when < since:
+                continue
+            who = m.get("from") or {}
+            out.append(
+                SeenMessage(
+                    message_id=str(m["id"]),
+                    conversation_id=str(conv["id"]),
+                    sender_id=str(who.get("id", "")),
+                    sender_name=str(who.get("name") or who.get("username") or ""),
+                    text=str(m.get("message", "")),
+                    created_at=when,
+                    participants=people,
                 )
+            )
         return out
 
 
