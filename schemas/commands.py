@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
+from schemas.automations import Definition
 from schemas.events import ContentPublished, Motion, Platform, PostType, VideoAttachment, VideoPreset, VideoScript
 
 
@@ -255,4 +256,48 @@ class DecideVideo(Command):
         given = [c for c in actions if c is not None]
         if len(given) != 1:
             raise ValueError("exactly one of create, edit, approve, redraft, regenerate, produce, cancel")
+        return given[0]
+
+
+class CreateAutomation(Command):
+    definition: Definition
+
+
+class EditAutomation(Command):
+    definition: Definition
+
+
+class ActivateAutomation(Command):
+    pass
+
+
+class PauseAutomation(Command):
+    pass
+
+
+class DeleteAutomation(Command):
+    pass
+
+
+class DecideAutomation(Command):
+    """A command on one automation, for its single writer (the define agent). Exactly one of
+    ``create``, ``edit``, ``activate``, ``pause``, ``delete``; ``command_id`` makes it idempotent;
+    ``expected_version`` (``If-Match``) is the version the caller decided on."""
+
+    command_id: str = Field(min_length=1)
+    automation_id: str = Field(min_length=1)
+    site_id: str = Field(min_length=1)
+    expected_version: int | None = None
+    requested_by: str = ""
+    create: CreateAutomation | None = None
+    edit: EditAutomation | None = None
+    activate: ActivateAutomation | None = None
+    pause: PauseAutomation | None = None
+    delete: DeleteAutomation | None = None
+
+    @property
+    def action(self) -> Command:
+        given = [c for c in (self.create, self.edit, self.activate, self.pause, self.delete) if c is not None]
+        if len(given) != 1:
+            raise ValueError("exactly one of create, edit, activate, pause, delete")
         return given[0]

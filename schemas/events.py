@@ -698,3 +698,151 @@ class ReplyFailed(Event):
     account_id: str
     reason: str
     code: str = ""
+
+
+# ---------------------------------------------------------------------------- automations
+# An automation is an aggregate (``social.automations``, keyed by automation id) with one writer
+# (``streams/define.py``); a run — one person going through one automation's flow — is another
+# (``social.automation.runs``, keyed by run id), written by ``streams/automate.py``.
+
+
+class AutomationCreated(Event):
+    """A draft automation: ``definition`` as written (a :class:`schemas.automations.Definition`)."""
+
+    automation_id: str
+    site_id: str
+    version: int = 1
+    definition: dict[str, Any]
+    created_by: str = ""
+
+
+class AutomationEdited(Event):
+    """A new version of the definition; an active automation stays active on the new version only
+    if it passes the same checks as an activation (else the edit is refused)."""
+
+    automation_id: str
+    site_id: str
+    version: int
+    definition: dict[str, Any]
+
+
+class AutomationActivated(Event):
+    automation_id: str
+    site_id: str
+    version: int
+
+
+class AutomationPaused(Event):
+    automation_id: str
+    site_id: str
+    version: int
+
+
+class AutomationDeleted(Event):
+    automation_id: str
+    site_id: str
+    version: int
+
+
+class AutomationRunStarted(Event):
+    """A person's item matched an active automation's trigger: a run begins at its start node.
+    ``run_id`` is derived from the automation and the person (once per user) or the item."""
+
+    run_id: str
+    automation_id: str
+    version: int
+    site_id: str
+    account_id: str
+    platform: InboundPlatform
+    user_id: str
+    user_name: str = ""
+    trigger_event_id: str  # the comment's or message's event id (= the inbox item's id)
+    kind: InboxKind
+    keyword: str  # the keyword that matched
+    text: str = ""
+    thread: str  # the post or conversation it came in
+    comment_id: str = ""
+    conversation_id: str = ""
+    post_id: str = ""
+    started_at: datetime
+
+
+class AutomationSendQueued(Event):
+    """A node's message, private or public reply, recorded as a reply (``reply_id``) that goes out
+    at most once at ``go_at`` (the account's budgets, the automation's jitter and daily cap)."""
+
+    run_id: str
+    automation_id: str
+    node_id: str
+    reply_id: str
+    action: ReplyAction
+    text: str
+    go_at: datetime
+    trigger_event_id: str = ""
+
+
+class AutomationSendSkipped(Event):
+    """A send the rules forbid was not made: ``code`` names the rule (the inbox's refusals, and
+    ``deduplicated``, ``daily_cap``), ``reason`` says it to a person."""
+
+    run_id: str
+    automation_id: str
+    node_id: str
+    action: str
+    code: str
+    reason: str
+    at: datetime
+    trigger_event_id: str = ""
+
+
+class AutomationUserTagged(Event):
+    run_id: str
+    automation_id: str
+    site_id: str
+    account_id: str
+    user_id: str
+    tag: str
+    removed: bool = False
+    at: datetime
+
+
+class AutomationRunWaiting(Event):
+    """The run sleeps at ``node_id`` until ``until`` (a delay), or until the person answers
+    (``for_answer``) and at the latest ``until``."""
+
+    run_id: str
+    automation_id: str
+    node_id: str
+    until: datetime
+    for_answer: bool = False
+
+
+class AutomationRunResumed(Event):
+    """The wait ended: the person's answer (``answer``), or the time (``timed_out``)."""
+
+    run_id: str
+    automation_id: str
+    node_id: str
+    answer: str = ""
+    timed_out: bool = False
+    at: datetime
+
+
+class AutomationWebhookCalled(Event):
+    run_id: str
+    automation_id: str
+    node_id: str
+    webhook_id: str
+    status: int = 0  # 0: no answer
+    ok: bool
+    error: str = ""
+    at: datetime
+
+
+class AutomationRunEnded(Event):
+    """``reason``: completed, paused, deleted, or why it could not go on."""
+
+    run_id: str
+    automation_id: str
+    reason: str
+    at: datetime

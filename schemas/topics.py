@@ -14,6 +14,9 @@
 | social.notifications      | notification_id | NotificationRaised / NotificationResolved            |
 | social.inbound            | platform   | InboundReceived: verified platform webhooks, as received |
 | social.inbox              | thread     | CommentReceived, MessageReceived (keyed by post or conversation) and the inbox's replies |
+| social.automations.commands | automation_id | DecideAutomation: commands on an automation, for its single writer |
+| social.automations        | automation_id | AutomationCreated … AutomationDeleted                |
+| social.automation.runs    | run_id     | a person's run through a flow: AutomationRunStarted … AutomationRunEnded |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 
@@ -34,8 +37,24 @@ ALERTS = "social.alerts"
 NOTIFICATIONS = "social.notifications"
 INBOUND = "social.inbound"
 INBOX = "social.inbox"
+AUTOMATION_COMMANDS = "social.automations.commands"
+AUTOMATIONS = "social.automations"
+AUTOMATION_RUNS = "social.automation.runs"
 
-CONSUMED = (CONTENT_PUBLISHED, POSTS_GENERATE, POST_COMMANDS, POSTS, PUBLISH, VIDEO_PROJECTS, VIDEO_RENDER, VIDEO_COMMANDS, INBOUND)
+CONSUMED = (
+    CONTENT_PUBLISHED,
+    POSTS_GENERATE,
+    POST_COMMANDS,
+    POSTS,
+    PUBLISH,
+    VIDEO_PROJECTS,
+    VIDEO_RENDER,
+    VIDEO_COMMANDS,
+    INBOUND,
+    INBOX,
+    AUTOMATION_COMMANDS,
+    AUTOMATIONS,
+)
 
 
 def dlq(topic: str) -> str:
@@ -58,5 +77,8 @@ ALL = (
     NOTIFICATIONS,
     INBOUND,
     INBOX,
+    AUTOMATION_COMMANDS,
+    AUTOMATIONS,
+    AUTOMATION_RUNS,
     *(dlq(t) for t in CONSUMED),
 )
