@@ -7,6 +7,8 @@ Operator endpoints, outside any platform's namespace:
                                            "after": n (creates that pass first)}
     POST /_sandbox/faults                 {"platform": youtube|instagram|tiktok, "target": "upload",
                                            "mode": drop|error|expire|hang|quota, ...}: the video upload protocols' faults
+    POST /_sandbox/faults                 {"platform", "target": "replies", "mode": rate_limit|error|hang_after_accept, ...}:
+                                          a fault for replies, private replies, DMs and hides only (not publishes)
     POST /_sandbox/uploads                {"scale": n, "youtube_verified": bool, "tiktok_audited": bool}
     POST /_sandbox/posts                  {"platform", "account", "text", "created_at": unix s | RFC 3339, "id"?, "extra"?}:
                                           a post made at a past time, as the platform would hold it (history for tests)

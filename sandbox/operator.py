@@ -94,6 +94,8 @@ def install(app: FastAPI, st: SandboxState) -> None:
             return JSONResponse({"detail": f"platform must be one of {PLATFORMS}"}, status_code=422)  # type: ignore[return-value]
         if body.get("target") == "upload":  # the video upload protocols' own faults (sandbox.platforms.uploads)
             platform = f"{platform}:upload"
+        elif body.get("target") == "replies":  # replies, DMs and hides only (sandbox.platforms.replies)
+            platform = f"{platform}:replies"
         st.faults[platform] = Fault(
             mode=body.get("mode", "none"),
             times=int(body.get("times", 1)),

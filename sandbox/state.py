@@ -94,6 +94,7 @@ class Fault:
     retry_after: int = 30
     hang_seconds: float = 30.0
     after: int = 0  # creates that pass before the fault strikes (tweet 3 of a thread: after=2)
+    struck: list[str] = field(default_factory=list)  # "host:port" of each caller a reply fault struck (which process hangs)
 
 
 class SandboxState:

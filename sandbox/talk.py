@@ -28,6 +28,10 @@ Operator endpoints:
     POST /_sandbox/talk                 {"platform", "account"?, "post_id"?, "kind": comment|mention|story_reply|message,
                                          "text", "author": "name" | {"id", "name"}, "parent_id"?, "story_id"?}
                                         -> 201 {"comment"|"message": ..., "delivery": {"id", "state"}}
+    POST /_sandbox/talk/bulk            {"platform", "post_id"?, "batch"? (Meta: 1..1000 updates a delivery; others 1),
+                                         "comments": [{"text", "author", "post_id"?}, ...] (at most 20,000)}
+                                        -> 201 {"comments": [{"id", "post_id", "author_id"}], "deliveries": [{"id", "state", "events"}]}
+                                        many top-level comments at once (a load test scripts 10,000 in one call)
     PUT  /_sandbox/talk/rate            {"seed"?, "rates": {platform: events per minute}} (0 / {} = off, the default)
     PUT  /_sandbox/talk/faults          {"seed"?, "drop", "duplicate", "reorder" (shares 0..1), "reorder_delay" s,
                                          "retry_scale" (sandbox seconds per platform second; 1/3600: Meta's 36 h in 36 s)}
@@ -46,7 +50,13 @@ developers.tiktok.com/doc/webhooks-verification; LinkedIn ``X-LI-Signature: <hex
 secret, "hmacsha256=" + body)>`` ("the POST body prefixed by hmacsha256="),
 learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation.
 
-Randomness is seeded: the faults draw from ``Random(f"{seed}:faults")`` in the order events are
+Meta batches: one notification carries up to 1,000 updates, each an ``entry`` of its own
+(developers.facebook.com/docs/graph-api/webhooks/getting-started: "batched ... a maximum of 1000
+updates"; ../shared/docs/research-audience-and-video.md); the bulk endpoint sends ``batch`` comments a
+delivery, and a fault (drop, duplicate, delay) strikes the whole delivery, as a resent notification
+is the same bytes. The other platforms' bodies here say one event each (``batch`` 1).
+
+Randomness is seeded: the faults draw from ``Random(f"{seed}:faults")`` in the order deliveries are
 made, the background users from ``Random(f"{seed}:talk")``, so one seed and one script give the
 same drops, duplicates and users on every run.
 """
@@ -95,6 +105,7 @@ RETRIES: dict[str, list[float]] = {
 }
 HANDSHAKE_TIMEOUT = 3.0  # X's CRC and LinkedIn's challenge must be answered within 3 s
 SEND_TIMEOUT = 10.0
+BULK_MAX = 20_000  # comments one bulk call may script
 NAMES = ("ana", "bo", "chen", "dara", "eli", "femi", "gus", "hana", "ivo", "jun", "kira", "lea", "mo", "nia", "oskar", "pia")
 PHRASES = (
     "Love this!",
@@ -248,6 +259,13 @@ def payload(st: SandboxState, platform: str, item: Comment | tuple[Conversation,
     }
 
 
+def batched(bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """Meta's notification of several updates: one ``entry`` each, under the first body's object."""
+    if len(bodies) == 1:
+        return bodies[0]
+    return {"object": bodies[0]["object"], "entry": [entry for b in bodies for entry in b["entry"]]}
+
+
 def _message_payload(platform: str, conv: Conversation, m: Message) -> dict[str, Any]:
     ms = int(m.created_at * 1000)
     if platform in ("instagram", "facebook"):
@@ -394,13 +412,32 @@ class Talk:
         m = self.st.add_message(conv, Message(mid, author[0], text, time.time(), story_id=story_id))
         return conv, m, self.enqueue(platform, (conv, m), [m.id])
 
+    def comments(
+        self, platform: str, account: str, said: list[tuple[str, tuple[str, str], str]], batch: int = 1
+    ) -> tuple[list[Comment], list[Delivery]]:
+        """Many top-level comments ``(post_id, (author id, name), text)`` at once, ``batch`` a delivery."""
+        made = []
+        for post_id, author, text in said:
+            n = self.st.next_id()
+            cid = f"{post_id}_{n}" if platform == "facebook" and post_id else n
+            made.append(self.st.add_comment(Comment(cid, platform, account, post_id, author[0], author[1], text, time.time())))
+        deliveries = [
+            self.enqueue_many(platform, made[i : i + batch], [c.id for c in made[i : i + batch]]) for i in range(0, len(made), batch)
+        ]
+        return made, deliveries
+
     def enqueue(self, platform: str, item: Comment | tuple[Conversation, Message], events: list[str]) -> Delivery:
-        # Three draws per event, always, so the same script under the same seed meets the same faults.
+        return self.enqueue_many(platform, [item], events)
+
+    def enqueue_many(self, platform: str, items: list[Comment] | list[tuple[Conversation, Message]], events: list[str]) -> Delivery:
+        """One delivery telling of ``items`` (several only for Meta's batches)."""
+        # Three draws per delivery, always, so the same script under the same seed meets the same faults.
         drop, dup, late = self.fault_rng.random(), self.fault_rng.random(), self.fault_rng.random()
         sub = self.st.webhooks.get(platform)
         app = self.secret(platform, sub["client_id"]) if sub else None
+        client_id = app[0] if app else ""
         body = json.dumps(
-            payload(self.st, platform, item, app[0] if app else ""), separators=(",", ":")
+            batched([payload(self.st, platform, item, client_id) for item in items]), separators=(",", ":")
         ).encode()  # ASCII, \\u escapes, as Meta
         d = Delivery("dlv_" + secrets.token_hex(8), platform, body, events)
         self.deliveries.append(d)
@@ -597,6 +634,41 @@ def install(app: FastAPI, st: SandboxState, talk: Talk) -> None:
             c, d = talk.comment(platform, account, post_id, author, text, kind, parent_id)
             out = {"comment": comment_json(c)}
         return JSONResponse(out | {"delivery": {"id": d.id, "state": d.state}}, status_code=201)
+
+    @app.post("/_sandbox/talk/bulk")
+    async def bulk(body: dict) -> Response:
+        platform = body.get("platform")
+        if platform not in TALK_PLATFORMS:
+            return _unprocessable(f"platform must be one of {TALK_PLATFORMS}")
+        batch = body.get("batch", 1)
+        most = 1000 if family(platform) == "meta" else 1  # Meta: "a maximum of 1000 updates" a notification
+        if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= most:
+            return _unprocessable(f"batch must be 1..{most} for {platform}")
+        items = body.get("comments")
+        if not isinstance(items, list) or not 1 <= len(items) <= BULK_MAX:
+            return _unprocessable(f"comments: a list of 1..{BULK_MAX} {{text, author, post_id?}}")
+        said: list[tuple[str, tuple[str, str], str]] = []
+        account = ""
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"]:
+                return _unprocessable(f"comments[{i}].text is required")
+            post_id = str(item.get("post_id") or body.get("post_id") or "")
+            post = st.posts[platform].get(post_id)
+            if post is None:
+                return _unprocessable(f"comments[{i}]: no {platform} post {post_id!r}", 404)
+            if account and post.account != account:
+                return _unprocessable(f"comments[{i}]: every comment of one call is on one account's posts")
+            if platform == "linkedin" and ":organization:" not in post.account:
+                return _unprocessable("LinkedIn sends social action notifications for organizations only")
+            account = post.account
+            name = str(item.get("author") or "ana")
+            said.append((post_id, (user_id(platform, name), name), item["text"]))
+        made, deliveries = talk.comments(platform, account, said, batch)
+        out = {
+            "comments": [{"id": c.id, "post_id": c.post_id, "author_id": c.author_id} for c in made],
+            "deliveries": [{"id": d.id, "state": d.state, "events": len(d.events)} for d in deliveries],
+        }
+        return JSONResponse(out, status_code=201)
 
     @app.put("/_sandbox/talk/rate")
     async def rate(body: dict) -> Response:

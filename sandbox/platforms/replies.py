@@ -45,9 +45,15 @@ def graph_error(message: str, code: int, status: int = 400, subcode: int | None 
     return JSONResponse({"error": err}, status_code=status)
 
 
-async def _effect(st: SandboxState, wire: Plumbing, platform: str, make: Any) -> Response:
-    """Faults as on posts: a 429 or 500 before the effect, a hang after it (the caller's answer lost)."""
-    fault = st.take_fault(platform)
+async def _effect(st: SandboxState, wire: Plumbing, platform: str, make: Any, request: Request) -> Response:
+    """Faults as on posts: a 429 or 500 before the effect, a hang after it (the caller's answer lost).
+    A fault armed with ``"target": "replies"`` (``{platform}:replies``) strikes these calls only, not a
+    publish of the same platform: a crash test arms it to catch a worker between a reply's send and
+    its record, whatever else the platform is asked meanwhile; the fault keeps the address of each
+    caller it struck, so that test can tell which of its processes is hanging."""
+    fault = st.take_fault(f"{platform}:replies") or st.take_fault(platform)
+    if fault is not None and request.client is not None:
+        fault.struck.append(f"{request.client.host}:{request.client.port}")
     if fault and fault.mode == "rate_limit":
         return wire.too_many(platform, fault.retry_after)
     if fault and fault.mode == "error":
@@ -82,7 +88,7 @@ async def comment_reply(prefix: str, node: str, request: Request, st: SandboxSta
         echo(request, prefix, reply, reply.id)
         return JSONResponse({"id": rid})
 
-    return await _effect(st, wire, prefix, make)
+    return await _effect(st, wire, prefix, make, request)
 
 
 def echo(request: Request, platform: str, item: Comment | tuple[Conversation, Message], event: str) -> None:
@@ -155,7 +161,7 @@ def _meta(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -> None:
             echo(request, prefix, (conv, m), m.id)
             return JSONResponse({"recipient_id": user, "message_id": mid})
 
-        return await _effect(st, wire, prefix, make)
+        return await _effect(st, wire, prefix, make, request)
 
     @app.post(base + "/{node}", name=f"{prefix}_comment_update")
     async def hide(node: str, request: Request) -> Response:
@@ -174,7 +180,7 @@ def _meta(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -> None:
             c.hidden = flag == "true"
             return JSONResponse({"success": True})
 
-        return await _effect(st, wire, prefix, make)
+        return await _effect(st, wire, prefix, make, request)
 
 
 def _x(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
@@ -231,4 +237,4 @@ def _x(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
             echo(request, "x", (conv, m), m.id)
             return JSONResponse({"data": {"dm_conversation_id": conv.id, "dm_event_id": mid}}, status_code=201, headers=headers)
 
-        return await _effect(st, wire, "x", make)
+        return await _effect(st, wire, "x", make, request)

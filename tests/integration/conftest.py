@@ -69,6 +69,7 @@ SITES = {
         {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
         {"site_id": "hooks", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
+        {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_automation_chaos: comments only
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -146,7 +147,7 @@ class System:
             "SOCIALIZER_SMTP_STARTTLS": "false",
         }
         # Each process's own /metrics (the API serves its own on its port).
-        self.metrics_ports = {role: free_port() for role in ("worker", "video", "projector")}
+        self.metrics_ports = {role: free_port() for role in ("worker", "worker2", "video", "projector")}
         self.accounts: dict[str, str] = {}  # name -> account id, once connected
         self.responses: list[bytes] = []
         self.procs: dict[str, subprocess.Popen] = {}
@@ -171,13 +172,18 @@ class System:
                 "schema": await keys.create("schema"),
                 "hooks": await keys.create("hooks"),  # schemathesis's: a site with nothing another test needs
                 "notify": await keys.create("notify"),  # schemathesis's: a site with nothing another test needs
+                "autochaos": await keys.create("autochaos"),
             }
         finally:
             await pool.close()
 
     def start(self, role: str) -> subprocess.Popen:
+        """Start a role's process with ``self.env``. ``worker2`` is a second worker beside ``worker`` (not
+        started by the fixture): the same env, its own instance name and metrics port, in the same
+        consumer groups, as a deployment with two workers runs."""
         log = self.root / f"{role}.log"
-        argv = {"video": ["worker", "--video"]}.get(role, [role])  # the video worker: renders, in their own group
+        # the video worker: renders, in their own group; worker2: one more worker
+        argv = {"video": ["worker", "--video"], "worker2": ["worker"]}.get(role, [role])
         env = {**self.env, "SOCIALIZER_METRICS_PORT": str(self.metrics_ports.get(role, 0)), "SOCIALIZER_INSTANCE": role}
         proc = spawn([sys.executable, "-m", "socializer", *argv], log, env=env)
         self.procs[role] = proc
@@ -188,6 +194,15 @@ class System:
         proc = self.procs.pop(role)
         signal_group(proc, signal.SIGKILL)
         proc.wait(10)
+
+    def terminate(self, role: str) -> None:
+        """SIGTERM to the role's process group and wait: a clean stop (its heartbeat says it is gone)."""
+        proc = self.procs.pop(role)
+        signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        finally:
+            signal_group(proc, signal.SIGKILL)  # whatever outlived it (a pool's processes)
 
     def stop(self) -> None:
         for proc in self.procs.values():
