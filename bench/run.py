@@ -13,6 +13,7 @@ a command's round trip p50 / p99, beside the broker's acknowledged event  (goal 
 a bulk schedule of 100 posts, calm / while the worker restarts           (goal < 2 s / within its deadline)
 best times that learn, simulated (bench.besttime)  vs  defaults, population, greedy, oracle (goals: its table)
 inbound webhooks acknowledged p99 at 1,000/s for 10 s  vs  a bare handler verifying only (goal <= 250 ms)
+automation comment->send p99 under budget  vs  the platform client's reply call alone  (goal <= 3 s)
 """
 
 from __future__ import annotations
@@ -882,6 +883,7 @@ def main() -> None:
             "besttime",
             "webhooks",
             "inbound",
+            "automations",
         ],
         action="append",
     )
@@ -934,6 +936,10 @@ def main() -> None:
             from bench.inbound import bench_inbound
 
             bench_inbound(*((200, 2.0) if args.smoke else (1000, 10.0)), tmp, line, VAULT_KEYS)
+        if not args.only or "automations" in args.only:
+            from bench.automations import bench_automations
+
+            bench_automations(*((2.0, 5.0) if args.smoke else (5.0, 60.0)), tmp, line, VAULT_KEYS)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
