@@ -106,6 +106,7 @@ RETRIES: dict[str, list[float]] = {
 HANDSHAKE_TIMEOUT = 3.0  # X's CRC and LinkedIn's challenge must be answered within 3 s
 SEND_TIMEOUT = 10.0
 BULK_MAX = 20_000  # comments one bulk call may script
+IN_FLIGHT = 32  # deliveries being sent at once; the rest wait their turn
 NAMES = ("ana", "bo", "chen", "dara", "eli", "femi", "gus", "hana", "ivo", "jun", "kira", "lea", "mo", "nia", "oskar", "pia")
 PHRASES = (
     "Love this!",
@@ -366,6 +367,7 @@ class Talk:
         self.tasks: set[asyncio.Task[None]] = set()
         self._generator: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        self._sending = asyncio.Semaphore(IN_FLIGHT)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.reseed(seed)
 
@@ -378,6 +380,7 @@ class Talk:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:  # one client per event loop (tests make many loops)
             self._client = httpx.AsyncClient(timeout=SEND_TIMEOUT, follow_redirects=False)
+            self._sending = asyncio.Semaphore(IN_FLIGHT)
             self._loop = loop
         return self._client
 
@@ -478,7 +481,9 @@ class Talk:
         if family(d.platform) == "meta":
             headers["User-Agent"] = "facebookexternalua"
         try:
-            r = await self.client().post(sub["url"], content=d.body, headers=headers)
+            client = self.client()
+            async with self._sending:  # a thousand queued on the client's pool would cost it quadratic time
+                r = await client.post(sub["url"], content=d.body, headers=headers)
         except httpx.HTTPError as err:
             d.attempts.append({"at": time.time(), "error": type(err).__name__, "copy": copy})
             return False
