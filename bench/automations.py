@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +98,23 @@ async def automation(api: httpx.AsyncClient, account_id: str) -> str:
         "nodes": [{"type": "public_reply", "id": "answer", "text": REPLY}],
         "start": "answer",
     }
-    r = await api.post("/api/v1/social/automations/", json=definition)
+    r = await decided(lambda: api.post("/api/v1/social/automations/", json=definition, headers={"Idempotency-Key": "bench-create"}))
     assert r.status_code == 201, r.text
     automation_id = str(r.json()["automation_id"])
-    r = await api.post(f"/api/v1/social/automations/{automation_id}/activate/")
+    r = await decided(lambda: api.post(f"/api/v1/social/automations/{automation_id}/activate/", headers={"Idempotency-Key": "bench-on"}))
     assert r.status_code == 200, r.text
     return automation_id
+
+
+async def decided(send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    """A command's answer once its writer decided (a worker still joining its group answers
+    ``pending``; the same Idempotency-Key asks again for the first answer)."""
+    deadline = time.monotonic() + 90
+    while True:
+        r = await send()
+        if not (r.status_code == 202 and r.json().get("status") == "pending") or time.monotonic() > deadline:
+            return r
+        await asyncio.sleep(1)
 
 
 async def comment(sbx: httpx.AsyncClient, media: str, i: int, tag: str) -> str:

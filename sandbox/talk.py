@@ -34,7 +34,8 @@ Operator endpoints:
                                         many top-level comments at once (a load test scripts 10,000 in one call)
     PUT  /_sandbox/talk/rate            {"seed"?, "rates": {platform: events per minute}} (0 / {} = off, the default)
     PUT  /_sandbox/talk/faults          {"seed"?, "drop", "duplicate", "reorder" (shares 0..1), "reorder_delay" s,
-                                         "retry_scale" (sandbox seconds per platform second; 1/3600: Meta's 36 h in 36 s)}
+                                         "retry_scale" (sandbox seconds per platform second; 1/3600: Meta's 36 h in 36 s),
+                                         "batch_window" s (Meta: what happens this close together shares a notification)}
     GET  /_sandbox/talk/deliveries      ?platform= -> every delivery: id, platform, events, state, attempts, duplicated, delayed
     PUT  /_sandbox/webhooks/{platform}  {"url", "verify_token" (Meta), "client_id"?} -> the platform's handshake first;
                                         a callback that fails it is refused (400), as the platforms refuse it
@@ -54,7 +55,10 @@ Meta batches: one notification carries up to 1,000 updates, each an ``entry`` of
 (developers.facebook.com/docs/graph-api/webhooks/getting-started: "batched ... a maximum of 1000
 updates"; ../shared/docs/research-audience-and-video.md); the bulk endpoint sends ``batch`` comments a
 delivery, and a fault (drop, duplicate, delay) strikes the whole delivery, as a resent notification
-is the same bytes. The other platforms' bodies here say one event each (``batch`` 1).
+is the same bytes. ``batch_window`` gathers what happens (comments, messages, the account's own
+replies' echoes) into one notification by time, as Meta aggregates; which updates share one then
+depends on timing, so seeded faults strike the same notifications only for the same batches. The
+other platforms' bodies here say one event each (``batch`` 1).
 
 Randomness is seeded: the faults draw from ``Random(f"{seed}:faults")`` in the order deliveries are
 made, the background users from ``Random(f"{seed}:talk")``, so one seed and one script give the
@@ -107,6 +111,7 @@ HANDSHAKE_TIMEOUT = 3.0  # X's CRC and LinkedIn's challenge must be answered wit
 SEND_TIMEOUT = 10.0
 BULK_MAX = 20_000  # comments one bulk call may script
 IN_FLIGHT = 32  # deliveries being sent at once; the rest wait their turn
+META_BATCH = 1000  # updates in one Meta notification at most
 NAMES = ("ana", "bo", "chen", "dara", "eli", "femi", "gus", "hana", "ivo", "jun", "kira", "lea", "mo", "nia", "oskar", "pia")
 PHRASES = (
     "Love this!",
@@ -354,6 +359,7 @@ class Faults:
     reorder: float = 0.0
     reorder_delay: float = 0.3  # sandbox seconds a reordered delivery waits, so later ones overtake it
     retry_scale: float = 1 / 3600  # sandbox seconds per second of the platform's retry schedule
+    batch_window: float = 0.0  # Meta: updates this many seconds apart share a notification (0: one each)
 
 
 class Talk:
@@ -369,6 +375,7 @@ class Talk:
         self._client: httpx.AsyncClient | None = None
         self._sending = asyncio.Semaphore(IN_FLIGHT)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._held: dict[str, tuple[Delivery, list[Any]]] = {}  # Meta's notification being gathered, per platform
         self.reseed(seed)
 
     def reseed(self, seed: str) -> None:
@@ -430,32 +437,56 @@ class Talk:
         return made, deliveries
 
     def enqueue(self, platform: str, item: Comment | tuple[Conversation, Message], events: list[str]) -> Delivery:
+        if family(platform) == "meta" and self.faults.batch_window > 0:
+            return self._gather(platform, item, events)
         return self.enqueue_many(platform, [item], events)
 
     def enqueue_many(self, platform: str, items: list[Comment] | list[tuple[Conversation, Message]], events: list[str]) -> Delivery:
         """One delivery telling of ``items`` (several only for Meta's batches)."""
+        d = Delivery("dlv_" + secrets.token_hex(8), platform, b"", list(events))
+        self.deliveries.append(d)
+        self._dispatch(d, items)
+        return d
+
+    def _gather(self, platform: str, item: Comment | tuple[Conversation, Message], events: list[str]) -> Delivery:
+        """Meta's aggregation: what happens within ``batch_window`` seconds goes in one notification
+        (at most 1,000 updates); the delivery is queued from the first update on."""
+        held = self._held.get(platform)
+        if held is None:
+            held = self._held[platform] = (Delivery("dlv_" + secrets.token_hex(8), platform, b"", []), [])
+            self.deliveries.append(held[0])
+            asyncio.get_running_loop().call_later(self.faults.batch_window, self._release, platform, held)
+        held[0].events.extend(events)
+        held[1].append(item)
+        if len(held[1]) >= META_BATCH:
+            self._release(platform, held)
+        return held[0]
+
+    def _release(self, platform: str, held: tuple[Delivery, list[Any]]) -> None:
+        if self._held.get(platform) is held:
+            del self._held[platform]
+            self._dispatch(*held)
+
+    def _dispatch(self, d: Delivery, items: list[Any]) -> None:
         # Three draws per delivery, always, so the same script under the same seed meets the same faults.
         drop, dup, late = self.fault_rng.random(), self.fault_rng.random(), self.fault_rng.random()
-        sub = self.st.webhooks.get(platform)
-        app = self.secret(platform, sub["client_id"]) if sub else None
+        sub = self.st.webhooks.get(d.platform)
+        app = self.secret(d.platform, sub["client_id"]) if sub else None
         client_id = app[0] if app else ""
-        body = json.dumps(
-            batched([payload(self.st, platform, item, client_id) for item in items]), separators=(",", ":")
+        d.body = json.dumps(
+            batched([payload(self.st, d.platform, item, client_id) for item in items]), separators=(",", ":")
         ).encode()  # ASCII, \\u escapes, as Meta
-        d = Delivery("dlv_" + secrets.token_hex(8), platform, body, events)
-        self.deliveries.append(d)
         if sub is None or app is None:
             d.state = "unsubscribed"
-            return d
+            return
         if drop < self.faults.drop:
             d.state = "dropped"
-            return d
+            return
         d.duplicated = dup < self.faults.duplicate
         d.delayed = late < self.faults.reorder
         task = asyncio.get_running_loop().create_task(self._run(d))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-        return d
 
     async def _run(self, d: Delivery) -> None:
         if d.delayed:
@@ -690,7 +721,7 @@ def install(app: FastAPI, st: SandboxState, talk: Talk) -> None:
         if "seed" in body:
             talk.reseed(str(body["seed"]))
         f = Faults()
-        for name in ("drop", "duplicate", "reorder", "reorder_delay", "retry_scale"):
+        for name in ("drop", "duplicate", "reorder", "reorder_delay", "retry_scale", "batch_window"):
             value = body.get(name, getattr(f, name))
             if not isinstance(value, int | float) or value < 0 or (name in ("drop", "duplicate", "reorder") and value > 1):
                 return _unprocessable(f"{name} must be a number >= 0 (shares at most 1)")

@@ -19,7 +19,7 @@ The workers run with a short inbox tick while this module runs, restarted as the
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ MATCHING, OTHER = 10_000, 1_000
 POSTS = 8  # the comments' posts: keys spread over the inbox topic's partitions, so both workers work
 BATCH = 10  # comments per webhook notification (Meta sends up to 1,000)
 DUPLICATE = 0.3
+ECHO_WINDOW = 0.2  # the replies' echoes: what Meta tells within this many seconds shares a notification
 REPLY = "Thanks {{name}}! The price list is on its way."
 # Matching: the keyword as a word, in any case, with accents (folded); not matching: no keyword, or
 # the keyword inside another word, or with an excluded word.
@@ -65,12 +66,24 @@ async def _automation(c: httpx.AsyncClient, account_id: str) -> str:
         "nodes": [{"type": "public_reply", "id": "answer", "text": REPLY}],
         "start": "answer",
     }
-    r = await c.post("/api/v1/social/automations/", json=definition)
+    r = await decided(lambda: c.post("/api/v1/social/automations/", json=definition, headers={"Idempotency-Key": "autochaos-create"}))
     assert r.status_code == 201, r.text
     automation_id = str(r.json()["automation_id"])
-    r = await c.post(f"/api/v1/social/automations/{automation_id}/activate/")
+    r = await decided(lambda: c.post(f"/api/v1/social/automations/{automation_id}/activate/", headers={"Idempotency-Key": "autochaos-on"}))
     assert r.status_code == 200 and r.json()["status"] == "active", r.text
     return automation_id
+
+
+async def decided(send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    """A command's answer once its writer decided (just restarted, the workers may still be joining:
+    ``pending``; the same Idempotency-Key asks again for the first answer)."""
+
+    async def answer() -> httpx.Response | None:
+        r = await send()
+        return None if r.status_code == 202 and r.json().get("status") == "pending" else r
+
+    got: httpx.Response = await eventually(answer, timeout=90, every=1, what="the automations' writer to decide")
+    return got
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +104,7 @@ async def stage(system: Any) -> AsyncIterator[Stage]:
             json={"url": f"{system.api}/webhooks/instagram/", "verify_token": "sandbox-meta-verify-token"},
         )
         assert hook.status_code == 200 and hook.json()["verified"] is True, hook.text
-        faults = await sbx.put("/_sandbox/talk/faults", json={"seed": 22, "duplicate": DUPLICATE})
+        faults = await sbx.put("/_sandbox/talk/faults", json={"seed": 22, "duplicate": DUPLICATE, "batch_window": ECHO_WINDOW})
         assert faults.status_code == 200, faults.text
         system.kill("worker")
         system.env.update(TICKS)

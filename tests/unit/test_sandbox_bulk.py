@@ -139,3 +139,19 @@ def test_a_reply_fault_accepts_the_reply_then_hangs_and_leaves_the_platforms_pub
     again = httpx.post(f"{site.url}/instagram/v21.0/{cid}/replies", data={"message": "second"}, headers=auth, timeout=10)
     assert again.status_code == 200 and len(st.comments[cid].replies) == 2  # one strike (times=1), then answered again
     assert json.loads(again.text)["id"] == st.comments[cid].replies[1]
+
+
+def test_with_a_batch_window_what_happens_close_together_shares_one_meta_notification(site, receiver) -> None:  # type: ignore[no-untyped-def]
+    media = post(site, "instagram", "17841400000000015", "950001")
+    subscribe(site, receiver, "instagram")
+    httpx.put(f"{site.url}/_sandbox/talk/faults", json={"batch_window": 2.0}).raise_for_status()
+    said = [
+        httpx.post(f"{site.url}/_sandbox/talk", json={"platform": "instagram", "post_id": media, "text": f"hi {i}", "author": "pia"}).json()
+        for i in range(5)
+    ]
+    assert len({s["delivery"]["id"] for s in said}) == 1  # one notification, gathering
+    until(lambda: settled(site), "the notification sent")
+    [body] = receiver.bodies("instagram")
+    assert [e["changes"][0]["value"]["id"] for e in body["entry"]] == [s["comment"]["id"] for s in said]
+    refused = httpx.put(f"{site.url}/_sandbox/talk/faults", json={"batch_window": -1})
+    assert refused.status_code == 422
