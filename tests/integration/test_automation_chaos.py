@@ -1,6 +1,6 @@
 """Automations under chaos: 10,000 Instagram comments matching an active automation, a tenth as many
-that do not, told by Meta's batched webhooks of which 30 % arrive twice (the sandbox's seeded
-``duplicate: 0.3``), answered by two workers, one of them SIGKILLed while a reply call it made hangs
+that do not, told by Meta's batched webhooks (ten comments a notification, scripted in one bulk call)
+of which 30 % arrive twice (the sandbox's seeded ``duplicate: 0.3``), answered by two workers, one of them SIGKILLed while a reply call it made hangs
 after the platform took the reply (between the send and its record), then restarted. Afterwards the
 platform holds exactly one reply from the account under every matching comment and none under the
 others: no duplicate send, none lost.
@@ -14,6 +14,8 @@ ids, which the reply store answers with the attempt it has, never a second send;
 answer was lost is looked up on the platform when its lease runs out, and found.
 
 The workers run with a short inbox tick while this module runs, restarted as they were afterwards.
+The killed worker is the one holding the connection the sandbox's reply fault hung (the fault keeps
+the caller's address). The replies' echoes come back gathered by Meta's time window (0.2 s).
 """
 
 from __future__ import annotations
