@@ -7,6 +7,7 @@ Status updates are guarded so that a late event can never move a post backwards
 from __future__ import annotations
 
 from commands import video
+from projections.automations import AUTOMATIONS
 from projections.base import Projection, Statement
 from projections.inbox import INBOX
 from schemas import events as e
@@ -345,4 +346,4 @@ NOTIFICATIONS = NotificationsProjection(
     },
 )
 
-ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX)}
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX, AUTOMATIONS)}

@@ -16,6 +16,7 @@ import httpx
 from adapters.accounts import MemoryAccounts, MemoryTokens
 from adapters.accounts.store import AccountStore
 from adapters.accounts.tokens import TokenSource
+from adapters.automations import MemoryAutomations, MemoryAutomationStates, PostgresAutomations, PostgresAutomationStates
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.inbound import PostgresInbound
@@ -62,6 +63,7 @@ from streams import (
     adapt,
     answer,
     decide,
+    define,
     deliver,
     direct,
     engagement,
@@ -88,6 +90,7 @@ AGENTS: dict[str, Register] = {
     "adapt": adapt.register,
     "decide": decide.register,
     "direct": direct.register,  # the video projects' single writer (commands from the API and film)
+    "define": define.register,  # the automations' single writer (definitions: create, edit, activate, pause, delete)
     "schedule": schedule.register,
     "publish": publish.register,
     "engagement": engagement.register,
@@ -245,6 +248,8 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         outbox=PostgresOutbox(pool),
         outcomes=PostgresOutcomes(pool, lambda: asyncpg.connect(settings.database_url)),
         video_states=PostgresVideoStates(pool),
+        automations=PostgresAutomations(pool),
+        automation_states=PostgresAutomationStates(pool),
         # Article images are user-given URLs: fetched through the outbound guard (the store keeps ``http``).
         media=MediaService(media_store(settings, http), guarded_client(Outbound.parse(settings.outbound_allow)), executor=cpu),
         cpu=cpu,
@@ -330,6 +335,8 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
     given = defaults | ports
     given.setdefault("outcomes", MemoryOutcomes(given["post_states"].outcomes))
     given.setdefault("video_states", MemoryVideoStates(given["post_states"].outcomes))  # one outcomes table
+    given.setdefault("automations", MemoryAutomations())
+    given.setdefault("automation_states", MemoryAutomationStates(given["post_states"].outcomes, given["automations"]))
     return Deps(settings=settings, **given)
 
 

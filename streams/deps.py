@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from adapters.accounts import Accounts, Tokens
+from adapters.automations import AutomationDirectory, AutomationStateStore
 from adapters.images import MediaRenderer
 from adapters.inbound import InboundDirectory
 from adapters.learning import Learning
@@ -74,6 +75,8 @@ class Deps:
     outbox: OutboxRelay
     outcomes: OutcomeWaiter  # what the posts' single writer answered, by command id
     video_states: VideoStateStore  # the video projects' single writer's states (and its outcomes)
+    automations: AutomationDirectory  # the active automations, as their single writer (define) folded them
+    automation_states: AutomationStateStore  # the automations' single writer's states (and its outcomes)
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)
