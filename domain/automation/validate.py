@@ -71,7 +71,7 @@ def problems(definition: Definition) -> list[Problem]:
 def _pattern(field: str, pattern: str, node: str | None = None) -> Iterator[Problem]:
     try:
         safe_pattern(pattern)
-    except PatternRefused as err:
+    except (PatternRefused, OverflowError, RecursionError) as err:  # the parser's own limits: "a{99999999999}"
         where = f"node '{node}': " if node else ""
         yield Problem(node, field, f"{where}the regular expression {pattern!r} is refused: {err}")
 

@@ -74,6 +74,11 @@ class AutomationDecided(BaseModel):
     events: list[Position] = Field(default_factory=list)
 
 
+PENDING: dict[int | str, dict[str, Any]] = {
+    202: {"model": AutomationDecided, "description": "Not decided within the deadline: status pending, with the command's id"}
+}
+
+
 # ---------------------------------------------------------------- reading
 @router.get("/automations/", response_model=AutomationPage, summary="The site's automations, newest first (deleted ones are not listed)")
 async def list_automations(
@@ -159,6 +164,7 @@ def _version(if_match: str) -> int:
     "/automations/",
     status_code=201,
     response_model=AutomationDecided,
+    responses=PENDING,
     summary="Create an automation: a draft at version 1 (checked when it is activated)",
 )
 async def create_automation(
@@ -172,6 +178,7 @@ async def create_automation(
 @router.put(
     "/automations/{automation_id}/",
     response_model=AutomationDecided,
+    responses=PENDING,
     summary="Replace the definition: a new version (an active automation's must pass the activation's checks)",
 )
 async def edit_automation(
@@ -197,7 +204,9 @@ def _transition(path: str, kind: str, action: c.Command, summary: str, method: s
         return await _ask(svc, who, automation_id, kind, action, if_match=if_match, idempotency_key=idempotency_key)
 
     run.__name__ = f"{kind}_automation"
-    getattr(router, method)(f"/automations/{{automation_id}}/{path}", response_model=AutomationDecided, summary=summary)(run)
+    getattr(router, method)(f"/automations/{{automation_id}}/{path}", response_model=AutomationDecided, responses=PENDING, summary=summary)(
+        run
+    )
 
 
 _transition(

@@ -195,3 +195,8 @@ def test_a_node_id_used_twice_is_refused() -> None:
     nodes.append({"id": "t", "type": "tag", "tag": "b"})
     p = only(problems(flow(nodes)))
     assert (p.node, p.field) == ("t", "nodes[2].id") and "used twice" in p.detail
+
+
+def test_a_pattern_beyond_the_parsers_limits_is_refused_not_raised() -> None:
+    p = only(problems(flow([{"id": "hi", "type": "private_reply", "text": "ok"}], keywords=["a{99999999999}"], match="regex")))
+    assert p.field == "trigger.keywords[0]" and "too large" in p.detail
