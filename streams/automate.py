@@ -202,6 +202,7 @@ async def _send(d: Automating, a: ActiveAutomation, s: r.RunState, send: r.Send,
             reason=reason,
             at=now,
             trigger_event_id=f.trigger_event_id,
+            site_id=f.site_id,
         )
 
     account = await d.accounts.get(f.account_id)
@@ -245,6 +246,7 @@ async def _send(d: Automating, a: ActiveAutomation, s: r.RunState, send: r.Send,
         text=str(attempt.payload.get("text", send.text)),
         go_at=go_at,
         trigger_event_id=f.trigger_event_id,
+        site_id=f.site_id,
     )
 
 

@@ -425,6 +425,7 @@ def _skipped(s: RunState, node_id: str, action: str, code: str, reason: str, now
         reason=reason,
         at=now,
         trigger_event_id=f.trigger_event_id,
+        site_id=f.site_id,
     )
 
 

@@ -46,6 +46,7 @@ CREATE TABLE automation_tags (
 CREATE TABLE automation_log (
     entry_id          text PRIMARY KEY,           -- the reply id, or the skipped send's event id
     automation_id     text,                       -- NULL until the automation's event is seen (an outcome may come first)
+    site_id           text,
     run_id            text,
     node_id           text,
     reply_id          text,
@@ -60,7 +61,7 @@ CREATE TABLE automation_log (
     sent_at           timestamptz,
     platform_reply_id text
 );
-CREATE INDEX automation_log_automation ON automation_log (automation_id, at DESC);
+CREATE INDEX automation_log_automation ON automation_log (automation_id, at DESC) WHERE automation_id IS NOT NULL;
 
 CREATE TABLE automation_run_list (
     run_id           text PRIMARY KEY,
