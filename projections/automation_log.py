@@ -1,11 +1,11 @@
-"""The automations' audit log (read model): every message an automation queued or skipped, with its
-outcome folded in by reply id — queued, sent, failed, or skipped with the code and reason — and one
-row per run (where it is: running, waiting at a node until a time, ended and why).
+"""The automations' audit log (read model): every message an automation queued or skipped, and one
+row per run (where it is: running, waiting at a node until a time, ended and why), from
+``social.automation.runs``.
 
-The outcome of a send (``ReplySent``/``ReplyFailed`` on ``social.inbox``) may be read before the
-automation's ``AutomationSendQueued`` (another topic): both upsert the row by reply id, so either
-order ends the same. Outcomes of people's own replies land in rows without an automation, which the
-queries never show."""
+A queued send's outcome is the inbox's: ``ReplySent``/``ReplyFailed`` are on ``social.inbox``, which
+the inbox projection folds by reply id (``inbox_replies``; the projector gives each topic one
+projection), and the log's query joins it by reply id: queued, sent, failed — or skipped with the
+code and reason. Either order of the two topics reads the same."""
 
 from __future__ import annotations
 
@@ -27,10 +27,6 @@ class AutomationLogProjection(Projection):
             case e.AutomationSendSkipped():
                 row = (d.envelope.id, m.automation_id, m.site_id, m.run_id, m.node_id, m.action, m.trigger_event_id, m.code, m.reason, m.at)
                 return [("skipped", row)]
-            case e.ReplySent():
-                return [("sent", (m.reply_id, m.sent_at, m.platform_reply_id))]
-            case e.ReplyFailed():
-                return [("failed", (m.reply_id, m.reason, m.code))]
             case e.AutomationRunStarted():
                 who = (m.account_id, m.platform, m.user_id, m.user_name, m.keyword, m.trigger_event_id)
                 return [("run_started", (m.run_id, m.automation_id, m.site_id, *who, m.started_at))]
@@ -46,21 +42,13 @@ class AutomationLogProjection(Projection):
 _LOG = "entry_id, automation_id, site_id, run_id, node_id, reply_id, action, text, trigger_event_id, status"
 AUTOMATION_LOG = AutomationLogProjection(
     name="automation_log",
-    topics=(t.AUTOMATION_RUNS, t.INBOX),
+    topics=(t.AUTOMATION_RUNS,),
     tables=("automation_log", "automation_run_list"),
     sql={
         "queued": f"INSERT INTO {{automation_log}} ({_LOG}, go_at, at) VALUES ($1,$2,$3,$4,$5,$1,$6,$7,$8,'queued',$9,$10)"
-        " ON CONFLICT (entry_id) DO UPDATE SET automation_id = EXCLUDED.automation_id, site_id = EXCLUDED.site_id,"
-        " run_id = EXCLUDED.run_id, node_id = EXCLUDED.node_id, reply_id = EXCLUDED.reply_id, action = EXCLUDED.action,"
-        " text = EXCLUDED.text, trigger_event_id = EXCLUDED.trigger_event_id, go_at = EXCLUDED.go_at, at = EXCLUDED.at",
+        " ON CONFLICT (entry_id) DO NOTHING",
         "skipped": f"INSERT INTO {{automation_log}} ({_LOG}, code, reason, at) VALUES ($1,$2,$3,$4,$5,NULL,$6,NULL,$7,'skipped',$8,$9,$10)"
         " ON CONFLICT (entry_id) DO NOTHING",
-        "sent": "INSERT INTO {automation_log} (entry_id, reply_id, status, sent_at, platform_reply_id) VALUES ($1,$1,'sent',$2,$3)"
-        " ON CONFLICT (entry_id) DO UPDATE SET status = 'sent', sent_at = EXCLUDED.sent_at, platform_reply_id = EXCLUDED.platform_reply_id,"
-        " code = NULL, reason = NULL",
-        "failed": "INSERT INTO {automation_log} (entry_id, reply_id, status, reason, code) VALUES ($1,$1,'failed',$2,$3)"
-        " ON CONFLICT (entry_id) DO UPDATE SET status = 'failed', reason = EXCLUDED.reason, code = EXCLUDED.code"
-        " WHERE {automation_log}.status <> 'sent'",
         "run_started": "INSERT INTO {automation_run_list} (run_id, automation_id, site_id, account_id, platform, user_id, user_name,"
         " keyword, trigger_event_id, status, started_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'running',$10,$10)"
         " ON CONFLICT (run_id) DO NOTHING",
@@ -73,10 +61,14 @@ AUTOMATION_LOG = AutomationLogProjection(
 )
 
 # ---- queries (the API's)
-LOG_COLUMNS = (
-    "entry_id", "automation_id", "run_id", "node_id", "reply_id", "action", "text", "trigger_event_id", "status", "code", "reason",
-    "go_at", "at", "sent_at", "platform_reply_id",
-)  # fmt: skip
+# A send's outcome: skipped as logged, else the inbox's reply (sent, failed), else still queued.
+_STATUS = "CASE WHEN l.status = 'skipped' THEN 'skipped' WHEN r.status IN ('sent', 'failed') THEN r.status ELSE 'queued' END"
+_LOG_SELECT = (
+    "l.entry_id, l.automation_id, l.run_id, l.node_id, l.reply_id, l.action, l.text, l.trigger_event_id,"
+    f" {_STATUS} AS status, coalesce(r.code, l.code) AS code, coalesce(r.reason, l.reason) AS reason, l.go_at, l.at,"
+    " r.sent_at, r.platform_reply_id"
+)
+_LOG_FROM = "automation_log l LEFT JOIN inbox_replies r ON r.reply_id = l.reply_id"
 RUN_COLUMNS = (
     "run_id", "automation_id", "account_id", "platform", "user_id", "user_name", "keyword", "trigger_event_id", "status", "node_id",
     "until", "reason", "started_at", "updated_at",
@@ -84,15 +76,12 @@ RUN_COLUMNS = (
 
 
 async def _page(
-    pool: Any, table: str, columns: tuple[str, ...], order: str, where: list[str], args: list[Any], limit: int, offset: int
+    pool: Any, select: str, table: str, order: str, where: list[str], args: list[Any], limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     cond = " AND ".join(where)
     total = await pool.fetchval(f"SELECT count(*) FROM {table} WHERE {cond}", *args)
     rows = await pool.fetch(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE {cond} ORDER BY {order} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-        *args,
-        limit,
-        offset,
+        f"SELECT {select} FROM {table} WHERE {cond} ORDER BY {order} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}", *args, limit, offset
     )
     return [dict(r) for r in rows], int(total or 0)
 
@@ -100,14 +89,14 @@ async def _page(
 async def log(
     pool: Any, *, site_id: str, automation_id: str, status: str | None = None, run_id: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
-    where, args = ["automation_id = $1", "site_id = $2"], [automation_id, site_id]
+    where, args = ["l.automation_id = $1", "l.site_id = $2"], [automation_id, site_id]
     if status:
         args.append(status)
-        where.append(f"status = ${len(args)}")
+        where.append(f"{_STATUS} = ${len(args)}")
     if run_id:
         args.append(run_id)
-        where.append(f"run_id = ${len(args)}")
-    return await _page(pool, "automation_log", LOG_COLUMNS, "at DESC NULLS LAST, entry_id", where, args, limit, offset)
+        where.append(f"l.run_id = ${len(args)}")
+    return await _page(pool, _LOG_SELECT, _LOG_FROM, "l.at DESC, l.entry_id", where, args, limit, offset)
 
 
 async def runs(
@@ -117,4 +106,4 @@ async def runs(
     if status:
         args.append(status)
         where.append(f"status = ${len(args)}")
-    return await _page(pool, "automation_run_list", RUN_COLUMNS, "started_at DESC, run_id", where, args, limit, offset)
+    return await _page(pool, ", ".join(RUN_COLUMNS), "automation_run_list", "started_at DESC, run_id", where, args, limit, offset)

@@ -197,7 +197,7 @@ def slug(text: str) -> str:
 def context(d: Definition, s: RunState, link: str = "") -> dict[str, str]:
     f = s.facts
     return {
-        "name": f.user_name or f.user_id,
+        "name": f.user_name or "there",  # a DM's webhook names no one (Meta sends ids only): "Hi there"
         "username": f.user_name or f.user_id,
         "keyword": f.keyword,
         "link": link,

@@ -199,7 +199,7 @@ async def test_a_dm_flow_waits_for_the_answer_and_sends_the_resource_the_keyword
                 return ours or None
 
             [question] = await eventually(asked, timeout=60, what="the question in noor's conversation")
-            assert question.text == "Hi noor! Want our guide? Answer yes or no"
+            assert question.text == "Hi there! Want our guide? Answer yes or no"  # a DM webhook names no one
 
             async def waiting() -> dict[str, Any] | None:
                 runs = (await c.get(f"{API}{aid}/runs/")).json()["results"]

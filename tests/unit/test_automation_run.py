@@ -60,6 +60,8 @@ def test_a_private_reply_renders_its_placeholders_and_the_run_completes() -> Non
     assert isinstance(send, r.Send) and send.action == "private_reply" and send.item_id == "item-1"
     assert send.text == "Hi ada (@ada): 'promo' on \"PROMO please!\" from Spring Promo!"
     assert send.target == {"comment_id": "c1", "post_id": "media-1", "recipient": "u1"}
+    [nameless] = begin(d, facts(user_name="")).effects  # a DM's webhook names no one: "Hi there"
+    assert isinstance(nameless, r.Send) and nameless.text.startswith("Hi there (@u1)")
     kinds = [type(o).__name__ for o in got.out]
     assert (
         kinds == ["AutomationRunStarted", "Send", "AutomationRunEnded"] and got.state.status == "ended" and got.state.ended == "completed"

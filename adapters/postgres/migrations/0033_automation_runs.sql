@@ -41,28 +41,27 @@ CREATE TABLE automation_tags (
     PRIMARY KEY (site_id, platform, user_id, tag)
 );
 
--- Read model (projections/automation_log.py): every message an automation queued or skipped, with
--- its outcome folded in by reply id (queued | sent | failed | skipped).
+-- Read model (projections/automation_log.py): every message an automation queued or skipped. A
+-- queued send's outcome (sent | failed) is the inbox's (inbox_replies, by reply id), joined when read.
 CREATE TABLE automation_log (
     entry_id          text PRIMARY KEY,           -- the reply id, or the skipped send's event id
-    automation_id     text,                       -- NULL until the automation's event is seen (an outcome may come first)
-    site_id           text,
-    run_id            text,
-    node_id           text,
-    reply_id          text,
-    action            text,
+    automation_id     text NOT NULL,
+    site_id           text NOT NULL,
+    run_id            text NOT NULL,
+    node_id           text NOT NULL,
+    reply_id          text,                       -- NULL: skipped
+    action            text NOT NULL,
     text              text,
-    trigger_event_id  text,
-    status            text NOT NULL,              -- queued | sent | failed | skipped
+    trigger_event_id  text NOT NULL,
+    status            text NOT NULL,              -- queued | skipped (sent | failed: inbox_replies)
     code              text,
     reason            text,
     go_at             timestamptz,
-    at                timestamptz,                -- queued or skipped at
-    sent_at           timestamptz,
-    platform_reply_id text
+    at                timestamptz NOT NULL        -- queued or skipped at
 );
-CREATE INDEX automation_log_automation ON automation_log (automation_id, at DESC) WHERE automation_id IS NOT NULL;
+CREATE INDEX automation_log_automation ON automation_log (automation_id, at DESC);
 
+-- One row per run, as its events tell it.
 CREATE TABLE automation_run_list (
     run_id           text PRIMARY KEY,
     automation_id    text NOT NULL,
