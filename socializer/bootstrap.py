@@ -16,6 +16,7 @@ import httpx
 from adapters.accounts import MemoryAccounts, MemoryTokens
 from adapters.accounts.store import AccountStore
 from adapters.accounts.tokens import TokenSource
+from adapters.automation_runs import PostgresAutomationRuns, SignedHooks
 from adapters.automations import MemoryAutomations, MemoryAutomationStates, PostgresAutomations, PostgresAutomationStates
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
@@ -62,6 +63,7 @@ from socializer.settings import Settings
 from streams import (
     adapt,
     answer,
+    automate,
     decide,
     define,
     deliver,
@@ -104,6 +106,7 @@ AGENTS: dict[str, Register] = {
     "receive": receive.register,  # verified platform webhooks (social.inbound) read into comments and messages
     "answer": answer.register,  # the inbox's replies, DMs and hides, each sent at most once when due
     "sweep": sweep.register,  # the leader lists comments and conversations a webhook may have dropped
+    "automate": automate.register,  # comments and messages through the active automations: runs, their sends and waits
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -152,6 +155,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         mail_resolved=s.smtp_on_resolve,
         inbox_tick_seconds=s.inbox_tick_seconds,
         inbox_sweep_seconds=s.inbox_sweep_seconds,
+        automation_tick_seconds=s.automation_tick_seconds,
     )
 
 
@@ -263,6 +267,9 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         mailer=mailer(settings),
         inbound=PostgresInbound(pool),
         replies=PostgresReplies(pool),
+        automation_runs=PostgresAutomationRuns(pool),
+        automation_sends=PostgresReplies(pool),
+        automation_hooks=SignedHooks(pool, vault, webhook_sender(settings)),
     )
 
 

@@ -45,6 +45,7 @@ from socializer.http import (
     video,
     webhooks,
 )
+from socializer.http.automation_runs import router as automation_runs_router
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.http.ops import Signals
@@ -112,6 +113,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         notifications.router,
         inbox.router,
         automations.router,
+        automation_runs_router,
         ops.router,
     ):
         app.include_router(router)
