@@ -52,6 +52,43 @@ class Decided(Generic[R]):
 Decide = Callable[[Attempt | None, Thread, list[datetime], datetime], Decided[R]]
 
 
+@dataclass(frozen=True)
+class ItemFacts:
+    """The inbox item as its event told it, for a request made before the read model has it (an
+    automation answers from the log); ``last_inbound_at``: the person's last message known to the caller."""
+
+    kind: str
+    created_at: datetime
+    author_id: str
+    echo: bool = False
+    last_inbound_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AutomationAsk:
+    """Whose send it is: the automation, its node and the person (the dedupe's key), its pacing's
+    numbers, and the item as the caller knows it."""
+
+    automation_id: str
+    node_id: str
+    recipient: str
+    item: ItemFacts
+    daily_cap: int | None = None
+    dedupe_days: float = 0.0
+
+
+@dataclass(frozen=True)
+class AutomationFacts:
+    """What the automation's pacing needs beyond the inbox's: the account's automation sends
+    (``go_at``, the last day's and later, oldest first) and whether this is a duplicate."""
+
+    automated: list[datetime]
+    duplicate: bool
+
+
+AutomationDecide = Callable[[Attempt | None, Thread, list[datetime], AutomationFacts, datetime], Decided[R]]
+
+
 def requested_id(reply_id: str) -> str:
     return derived_id(reply_id, "requested")
 
@@ -88,13 +125,57 @@ class PostgresReplies:
 
     async def request(self, ask: ReplyAsk, now: datetime, decide: Decide[R]) -> R:
         """Load what the rules need and decide under the account's lock; record an accepted reply."""
+
+        async def body(conn: Any, existing: Attempt | None, thread: Thread, planned: list[datetime]) -> Decided[R]:
+            return decide(existing, thread, planned, now)
+
+        return await self._locked(ask, now, body)
+
+    async def request_automation(self, ask: ReplyAsk, auto: AutomationAsk, now: datetime, decide: AutomationDecide[R]) -> R:
+        """An automation's send, decided like a person's reply (the same lock, rules and queue) with what
+        its pacing needs too: the account's automation sends of the last day and later, and whether this
+        automation already sent this node to this person within ``auto.dedupe_days``."""
+
+        async def body(conn: Any, existing: Attempt | None, thread: Thread, planned: list[datetime]) -> Decided[R]:
+            automated = await conn.fetch(
+                "SELECT go_at FROM reply_attempts WHERE account_id = $1 AND automation_id IS NOT NULL AND state <> 'failed'"
+                " AND go_at > $2 ORDER BY go_at DESC LIMIT $3",
+                ask.account_id,
+                now - timedelta(days=1),
+                max(auto.daily_cap or 1, 1),
+            )
+            duplicate = False
+            if auto.dedupe_days > 0:
+                duplicate = bool(
+                    await conn.fetchval(
+                        "SELECT 1 FROM reply_attempts WHERE automation_id = $1 AND recipient = $2 AND automation_node = $3"
+                        " AND reply_id <> $4 AND state <> 'failed' AND started_at > $5 LIMIT 1",
+                        auto.automation_id,
+                        auto.recipient,
+                        auto.node_id,
+                        ask.reply_id,
+                        now - timedelta(days=auto.dedupe_days),
+                    )
+                )
+            facts = AutomationFacts(automated=sorted(r["go_at"] for r in automated), duplicate=duplicate)
+            return decide(existing, thread, planned, facts, now)
+
+        return await self._locked(ask, now, body, item=auto.item, automation=auto)
+
+    async def _locked(
+        self, ask: ReplyAsk, now: datetime, body: Any, *, item: ItemFacts | None = None, automation: AutomationAsk | None = None
+    ) -> R:
         rules = rules_for(ask.platform)
         longest = max((b.seconds for b in (rules.budgets.get(ask.action, ()) if rules else ())), default=0.0)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"reply:{ask.account_id}")
             row = await conn.fetchrow("SELECT * FROM reply_attempts WHERE reply_id = $1", ask.reply_id)
-            item = await conn.fetchrow("SELECT * FROM inbox_items WHERE item_id = $1", ask.item_id)
-            assert item is not None, "the caller found the item"
+            found = await conn.fetchrow("SELECT kind, created_at, author_id, echo FROM inbox_items WHERE item_id = $1", ask.item_id)
+            if found is not None:
+                known = ItemFacts(found["kind"], found["created_at"], found["author_id"], found["echo"])
+            else:  # an automation answers from the log: the read model may not have the item yet
+                assert item is not None, "the caller found the item"
+                known = item
             private = await conn.fetchval(
                 "SELECT count(*) FROM reply_attempts WHERE item_id = $1 AND action = 'private_reply' AND state <> 'failed'", ask.item_id
             )
@@ -105,6 +186,8 @@ class PostgresReplies:
                 ask.thread,
                 ask.own_platform_id,
             )
+            if item is not None and item.last_inbound_at is not None:
+                last_inbound = max(filter(None, (last_inbound, item.last_inbound_at)))
             planned = await conn.fetch(
                 "SELECT go_at FROM reply_attempts WHERE account_id = $1 AND action = $2 AND state <> 'failed' AND go_at > $3",
                 ask.account_id,
@@ -112,18 +195,19 @@ class PostgresReplies:
                 now - timedelta(seconds=longest),
             )
             thread = Thread(
-                kind=item["kind"],
-                created_at=item["created_at"],
+                kind=known.kind,
+                created_at=known.created_at,
                 last_inbound_at=last_inbound,
                 private_replies=int(private or 0),
-                own=is_echo(item["author_id"], ask.own_platform_id, item["echo"]),
+                own=is_echo(known.author_id, ask.own_platform_id, known.echo),
             )
-            decided = decide(_from_row(row) if row else None, thread, [r["go_at"] for r in planned], now)
+            decided: Decided[R] = await body(conn, _from_row(row) if row else None, thread, [r["go_at"] for r in planned])
             if decided.record is not None:
                 a, event = decided.record
                 await conn.execute(
                     "INSERT INTO reply_attempts (reply_id, account_id, platform, site_id, item_id, action, state, tries, started_at,"
-                    " lease_until, next_try_at, go_at, payload) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+                    " lease_until, next_try_at, go_at, payload, automation_id, automation_node, recipient)"
+                    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
                     a.effect_id,
                     a.account_id,
                     a.platform,
@@ -137,10 +221,36 @@ class PostgresReplies:
                     a.next_try_at,
                     event.go_at,
                     a.payload,
+                    automation.automation_id if automation else None,
+                    automation.node_id if automation else None,
+                    automation.recipient if automation else None,
                 )
                 env = registry.envelope(event, source=SOURCE, subject=ask.thread, id=requested_id(a.effect_id))
                 await outbox.add(conn, t.INBOX, ask.thread, env)
         return decided.answer
+
+    async def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Attempt | None:
+        """Hold one reply due now for this sender (as :meth:`claim_due` would): None when it is not due,
+        or another sender holds it. Who claims it sends it; nobody else does until the lease ends."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "UPDATE reply_attempts SET lease_until = $3 WHERE reply_id = ("
+                " SELECT reply_id FROM reply_attempts WHERE reply_id = $1 AND state = ANY($4::text[]) AND lease_until < $2"
+                " AND coalesce(next_try_at, '-infinity') <= $2 FOR UPDATE SKIP LOCKED) RETURNING *",
+                reply_id,
+                now,
+                lease_until,
+                sorted(OPEN),
+            )
+        return _from_row(row) if row else None
+
+    async def ours(self, platform: str, platform_item_id: str) -> bool:
+        """Whether a comment or message is one of our replies as it came back."""
+        return bool(
+            await self.pool.fetchval(
+                "SELECT 1 FROM reply_attempts WHERE platform = $1 AND platform_reply_id = $2 LIMIT 1", platform, platform_item_id
+            )
+        )
 
     async def begin(self, attempt: Attempt) -> bool:
         raise NotImplementedError("a reply begins through request(): its rules are decided with it")

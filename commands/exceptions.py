@@ -51,6 +51,10 @@ class ProjectNotFound(CommandRefused):
     code = "project_not_found"
 
 
+class AutomationNotFound(CommandRefused):
+    code = "automation_not_found"
+
+
 class ConnectionRefused(CommandRefused):
     """``code``: state_missing, state_unknown, state_reused, state_expired, state_other_site, wrong_provider,
     consent_denied, code_missing, code_refused, nothing_to_connect, provider_unavailable."""

@@ -13,18 +13,20 @@ Pure: the store (its lock is the one writer per account's budget) and the calls 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from hashlib import sha256
 from typing import Any
 
 from commands import publish as attempt
+from domain.automation.pacing import Sends, Skip, pace
 from domain.inbox import Refusal, Thread, check, next_slot, rules_for
 from domain.publishing import Attempt, Policy
 from schemas import events as e
+from schemas.automations import Pacing
 from schemas.envelope import derived_id
 
-__all__ = ["Accepted", "Refused", "RequestReply", "Same", "announce", "decide", "outcome", "reply_id"]
+__all__ = ["Accepted", "Refused", "RequestReply", "Same", "announce", "decide", "decide_automated", "outcome", "reply_id"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,46 @@ def decide(existing: Attempt | None, cmd: RequestReply, thread: Thread, planned:
         return Refused(422, broken)
     rules = rules_for(cmd.platform)
     budgets = rules.budgets.get(cmd.action, ()) if rules else ()
-    go_at = next_slot(budgets, planned, now)
+    return _accept(rid, cmd, next_slot(budgets, planned, now), now)
+
+
+def decide_automated(
+    existing: Attempt | None,
+    cmd: RequestReply,
+    rid: str,
+    thread: Thread,
+    planned: list[datetime],
+    sends: Sends,
+    pacing: Pacing,
+    now: datetime,
+) -> Decision:
+    """An automation's send (reply id ``rid``, derived from its run): the inbox's rules, then the
+    automation's pacing (:func:`domain.automation.pacing.pace`); what pacing will not queue is refused
+    with its code (``deduplicated``, ``daily_cap``, a window that would close first)."""
+    if existing is not None:
+        p = existing.payload
+        if p.get("action") == cmd.action and p.get("item_id") == cmd.item_id:
+            return Same(existing)  # a redelivered trigger, a second worker: the attempt there is
+        return Refused(409, Refusal("reply_id_reused", "this reply id names another send"))
+    broken = check(cmd.platform, cmd.action, cmd.text, thread, now)
+    if broken is not None:
+        return Refused(422, broken)
+    got = pace(
+        platform=cmd.platform,
+        action=cmd.action,
+        reply_id=rid,
+        pacing=pacing,
+        sends=replace(sends, planned=planned),
+        now=now,
+        comment_at=thread.created_at if thread.kind != "message" else None,
+        last_inbound_at=thread.last_inbound_at,
+    )
+    if isinstance(got, Skip):
+        return Refused(422, Refusal(got.code, got.reason))
+    return _accept(rid, cmd, got.go_at, now)
+
+
+def _accept(rid: str, cmd: RequestReply, go_at: datetime, now: datetime) -> Accepted:
     payload: dict[str, Any] = {
         "item_id": cmd.item_id,
         "thread": cmd.thread,

@@ -7,6 +7,8 @@ Status updates are guarded so that a late event can never move a post backwards
 from __future__ import annotations
 
 from commands import video
+from projections.automation_log import AUTOMATION_LOG
+from projections.automations import AUTOMATIONS
 from projections.base import Projection, Statement
 from projections.inbox import INBOX
 from schemas import events as e
@@ -345,4 +347,5 @@ NOTIFICATIONS = NotificationsProjection(
     },
 )
 
-ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX)}
+ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX, AUTOMATIONS)}
+ALL[AUTOMATION_LOG.name] = AUTOMATION_LOG  # issue 22: the automations' audit log and runs

@@ -779,6 +779,7 @@ class AutomationSendQueued(Event):
     text: str
     go_at: datetime
     trigger_event_id: str = ""
+    site_id: str = ""  # the automation's site (the audit log is read per site)
 
 
 class AutomationSendSkipped(Event):
@@ -793,6 +794,7 @@ class AutomationSendSkipped(Event):
     reason: str
     at: datetime
     trigger_event_id: str = ""
+    site_id: str = ""
 
 
 class AutomationUserTagged(Event):

@@ -16,6 +16,8 @@ import httpx
 from adapters.accounts import MemoryAccounts, MemoryTokens
 from adapters.accounts.store import AccountStore
 from adapters.accounts.tokens import TokenSource
+from adapters.automation_runs import PostgresAutomationRuns, SignedHooks
+from adapters.automations import MemoryAutomations, MemoryAutomationStates, PostgresAutomations, PostgresAutomationStates
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.inbound import PostgresInbound
@@ -61,7 +63,9 @@ from socializer.settings import Settings
 from streams import (
     adapt,
     answer,
+    automate,
     decide,
+    define,
     deliver,
     direct,
     engagement,
@@ -88,6 +92,7 @@ AGENTS: dict[str, Register] = {
     "adapt": adapt.register,
     "decide": decide.register,
     "direct": direct.register,  # the video projects' single writer (commands from the API and film)
+    "define": define.register,  # the automations' single writer (definitions: create, edit, activate, pause, delete)
     "schedule": schedule.register,
     "publish": publish.register,
     "engagement": engagement.register,
@@ -101,6 +106,7 @@ AGENTS: dict[str, Register] = {
     "receive": receive.register,  # verified platform webhooks (social.inbound) read into comments and messages
     "answer": answer.register,  # the inbox's replies, DMs and hides, each sent at most once when due
     "sweep": sweep.register,  # the leader lists comments and conversations a webhook may have dropped
+    "automate": automate.register,  # comments and messages through the active automations: runs, their sends and waits
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -149,6 +155,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         mail_resolved=s.smtp_on_resolve,
         inbox_tick_seconds=s.inbox_tick_seconds,
         inbox_sweep_seconds=s.inbox_sweep_seconds,
+        automation_tick_seconds=s.automation_tick_seconds,
     )
 
 
@@ -245,6 +252,8 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         outbox=PostgresOutbox(pool),
         outcomes=PostgresOutcomes(pool, lambda: asyncpg.connect(settings.database_url)),
         video_states=PostgresVideoStates(pool),
+        automations=PostgresAutomations(pool),
+        automation_states=PostgresAutomationStates(pool),
         # Article images are user-given URLs: fetched through the outbound guard (the store keeps ``http``).
         media=MediaService(media_store(settings, http), guarded_client(Outbound.parse(settings.outbound_allow)), executor=cpu),
         cpu=cpu,
@@ -258,6 +267,9 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         mailer=mailer(settings),
         inbound=PostgresInbound(pool),
         replies=PostgresReplies(pool),
+        automation_runs=PostgresAutomationRuns(pool),
+        automation_sends=PostgresReplies(pool),
+        automation_hooks=SignedHooks(pool, vault, webhook_sender(settings)),
     )
 
 
@@ -330,6 +342,8 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
     given = defaults | ports
     given.setdefault("outcomes", MemoryOutcomes(given["post_states"].outcomes))
     given.setdefault("video_states", MemoryVideoStates(given["post_states"].outcomes))  # one outcomes table
+    given.setdefault("automations", MemoryAutomations())
+    given.setdefault("automation_states", MemoryAutomationStates(given["post_states"].outcomes, given["automations"]))
     return Deps(settings=settings, **given)
 
 

@@ -154,6 +154,8 @@ class Settings(BaseSettings):
     # and messages a webhook dropped.
     inbox_tick_seconds: float = Field(0.5, gt=0)
     inbox_sweep_seconds: float = Field(300.0, gt=0)
+    # Automations: how often a worker resumes the runs whose wait (a delay, an answer) is over.
+    automation_tick_seconds: float = Field(0.5, gt=0)
     # Email per raised notification through this SMTP server; unset host = no email.
     smtp_host: str | None = None
     smtp_port: int = 587

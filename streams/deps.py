@@ -8,6 +8,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from adapters.accounts import Accounts, Tokens
+from adapters.automation_runs import AutomationHooks, AutomationRunStore, AutomationSends
+from adapters.automations import AutomationDirectory, AutomationStateStore
 from adapters.images import MediaRenderer
 from adapters.inbound import InboundDirectory
 from adapters.learning import Learning
@@ -55,6 +57,7 @@ class StreamSettings:
     mail_resolved: bool = False  # an email when a notification resolves too (one when raised always)
     inbox_tick_seconds: float = 0.5  # how often a worker looks for replies due
     inbox_sweep_seconds: float = 300.0  # how often the leader lists comments and conversations a webhook may have dropped
+    automation_tick_seconds: float = 0.5  # how often a worker resumes the automation runs whose wait is over
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -74,6 +77,8 @@ class Deps:
     outbox: OutboxRelay
     outcomes: OutcomeWaiter  # what the posts' single writer answered, by command id
     video_states: VideoStateStore  # the video projects' single writer's states (and its outcomes)
+    automations: AutomationDirectory  # the active automations, as their single writer (define) folded them
+    automation_states: AutomationStateStore  # the automations' single writer's states (and its outcomes)
     media: MediaRenderer | None = None  # None renders nothing (benchmarks, unit tests)
     cpu: Executor | None = None  # a process pool for CPU-bound work (reading, writing); None runs it inline
     voices: Synthesizer | None = None  # the voices videos can be narrated in (their list; renders load them in the pool)
@@ -86,3 +91,6 @@ class Deps:
     mailer: Mailer | None = None  # None: no SMTP configured, no email
     inbound: InboundDirectory | None = None  # accounts and posts by platform ids, inbox ids emitted; None: no receive agent
     replies: AttemptStore | None = None  # the inbox's reply attempts; None: no replies sent
+    automation_runs: AutomationRunStore | None = None  # the automation runs' states (one writer per run); None: no automate agent
+    automation_sends: AutomationSends | None = None  # the reply attempts as automations use them (Postgres: the replies' store)
+    automation_hooks: AutomationHooks | None = None  # the webhook node's signed caller; None: webhook nodes record a failure

@@ -30,7 +30,22 @@ from adapters.vault.store import TokenVault
 from adapters.voice import Synthesizer
 from adapters.webhooks import PostgresWebhooks
 from adapters.writer.llm import LLMWriter
-from socializer.http import accounts, analytics, calendar, inbound, inbox, notifications, ops, posts, problems, sites, video, webhooks
+from socializer.http import (
+    accounts,
+    analytics,
+    automations,
+    calendar,
+    inbound,
+    inbox,
+    notifications,
+    ops,
+    posts,
+    problems,
+    sites,
+    video,
+    webhooks,
+)
+from socializer.http.automation_runs import router as automation_runs_router
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.http.ops import Signals
@@ -97,6 +112,8 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         webhooks.router,
         notifications.router,
         inbox.router,
+        automations.router,
+        automation_runs_router,
         ops.router,
     ):
         app.include_router(router)

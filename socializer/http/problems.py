@@ -14,7 +14,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused, InvalidTransition, PostNotFound, ProjectNotFound
+from commands.exceptions import (
+    AccountNotFound,
+    AutomationNotFound,
+    CommandRefused,
+    ConnectionRefused,
+    InvalidTransition,
+    PostNotFound,
+    ProjectNotFound,
+)
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("socializer.api")
@@ -104,7 +112,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CommandRefused)
     async def refused(_: Request, err: CommandRefused) -> Response:
         status = (
-            404 if isinstance(err, (PostNotFound, AccountNotFound, ProjectNotFound)) else 409 if isinstance(err, InvalidTransition) else 422
+            404
+            if isinstance(err, (PostNotFound, AccountNotFound, ProjectNotFound, AutomationNotFound))
+            else 409
+            if isinstance(err, InvalidTransition)
+            else 422
         )
         if isinstance(err, ConnectionRefused):
             status = err.status
