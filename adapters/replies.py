@@ -179,13 +179,15 @@ class PostgresReplies:
             private = await conn.fetchval(
                 "SELECT count(*) FROM reply_attempts WHERE item_id = $1 AND action = 'private_reply' AND state <> 'failed'", ask.item_id
             )
-            last_inbound = await conn.fetchval(
-                "SELECT max(created_at) FROM inbox_items WHERE platform = $1 AND thread = $2 AND kind = 'message'"
-                " AND NOT echo AND author_id <> $3",
-                ask.platform,
-                ask.thread,
-                ask.own_platform_id,
-            )
+            last_inbound = None
+            if ask.action == "message":  # only a DM needs the window (a busy post's thread holds thousands of comments)
+                last_inbound = await conn.fetchval(
+                    "SELECT max(created_at) FROM inbox_items WHERE platform = $1 AND thread = $2 AND kind = 'message'"
+                    " AND NOT echo AND author_id <> $3",
+                    ask.platform,
+                    ask.thread,
+                    ask.own_platform_id,
+                )
             if item is not None and item.last_inbound_at is not None:
                 last_inbound = max(filter(None, (last_inbound, item.last_inbound_at)))
             planned = await conn.fetch(

@@ -90,7 +90,9 @@ def safe_pattern(pattern: str) -> re.Pattern[str]:
     except re.error as err:
         raise PatternRefused(f"not a valid regular expression: {err}") from None
     except (OverflowError, RecursionError):  # a repeat count or nesting beyond the parser's limits
-        raise PatternRefused("the pattern is too large to be matched safely (a repeat count or nesting beyond the parser's limits)") from None
+        raise PatternRefused(
+            "the pattern is too large to be matched safely (a repeat count or nesting beyond the parser's limits)"
+        ) from None
     if (why := _danger(parsed, False)) is not None:
         raise PatternRefused(f"the pattern can backtrack catastrophically ({why}); write it without nested repeats")
     if "(?P=" in pattern or re.search(r"\\[1-9]", pattern):
