@@ -69,7 +69,7 @@ SITES = {
         {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
         {"site_id": "hooks", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
-        {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_automation_chaos: comments only
+        {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()

@@ -3,7 +3,8 @@ that do not, told by Meta's batched webhooks (ten comments a notification, scrip
 of which 30 % arrive twice (the sandbox's seeded ``duplicate: 0.3``), answered by two workers, one of them SIGKILLed while a reply call it made hangs
 after the platform took the reply (between the send and its record), then restarted. Afterwards the
 platform holds exactly one reply from the account under every matching comment and none under the
-others: no duplicate send, none lost.
+others: no duplicate send, none lost. It runs last (``zzz``): the backlog it leaves the shared system
+(thousands of replies' echoes still to read) would slow every test after it past its deadlines.
 
 The flow is one public reply. Public replies have no hourly budget on Instagram
 (domain/platforms.py gives budgets to private replies, 750 an hour, and DMs), so 10,000 of them go out
