@@ -78,11 +78,24 @@ async def shop(system: Any) -> AsyncIterator[Shop]:
 
 
 async def _active(c: httpx.AsyncClient, definition: dict[str, Any]) -> str:
-    made = await c.post(API, json=definition)
-    assert made.status_code == 201, made.text
-    aid = made.json()["automation_id"]
-    on = await c.post(f"{API}{aid}/activate/")
-    assert on.status_code == 200 and on.json()["status"] == "active", on.text
+    """Create and activate, retrying with the same Idempotency-Key while the writer has not answered
+    (a 202 ``pending``: a worker restarted by an earlier test may still be joining its group)."""
+    key = "runs-" + uuid.uuid4().hex[:8]
+
+    async def created() -> httpx.Response | None:
+        r = await c.post(API, json=definition, headers={"Idempotency-Key": key})
+        assert r.status_code in (201, 202), r.text
+        return r if r.status_code == 201 else None
+
+    aid = (await eventually(created, timeout=60, every=1, what="the automation created")).json()["automation_id"]
+
+    async def activated() -> httpx.Response | None:
+        r = await c.post(f"{API}{aid}/activate/", headers={"Idempotency-Key": key + "-on"})
+        assert r.status_code in (200, 202), r.text
+        return r if r.status_code == 200 else None
+
+    on = await eventually(activated, timeout=60, every=1, what="the automation activated")
+    assert on.json()["status"] == "active", on.text
     return str(aid)
 
 
