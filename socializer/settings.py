@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8100
+    web_session_ttl_seconds: float = Field(12 * 3600, description="how long a dashboard sign-in lasts")
 
     # Where the platform adapters send their requests. Unset = the local sandbox.
     # In production set each to the real host (https://api.x.com, https://api.linkedin.com, ...).

@@ -170,7 +170,7 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
         m = st.metrics(p)
         count = {
             "IMPRESSION": m["impressions"],
-            "MEMBERS_REACHED": int(m["impressions"] * 0.8),
+            "MEMBERS_REACHED": -(-m["impressions"] * 4 // 5),  # 80 %, rounded up: one impression reached one member
             "RESHARE": m["shares"],
             "REACTION": m["likes"],
             "COMMENT": m["comments"],

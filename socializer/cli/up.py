@@ -64,10 +64,11 @@ def cmd_up(args: argparse.Namespace) -> None:
             stack.start_role(Role(name, [sys.executable, "-m", "socializer", *argv], logs / f"{name}.log", _role_env(env, name, roles)))
         wait_port(s.sandbox_port, 30)
         wait_port(s.api_port, 60)
+        print(f"dashboard {s.api_url}/socializer/dashboard   (sign in with the site's API key)", flush=True)
         print(f"broker    {s.broker}   (socializer tail social.posts -f)")
         print(f"database  {s.database_url}")
         print(f"sandbox   {s.sandbox_url}/_sandbox/posts")
-        print(f"api       {s.api_url}/docs   {s.api_url}/openapi.json")
+        print(f"api       {s.api_url}/docs   {s.api_url}/redoc   {s.api_url}/openapi.json")
         print(f"logs      {logs}")
         print(f"signals   {s.api_url}/healthz   {s.api_url}/metrics")
         if args.demo and seeded:

@@ -28,8 +28,10 @@ from adapters.sites import PostgresSites
 from adapters.vault.crypto import Keyring
 from adapters.vault.store import TokenVault
 from adapters.voice import Synthesizer
+from adapters.web_sessions import WebSessions
 from adapters.webhooks import PostgresWebhooks
 from adapters.writer.llm import LLMWriter
+from socializer import web
 from socializer.http import (
     accounts,
     analytics,
@@ -77,6 +79,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
             narrator=narrator,
             learning=PostgresLearning(pool),
             webhooks=PostgresWebhooks(pool, vault),
+            web_sessions=WebSessions(pool, settings.web_session_ttl_seconds),
         )
         app.state.signals = Signals(Heartbeats(pool), LagReader(settings.broker, GROUPS))  # type: ignore[arg-type]
         stop = asyncio.Event()
@@ -97,6 +100,8 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         lifespan=lifespan,
         default_response_class=problems.ORJSON,
         description="Turns published articles into social posts, schedules, publishes and measures them.",
+        docs_url=None,  # served by socializer.web from vendored assets: they work offline
+        redoc_url=None,
     )
     problems.install(app)
     _problems_as_problem_json(app)
@@ -117,6 +122,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         ops.router,
     ):
         app.include_router(router)
+    web.install(app)
     app.add_middleware(inbound.InboundWebhooks)  # the outermost: platforms' webhooks skip the app's stack
     return app
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 import uuid
@@ -26,6 +27,7 @@ from adapters.outcomes import PostgresOutcomes
 from adapters.post_states import Outcome, PostgresPostStates
 from adapters.sites import SiteStore
 from adapters.voice import Synthesizer
+from adapters.web_sessions import Session, WebSessions
 from adapters.webhooks import WebhookStore
 from adapters.writer.llm import LLMWriter
 from commands.exceptions import PostNotFound
@@ -72,6 +74,7 @@ class Services:
     narrator: LLMWriter | None = None  # an LLM that may rewrite a video's narration (the rule writer's otherwise)
     learning: Learning | None = None  # what the best-time learner knows per account
     webhooks: WebhookStore | None = None  # the sites' outbound webhook endpoints and deliveries
+    web_sessions: WebSessions | None = None  # the dashboard's signed-in browsers
 
     async def site_tz(self, site_id: str) -> str:
         site = await self.sites.site(site_id)
@@ -219,8 +222,31 @@ def services(request: Request) -> Services:
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey", description="A site's API key: `Authorization: Bearer sk_…`")
 
 
-async def caller(creds: HTTPAuthorizationCredentials | None = Security(bearer), svc: Services = Depends(services)) -> Caller:
-    found = await svc.keys.verify(creds.credentials) if creds else None
+SESSION_COOKIE = "socializer_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def session_of(request: Request, svc: Services) -> Session | None:
+    """The dashboard's signed-in browser, if the request carries its cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie or svc.web_sessions is None:
+        return None
+    return await svc.web_sessions.find(cookie)
+
+
+async def caller(
+    request: Request, creds: HTTPAuthorizationCredentials | None = Security(bearer), svc: Services = Depends(services)
+) -> Caller:
+    """An API key, or the dashboard's session cookie: a browser's request that changes something must
+    also carry the session's CSRF token in ``X-CSRF-Token`` (another site's page cannot read it)."""
+    if creds:
+        found = await svc.keys.verify(creds.credentials)
+    elif (session := await session_of(request, svc)) is not None:
+        if request.method not in SAFE_METHODS and not hmac.compare_digest(request.headers.get("x-csrf-token", ""), session.csrf):
+            raise StarletteHTTPException(403, "X-CSRF-Token: missing or not this session's")
+        found = session.caller
+    else:
+        found = None
     if found is None:
         raise StarletteHTTPException(
             401, "a valid API key is required (Authorization: Bearer sk_…)", headers={"WWW-Authenticate": "Bearer"}

@@ -58,6 +58,15 @@ CONNECT = {
         ("hooks-x", "x", "hooks-x", "personal", {}),
         ("hooks-review", "linkedin", "hooks-member", "personal", {"auto_publish": False}),
     ],
+    # The dashboard's browser tests (test_dashboard*): one account per platform, and one whose posts wait for review.
+    "dash": [
+        ("dash-x", "x", "dash-x", "personal", {}),
+        ("dash-linkedin", "linkedin", "dash-org", "organization", {}),
+        ("dash-facebook", "facebook", "dash-fb", "page", {}),
+        ("dash-instagram", "instagram", "dash-ig", "business", {}),
+        ("dash-tiktok", "tiktok", "dash-tt", "personal", {}),
+        ("dash-review", "linkedin", "dash-member", "personal", {"auto_publish": False}),
+    ],
 }
 SITES = {
     "sites": [
@@ -69,6 +78,7 @@ SITES = {
         {"site_id": "chaos", "timezone": "UTC", "auto_social_publish": True, "post_types": ["announcement", "thread"]},
         {"site_id": "hooks", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
+        {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
     ]
 }
@@ -173,6 +183,8 @@ class System:
                 "hooks": await keys.create("hooks"),  # schemathesis's: a site with nothing another test needs
                 "notify": await keys.create("notify"),  # schemathesis's: a site with nothing another test needs
                 "autochaos": await keys.create("autochaos"),
+                "dash": await keys.create("dash"),
+                "dash-read": await keys.create("dash", ("read",)),
             }
         finally:
             await pool.close()
@@ -307,3 +319,13 @@ def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory)
     asyncio.run(sysm.connect_all())
     yield sysm
     sysm.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(system: System) -> Iterator[Any]:
+    """One headless Chromium for the dashboard's tests, signed in as nobody (each test signs in)."""
+    from tests.integration.browser import Browser
+
+    b = Browser(system.api)
+    yield b
+    b.close()

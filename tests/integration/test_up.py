@@ -56,6 +56,18 @@ def test_up_restarts_a_killed_worker_and_leaves_nothing_behind_on_sigterm(tmp_pa
     try:
         wait_port(api, 120, proc)
         (first,) = wait_until(lambda: workers(up), 60, "the worker")
+        printed = wait_until(
+            lambda: [ln for ln in (tmp_path / "up.log").read_text().splitlines() if ln.startswith("dashboard ")], 30, "the addresses"
+        )
+        assert printed[0] == f"dashboard http://127.0.0.1:{api}/socializer/dashboard   (sign in with the site's API key)", (
+            "the dashboard's address comes first"
+        )
+        addresses = [
+            ln.split()[0]
+            for ln in (tmp_path / "up.log").read_text().splitlines()
+            if ln[:10].rstrip() in ("dashboard", "broker", "database", "sandbox", "api")
+        ]
+        assert addresses[0] == "dashboard"
         subprocess.run([sys.executable, "-m", "socializer", "demo"], env=env, check=True, capture_output=True, timeout=60)
         pool = wait_until(lambda: first.children(recursive=True), 90, "the worker's pool processes (reading the demo articles)")
         first.kill()
