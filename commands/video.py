@@ -20,7 +20,8 @@ from typing import Literal
 from commands.exceptions import InvalidContent, InvalidTransition, ProjectNotFound, VersionConflict
 from domain.platforms import preset as preset_of
 from domain.video.outline import outline
-from domain.video.script import draft_script, from_doc, regenerate, to_doc, tokens
+from domain.video.scenes import layout_problem
+from domain.video.script import draft_script, from_doc, regenerate, to_doc, tokens, with_layout
 from schemas import commands as c
 from schemas import events as e
 
@@ -154,18 +155,28 @@ def edit(p: Project, cmd: c.EditVideoScript) -> Decision:
     if cmd.revision != p.revision:
         raise VersionConflict(f"revision: the script is at revision {p.revision}, the edit was made on {cmd.revision}", field="revision")
     script = from_doc(p.script)
-    ids = {s.id for s in script.sections}
     changed: list[str] = []
     for i, new in enumerate(cmd.sections):
-        if new.section_id not in ids:
+        at = next((j for j, s in enumerate(script.sections) if s.id == new.section_id), None)
+        if at is None:
             raise ProjectNotFound(
                 f"sections[{i}].section_id: no section {new.section_id!r} in this script", field=f"sections.{i}.section_id"
             )
-        if not tokens(new.text):
-            raise InvalidContent(f"sections[{i}].text: nothing to say", field=f"sections.{i}.text")
-        before = {s.id for s in script.sections}
-        script = script.replace(new.section_id, new.text)
-        changed += sorted({s.id for s in script.sections} - before)
+        if new.text is None and new.layout is None:
+            raise InvalidContent(f"sections[{i}]: give its text, its layout or both", field=f"sections.{i}.text")
+        if new.text is not None:
+            if not tokens(new.text):
+                raise InvalidContent(f"sections[{i}].text: nothing to say", field=f"sections.{i}.text")
+            before = {s.id for s in script.sections}
+            script = script.replace(new.section_id, new.text)
+            changed += sorted({s.id for s in script.sections} - before)
+        if new.layout is not None:
+            section = script.sections[at]
+            why = layout_problem(section, new.layout, vertical=p.form == "short")
+            if why:
+                raise InvalidContent(f"sections[{i}].layout: {why}", field=f"sections.{i}.layout")
+            script = with_layout(script, section.id, new.layout)
+            changed += [] if section.id in changed else [section.id]
     doc = to_doc(script, writer="edited")
     ev = e.VideoScriptEdited(project_id=p.project_id, revision=p.revision + 1, script=doc, changed=changed, by=cmd.by)
     return _changed(p, ev, doc, p.revision + 1)

@@ -58,6 +58,9 @@ class Preset:
     height: int
     min_seconds: float = 0.0
     max_seconds: float | None = None
+    # The margins (top, bottom, left, right, px on this canvas) the platform covers with its own
+    # buttons, names and text: nothing readable is drawn there (see :func:`safe_area`).
+    safe: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
     def vertical(self) -> bool:
@@ -193,6 +196,14 @@ class PlatformProfile:
 _YT = "https://www.googleapis.com/auth/"
 _MIB, _GIB = 1 << 20, 1 << 30
 _VERTICAL = (1080, 1920)  # 9:16, what Shorts, Reels and TikTok recommend
+# Safe areas (top, bottom, left, right) on 1080×1920: Reels keep 14 % / 35 % / 6 % clear (Meta's
+# guidance); Shorts 288 / 672 / 48 / 192 px (Google's vertical safe zone, the right rail wider);
+# TikTok publishes no numbers, so it gets the box that clears all of them, x 120–888, y 288–1,248.
+# A 16:9 video keeps its text title-safe (the middle 90 %).
+_SAFE_REELS = (round(1920 * 0.14), round(1920 * 0.35), round(1080 * 0.06), round(1080 * 0.06))
+_SAFE_SHORTS = (288, 672, 48, 192)
+_SAFE_TIKTOK = (288, 1920 - 1248, 120, 1080 - 888)
+_SAFE_LONG = (54, 54, 96, 96)
 _REELS, _TIKTOKS = (3.0, 900.0), (3.0, 600.0)  # the seconds each takes, rendered or uploaded
 _ALL_TYPES = frozenset({"announcement", "highlights", "quote_card"})
 
@@ -309,7 +320,7 @@ PROFILES: dict[str, PlatformProfile] = {
             }
         },
         # Reels: 3 s to 15 min; 300 MB is the safe size (the guides disagree: 300 MB, 1 GB).
-        video=VideoProfile((Preset("instagram_reel", *_VERTICAL, *_REELS),), max_bytes=300 * _MIB, seconds=_REELS),
+        video=VideoProfile((Preset("instagram_reel", *_VERTICAL, *_REELS, safe=_SAFE_REELS),), max_bytes=300 * _MIB, seconds=_REELS),
         ladder=_MEDIUM,
         messaging=INSTAGRAM_MESSAGING,
     ),
@@ -330,7 +341,7 @@ PROFILES: dict[str, PlatformProfile] = {
             }
         },
         # Direct Post: 3 s to 10 min (and within the creator's max_video_post_duration_sec), files up to 4 GB.
-        video=VideoProfile((Preset("tiktok", *_VERTICAL, *_TIKTOKS),), max_bytes=4 * _GIB, seconds=_TIKTOKS),
+        video=VideoProfile((Preset("tiktok", *_VERTICAL, *_TIKTOKS, safe=_SAFE_TIKTOK),), max_bytes=4 * _GIB, seconds=_TIKTOKS),
         ladder=_SLOW,
     ),
     "youtube": PlatformProfile(
@@ -356,7 +367,7 @@ PROFILES: dict[str, PlatformProfile] = {
         # Title ≤ 100 characters, the description's 5,000 (its rules) in bytes, tags ≤ 500 characters, no angle
         # brackets in either; thumbnails ≤ 2 MB.
         video=VideoProfile(
-            (Preset("youtube_long", 1920, 1080), Preset("youtube_short", *_VERTICAL, 1.0, 180.0)),
+            (Preset("youtube_long", 1920, 1080, safe=_SAFE_LONG), Preset("youtube_short", *_VERTICAL, 1.0, 180.0, safe=_SAFE_SHORTS)),
             max_bytes=256 * _GIB,
             seconds=(0.0, 12 * 3600.0),
             title_chars=100,
@@ -408,6 +419,40 @@ def preset(name: str) -> Preset:
     return PRESETS[name]
 
 
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a canvas, in pixels: ``left <= x < right``, ``top <= y < bottom``."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    def contains(self, other: Box) -> bool:
+        return self.left <= other.left and self.top <= other.top and other.right <= self.right and other.bottom <= self.bottom
+
+
+def safe_area(p: Preset | str, width: int | None = None, height: int | None = None) -> Box:
+    """Where text may go on the preset's frame (or on a smaller canvas of the same shape, scaled:
+    the tests' and the smoke bench's): the canvas less the margins the platform covers."""
+    p = PRESETS[p] if isinstance(p, str) else p
+    w, h = width or p.width, height or p.height
+    top, bottom, left, right = p.safe
+
+    def scaled(px: int, size: int, full: int) -> int:  # rounded up: a scaled margin never shrinks
+        return -(-px * size // full)
+
+    return Box(scaled(left, w, p.width), scaled(top, h, p.height), w - scaled(right, w, p.width), h - scaled(bottom, h, p.height))
+
+
 def platforms_for(preset_name: str, seconds: float | None = None) -> tuple[str, ...]:
     """The platforms that take a video rendered in this preset (and, when known, this long): each
     one with a format of the same form. A long video goes to YouTube alone; a vertical one — a
@@ -419,3 +464,12 @@ def platforms_for(preset_name: str, seconds: float | None = None) -> tuple[str, 
 POST_TYPES = ("announcement", "highlights", "quote_card", "faq_snippet", "carousel", "thread")
 # post type -> the platforms that take it (seed spec §2.4, plus threads on X): a view of the profiles.
 COMPATIBLE: dict[str, set[str]] = {t: {p for p in POSTING if t in PROFILES[p].post_types} for t in POST_TYPES}
+
+
+def shared_safe_area(p: Preset | str, width: int | None = None, height: int | None = None) -> Box:
+    """The box that clears every platform taking a video of this shape (a vertical file goes to
+    Shorts, Reels and TikTok alike): the intersection of their safe areas."""
+    p = PRESETS[p] if isinstance(p, str) else p
+    w, h = width or p.width, height or p.height
+    boxes = [safe_area(q, w, h) for q in PRESETS.values() if q.form == p.form and (q.width, q.height) == (p.width, p.height)]
+    return Box(max(b.left for b in boxes), max(b.top for b in boxes), min(b.right for b in boxes), min(b.bottom for b in boxes))

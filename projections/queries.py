@@ -201,7 +201,7 @@ async def account_history(pool: asyncpg.Pool, account_id: str, limit: int = 100)
 VIDEO_COLUMNS = (
     "project_id, site_id, content_id, title, preset, voice_id, form, review, motion, status, stage, error, revision,"
     " approved_revision, until, progress, timings, video_url, srt_url, vtt_url, thumbnail_url, audio_url, seconds, sections,"
-    " chapters, problems, durations, pictures, seo, made, created_at, updated_at, version"
+    " chapters, problems, durations, pictures, seo, made, created_at, updated_at, version, contact_sheet_url, layouts"
 )
 
 

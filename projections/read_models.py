@@ -249,7 +249,7 @@ class VideoProjectsProjection(Projection):
                 row = (m.project_id, m.revision, *media, m.sections, m.chapters, m.problems, m.audio_url, m.pictures, m.durations)
                 return [
                     ("render", (m.project_id, m.revision, m.preset, *media, m.problems, m.timings, m.made, at)),
-                    ("rendered", (*row, m.timings, m.made, m.seo, at, eid)),
+                    ("rendered", (*row, m.timings, m.made, m.seo, at, eid, m.contact_sheet_url or None, m.layouts)),
                 ]
             case e.VideoProjectFailed():
                 return [("failed", (m.project_id, m.stage, m.reason, m.revision, at, eid))]
@@ -290,7 +290,8 @@ VIDEO_PROJECTS = VideoProjectsProjection(
         "rendered": "UPDATE {video_projects} SET status = 'ready', stage = NULL, error = NULL,"
         ' progress = \'{{"voice": 1, "visuals": 1, "render": 1, "join": 1}}\', video_url = $3, srt_url = $4,'
         " vtt_url = $5, thumbnail_url = $6, seconds = $7, sections = $8, chapters = $9, problems = $10, audio_url = $11,"
-        " pictures = $12, durations = $13, timings = $14, made = $15, seo = $16, updated_at = $17, last_event_id = $18"
+        " pictures = $12, durations = $13, timings = $14, made = $15, seo = $16, updated_at = $17, last_event_id = $18,"
+        " contact_sheet_url = $19, layouts = $20"
         f" WHERE project_id = $1 AND revision = $2 AND status <> 'cancelled' AND {_NEW.format(eid='$18')}",
         "failed": "UPDATE {video_projects} SET status = 'failed', stage = $2, error = $3, updated_at = $5, last_event_id = $6"
         f" WHERE project_id = $1 AND (revision = $4 OR $4 = 0) AND status NOT IN ('ready', 'cancelled') AND {_NEW.format(eid='$6')}",

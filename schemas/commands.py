@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.automations import Definition
-from schemas.events import ContentPublished, Motion, Platform, PostType, VideoAttachment, VideoPreset, VideoScript
+from schemas.events import ContentPublished, Motion, Platform, PostType, SceneLayout, VideoAttachment, VideoPreset, VideoScript
 
 
 class Command(BaseModel):
@@ -170,7 +170,10 @@ class CreateVideoProject(Command):
 
 class SectionText(Command):
     section_id: str = Field(min_length=1, max_length=100)
-    text: str = Field(min_length=1, max_length=5000)
+    text: str | None = Field(None, min_length=1, max_length=5000, description="the section's new words (default: unchanged)")
+    layout: SceneLayout | None = Field(
+        None, description="the scene's layout, one its content allows (see the script's sections); default: unchanged"
+    )
 
 
 class EditVideoScript(Command):

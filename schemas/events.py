@@ -421,6 +421,8 @@ class SiteSettingsUpdated(Event):
 
 VideoStage = Literal["script", "voice", "visuals", "render", "join"]
 Motion = Literal["none", "pan", "zoom", "mixed"]
+# A scene's layout on screen (domain.video.scenes picks one per section from its content).
+SceneLayout = Literal["title", "key_sentence", "bullets", "statistic", "quote", "comparison", "steps", "code", "image", "cta"]
 
 
 class VideoSection(BaseModel):
@@ -434,6 +436,9 @@ class VideoSection(BaseModel):
     text: str = Field(min_length=1, max_length=5000)
     code: str | None = Field(None, max_length=20_000)
     images: list[str] = Field(default_factory=list, max_length=20)
+    layout: SceneLayout | None = Field(
+        None, description="a person's choice of the scene's layout; None: the planner picks from the content"
+    )
 
 
 class VideoScript(BaseModel):
@@ -545,6 +550,8 @@ class VideoRendered(Event):
     timings: dict[str, float] = Field(default_factory=dict, description="seconds spent per stage")
     made: dict[str, int] = Field(default_factory=dict, description="artefacts made by this run (the rest were already stored)")
     seo: dict[str, Any] = Field(default_factory=dict, description="title, description (with chapter timestamps) and tags")
+    contact_sheet_url: str = Field("", description="one frame per scene with the platform's covered margins drawn over it")
+    layouts: list[str] = Field(default_factory=list, description="each scene's layout, in order")
 
 
 class VideoProjectFailed(Event):

@@ -7,25 +7,29 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 import wave
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from adapters.video import visuals
+from adapters.video import layouts, visuals
 from adapters.video.ffmpeg import ffmpeg, probe, problems, run
 from adapters.voice import Chorus, Narration, Synthesizer
 from adapters.voice.speech_api import SpeechApi
-from domain.platforms import PRESETS
+from domain.platforms import PRESETS, Box, Preset, safe_area, shared_safe_area
+from domain.video import scenes as grammar
 from domain.video.captions import Page, Word, ass, pages, srt, vtt, words
-from domain.video.compose import Shot, digest, section_key, shots
+from domain.video.compose import Shot, digest, section_key
+from domain.video.legibility import caption_px
 from domain.video.script import Chapter, Script, Section, Token, chapters
-from domain.video.timeline import FPS, Motion, Scene, Segment, join_command, segment_command
+from domain.video.timeline import FPS, join_command
 
 Progress = Callable[[str, float, float], None]  # (stage, fraction done, seconds in the stage)
 PAUSE = 0.35  # seconds of silence after each sentence
+CAPTION_FONT = "DejaVu Sans Condensed"  # 18 characters at 76 px fit the 768 px a vertical safe area leaves
 MAX_FETCH_BYTES = 50 << 20  # an image or a music track a user named: no larger
 
 
@@ -42,6 +46,8 @@ class Produced:
     srt: Path | None = None
     vtt: Path | None = None
     thumbnail: Path | None = None
+    contact_sheet: Path | None = None
+    layouts: list[str] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     made: dict[str, int] = field(default_factory=dict)  # what this run had to make, per stage
@@ -58,8 +64,8 @@ def sentences(section: Section) -> list[list[Token]]:
 
 
 class Studio:
-    def __init__(self, store: Path, synth: Synthesizer, fetch: Callable[[str], bytes], *, site: str = "") -> None:
-        self.store, self.synth, self.fetch, self.site = store, synth, fetch, site
+    def __init__(self, store: Path, synth: Synthesizer, fetch: Callable[[str], bytes], *, site: str = "", url: str = "") -> None:
+        self.store, self.synth, self.fetch, self.site, self.url = store, synth, fetch, site, url
         self.made: dict[str, int] = {}  # what the current produce() had to make, per stage
         self.timings: dict[str, float] = {}
         store.mkdir(parents=True, exist_ok=True)
@@ -110,16 +116,101 @@ class Studio:
             return visuals.text_card(title, width, height, footer=site)
         return visuals.text_card(shot.source, width, height)
 
-    def segment(self, key: str, still: Path, motion: Motion, seconds: float, captions: str, width: int, height: int) -> Path:
+    def draw(self, scene: grammar.Scene, onsets: list[float], width: int, height: int, area: Box, zoom: bool) -> tuple[str, layouts.Drawn]:
+        """A scene's layers, drawn once (the article's image fetched once; a dead link keeps the card)."""
+        key = digest({"scene": asdict(scene), "onsets": onsets, "size": [width, height], "area": asdict(area), "zoom": zoom, "v": 1})
+        folder = self.store / f"scene-{key[:32]}"
+        index = folder / "drawn.json"
+        if not index.exists():
+            image = None
+            if scene.image:
+                try:
+                    image = self.fetch(scene.image)
+                except Exception:  # noqa: BLE001 - a dead or broken image link: the scene keeps its card
+                    image = None
+            tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+            d = layouts.Drawer(tmp, width, height, area).draw(scene, onsets, "l", image)
+            d.zoom = d.zoom and zoom
+            doc = json.dumps(
+                {
+                    "background": Path(d.background).name,
+                    "zoom": d.zoom,
+                    "layers": [asdict(x) | {"path": Path(x.path).name} for x in d.layers],
+                }
+            )
+            (tmp / "drawn.json").write_text(doc)
+            if folder.exists():  # another worker drew it first
+                import shutil
+
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.replace(folder)
+            self.made["scene"] = self.made.get("scene", 0) + 1
+        doc = json.loads(index.read_text())
+        d = layouts.Drawn(
+            str(folder / doc["background"]),
+            doc["zoom"],
+            [layouts.Layer(**(x | {"path": str(folder / x["path"])})) for x in doc["layers"]],
+        )
+        return key, d
+
+    def poster(self, key: str, d: layouts.Drawn, width: int, height: int) -> Path:
+        """The scene with everything shown: its picture before any render (the visuals stage's output)."""
+        path = self._path("still", key, "jpg")
+        if not path.exists():
+            self._write(path, layouts.poster(d, width, height))
+        return path
+
+    def segment(self, key: str, d: layouts.Drawn, seconds: float, captions: str, width: int, height: int) -> Path:
         path = self._path("segment", key, "mp4")
         if not path.exists():
             ass_path = self._path("captions", key, "ass")
             self._write(ass_path, captions)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
-            run(segment_command(ffmpeg(), Segment((Scene(str(still), seconds, motion),), str(ass_path)), width, height, str(tmp)))
+            run(layouts.segment_command(ffmpeg(), d, seconds, width, height, str(tmp), str(ass_path), str(layouts.FONTS)))
             tmp.replace(path)
             self.made["segment"] = self.made.get("segment", 0) + 1
         return path
+
+    def contact_sheet(self, segs: list[Path], durations: list[float], p: Preset, width: int, height: int) -> Path:
+        """One frame per scene (near its end: everything revealed) with the platform's covered margins drawn over it."""
+        path = self._path("contact", digest({"segments": [s.name for s in segs], "preset": p.name}), "jpg")
+        if not path.exists():
+            frames = []
+            for seg, seconds in zip(segs, durations, strict=True):
+                at = max(0.0, seconds - 0.25)
+                done = subprocess.run(
+                    [
+                        ffmpeg(),
+                        "-hide_banner",
+                        "-loglevel",
+                        "error",
+                        "-nostdin",
+                        "-ss",
+                        f"{at:.3f}",
+                        "-i",
+                        str(seg),
+                        "-frames:v",
+                        "1",
+                        "-f",
+                        "image2",
+                        "-c:v",
+                        "png",
+                        "-",
+                    ],
+                    capture_output=True,
+                    check=False,
+                )
+                if done.returncode == 0 and done.stdout:
+                    frames.append(done.stdout)
+            self._write(path, layouts.contact_sheet(frames, safe_area(p, width, height), width, height))
+        return path
+
+    def _caption_band(self, box: Box, width: int, height: int, short: bool) -> tuple[int, int]:
+        """The captions' size (70–120 px on 1080 wide, smaller only if a short's widest page would leave the box) and the band they take."""
+        px = caption_px(width, height)
+        lines = 1 if short else 2
+        return px, round(px * 1.35 * lines + px * 0.5)
 
     # ------------------------------------------------------------ the whole
     def produce(
@@ -157,10 +248,17 @@ class Studio:
             return Produced(audio=audio, durations=durations, seconds=round(sum(durations), 3), made=dict(self.made), timings=self.timings)
 
         started = time.perf_counter()
-        plan = shots(script, motion=motion, site=self.site)
+        box = shared_safe_area(p, width, height)
+        cap_px, band = self._caption_band(box, width, height, short)
+        area = Box(box.left, box.top, box.right, box.bottom - band)
+        plan = grammar.plan(script, url=self.url or (f"https://{self.site}" if "." in self.site else ""), vertical=height > width)
+        drawn: list[tuple[str, layouts.Drawn]] = []
         stills: list[Path] = []
-        for i, shot in enumerate(plan):
-            stills.append(self.picture(shot, width, height))
+        for i, (scene, (_, meta)) in enumerate(zip(plan, voiced, strict=True)):
+            onsets = [round(meta["tokens"][k][0] / meta["rate"] * FPS) / FPS if k < len(meta["tokens"]) else 0.0 for k in scene.tokens]
+            key, d = self.draw(scene, onsets, width, height, area, motion != "none")
+            drawn.append((key, d))
+            stills.append(self.poster(key, d, width, height))
             tell("visuals", (i + 1) / n, self._lap("visuals", started))
         if until == "visuals":
             return Produced(
@@ -168,6 +266,7 @@ class Studio:
                 durations=durations,
                 seconds=round(sum(durations), 3),
                 stills=stills,
+                layouts=[sc.layout for sc in plan],
                 made=dict(self.made),
                 timings=self.timings,
             )
@@ -175,25 +274,28 @@ class Studio:
         started = time.perf_counter()
         segs, all_words = [], []
         at = 0.0
-        for i, (section, shot, (_, meta), still) in enumerate(zip(script.sections, plan, voiced, stills, strict=True)):
+        for i, (section, (_, meta), (scene_key, d)) in enumerate(zip(script.sections, voiced, drawn, strict=True)):
             seconds = meta["frames"] / FPS
             spans = [(a / meta["rate"], b / meta["rate"]) for a, b in meta["tokens"]]
             ws = words(section.tokens, spans, FPS)
             ends = [k for k, tok in enumerate(section.tokens) if tok.shown.endswith((".", "!", "?"))]  # a page never spans two sentences
             shown = pages(ws, max_words=3 if short else 7, max_chars=18 if short else 40, sentence_ends=ends)
-            captions = ass(shown, width=width, height=height)
+            captions = ass(
+                shown, width=width, height=height, font=CAPTION_FONT, size=cap_px, area=(box.left, box.top, box.right, box.bottom)
+            )
             key = digest(
                 {
-                    "section": section_key(section, shot, voice_id, width, height),
+                    "section": section_key(section, Shot("title", "", "none"), voice_id, width, height),
+                    "scene": scene_key,
                     "captions": captions,
                     "seconds": seconds,
-                    "motion": shot.motion,
                 }
             )
-            segs.append(self.segment(key, still, shot.motion, seconds, captions, width, height))
+            segs.append(self.segment(key, d, seconds, captions, width, height))
             all_words += [Word(w.text, w.start + at, w.end + at) for w in ws]
             at += seconds
             tell("render", (i + 1) / n, self._lap("render", started))
+        sheet = self.contact_sheet(segs, durations, p, width, height)
 
         started = time.perf_counter()
         bed = self._music(music) if music else None
@@ -221,6 +323,8 @@ class Studio:
             srt=srt_path,
             vtt=vtt_path,
             thumbnail=thumb,
+            contact_sheet=sheet,
+            layouts=[sc.layout for sc in plan],
             chapters=chapters(script, durations),
             problems=problems(found, p, width=width, height=height),
             made=dict(self.made),
@@ -314,7 +418,7 @@ def render_project(
             os.replace(tmp, progress_file)
 
     script = from_doc(job.script)
-    made = Studio(Path(store), _SYNTH, fetch, site=job.site_id).produce(
+    made = Studio(Path(store), _SYNTH, fetch, site=job.site_id, url=job.url or "").produce(
         script, job.preset, job.voice_id, size=size, motion=job.motion, progress=tell, until=job.until, music=job.music_url
     )
     base = media_url.rstrip("/")
@@ -323,6 +427,7 @@ def render_project(
         "durations": made.durations,
         "seconds": made.seconds,
         "pictures": [f"{base}/{p.name}" for p in made.stills],
+        "layouts": made.layouts,
         "timings": made.timings,
         "made": made.made,
     }
@@ -333,6 +438,7 @@ def render_project(
             "srt_url": f"{base}/{made.srt.name}",
             "vtt_url": f"{base}/{made.vtt.name}",
             "thumbnail_url": f"{base}/{made.thumbnail.name}",
+            "contact_sheet_url": f"{base}/{made.contact_sheet.name}" if made.contact_sheet else "",
             "sections": len(script.sections),
             "chapters": [{"start": c.start, "title": c.title} for c in made.chapters],
             "problems": made.problems,

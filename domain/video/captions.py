@@ -91,17 +91,30 @@ def _escape_ass(text: str) -> str:
     return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")")
 
 
-def ass(ps: Sequence[Page], *, width: int, height: int, font: str = "DejaVu Sans", size: int = 0, highlight: str = "&H0000D7FF&") -> str:
-    """One event per spoken word: the page, with that word coloured, from its onset to the next's."""
+def ass(
+    ps: Sequence[Page],
+    *,
+    width: int,
+    height: int,
+    font: str = "DejaVu Sans",
+    size: int = 0,
+    highlight: str = "&H0000D7FF&",
+    area: tuple[int, int, int, int] | None = None,
+) -> str:
+    """One event per spoken word: the page, with that word coloured, from its onset to the next's.
+    ``area`` (left, top, right, bottom): the safe box the captions sit in, at its bottom edge."""
     size = size or max(28, round(min(width, height) * 0.075))
     margin = round(height * (0.22 if height > width else 0.08))
+    side_l = side_r = round(width * 0.06)
+    if area is not None:
+        side_l, side_r, margin = area[0], width - area[2], height - area[3]
     head = (
         "[Script Info]\nScriptType: v4.00+\nWrapStyle: 0\nScaledBorderAndShadow: yes\nYCbCr Matrix: TV.709\n"
         f"PlayResX: {width}\nPlayResY: {height}\n\n[V4+ Styles]\n"
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline,"
         " StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         f"Style: Caption,{font},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,-1,0,0,0,100,100,0,0,1,"
-        f"{max(2, size // 12)},0,2,{round(width * 0.06)},{round(width * 0.06)},{margin},1\n\n"
+        f"{max(2, size // 12)},0,2,{side_l},{side_r},{margin},1\n\n"
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
     lines = []

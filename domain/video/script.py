@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from domain.platforms import VideoForm as Form
@@ -79,6 +79,7 @@ class Section:
     tokens: tuple[Token, ...]
     code: str | None = None
     images: tuple[str, ...] = ()
+    layout: str | None = None  # a person's choice of layout (domain.video.scenes); None: the planner's
 
     @property
     def narration(self) -> str:
@@ -111,16 +112,25 @@ class Script:
     def replace(self, section_id: str, text: str) -> Script:
         """The script with one section's words changed: only that section's id changes with them."""
         sections = tuple(
-            _section(s.kind, s.heading, text, code=s.code, images=s.images) if s.id == section_id else s for s in self.sections
+            _section(s.kind, s.heading, text, code=s.code, images=s.images, layout=s.layout) if s.id == section_id else s
+            for s in self.sections
         )
         if sections == self.sections and section_id not in {s.id for s in self.sections}:
             raise KeyError(section_id)
         return Script(self.title, self.form, self.language, self.words_per_second, sections)
 
 
-def _section(kind: Kind, heading: str, text: str, *, code: str | None = None, images: tuple[str, ...] = ()) -> Section:
+def with_layout(script: Script, section_id: str, layout: str | None) -> Script:
+    """The script with a person's choice of one section's layout (its words, and so its id, unchanged)."""
+    sections = tuple(replace(s, layout=layout) if s.id == section_id else s for s in script.sections)
+    return Script(script.title, script.form, script.language, script.words_per_second, sections)
+
+
+def _section(
+    kind: Kind, heading: str, text: str, *, code: str | None = None, images: tuple[str, ...] = (), layout: str | None = None
+) -> Section:
     digest = hashlib.sha256("\x1f".join([kind, heading, text, code or "", *images]).encode()).hexdigest()[:12]
-    return Section(f"{kind}-{digest}", kind, heading, tokens(text), code, images)
+    return Section(f"{kind}-{digest}", kind, heading, tokens(text), code, images, layout)
 
 
 def _clip(sentences: Sequence[str], words: int) -> str:
@@ -332,7 +342,7 @@ def regenerate(outline: Outline, script: Script, section_id: str, attempt: int =
     if not fresh:
         return script  # the article offers nothing else to say here
     text = fresh[(attempt - 1) % len(fresh)]
-    new = _section(old.kind, old.heading, text, code=old.code, images=old.images)
+    new = _section(old.kind, old.heading, text, code=old.code, images=old.images, layout=old.layout)
     return Script(
         script.title, script.form, script.language, script.words_per_second, tuple(new if s is old else s for s in script.sections)
     )
@@ -346,7 +356,9 @@ def to_doc(script: Script, writer: str = "rules") -> VideoScript:
         language=script.language,
         words_per_second=script.words_per_second,
         sections=[
-            VideoSection(section_id=s.id, kind=s.kind, heading=s.heading, text=s.caption, code=s.code, images=list(s.images))
+            VideoSection(
+                section_id=s.id, kind=s.kind, heading=s.heading, text=s.caption, code=s.code, images=list(s.images), layout=s.layout
+            )
             for s in script.sections
         ],
         writer=writer,
@@ -359,7 +371,7 @@ def from_doc(doc: VideoScript) -> Script:
         doc.form,
         doc.language,
         doc.words_per_second,
-        tuple(Section(s.section_id, s.kind, s.heading, tokens(s.text), s.code, tuple(s.images)) for s in doc.sections),
+        tuple(Section(s.section_id, s.kind, s.heading, tokens(s.text), s.code, tuple(s.images), s.layout) for s in doc.sections),
     )
 
 

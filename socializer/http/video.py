@@ -20,11 +20,13 @@ from adapters.voice import VoiceUnavailable, voice_for
 from commands import video
 from commands.exceptions import InvalidTransition, ProjectNotFound
 from domain.platforms import preset as preset_of
+from domain.video.scenes import layout_problem
+from domain.video.script import from_doc, tokens
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id
-from schemas.events import ContentPublished, Motion, VideoPreset, VideoScript
+from schemas.events import ContentPublished, Motion, SceneLayout, VideoPreset, VideoScript
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS, Position
 from socializer.http.problems import ORJSON, Problem
@@ -95,6 +97,10 @@ class ProjectOut(BaseModel):
     pictures: list[str] = Field(default_factory=list)
     seo: dict[str, Any] = Field(default_factory=dict, description="title, description with chapter timestamps, tags")
     made: dict[str, int] = Field(default_factory=dict, description="artefacts the last render had to make (the rest were stored)")
+    contact_sheet_url: str | None = Field(
+        None, description="the last render's contact sheet: one frame per scene, the platform's covered margins drawn over it"
+    )
+    layouts: list[SceneLayout] = Field(default_factory=list, description="each scene's layout in the last render, in order")
     created_at: datetime
     updated_at: datetime
     version: int = Field(0, description="how many lifecycle events the project had: its ETag, and what If-Match sends back")
@@ -142,6 +148,7 @@ class Assets(BaseModel):
     vtt_url: str | None
     thumbnail_url: str | None
     durations: list[float]
+    contact_sheet_url: str | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -358,8 +365,25 @@ async def edit_script(
     if_match: str | None = IfMatch,
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
-    row = await _row(svc, project_id, who)
+    row = await _row(svc, project_id, who, script=True)
+    _check_layouts(body, row)
     return await _ask(svc, who, project_id, "edit", _given(body), seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
+
+
+def _check_layouts(body: c.EditVideoScript, row: dict[str, Any]) -> None:
+    """A layout the section's content does not allow is a 422 naming it (the writer checks again on the revision it decides)."""
+    if row["script"] is None:
+        return
+    script = from_doc(VideoScript.model_validate(row["script"]))
+    for i, new in enumerate(body.sections):
+        section = next((s for s in script.sections if s.id == new.section_id), None)
+        if section is None or new.layout is None:
+            continue
+        if new.text is not None and tokens(new.text):
+            section = script.replace(section.id, new.text).sections[script.sections.index(section)]
+        why = layout_problem(section, new.layout, vertical=row["form"] == "short")
+        if why:
+            raise Problem(422, "Invalid request", f"sections[{i}].layout: {why}", code="invalid_request", field=f"sections.{i}.layout")
 
 
 @router.post(

@@ -54,6 +54,6 @@ def test_a_video_is_made_once_resumes_after_a_kill_and_regenerates_one_section(t
     edited = script.replace(target.id, "Lesson one, said again in new words.")
     before = {p.name for p in (tmp_path / "store").glob("segment-*.mp4")}
     regen = studio(tmp_path).produce(edited, "youtube_short", "tone", size=(180, 320))
-    assert regen.made == {"voice": 1, "segment": 1, "video": 1} and regen.problems == []
+    assert regen.made == {"voice": 1, "scene": 1, "segment": 1, "video": 1} and regen.problems == []
     after = {p.name for p in (tmp_path / "store").glob("segment-*.mp4")}
     assert len(after - before) == 1 and before <= after
