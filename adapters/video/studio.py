@@ -172,13 +172,13 @@ class Studio:
             self.made["segment"] = self.made.get("segment", 0) + 1
         return path
 
-    def contact_sheet(self, segs: list[Path], durations: list[float], p: Preset, width: int, height: int) -> Path:
-        """One frame per scene (near its end: everything revealed) with the platform's covered margins drawn over it."""
-        path = self._path("contact", digest({"segments": [s.name for s in segs], "preset": p.name}), "jpg")
+    def contact_sheet(self, segs: list[Path], moments: list[float], p: Preset, width: int, height: int) -> Path:
+        """One frame per scene with the platform's covered margins drawn over it (JPEG), for a person to review at a glance."""
+        path = self._path("contact", digest({"segments": [s.name for s in segs], "preset": p.name, "at": moments}), "jpg")
         if not path.exists():
             frames = []
-            for seg, seconds in zip(segs, durations, strict=True):
-                at = max(0.0, seconds - 0.25)
+            for seg, moment in zip(segs, moments, strict=True):
+                at = max(0.0, moment)
                 done = subprocess.run(
                     [
                         ffmpeg(),
@@ -295,7 +295,12 @@ class Studio:
             all_words += [Word(w.text, w.start + at, w.end + at) for w in ws]
             at += seconds
             tell("render", (i + 1) / n, self._lap("render", started))
-        sheet = self.contact_sheet(segs, durations, p, width, height)
+        # Each scene at its last word: every reveal done, the captions up.
+        moments = [
+            min(meta["frames"] / FPS - 1 / FPS, meta["tokens"][-1][0] / meta["rate"] + 0.15) if meta["tokens"] else 0.0
+            for _, meta in voiced
+        ]
+        sheet = self.contact_sheet(segs, moments, p, width, height)
 
         started = time.perf_counter()
         bed = self._music(music) if music else None

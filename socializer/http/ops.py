@@ -73,7 +73,7 @@ async def media(name: str, svc: Services = Svc) -> Any:
     )
 
 
-VIDEO_FILE = re.compile(r"(video|thumbnail|still|audio)-[0-9a-f]{32}\.(mp4|srt|vtt|jpg|wav)")
+VIDEO_FILE = re.compile(r"(video|thumbnail|still|audio|contact)-[0-9a-f]{32}\.(mp4|srt|vtt|jpg|wav)")
 VIDEO_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "jpg": "image/jpeg", "wav": "audio/wav"}
 
 

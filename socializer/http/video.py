@@ -371,7 +371,17 @@ async def edit_script(
 
 
 def _check_layouts(body: c.EditVideoScript, row: dict[str, Any]) -> None:
-    """A layout the section's content does not allow is a 422 naming it (the writer checks again on the revision it decides)."""
+    """An edit that changes nothing, or a layout the section's content does not allow, is a 422 naming the field (the
+    writer checks again on the revision it decides)."""
+    for i, new in enumerate(body.sections):
+        if new.text is None and new.layout is None:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"sections[{i}]: give its text, its layout or both",
+                code="invalid_request",
+                field=f"sections.{i}.text",
+            )
     if row["script"] is None:
         return
     script = from_doc(VideoScript.model_validate(row["script"]))

@@ -58,6 +58,13 @@ async def _video_passes_its_preset(system) -> None:  # type: ignore[no-untyped-d
         project = await eventually(ready, timeout=300, every=2, what="the video to be rendered")
         assert project["status"] == "ready" and project["problems"] == [], project
         assert 3 < project["seconds"] <= 180 and project["sections"] >= 2  # a hook and a call to action at least
+        # A layout per scene from its content, never the same twice in a row; a contact sheet to review them at a glance.
+        layouts = project["layouts"]
+        assert (
+            len(layouts) == project["sections"] and layouts[-1] == "cta" and all(a != b for a, b in zip(layouts, layouts[1:], strict=False))
+        )
+        sheet = await api.get(project["contact_sheet_url"].split(f":{system.api_port}", 1)[1])
+        assert sheet.status_code == 200 and sheet.headers["content-type"] == "image/jpeg" and sheet.content[:2] == b"\xff\xd8"
         video = await api.get(project["video_url"].split(f":{system.api_port}", 1)[1])
         assert video.status_code == 200 and video.headers["content-type"] == "video/mp4" and len(video.content) > 10_000
         listed = (await api.get("/api/v1/video/projects/")).json()
@@ -126,8 +133,13 @@ async def test_a_script_in_review_is_edited_voiced_regenerated_approved_and_rend
         assert bad.status_code == 422 and bad.json()["field"] == "sections.0.text"
         stale = await api.put(f"{base}/script/", json={"revision": 7, "sections": [{"section_id": hook, "text": "Logs never forget."}]})
         assert stale.status_code == 409 and stale.json()["field"] == "revision"
-        edited = await api.put(f"{base}/script/", json={"revision": 1, "sections": [{"section_id": hook, "text": "Logs never forget."}]})
+        unfit = await api.put(f"{base}/script/", json={"revision": 1, "sections": [{"section_id": hook, "layout": "code"}]})
+        assert unfit.status_code == 422 and unfit.json()["field"] == "sections.0.layout", unfit.text  # the hook has no code to show
+        # New words for the hook, and a person's choice of its layout (one its content allows).
+        change = {"section_id": hook, "text": "Logs never forget.", "layout": "key_sentence"}
+        edited = await api.put(f"{base}/script/", json={"revision": 1, "sections": [change]})
         assert edited.status_code == 202 and edited.json()["revision"] == 2 and edited.json()["status"] == "script_review"
+        assert (await api.get(f"{base}/script/")).json()["script"]["sections"][0]["layout"] == "key_sentence"
 
         approved = await api.post(f"{base}/approve-script/", json={"revision": 2, "render": False})
         assert approved.status_code == 202 and approved.json()["status"] == "approved", approved.text
@@ -156,6 +168,7 @@ async def test_a_script_in_review_is_edited_voiced_regenerated_approved_and_rend
         assert ready["status"] == "ready" and ready["problems"] == [] and ready["revision"] == 3, ready
         assert set(ready["timings"]) == {"voice", "visuals", "render", "join"}
         assert ready["made"]["voice"] == 1  # only the regenerated call to action was voiced again
+        assert ready["layouts"][0] == "key_sentence" and ready["layouts"][-1] == "cta"  # the person's choice was kept
         renders = (await api.get(f"{base}/renders/")).json()
         assert renders["count"] == 1 and renders["results"][0]["revision"] == 3
 

@@ -41,6 +41,9 @@ def test_a_video_is_made_once_resumes_after_a_kill_and_regenerates_one_section(t
     assert count_frames(first.video) == round(sum(first.durations) * 30)
     assert abs(first.seconds - sum(first.durations)) < 0.1 and first.thumbnail.exists()
     assert first.srt.read_text().startswith("1\n") and first.vtt.read_text().startswith("WEBVTT")
+    assert len(first.layouts) == n and all(a != b for a, b in zip(first.layouts, first.layouts[1:], strict=False))
+    with Image.open(first.contact_sheet) as sheet:  # one frame per scene, for a person to review at a glance
+        assert sheet.format == "JPEG" and sheet.width > 4 * 180
 
     again = studio(tmp_path).produce(script, "youtube_short", "tone", size=(180, 320))
     assert again.made == {} and again.video == first.video  # nothing to make
