@@ -11,7 +11,7 @@ deterministic) the same bytes."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -51,6 +51,7 @@ class Layer:
     start: float
     slide: int = 0
     frames: int = 0
+    atlas_y: int = -1  # where it sits in the scene's atlas (one PNG of all its still layers, one input); -1: not in it
 
     @property
     def box(self) -> Box:
@@ -64,6 +65,7 @@ class Drawn:
     background: str
     zoom: bool
     layers: list[Layer] = field(default_factory=list)
+    atlas: str = ""  # every still layer stacked in one PNG: one input to decode instead of one per layer
     colours: list[tuple[tuple[int, int, int], Box]] = field(default_factory=list)  # text colour and where (for the contrast checks)
 
 
@@ -176,6 +178,26 @@ class Drawer:
             top += layer.height + round(36 * u)
         area = Box(b.left, top, b.right, b.bottom)
         getattr(self, f"_{scene.layout}")(scene, at, key, area, drawn, image)
+        return self._packed(drawn, key)
+
+    def _packed(self, drawn: Drawn, key: str) -> Drawn:
+        """The still layers stacked in one atlas PNG (each ffmpeg input costs a demuxer, a decoder and their
+        queues: ~12 MB and a start-up each at 1080×1920; one atlas keeps a 14-word sentence under 400 MB)."""
+        still = [x for x in drawn.layers if not x.frames]
+        if not still:
+            return drawn
+        atlas = Image.new("RGBA", (max(x.width for x in still), sum(x.height for x in still)), (0, 0, 0, 0))
+        y, placed = 0, []
+        for layer in drawn.layers:
+            if layer.frames:
+                placed.append(layer)
+                continue
+            with Image.open(layer.path) as img:
+                atlas.paste(img.convert("RGBA"), (0, y))
+            placed.append(replace(layer, atlas_y=y))
+            y += layer.height
+        drawn.layers = placed
+        drawn.atlas = self._save(atlas, f"{key}-atlas.png")
         return drawn
 
     def _add(
@@ -386,9 +408,21 @@ def _esc(path: str) -> str:
     return path.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'").replace(",", "\\,")
 
 
+def inputs(drawn: Drawn) -> list[str]:
+    """The segment's inputs: the background, the atlas (if any still layer), each count-up sequence."""
+    out = ["-i", drawn.background]
+    if drawn.atlas:
+        out += ["-i", drawn.atlas]
+    for layer in drawn.layers:
+        if layer.frames:
+            out += ["-framerate", str(FPS), "-start_number", "0", "-i", layer.path]
+    return out
+
+
 def graph(drawn: Drawn, seconds: float, width: int, height: int, captions: str | None = None, fontsdir: str | None = None) -> str:
-    """Input 0 is the background (one frame), input i ≥ 1 layer i−1. The background is held (or
-    pushed in ≤ 1.08×) for the scene; each layer is overlaid from its start, sliding up as it enters."""
+    """Input 0 is the background (one frame), input 1 the atlas, then each count-up sequence. The
+    background is held (or pushed in ≤ 1.08×) for the scene; each layer, cut from the atlas, is
+    overlaid from its start, sliding up as it enters."""
     n = max(1, round(seconds * FPS))
     if drawn.zoom:
         base = (
@@ -398,13 +432,32 @@ def graph(drawn: Drawn, seconds: float, width: int, height: int, captions: str |
     else:
         base = f"[0:v]scale={width}:{height},setsar=1,loop=loop={n - 1}:size=1:start=0,settb=1/{FPS},setpts=N,fps={FPS}"
     parts = [f"{base},format=yuv420p[b0]"]
+    cut = [x for x in drawn.layers if not x.frames]
     d = ENTRANCE / FPS
-    for i, layer in enumerate(drawn.layers, 1):
+    main = "[b0]"
+    if cut:
+        # The still layers are composed on a transparent stage the size of their union, then the stage
+        # once onto the frame: an overlay holds frames of its main input's size, so a 14-word sentence
+        # costs 14 small frames, not 14 full ones (ffmpeg stays under 400 MB at 1080×1920).
+        left, top = min(x.x for x in cut), min(x.y for x in cut)
+        sw, sh = max(x.box.right for x in cut) - left, max(x.box.bottom for x in cut) - top
+        sw, sh = sw + sw % 2, sh + sh % 2
+        parts.append(f"color=c=black@0.0:s={sw}x{sh}:r={FPS}:d={n / FPS:.4f},format=yuva420p[c0]")
+        parts.append(f"[1:v]format=rgba,split={len(cut)}" + "".join(f"[a{k}]" for k in range(len(cut))))
+        for k, layer in enumerate(cut):
+            t = layer.start
+            parts.append(f"[a{k}]crop={layer.width}:{layer.height}:0:{layer.atlas_y},setpts=PTS-STARTPTS+{t:.3f}/TB[l{k}]")
+            y0 = layer.y - top
+            y = f"{y0}+{layer.slide}*pow(max(0\\,1-(t-{t:.3f})/{d:.4f})\\,3)" if layer.slide else str(y0)
+            parts.append(f"[c{k}][l{k}]overlay=x={layer.x - left}:y='{y}':eof_action=repeat:format=yuv420[c{k + 1}]")
+        parts.append(f"[b0][c{len(cut)}]overlay=x={left}:y={top}:format=auto[m0]")
+        main = "[m0]"
+    for j, layer in enumerate(x for x in drawn.layers if x.frames):
         t = layer.start
-        parts.append(f"[{i}:v]format=rgba,setpts=PTS-STARTPTS+{t:.3f}/TB[l{i}]")  # shown from its onset (held after its last frame)
-        y = f"{layer.y}+{layer.slide}*pow(max(0\\,1-(t-{t:.3f})/{d:.4f})\\,3)" if layer.slide else str(layer.y)
-        parts.append(f"[b{i - 1}][l{i}]overlay=x={layer.x}:y='{y}':eof_action=repeat:format=auto[b{i}]")
-    tail = f"[b{len(drawn.layers)}]"
+        parts.append(f"[{(2 if cut else 1) + j}:v]format=rgba,setpts=PTS-STARTPTS+{t:.3f}/TB[q{j}]")  # held after its last frame
+        parts.append(f"{main}[q{j}]overlay=x={layer.x}:y={layer.y}:eof_action=repeat:format=auto[m{j + 1}]")
+        main = f"[m{j + 1}]"
+    tail = main
     if captions:
         tail += f"ass='{_esc(captions)}'" + (f":fontsdir='{_esc(fontsdir)}'" if fontsdir else "") + ","
     tail += "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709[v]"
@@ -415,12 +468,9 @@ def segment_command(
     ffmpeg: str, drawn: Drawn, seconds: float, width: int, height: int, out: str, captions: str | None = None, fontsdir: str | None = None
 ) -> list[str]:
     """One ffmpeg per segment: video only (the audio is mixed once over the joined segments)."""
-    inputs = ["-i", drawn.background]
-    for layer in drawn.layers:
-        inputs += ["-framerate", str(FPS), "-start_number", "0", "-i", layer.path] if layer.frames else ["-i", layer.path]
     n = max(1, round(seconds * FPS))
     return [
-        ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *inputs,
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *inputs(drawn),
         "-filter_complex", graph(drawn, seconds, width, height, captions, fontsdir), "-map", "[v]",
         "-frames:v", str(n), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
         "-g", str(FPS * 2), "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
@@ -430,7 +480,7 @@ def segment_command(
 
 def text_free(drawn: Drawn) -> Drawn:
     """The same scene without its text: what a frame test compares with to find the text's pixels."""
-    return Drawn(drawn.background, drawn.zoom, [])
+    return Drawn(drawn.background, drawn.zoom, [], "")
 
 
 def contact_sheet(frames: list[bytes], box: Box, width: int, height: int, *, columns: int = 4, thumb: int = 270) -> bytes:

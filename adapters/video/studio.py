@@ -22,7 +22,7 @@ from adapters.voice.speech_api import SpeechApi
 from domain.platforms import PRESETS, Box, Preset, safe_area, shared_safe_area
 from domain.video import scenes as grammar
 from domain.video.captions import Page, Word, ass, pages, srt, vtt, words
-from domain.video.compose import Shot, digest, section_key
+from domain.video.compose import digest
 from domain.video.legibility import caption_px
 from domain.video.script import Chapter, Script, Section, Token, chapters
 from domain.video.timeline import FPS, join_command
@@ -96,29 +96,9 @@ class Studio:
             self.made["voice"] = self.made.get("voice", 0) + 1
         return wav, json.loads(meta.read_text())
 
-    def picture(self, shot: Shot, width: int, height: int) -> Path:
-        path = self._path("still", shot.key(width, height), "jpg")
-        if not path.exists():
-            self._write(path, self._draw(shot, width, height))
-            self.made["still"] = self.made.get("still", 0) + 1
-        return path
-
-    def _draw(self, shot: Shot, width: int, height: int) -> bytes:
-        if shot.visual == "image":
-            try:
-                return visuals.still(self.fetch(shot.source), width, height)
-            except Exception:  # noqa: BLE001 - a dead or broken image link: the part gets a card instead
-                return visuals.text_card(self.site or shot.source.rsplit("/", 1)[-1], width, height)
-        if shot.visual == "code":
-            return visuals.code_card(shot.code or "", width, height, caption=shot.source)
-        if shot.visual == "cta":
-            title, _, site = shot.source.partition("|")
-            return visuals.text_card(title, width, height, footer=site)
-        return visuals.text_card(shot.source, width, height)
-
     def draw(self, scene: grammar.Scene, onsets: list[float], width: int, height: int, area: Box, zoom: bool) -> tuple[str, layouts.Drawn]:
         """A scene's layers, drawn once (the article's image fetched once; a dead link keeps the card)."""
-        key = digest({"scene": asdict(scene), "onsets": onsets, "size": [width, height], "area": asdict(area), "zoom": zoom, "v": 1})
+        key = digest({"scene": asdict(scene), "onsets": onsets, "size": [width, height], "area": asdict(area), "zoom": zoom, "v": 2})
         folder = self.store / f"scene-{key[:32]}"
         index = folder / "drawn.json"
         if not index.exists():
@@ -135,6 +115,7 @@ class Studio:
                 {
                     "background": Path(d.background).name,
                     "zoom": d.zoom,
+                    "atlas": Path(d.atlas).name if d.atlas else "",
                     "layers": [asdict(x) | {"path": Path(x.path).name} for x in d.layers],
                 }
             )
@@ -151,6 +132,7 @@ class Studio:
             str(folder / doc["background"]),
             doc["zoom"],
             [layouts.Layer(**(x | {"path": str(folder / x["path"])})) for x in doc["layers"]],
+            str(folder / doc["atlas"]) if doc["atlas"] else "",
         )
         return key, d
 
@@ -285,8 +267,9 @@ class Studio:
             )
             key = digest(
                 {
-                    "section": section_key(section, Shot("title", "", "none"), voice_id, width, height),
-                    "scene": scene_key,
+                    "narration": section.narration,
+                    "voice": voice_id,
+                    "scene": scene_key,  # its layers, their onsets, the frame's size and safe area
                     "captions": captions,
                     "seconds": seconds,
                 }
