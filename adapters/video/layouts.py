@@ -419,9 +419,7 @@ def inputs(drawn: Drawn) -> list[str]:
     return out
 
 
-def graph(
-    drawn: Drawn, seconds: float, width: int, height: int, captions: str | None = None, fontsdir: str | None = None, frame: int = -1
-) -> str:
+def graph(drawn: Drawn, seconds: float, width: int, height: int, captions: str | None = None, fontsdir: str | None = None) -> str:
     """Input 0 is the background (one frame), input 1 the atlas, then each count-up sequence. The
     background is held (or pushed in ≤ 1.08×) for the scene; each layer, cut from the atlas, is
     overlaid from its start, sliding up as it enters."""
@@ -462,37 +460,21 @@ def graph(
     tail = main
     if captions:
         tail += f"ass='{_esc(captions)}'" + (f":fontsdir='{_esc(fontsdir)}'" if fontsdir else "") + ","
-    tail += (
-        "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
-    )
-    if frame >= 0:  # the contact sheet's frame, taken from the same pass (no second decode)
-        return ";".join([*parts, f"{tail},split=2[v][f0]", f"[f0]trim=start_frame={frame}:end_frame={frame + 1}[f]"])
-    return ";".join([*parts, f"{tail}[v]"])
+    tail += "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709[v]"
+    return ";".join([*parts, tail])
 
 
 def segment_command(
-    ffmpeg: str,
-    drawn: Drawn,
-    seconds: float,
-    width: int,
-    height: int,
-    out: str,
-    captions: str | None = None,
-    fontsdir: str | None = None,
-    still: str | None = None,
-    at: float = 0.0,
+    ffmpeg: str, drawn: Drawn, seconds: float, width: int, height: int, out: str, captions: str | None = None, fontsdir: str | None = None
 ) -> list[str]:
-    """One ffmpeg per segment: video only (the audio is mixed once over the joined segments); with
-    ``still``, the frame at ``at`` seconds also written there as a PNG (the contact sheet's)."""
+    """One ffmpeg per segment: video only (the audio is mixed once over the joined segments)."""
     n = max(1, round(seconds * FPS))
-    frame = min(n - 1, max(0, round(at * FPS))) if still else -1
-    extra = ["-map", "[f]", "-frames:v", "1", "-update", "1", "-c:v", "png", still] if still else []
     return [
         ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *inputs(drawn),
-        "-filter_complex", graph(drawn, seconds, width, height, captions, fontsdir, frame), "-map", "[v]",
+        "-filter_complex", graph(drawn, seconds, width, height, captions, fontsdir), "-map", "[v]",
         "-frames:v", str(n), "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
         "-g", str(FPS * 2), "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
-        "-an", out, *extra,
+        "-an", out,
     ]  # fmt: skip
 
 

@@ -143,19 +143,13 @@ class Studio:
             self._write(path, layouts.poster(d, width, height))
         return path
 
-    def segment(self, key: str, d: layouts.Drawn, seconds: float, captions: str, width: int, height: int, moment: float = 0.0) -> Path:
-        """The scene's segment, and in the same pass its frame at ``moment`` (the contact sheet's)."""
+    def segment(self, key: str, d: layouts.Drawn, seconds: float, captions: str, width: int, height: int) -> Path:
         path = self._path("segment", key, "mp4")
         if not path.exists():
             ass_path = self._path("captions", key, "ass")
             self._write(ass_path, captions)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
-            still = self._path("frame", key, "png")
-            tmp_still = still.with_name(f".{still.name}.{os.getpid()}.tmp.png")
-            fonts = str(layouts.FONTS)
-            run(layouts.segment_command(ffmpeg(), d, seconds, width, height, str(tmp), str(ass_path), fonts, str(tmp_still), moment))
-            if tmp_still.exists():
-                tmp_still.replace(still)
+            run(layouts.segment_command(ffmpeg(), d, seconds, width, height, str(tmp), str(ass_path), str(layouts.FONTS)))
             tmp.replace(path)
             self.made["segment"] = self.made.get("segment", 0) + 1
         return path
@@ -166,10 +160,6 @@ class Studio:
         if not path.exists():
             frames = []
             for seg, moment in zip(segs, moments, strict=True):
-                taken = seg.with_name(seg.name.replace("segment-", "frame-", 1)).with_suffix(".png")
-                if taken.exists():  # written by the segment's own pass
-                    frames.append(taken.read_bytes())
-                    continue
                 at = max(0.0, moment)
                 done = subprocess.run(
                     [
@@ -263,11 +253,6 @@ class Studio:
                 timings=self.timings,
             )
 
-        # Each scene at its last word: every reveal done, the captions up.
-        moments = [
-            min(meta["frames"] / FPS - 1 / FPS, meta["tokens"][-1][0] / meta["rate"] + 0.15) if meta["tokens"] else 0.0
-            for _, meta in voiced
-        ]
         started = time.perf_counter()
         segs, all_words = [], []
         at = 0.0
@@ -289,10 +274,15 @@ class Studio:
                     "seconds": seconds,
                 }
             )
-            segs.append(self.segment(key, d, seconds, captions, width, height, moments[i]))
+            segs.append(self.segment(key, d, seconds, captions, width, height))
             all_words += [Word(w.text, w.start + at, w.end + at) for w in ws]
             at += seconds
             tell("render", (i + 1) / n, self._lap("render", started))
+        # Each scene at its last word: every reveal done, the captions up.
+        moments = [
+            min(meta["frames"] / FPS - 1 / FPS, meta["tokens"][-1][0] / meta["rate"] + 0.15) if meta["tokens"] else 0.0
+            for _, meta in voiced
+        ]
         sheet = self.contact_sheet(segs, moments, p, width, height)
 
         started = time.perf_counter()
