@@ -11,6 +11,7 @@ import subprocess
 import time
 import wave
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -283,7 +284,9 @@ class Studio:
             min(meta["frames"] / FPS - 1 / FPS, meta["tokens"][-1][0] / meta["rate"] + 0.15) if meta["tokens"] else 0.0
             for _, meta in voiced
         ]
-        sheet = self.contact_sheet(segs, moments, p, width, height)
+        # The contact sheet's frames are read while the join runs (it is mostly one thread of audio work).
+        sheets = ThreadPoolExecutor(1)
+        sheet_job = sheets.submit(self.contact_sheet, segs, moments, p, width, height)
 
         started = time.perf_counter()
         bed = self._music(music) if music else None
@@ -295,6 +298,8 @@ class Studio:
             run(join_command(ffmpeg(), str(listing), str(audio), str(tmp), music=str(bed) if bed else None))
             tmp.replace(video)
             self.made["video"] = 1
+        sheet = sheet_job.result()
+        sheets.shutdown()
         lines = _lines(all_words, short)
         srt_path, vtt_path = video.with_suffix(".srt"), video.with_suffix(".vtt")
         self._write(srt_path, srt(lines))
