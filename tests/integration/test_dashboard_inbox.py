@@ -6,6 +6,7 @@ show there."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,6 +106,14 @@ async def test_the_inbox_filters_and_a_reply_from_the_thread_reaches_the_platfor
     await _listed(system, iid)
     await _listed(system, mid)
 
+    # The API's kind filter (the page's): messages only; an unknown kind is a 422 naming it.
+    async with system.client("dash") as c:
+        shown = [i["item_id"] for i in (await c.get(INBOX, params={"kind": "message", "limit": 1000})).json()["results"]]
+        assert mid in shown and iid not in shown
+        bad = await c.get(INBOX, params={"kind": "letter"})
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+        assert "kind" in bad.json()["field"]
+
     browser.sign_in(system.keys["dash"])
     browser.open("/socializer/inbox?unanswered=true")
     assert browser.find("h1").text == "Inbox"
@@ -126,6 +135,13 @@ async def test_the_inbox_filters_and_a_reply_from_the_thread_reaches_the_platfor
     browser.wait_for("#reply-form")
     assert "Does this work offline too?" in browser.find(".thread-item.current").text
     _checks(browser, "inbox-thread")
+    # A reply the platform would refuse is refused before any call, the reason shown at the field.
+    browser.find("#reply-text").send_keys("x" * 300)
+    browser.find("#reply-form button[type=submit]").click()
+    WebDriverWait(browser.driver, 30).until(lambda d: "text" in browser.find("#reply-error").text)
+    assert "280" in browser.find("#reply-error").text or "too long" in browser.find("#reply-error").text.lower()
+    assert all("422" in m for m in browser.console_errors()), "the refusal is the only error (drained here)"
+    browser.find("#reply-text").clear()
     text = f"Yes, every page works offline ({uuid.uuid4().hex[:6]})"
     browser.find("#reply-text").send_keys(text)
     browser.find("#reply-form button[type=submit]").click()
@@ -155,6 +171,15 @@ async def test_an_automation_made_on_the_page_is_activated_there_and_shows_its_r
     assert browser.find("#automation-status").get_attribute("data-status") == "draft"
     _checks(browser, "automation")
 
+    # Edit as JSON: a new version, through PUT with If-Match.
+    definition = json.loads(browser.find("#definition-json").get_attribute("value"))
+    definition["nodes"][0]["text"] = "Thanks {{name}}, the code is SPRING26"
+    browser.find("#definition-details summary").click()
+    browser.script("document.getElementById('definition-json').value = arguments[0];", json.dumps(definition))
+    browser.find("#definition-form button[type=submit]").click()
+    WebDriverWait(browser.driver, 90).until(lambda d: browser.find("#automation-version").text == "2")
+    assert browser.find("#automation-status").get_attribute("data-status") == "draft"
+
     # Activate from the page: the API (If-Match on the version shown) says active.
     browser.find("#activate-button").click()
     browser.wait_for('#automation-status[data-status="active"]', timeout=90)
@@ -174,7 +199,7 @@ async def test_an_automation_made_on_the_page_is_activated_there_and_shows_its_r
     browser.open(f"/socializer/automations/{aid}")
     assert "mila" in browser.find("tr.run").text.lower()
     assert browser.find("tr.send .badge").get_attribute("data-status") == "sent"
-    assert "SPRING25" in browser.find("tr.send").text
+    assert "SPRING26" in browser.find("tr.send").text
     _checks(browser, "automation-runs")
 
     browser.open("/socializer/automations?status=active")
@@ -182,8 +207,18 @@ async def test_an_automation_made_on_the_page_is_activated_there_and_shows_its_r
     assert "Dashboard promo" in row.text and row.find_element("css selector", ".badge").get_attribute("data-status") == "active"
     _checks(browser, "automations")
 
-    # Pause from the page, too.
+    # An active automation's edit is checked: an unknown placeholder is refused, the field named.
     browser.open(f"/socializer/automations/{aid}")
+    definition["nodes"][0]["text"] = "Your code: {{coupon}}"
+    browser.find("#definition-details summary").click()
+    browser.script("document.getElementById('definition-json').value = arguments[0];", json.dumps(definition))
+    browser.find("#definition-form button[type=submit]").click()
+    WebDriverWait(browser.driver, 90).until(lambda d: "nodes[0].text" in browser.find("#definition-error").text)
+    assert all("422" in m for m in browser.console_errors()), "the refusal is the only error (drained here)"
+    async with system.client("dash") as c:
+        assert (await c.get(f"{AUTOMATIONS}{aid}/")).json()["version"] == 2
+
+    # Pause from the page, too.
     browser.find("#pause-button").click()
     browser.wait_for('#automation-status[data-status="paused"]', timeout=90)
     async with system.client("dash") as c:

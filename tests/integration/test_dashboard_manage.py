@@ -63,11 +63,16 @@ async def test_an_endpoint_added_on_the_page_is_listed_delivered_to_rotated_and_
 ) -> None:
     browser.sign_in(system.keys["dash"])
     browser.open("/socializer/webhooks")
+    # An address the outbound guard refuses is refused at its field.
+    browser.find("#w-url").send_keys("http://169.254.169.254/latest/meta-data")
+    browser.find("#webhook-form button[type=submit]").click()
+    WebDriverWait(browser.driver, 30).until(lambda d: "url" in browser.find("#w-url-error").text)
+    assert all("422" in m for m in browser.console_errors()), "the refusal is the only error (drained here)"
+    browser.find("#w-url").clear()
     url = receiver + "/ok"
     browser.find("#w-url").send_keys(url)
     browser.find("#w-description").send_keys("made on the page")
     browser.find("#webhook-form button[type=submit]").click()
-    secret = browser.wait_for("#secret").text
     WebDriverWait(browser.driver, 30).until(lambda d: browser.find("#secret").text.startswith("whsec_"))
     secret = browser.find("#secret").text
     async with system.client("dash") as c:
@@ -153,3 +158,21 @@ async def test_a_disabled_endpoint_is_a_notification_marked_read_on_the_page(sys
             assert note["notification_id"] in [n["notification_id"] for n in got]
         finally:
             await c.delete(f"{HOOKS}{wid}/")
+
+
+async def test_a_read_only_key_sees_the_pages_without_their_actions(system: System, browser: Browser) -> None:
+    browser.sign_in(system.keys["dash-read"])
+    for path, action in (
+        ("/socializer/webhooks", "#webhook-form"),
+        ("/socializer/automations", "#automation-form"),
+        ("/socializer/notifications", "#read-all-button"),
+    ):
+        browser.open(path)
+        assert browser.find("h1").text and not browser.find_all(action), f"{path} offers no change to a read-only key"
+    browser.open("/socializer/webhooks/wh_nothing_here")
+    assert browser.find("h1").text == "Not found"
+    browser.open("/socializer/automations/nothing-here")
+    assert browser.find("h1").text == "Not found"
+    browser.open("/socializer/inbox/nothing-here")
+    assert browser.find("h1").text == "Not found"
+    browser.sign_in(system.keys["dash"])

@@ -83,6 +83,26 @@
     const b = await transition("POST", "pause/", "Paused");
     if (b) showStatus(b.status, b.version);
   });
+  const edit = document.getElementById("definition-form");
+  if (edit) {
+    const field = document.getElementById("definition-json");
+    const editError = document.getElementById("definition-error");
+    edit.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      editError.textContent = "";
+      let definition;
+      try { definition = JSON.parse(field.value); } catch (err) { editError.textContent = `definition: not JSON (${err.message})`; field.focus(); return; }
+      const r = await decided("PUT", `${API}${encodeURIComponent(id)}/`, definition, { ifMatch: box.dataset.version, idempotencyKey: Socializer.key() });
+      if (!r.ok) {
+        editError.textContent = Socializer.describe(r.body);
+        Socializer.toast(Socializer.describe(r.body), true);
+        return;
+      }
+      Socializer.toast(`Saved: version ${r.body.version}`);
+      window.location.reload();
+    });
+  }
+
   del.addEventListener("click", async () => {
     if (!window.confirm("Delete this automation? Its runs end.")) return;
     const b = await transition("DELETE", "", "Deleted");
