@@ -129,6 +129,7 @@ async def list_items(
     post_id: str | None = None,
     conversation_id: str | None = None,
     unanswered: bool | None = None,
+    kind: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -146,6 +147,8 @@ async def list_items(
         add("(i.post_id = ${n} OR (i.kind <> 'message' AND i.thread = ${n}))", post_id)
     if conversation_id:
         add("(i.kind = 'message' AND i.thread = ${n})", conversation_id)
+    if kind:
+        add("i.kind = ${n}", kind)
     if unanswered is not None:
         where.append(("" if unanswered else "NOT ") + f"(NOT {_OWN} AND NOT {_ANSWERED})")
     cond = " AND ".join(where)

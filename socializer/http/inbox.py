@@ -18,6 +18,7 @@ from domain.inbox import Thread
 from domain.publishing import Attempt
 from projections import inbox as q
 from schemas.envelope import utcnow
+from schemas.events import InboxKind
 from socializer.http.deps import Services, Svc, own_site, page, reader, relay_now, writer
 from socializer.http.models import PROBLEMS
 from socializer.http.problems import ORJSON, Problem
@@ -42,6 +43,7 @@ async def list_inbox(
     post_id: str | None = Query(None, description="ours, or the platform's post id"),
     conversation_id: str | None = None,
     unanswered: bool | None = Query(None, description="true: only what waits for an answer (never our own echoes)"),
+    kind: InboxKind | None = Query(None, description="only items of this kind"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000_000),
     svc: Services = Svc,
@@ -54,6 +56,7 @@ async def list_inbox(
         post_id=post_id,
         conversation_id=conversation_id,
         unanswered=unanswered,
+        kind=kind,
         limit=limit,
         offset=offset,
     )
