@@ -67,6 +67,11 @@ CONNECT = {
         ("dash-tiktok", "tiktok", "dash-tt", "personal", {}),
         ("dash-review", "linkedin", "dash-member", "personal", {"auto_publish": False}),
     ],
+    # test_analytics_periods: ranges and previous periods in a zone far from UTC, on two platforms.
+    "periods": [
+        ("periods-x", "x", "periods-x", "personal", {}),
+        ("periods-linkedin", "linkedin", "periods-org", "organization", {}),
+    ],
 }
 SITES = {
     "sites": [
@@ -80,6 +85,7 @@ SITES = {
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
+        {"site_id": "periods", "timezone": "Pacific/Auckland", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -185,6 +191,7 @@ class System:
                 "autochaos": await keys.create("autochaos"),
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
+                "periods": await keys.create("periods"),
             }
         finally:
             await pool.close()
