@@ -140,6 +140,7 @@ class System:
             # Engagement snapshots on the sandbox's clock (a day in five seconds: ServedSandbox's growth).
             "SOCIALIZER_ENGAGEMENT_AGE_SCALE": str(5 / 86400),
             "SOCIALIZER_ENGAGEMENT_TICK_SECONDS": "1",
+            "SOCIALIZER_FOLLOWERS_TICK_SECONDS": "15",  # X allows GET /2/users/me 75 times in 15 minutes
             "SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6",
             "SOCIALIZER_PUBLISH_TIMEOUT_SECONDS": "8",
             "SOCIALIZER_PUBLISH_LEASE_SECONDS": "12",

@@ -82,6 +82,19 @@ async def test_ranges_compare_with_the_previous_period_per_platform_and_per_arti
         assert art["totals"]["impressions"] == impressions and art["totals"]["clicks"] == sum(p["clicks"] for p in art["posts"])
         gone = await c.get(f"{P}/articles/periods-none/")
         assert gone.status_code == 404 and gone.json()["field"] == "content_id"
+
+        # Followers over time, where the platform reports them: X's public_metrics, a LinkedIn organization's network size.
+        async def counted():  # type: ignore[no-untyped-def]
+            found = {}
+            for platform in ("x", "linkedin"):
+                found[platform] = (await c.get(f"{P}/platform/{platform}/", params={"from": day, "to": day})).json()["followers"]
+            return found if all(found.values()) else None
+
+        followers = await eventually(counted, timeout=90, what="both accounts' followers counted")
+        for platform, name in (("x", "periods-x"), ("linkedin", "periods-linkedin")):
+            [series] = followers[platform]
+            assert series["account_id"] == system.accounts[name] and series["platform"] == platform
+            assert [p["day"] for p in series["points"]] == [day] and series["latest"] == series["points"][0]["followers"] > 0
     async with system.client("hostile") as other:
         assert (await other.get(f"{P}/articles/periods-1/")).status_code == 404  # another site's article does not exist
 
