@@ -15,12 +15,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from socializer.web import auth, docs, home
+from socializer.web.analytics import router as analytics_router
 from socializer.web.auth import SignInRequired
 
 STATIC = Path(__file__).parent / "static"
 
 # Each page's router; the pages of one area live in one module.
 ROUTERS = [auth.router, docs.router, home.router]
+ROUTERS.append(analytics_router)  # issue 23: the analytics page
 
 # The dashboard's own pages allow nothing but this origin. The API documentation's two bundles set
 # styles and start a search worker at run time, so they alone may use inline styles and blob: workers.
