@@ -206,3 +206,21 @@ def responder(client: object) -> Responder | None:
         return client
     inner = getattr(client, "inner", None)
     return inner if isinstance(inner, Responder) else None
+
+
+@runtime_checkable
+class FollowerCounter(Protocol):
+    """A platform that reports how many follow an account (X, a LinkedIn organization, a Facebook
+    page, an Instagram professional account, TikTok)."""
+
+    async def count_followers(self, account: Account) -> int | None:
+        """The account's followers now; None where the platform reports none for this kind of account."""
+        ...
+
+
+def follower_counter(client: object) -> FollowerCounter | None:
+    """The client that counts an account's followers: the client itself, or the post client inside a video wrapper."""
+    if isinstance(client, FollowerCounter):
+        return client
+    inner = getattr(client, "inner", None)
+    return inner if isinstance(inner, FollowerCounter) else None

@@ -337,7 +337,8 @@ PROFILES: dict[str, PlatformProfile] = {
                 "base": ("user.info.basic",),
                 # video.list: finding a post after an unknown outcome (/v2/video/list/) and its metrics
                 "publish": ("video.publish", "video.upload", "video.list"),
-                "analytics": ("video.list",),
+                # user.info.stats: the account's follower_count (/v2/user/info/)
+                "analytics": ("video.list", "user.info.stats"),
             }
         },
         # Direct Post: 3 s to 10 min (and within the creator's max_video_post_duration_sec), files up to 4 GB.

@@ -110,52 +110,31 @@ async def calendar(pool: asyncpg.Pool, *, site_id: str, start: date, end: date, 
     }
 
 
-async def analytics(pool: asyncpg.Pool, *, site_id: str, tz: str = "UTC", top: int = 10) -> dict[str, Any]:
-    per_platform = await pool.fetch(
-        "SELECT p.platform, count(*) AS posts, count(*) FILTER (WHERE p.status = 'published') AS published,"
-        " coalesce(sum(e.likes), 0)::bigint AS likes, coalesce(sum(e.comments), 0)::bigint AS comments,"
-        " coalesce(sum(e.shares), 0)::bigint AS shares, coalesce(sum(e.impressions), 0)::bigint AS impressions,"
-        " coalesce(sum(e.clicks), 0)::bigint AS clicks, coalesce(avg(e.engagement_rate), 0)::float8 AS avg_engagement_rate"
-        " FROM posts p LEFT JOIN engagement e USING (post_id) WHERE p.site_id = $1 GROUP BY p.platform ORDER BY p.platform",
-        site_id,
-    )
-    top_posts = await pool.fetch(
-        "SELECT p.post_id, p.platform, p.post_type, left(p.text, 140) AS preview, p.platform_post_url, e.likes, e.comments,"
-        " e.shares, e.impressions, e.clicks, e.engagement_rate FROM engagement e JOIN posts p USING (post_id)"
-        " WHERE e.site_id = $1 ORDER BY e.engagement_rate DESC, e.impressions DESC LIMIT $2",
-        site_id,
-        top,
-    )
-    best_hours = await pool.fetch(
-        "SELECT p.platform, extract(hour FROM p.published_at AT TIME ZONE $2)::int AS hour, count(*) AS posts,"
-        " avg(e.engagement_rate)::float8 AS avg_engagement_rate FROM engagement e JOIN posts p USING (post_id)"
-        " WHERE e.site_id = $1 GROUP BY 1, 2 ORDER BY 1, 4 DESC",
-        site_id,
-        tz,
-    )
-    return {
-        "site_id": site_id,
-        "platforms": [dict(r) for r in per_platform],
-        "top_posts": [dict(r) for r in top_posts],
-        "best_hours": [dict(r) for r in best_hours],
-    }
-
-
 async def analytics_posts(
-    pool: asyncpg.Pool, *, site_id: str, platform: str | None = None, limit: int = 100, offset: int = 0
+    pool: asyncpg.Pool,
+    *,
+    site_id: str,
+    platform: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    lo: datetime | None = None,
+    hi: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    total = await pool.fetchval(
-        "SELECT count(*) FROM posts p JOIN engagement e USING (post_id) WHERE p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)",
-        site_id,
-        platform,
+    """Posts with a reading, newest first; published between ``lo`` and ``hi`` if given."""
+    where = (
+        "p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)"
+        " AND ($3::timestamptz IS NULL OR p.published_at >= $3) AND ($4::timestamptz IS NULL OR p.published_at < $4)"
     )
+    total = await pool.fetchval(f"SELECT count(*) FROM posts p JOIN engagement e USING (post_id) WHERE {where}", site_id, platform, lo, hi)
     rows = await pool.fetch(
         "SELECT p.post_id, p.platform, p.post_type, p.status, p.published_at, p.platform_post_url, left(p.text, 140) AS preview,"
         " e.likes, e.comments, e.shares, e.impressions, e.clicks, e.reach, e.saves, e.views, e.engagement_rate, e.fetched_at"
-        " FROM posts p JOIN engagement e USING (post_id) WHERE p.site_id = $1 AND ($2::text IS NULL OR p.platform = $2)"
-        " ORDER BY p.published_at DESC NULLS LAST, p.post_id LIMIT $3 OFFSET $4",
+        f" FROM posts p JOIN engagement e USING (post_id) WHERE {where}"
+        " ORDER BY p.published_at DESC NULLS LAST, p.post_id LIMIT $5 OFFSET $6",
         site_id,
         platform,
+        lo,
+        hi,
         limit,
         offset,
     )
@@ -254,19 +233,28 @@ async def video_posts(pool: asyncpg.Pool, project_id: str) -> list[dict[str, Any
     return [dict(r) for r in rows]
 
 
-async def video_analytics(pool: asyncpg.Pool, site_id: str) -> dict[str, list[dict[str, Any]]]:
-    """A site's video posts summed per platform and per article."""
-    base = f"FROM posts p LEFT JOIN engagement e USING (post_id) {_WATCHED} WHERE p.site_id = $1 AND p.post_type = 'video'"
+async def video_analytics(
+    pool: asyncpg.Pool, site_id: str, lo: datetime | None = None, hi: datetime | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """A site's video posts summed per platform and per article; between ``lo`` and ``hi`` if given
+    (when each went out, or else was planned or drafted)."""
+    when = "coalesce(p.published_at, p.scheduled_at, p.created_at)"
+    base = (
+        f"FROM posts p LEFT JOIN engagement e USING (post_id) {_WATCHED} WHERE p.site_id = $1 AND p.post_type = 'video'"
+        f" AND ($2::timestamptz IS NULL OR {when} >= $2) AND ($3::timestamptz IS NULL OR {when} < $3)"
+    )
     sums = (
         "count(*) AS posts, count(*) FILTER (WHERE p.status = 'published') AS published, coalesce(sum(e.impressions), 0)::bigint AS views,"
         " coalesce(sum(e.likes), 0)::bigint AS likes, coalesce(sum(e.comments), 0)::bigint AS comments,"
         " coalesce(sum(e.shares), 0)::bigint AS shares, coalesce(sum(w.minutes), 0)::bigint AS minutes_watched"
     )
-    platforms = await pool.fetch(f"SELECT p.platform, {sums} {base} GROUP BY p.platform ORDER BY p.platform", site_id)
+    platforms = await pool.fetch(f"SELECT p.platform, {sums} {base} GROUP BY p.platform ORDER BY p.platform", site_id, lo, hi)
     articles = await pool.fetch(
         f"SELECT p.content_id, p.video_project_id AS project_id, {sums} {base} GROUP BY p.content_id, p.video_project_id"
         " ORDER BY views DESC, p.content_id",
         site_id,
+        lo,
+        hi,
     )
     return {"platforms": [dict(r) for r in platforms], "articles": [dict(r) for r in articles]}
 

@@ -179,10 +179,12 @@ POSTS = PostsProjection(
 
 class EngagementProjection(Projection):
     """The latest reading per post, and every reading with its ladder label and age (decay curves and
-    best times read these)."""
+    best times read these); and each account's follower counts (followers over time)."""
 
     def statements(self, d: Decoded) -> list[Statement]:
         m = d.message
+        if isinstance(m, e.FollowersCounted):
+            return [("followers", (m.account_id, m.counted_at, m.site_id, m.platform, m.followers))]
         if not isinstance(m, e.EngagementRecorded):
             return []
         counts = (m.likes, m.comments, m.shares, m.impressions, m.clicks, m.engagement_rate)
@@ -194,7 +196,7 @@ class EngagementProjection(Projection):
 ENGAGEMENT = EngagementProjection(
     name="engagement",
     topics=(t.ENGAGEMENT,),
-    tables=("engagement", "engagement_history"),
+    tables=("engagement", "engagement_history", "follower_counts"),
     sql={
         "latest": "INSERT INTO {engagement} (post_id, site_id, account_id, platform, platform_post_id, likes, comments, shares,"
         " impressions, clicks, engagement_rate, fetched_at, reach, saves, views, label, age_seconds)"
@@ -205,6 +207,8 @@ ENGAGEMENT = EngagementProjection(
         " label = EXCLUDED.label, age_seconds = EXCLUDED.age_seconds WHERE {engagement}.fetched_at <= EXCLUDED.fetched_at",
         "history": "INSERT INTO {engagement_history} (post_id, fetched_at, likes, comments, shares, impressions, clicks,"
         " engagement_rate, raw, reach, saves, views, label, age_seconds, late) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
+        " ON CONFLICT DO NOTHING",
+        "followers": "INSERT INTO {follower_counts} (account_id, counted_at, site_id, platform, followers) VALUES ($1,$2,$3,$4,$5)"
         " ON CONFLICT DO NOTHING",
     },
 )

@@ -56,7 +56,7 @@ def create_sandbox(
     for provider, (cid, secret, uris) in (apps or {}).items():
         st.oauth.clients[(provider, cid)] = OAuthClientApp(provider, cid, secret, set(uris))
     app.state.sandbox = st
-    install_oauth(app, st.oauth)  # first: /facebook/{v}/me must win over the Graph API's /{node}
+    install_oauth(app, st.oauth, st.followers)  # first: /facebook/{v}/me must win over the Graph API's /{node}
     p = Plumbing(st)
     operator.install(app, st)
     app.state.talk = audience = talk.Talk(st, talk_seed)

@@ -21,6 +21,7 @@ import hashlib
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -192,7 +193,8 @@ def _bearer(request: Request) -> str | None:
     return request.query_params.get("access_token")
 
 
-def install(app: FastAPI, server: OAuthServer) -> None:
+def install(app: FastAPI, server: OAuthServer, followers: Callable[[str, str], int] | None = None) -> None:
+    """``followers(platform, account)``: the count the profile endpoints report (X's public_metrics, TikTok's follower_count)."""
     """Add every provider's authorization-server routes and the operator endpoints to ``app``."""
 
     def client_of(provider: str, client_id: str | None) -> Client | None:
@@ -501,9 +503,14 @@ def install(app: FastAPI, server: OAuthServer) -> None:
         return JSONResponse({"status": 404, "message": f"Organization {org_id} not found"}, status_code=404)
 
     @app.get("/x/2/users/me", include_in_schema=False)
-    async def x_me(g: Grant = bearer("x")) -> Response:
+    async def x_me(request: Request, g: Grant = bearer("x")) -> Response:
         me = identity("x", g.user)
-        return JSONResponse({"data": {"id": me["id"], "name": me["name"], "username": me["username"]}})
+        data: dict[str, Any] = {"id": me["id"], "name": me["name"], "username": me["username"]}
+        # user.fields=public_metrics (docs.x.com, the User object): followers, following, posts and lists.
+        if "public_metrics" in request.query_params.get("user.fields", "").split(","):
+            count = followers("x", me["id"]) if followers else 0
+            data["public_metrics"] = {"followers_count": count, "following_count": 0, "tweet_count": 0, "listed_count": 0, "like_count": 0}
+        return JSONResponse({"data": data})
 
     @app.get("/facebook/{version}/me", include_in_schema=False)
     async def fb_me(g: Grant = bearer("facebook")) -> Response:
@@ -539,6 +546,20 @@ def install(app: FastAPI, server: OAuthServer) -> None:
     async def tt_me(g: Grant = bearer("tiktok"), fields: str = "") -> Response:
         me = identity("tiktok", g.user)
         user = {k: v for k, v in me.items() if k in fields.split(",")}
+        if "follower_count" in fields.split(","):  # a stats field: user.info.stats (developers.tiktok.com, Get User Info)
+            if "user.info.stats" not in g.scopes:
+                return JSONResponse(
+                    {
+                        "data": {},
+                        "error": {
+                            "code": "scope_not_authorized",
+                            "message": "The user did not authorize the scope required for completing this request.",
+                            "log_id": secrets.token_hex(10),
+                        },
+                    },
+                    status_code=401,
+                )
+            user["follower_count"] = followers("tiktok", me["open_id"]) if followers else 0
         return JSONResponse({"data": {"user": user}, "error": {"code": "ok", "message": "", "log_id": secrets.token_hex(10)}})
 
     @app.get("/youtube/youtube/v3/channels", include_in_schema=False)

@@ -51,7 +51,7 @@ ALL: dict[str, tuple[str, ...]] = {
         "pages_messaging",
         "instagram_manage_messages",
     ),
-    "tiktok": ("user.info.basic", "video.publish", "video.upload", "video.list", "comment.list"),
+    "tiktok": ("user.info.basic", "user.info.stats", "video.publish", "video.upload", "video.list", "comment.list"),
     "youtube": tuple(YT + s for s in ("youtube.readonly", "youtube.upload", "youtube.force-ssl", "yt-analytics.readonly")),
 }
 

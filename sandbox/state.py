@@ -210,6 +210,13 @@ class SandboxState:
         reset = int((calls[0] if calls else now) + seconds)
         return limit, limit - len(calls), reset
 
+    def followers(self, platform: str, account: str) -> int:
+        """How many follow an account: a base seeded by the account, one more per five likes its posts
+        have earned so far and three per post (deterministic: the same query twice agrees)."""
+        base = 200 + int(hashlib.sha256(f"{platform}:{account}".encode()).hexdigest()[:8], 16) % 4800
+        mine = [p for p in self.posts.get(platform, {}).values() if p.account == account]
+        return base + 3 * len(mine) + sum(self.metrics(p)["likes"] for p in mine) // 5
+
     def curve(self, platform: str, account: str) -> Curve:
         """The account's hidden response curve: the one an operator set, or its seeded default."""
         return self.curves.get(f"{platform}:{account}") or default_curve(platform, account)

@@ -271,6 +271,18 @@ class EngagementRecorded(Event):
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
+class FollowersCounted(Event):
+    """How many followed a connected account when read (where the platform reports it: X, a LinkedIn
+    organization, a Facebook page, an Instagram professional account, TikTok). On ``social.engagement``,
+    keyed by the account id; analytics read a local day's last count."""
+
+    site_id: str
+    account_id: str
+    platform: str
+    followers: int = Field(ge=0)
+    counted_at: datetime
+
+
 # ---------- accounts: never a token here, only the account id and what is safe to show
 AccountStatus = Literal["active", "needs_reauth", "disconnected"]
 

@@ -180,6 +180,7 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.command.decide_post.v1", c.DecidePost),
     ("socializer.command.decide_video.v1", c.DecideVideo),
     ("socializer.command.decide_automation.v1", c.DecideAutomation),
+    ("socializer.engagement.followers_counted.v1", e.FollowersCounted),
 ]
 for _type, _model in _TYPES:
     registry.register(_type, _model)

@@ -7,7 +7,7 @@
 | social.posts.commands     | post_id    | DecidePost: people's commands, for the post's single writer |
 | social.posts              | post_id    | the post lifecycle: PostDrafted … PostPublished      |
 | social.publish            | post_id    | PublishPost commands (schedule → publish)            |
-| social.engagement         | post_id    | EngagementRecorded                                   |
+| social.engagement         | post_id    | EngagementRecorded; FollowersCounted (keyed by account_id) |
 | social.accounts           | account_id | AccountConnected … AccountDisconnected (never tokens)|
 | video.projects.commands   | project_id | DecideVideo: commands on a project, for its single writer |
 | social.alerts             | subject    | PostOverdue, WebhookEndpointDisabled: findings the notifier turns into incidents |

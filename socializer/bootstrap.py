@@ -137,6 +137,7 @@ def stream_settings(settings: Settings) -> StreamSettings:
         ),
         due_check_seconds=s.due_check_seconds,
         engagement_tick_seconds=s.engagement_tick_seconds,
+        followers_tick_seconds=s.followers_tick_seconds,
         engagement_age_scale=s.engagement_age_scale,
         refresh_interval_seconds=s.refresh_interval_seconds,
         refresh_horizon_seconds=s.refresh_horizon_seconds,

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # Engagement is read at fixed ages per platform (domain.platforms.Ladder); this often the leader
     # looks for a post with a reading due. The scale shrinks every age (1e-4: "24 h" in under 9 s).
     engagement_tick_seconds: float = Field(60.0, gt=0)
+    followers_tick_seconds: float = Field(3600.0, gt=0)  # issue 25: followers over time, counted per account
     engagement_age_scale: float = Field(1.0, gt=0)
     # Best-time slots learned from each account's own 24 h results (Thompson sampling inside the cap and
     # the cooldown; pinned times win); off = the platform's default best times.

@@ -40,6 +40,7 @@ class StreamSettings:
     fetch_wait_ms: int = 10  # how long an idle fetch waits at the broker: the floor of a command's latency
     due_check_seconds: float = 0.25
     engagement_tick_seconds: float = 60.0
+    followers_tick_seconds: float = 3600.0  # how often the leader counts each account's followers
     engagement_age_scale: float = 1.0
     refresh_interval_seconds: float = 3600
     refresh_horizon_seconds: float = 2 * 3600

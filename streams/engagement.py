@@ -14,17 +14,18 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from adapters.accounts import Tokens
+from adapters.accounts import Accounts, Tokens
 from adapters.exceptions import AdapterError, AuthExpired, ScopeMissing
 from adapters.kafka import Producer, send_all
 from adapters.platforms.base import PlatformClient
+from adapters.ports import follower_counter
 from adapters.published import Poll, PublishedPost, PublishedPosts
 from domain.accounts import Account
 from domain.engagement import Due, due_snapshots
 from domain.platforms import PROFILES, profile
 from schemas import topics as t
 from schemas.envelope import derived_id, utcnow
-from schemas.events import EngagementRecorded
+from schemas.events import EngagementRecorded, FollowersCounted
 from schemas.registry import registry
 from streams.plumbing import Agent
 
@@ -126,6 +127,39 @@ async def collect(
     return sent
 
 
+async def count_followers(accounts: Accounts, tokens: Tokens, platforms: Mapping[str, object], out: Producer, *, now: datetime) -> int:
+    """One tick: how many follow each active account connected for analytics, where its platform
+    reports it, recorded as ``FollowersCounted`` (one per account and tick; a redelivery is the same
+    event id). A refusal skips the account this time: a follower count never marks it for re-authorisation."""
+    items = []
+    for listed in await accounts.active():
+        counter = follower_counter(platforms.get(listed.platform))
+        if counter is None:
+            continue
+        try:
+            account = await tokens.authorized(listed.account_id)
+            if not analytics_granted(account):
+                continue
+            try:
+                n = await counter.count_followers(account)
+            except AuthExpired as err:
+                n = await counter.count_followers(await tokens.rejected(account, str(err)))
+        except AdapterError as err:  # not connected any more, a scope the grant lacks, the platform down
+            log.info("followers of %s not counted: %s", listed.account_id, err)
+            continue
+        if n is None:
+            continue
+        ev = FollowersCounted(
+            site_id=account.site_id, account_id=account.account_id, platform=account.platform, followers=n, counted_at=now
+        )
+        env = registry.envelope(
+            ev, source=SOURCE, subject=account.account_id, id=derived_id(account.account_id, "followers", now.isoformat())
+        )
+        items.append((account.account_id, env))
+    await send_all(out, t.ENGAGEMENT, items)
+    return len(items)
+
+
 def register(agent: Agent) -> None:
     d = agent.deps
     s = d.settings
@@ -144,3 +178,10 @@ def register(agent: Agent) -> None:
             log.info("recorded %d engagement snapshots", n)
 
     agent.every(s.engagement_tick_seconds, "engagement.collect", tick, on_leader=True, first_at_start=True)
+
+    async def followers() -> None:
+        n = await count_followers(d.accounts, d.tokens, d.platforms, agent.producer, now=utcnow())
+        if n:
+            log.info("counted the followers of %d accounts", n)
+
+    agent.every(s.followers_tick_seconds, "engagement.followers", followers, on_leader=True, first_at_start=True)

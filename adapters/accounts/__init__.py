@@ -21,6 +21,10 @@ class Accounts(Protocol):
 
     async def for_site(self, site_id: str, *, include_inactive: bool = False, fresh: bool = False) -> list[Account]: ...
 
+    async def active(self) -> list[Account]:
+        """Every active account of every site (the followers' count reads them all)."""
+        ...
+
 
 class MemoryAccounts:
     """The fake of :class:`Accounts`, for benchmarks and pure tests."""
@@ -33,6 +37,9 @@ class MemoryAccounts:
 
     async def for_site(self, site_id: str, *, include_inactive: bool = False, fresh: bool = False) -> list[Account]:
         return [a for a in self._by_id.values() if a.site_id == site_id and (include_inactive or a.status == "active")]
+
+    async def active(self) -> list[Account]:
+        return [a for a in self._by_id.values() if a.status == "active"]
 
 
 class Tokens(Protocol):

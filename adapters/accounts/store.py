@@ -106,6 +106,10 @@ class AccountStore:
             return await load()
         return await self._cached("s:" + site_id, load)
 
+    async def active(self) -> list[Account]:
+        rows = await self.pool.fetch(f"SELECT {COLUMNS} FROM accounts WHERE status = 'active' ORDER BY site_id, platform, handle")
+        return [account_from_row(r) for r in rows]
+
     async def connect(
         self,
         site_id: str,

@@ -90,6 +90,7 @@ class FacebookClient(HttpPlatform):
     # post_total_media_view_unique: developers.facebook.com/docs/graph-api/reference/insights).
     insight_metrics: tuple[str, ...] = ("post_media_view", "post_total_media_view_unique", "post_clicks")
     insight_scope = "read_insights"
+    followers_scope = "pages_read_engagement"
 
     async def insights(self, account: Account, node: str) -> dict[str, Any]:
         """The node's current insight metrics; a metric Meta refuses (#100) is dropped, the rest asked again."""
@@ -109,6 +110,18 @@ class FacebookClient(HttpPlatform):
                 continue
             return _insight_values(resp.json())
         return {}
+
+    async def count_followers(self, account: Account) -> int | None:
+        """The Page's (or the Instagram professional account's) ``followers_count`` field: GET /{id}?fields=followers_count."""
+        resp = await self.request(
+            "GET",
+            f"/{account.platform_account_id}",
+            params={"fields": "followers_count"},
+            headers=_auth(account),
+            scope=self.followers_scope,
+        )
+        count = resp.json().get("followers_count")
+        return int(count) if count is not None else None
 
     async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
         out: dict[str, Metrics] = {}
@@ -298,6 +311,7 @@ class InstagramClient(FacebookClient):
     # Media insights by their current names (v22+: impressions, plays, video_views gave way to views).
     insight_metrics = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
     insight_scope = "instagram_manage_insights"
+    followers_scope = "instagram_basic"
     reply_edge = "replies"
     hide_field = "hide"
     hidden_field = "hidden"

@@ -45,3 +45,7 @@ class FakePlatform:
 
     async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
         return {pid: Metrics(likes=1, impressions=10) for pid in ids if pid in self.posts}
+
+    async def count_followers(self, account: Account) -> int | None:
+        """As many followers as ten per post it took, over a base of 100."""
+        return 100 + 10 * sum(1 for acct, _, _ in self.posts.values() if acct == account.platform_account_id)

@@ -130,6 +130,16 @@ class LinkedInClient(HttpPlatform):
                 )
         return out
 
+    async def count_followers(self, account: Account) -> int | None:
+        """An organization's followers: GET /rest/networkSizes/{organization urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER
+        answers ``firstDegreeSize``. LinkedIn reports no follower count of a member's own profile to an app."""
+        if not _org(account):
+            return None
+        url = f"/rest/networkSizes/{quote(account.platform_account_id, safe='')}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+        resp = await self.request("GET", url, headers=_headers(account), scope="r_organization_admin")
+        size = resp.json().get("firstDegreeSize")
+        return int(size) if size is not None else None
+
     async def _member_metrics(self, account: Account, urn: str) -> Metrics:
         """A member's post: one memberCreatorPostAnalytics call per metric, each its TOTAL."""
         kind = "ugcPost" if ":ugcPost:" in urn else "share"

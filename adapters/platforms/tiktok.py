@@ -60,6 +60,14 @@ class TikTokClient(HttpPlatform):
                 return PublishedRef(str(v["id"]), f"https://www.tiktok.com/@{account.handle}/photo/{v['id']}")
         return None
 
+    async def count_followers(self, account: Account) -> int | None:
+        """GET /v2/user/info/?fields=follower_count (scope user.info.stats); None for a grant without that scope."""
+        if account.scopes and "user.info.stats" not in account.scopes:
+            return None
+        resp = await self.request("GET", "/v2/user/info/?fields=follower_count", headers=_auth(account), scope="user.info.stats")
+        count = self._check(resp.json()).get("user", {}).get("follower_count")
+        return int(count) if count is not None else None
+
     async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
         out: dict[str, Metrics] = {}
         for i in range(0, len(ids), 20):

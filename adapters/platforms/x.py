@@ -152,6 +152,14 @@ class XClient(HttpPlatform):
                 )
         return out
 
+    async def count_followers(self, account: Account) -> int | None:
+        """GET /2/users/me with ``user.fields=public_metrics`` (users.read): ``public_metrics.followers_count``."""
+        resp = await self.request(
+            "GET", "/2/users/me", params={"user.fields": "public_metrics"}, headers=_auth(account), scope="users.read"
+        )
+        count = resp.json().get("data", {}).get("public_metrics", {}).get("followers_count")
+        return int(count) if count is not None else None
+
     # ---- the inbox: a reply is a tweet answering the comment's tweet; a DM goes to the participant
     # (POST /2/dm_conversations/with/{participant_id}/messages, scopes dm.write tweet.read users.read:
     # ../shared/specs/x-api-v2-openapi.json). X lets an app neither hide replies here nor send private replies.

@@ -111,6 +111,24 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
         ]
         return JSONResponse({"elements": els, "paging": {"start": 0, "count": len(els)}})
 
+    @app.get("/linkedin/rest/networkSizes/{urn}")
+    async def li_network_size(urn: str, request: Request, edgeType: str = "") -> Response:  # noqa: N803 - the API's name
+        """An organization's follower count (Organization Lookup API, "Retrieve Organization Follower Count")."""
+        if (no := wire.refused("linkedin", request, "r_organization_admin", what="networkSizes.GET")) is not None:
+            return no
+        org = unquote(urn)
+        if edgeType != "COMPANY_FOLLOWED_BY_MEMBER" or not org.startswith("urn:li:organization:"):
+            return JSONResponse(
+                {
+                    "status": 400,
+                    "serviceErrorCode": 100,
+                    "code": "ILLEGAL_ARGUMENT",
+                    "message": "edgeType must be COMPANY_FOLLOWED_BY_MEMBER",
+                },
+                status_code=400,
+            )
+        return JSONResponse({"firstDegreeSize": st.followers("linkedin", org)})
+
     @app.get("/linkedin/rest/organizationalEntityShareStatistics")
     async def li_stats(request: Request, shares: str = "", organizationalEntity: str = "") -> Response:  # noqa: N803 - the API's name
         what = "organizationalEntityShareStatistics.FINDER-organizationalEntity"

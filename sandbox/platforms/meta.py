@@ -258,6 +258,13 @@ def _graph_routes(app: FastAPI, prefix: str, st: SandboxState, wire: Plumbing) -
 
     @app.get(base + "/{node}", name=f"{prefix}_node")
     async def node_get(node: str, request: Request, fields: str = "") -> Response:
+        ig_ids = {ig["id"] for ig in st.oauth.pages.values()}
+        if fields == "followers_count" and (node in st.oauth.pages or node in ig_ids):
+            # A Page's or an Instagram professional account's field (Graph API reference: Page, IG User).
+            plat = "instagram" if node in ig_ids else "facebook"
+            if (no := wire.refused(prefix, request, "instagram_basic" if plat == "instagram" else "pages_read_engagement")) is not None:
+                return no
+            return JSONResponse({"followers_count": st.followers(plat, node), "id": node})
         facebook_post = node in st.posts["facebook"]
         need = "pages_read_engagement" if facebook_post else "instagram_basic"  # a page's Instagram account, a container, a media
         if (no := wire.refused(prefix, request, need)) is not None:

@@ -441,3 +441,124 @@ class NotificationPage(BaseModel):
 
 class ReadAll(BaseModel):
     marked: int = Field(description="notifications newly marked read")
+
+
+# ---------- analytics over time (issue 25)
+class PeriodOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date_ = Field(alias="from", description="first local day, included")
+    to: date_ = Field(description="last local day, included")
+    days: int
+    timezone: str = Field(description="the site's time zone the days are in")
+
+
+class Change(BaseModel):
+    current: float
+    previous: float
+    change: float = Field(description="current - previous")
+    percent: float | None = Field(description="the change in percent of the previous; null when the previous is 0")
+
+
+class RangeTotals(BaseModel):
+    posts: int = Field(description="posts that went out (or, not yet, were planned or drafted) in the range")
+    published: int
+    likes: int
+    comments: int
+    shares: int
+    impressions: int
+    clicks: int
+    reach: int
+    saves: int
+    views: int
+    engagement: int = Field(description="likes + comments + shares")
+    engagement_rate: float = Field(description="engagement / impressions over the range")
+
+
+class Compared(BaseModel):
+    period: PeriodOut
+    previous_period: PeriodOut = Field(description="the days of equal number just before")
+    totals: RangeTotals
+    previous: RangeTotals
+    change: dict[str, Change] = Field(description="per metric of totals")
+
+
+class PlatformInRange(RangeTotals):
+    platform: Platform
+    avg_engagement_rate: float
+    change: dict[str, Change]
+
+
+class TopPostInRange(TopPost):
+    content_id: str | None = None
+    published_at: datetime | None = None
+
+
+class ArticleInRange(RangeTotals):
+    content_id: str
+    title: str | None = None
+
+
+class AnalyticsOverTime(Compared):
+    site_id: str
+    platforms: list[PlatformInRange]
+    top_posts: list[TopPostInRange]
+    best_hours: list[BestHour]
+    articles: list[ArticleInRange] = Field(description="the articles whose posts went out in the range, best first")
+
+
+class DayTotals(RangeTotals):
+    day: date_ = Field(description="local day of publishing")
+
+
+class FollowerPoint(BaseModel):
+    day: date_
+    followers: int
+
+
+class FollowerSeries(BaseModel):
+    account_id: str
+    platform: str
+    latest: int
+    change: int = Field(description="the last count of the range minus its first")
+    points: list[FollowerPoint] = Field(description="each local day's last count, oldest first")
+
+
+class AccountInRange(RangeTotals):
+    account_id: str
+
+
+class PlatformAnalyticsOut(Compared):
+    site_id: str
+    platform: Platform
+    accounts: list[AccountInRange]
+    daily: list[DayTotals] = Field(description="every day of the range, oldest first")
+    top_posts: list[TopPostInRange]
+    followers: list[FollowerSeries] = Field(description="per account, where the platform reports its followers")
+
+
+class ArticlePost(Engagement):
+    post_id: str
+    account_id: str
+    platform: Platform
+    post_type: PostType
+    status: PostStatus
+    published_at: datetime | None = None
+    platform_post_url: str | None = None
+    preview: str
+    video_project_id: str | None = None
+    fetched_at: datetime | None = None
+
+
+class ArticleContent(BaseModel):
+    content_id: str
+    title: str
+    url: str
+    published_at: datetime | None = None
+
+
+class ArticleAnalyticsOut(Compared):
+    site_id: str
+    content_id: str
+    content: ArticleContent | None = Field(description="the article as upstream sent it (null if only its posts are known)")
+    posts: list[ArticlePost] = Field(description="every post it became, whenever it went out, with its latest reading")
+    videos: list[ArticlePost] = Field(description="its video posts (a project's video on each platform)")

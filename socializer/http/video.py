@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request
@@ -22,13 +22,15 @@ from commands.exceptions import InvalidTransition, ProjectNotFound
 from domain.platforms import preset as preset_of
 from domain.video.scenes import layout_problem
 from domain.video.script import from_doc, tokens
+from projections import analytics as pa
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.events import ContentPublished, Motion, SceneLayout, VideoPreset, VideoScript
+from socializer.http import analytics
 from socializer.http.deps import Services, Svc, page, reader, writer
-from socializer.http.models import PROBLEMS, Position
+from socializer.http.models import PROBLEMS, Change, PeriodOut, Position
 from socializer.http.problems import ORJSON, Problem
 
 router = APIRouter(prefix="/api/v1/video", responses=PROBLEMS)
@@ -562,15 +564,28 @@ class ArticleTotals(VideoTotals):
 
 
 class VideoAnalytics(BaseModel):
+    period: PeriodOut
+    previous_period: PeriodOut
+    totals: VideoTotals
+    previous: VideoTotals
+    change: dict[str, Change] = Field(description="per metric of totals")
     platforms: list[PlatformTotals]
     articles: list[ArticleTotals]
 
 
 @router.get(
-    "/analytics/overview/", response_model=VideoAnalytics, summary="The site's videos: views, likes, comments, shares, minutes watched"
+    "/analytics/overview/",
+    response_model=VideoAnalytics,
+    summary="The site's videos in a range (default: the last 28 days): views, likes, comments, shares, minutes watched; against the previous period",
 )
-async def analytics_overview(who: Caller = reader, svc: Services = Svc) -> Any:
-    return ORJSON(await q.video_analytics(svc.pool, who.site_id))
+async def analytics_overview(
+    who: Caller = reader, start: date | None = analytics.From, to: date | None = analytics.To, svc: Services = Svc
+) -> Any:
+    p = await analytics.window(svc, who.site_id, start, to)
+    lo, hi = p.bounds()
+    cur = await pa.video_totals(svc.pool, who.site_id, lo, hi)
+    prev = await pa.video_totals(svc.pool, who.site_id, *p.previous().bounds())
+    return ORJSON({**analytics.framed(p, cur, prev, pa.VIDEO_METRICS), **await q.video_analytics(svc.pool, who.site_id, lo, hi)})
 
 
 @router.get(

@@ -67,6 +67,11 @@ CONNECT = {
         ("dash-tiktok", "tiktok", "dash-tt", "personal", {}),
         ("dash-review", "linkedin", "dash-member", "personal", {"auto_publish": False}),
     ],
+    # test_analytics_periods: ranges and previous periods in a zone far from UTC, on two platforms.
+    "periods": [
+        ("periods-x", "x", "periods-x", "personal", {}),
+        ("periods-linkedin", "linkedin", "periods-org", "organization", {}),
+    ],
 }
 SITES = {
     "sites": [
@@ -80,6 +85,7 @@ SITES = {
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
+        {"site_id": "periods", "timezone": "Pacific/Auckland", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -134,6 +140,7 @@ class System:
             # Engagement snapshots on the sandbox's clock (a day in five seconds: ServedSandbox's growth).
             "SOCIALIZER_ENGAGEMENT_AGE_SCALE": str(5 / 86400),
             "SOCIALIZER_ENGAGEMENT_TICK_SECONDS": "1",
+            "SOCIALIZER_FOLLOWERS_TICK_SECONDS": "15",  # X allows GET /2/users/me 75 times in 15 minutes
             "SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6",
             "SOCIALIZER_PUBLISH_TIMEOUT_SECONDS": "8",
             "SOCIALIZER_PUBLISH_LEASE_SECONDS": "12",
@@ -185,6 +192,7 @@ class System:
                 "autochaos": await keys.create("autochaos"),
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
+                "periods": await keys.create("periods"),
             }
         finally:
             await pool.close()
