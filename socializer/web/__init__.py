@@ -15,12 +15,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from socializer.web import auth, docs, home
+from socializer.web import calendar as planner
+from socializer.web import posts as post_pages
 from socializer.web.auth import SignInRequired
 
 STATIC = Path(__file__).parent / "static"
 
 # Each page's router; the pages of one area live in one module.
 ROUTERS = [auth.router, docs.router, home.router]
+ROUTERS += [planner.router, post_pages.router]  # calendar and posts (h20)
 
 # The dashboard's own pages allow nothing but this origin. The API documentation's two bundles set
 # styles and start a search worker at run time, so they alone may use inline styles and blob: workers.

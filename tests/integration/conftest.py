@@ -67,6 +67,8 @@ CONNECT = {
         ("dash-tiktok", "tiktok", "dash-tt", "personal", {}),
         ("dash-review", "linkedin", "dash-member", "personal", {"auto_publish": False}),
     ],
+    # test_dashboard_calendar: an account with a cooldown (a drop too close to another post is a 409) and learned slots.
+    "dashcal": [("dashcal-x", "x", "dashcal-x", "personal", {"cooldown_hours": 4, "max_per_day": 3, "interval_minutes": None})],
 }
 SITES = {
     "sites": [
@@ -80,6 +82,7 @@ SITES = {
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
+        {"site_id": "dashcal", "timezone": "America/New_York", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -185,6 +188,7 @@ class System:
                 "autochaos": await keys.create("autochaos"),
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
+                "dashcal": await keys.create("dashcal"),
             }
         finally:
             await pool.close()
