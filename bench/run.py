@@ -14,6 +14,7 @@ a bulk schedule of 100 posts, calm / while the worker restarts           (goal <
 best times that learn, simulated (bench.besttime)  vs  defaults, population, greedy, oracle (goals: its table)
 inbound webhooks acknowledged p99 at 1,000/s for 10 s  vs  a bare handler verifying only (goal <= 250 ms)
 automation comment->send p99 under budget  vs  the platform client's reply call alone  (goal <= 3 s)
+calendar month page, 500 posts, rendered  vs  the same rows joined into a string  (goal < 200 ms)
 """
 
 from __future__ import annotations
@@ -933,6 +934,7 @@ def main() -> None:
             "webhooks",
             "inbound",
             "automations",
+            "dashboard",
         ],
         action="append",
     )
@@ -989,6 +991,10 @@ def main() -> None:
             from bench.automations import bench_automations
 
             bench_automations(*((2.0, 5.0) if args.smoke else (5.0, 60.0)), tmp, line, VAULT_KEYS)
+        if not args.only or "dashboard" in args.only:
+            from bench.month import bench_month
+
+            bench_month(*((100, 3) if args.smoke else (500, 30)), line)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

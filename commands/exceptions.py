@@ -32,7 +32,14 @@ class VersionConflict(InvalidTransition):
 
 
 class ScheduleConflict(InvalidTransition):
+    """``conflict``: the post in the way (``post_id``, ``at``), why (``reason``), and ``next_free_slot`` (None if none):
+    what a person needs to choose another time."""
+
     code = "schedule_conflict"
+
+    def __init__(self, detail: str, *, field: str | None = None, conflict: dict[str, str | None] | None = None) -> None:
+        super().__init__(detail, field=field)
+        self.conflict = conflict or {}
 
 
 class InvalidSchedule(CommandRefused):

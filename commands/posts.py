@@ -134,12 +134,15 @@ def _check_slot(state: PostState, at: datetime, override: bool, slots: Slots | N
         return True
     post_id, why = found
     try:
-        free = next_slot(slots.policy, state.platform, [t for _, t in others], at).isoformat()
+        slot: str | None = next_slot(slots.policy, state.platform, [t for _, t in others], at).isoformat()
     except NoFreeSlot:
-        free = "none within the horizon"
+        slot = None
+    held = next((t.isoformat() for p, t in others if p == post_id), None)
     raise ScheduleConflict(
-        f"{at.isoformat()} conflicts with post {post_id}: {why}; the next free slot is {free} (send override: true to place it anyway)",
+        f"{at.isoformat()} conflicts with post {post_id}: {why}; the next free slot is {slot or 'none within the horizon'}"
+        " (send override: true to place it anyway)",
         field="scheduled_at",
+        conflict={"post_id": post_id, "at": held, "reason": why, "next_free_slot": slot},
     )
 
 

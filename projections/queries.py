@@ -31,10 +31,15 @@ async def list_posts(
     date_to: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    account_id: str | None = None,
+    search: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of the site's posts, newest first, and how many match in all."""
+    """A page of the site's posts, newest first, and how many match in all (``search``: words in the text, any case)."""
     where, args = ["site_id = $1"], [site_id]
-    for col, val in (("platform", platform), ("status", status), ("content_id", content_id)):
+    if search:
+        args.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        where.append(f"text ILIKE ${len(args)}")
+    for col, val in (("platform", platform), ("status", status), ("content_id", content_id), ("account_id", account_id)):
         if val is not None:
             args.append(val)
             where.append(f"{col} = ${len(args)}")
@@ -82,7 +87,7 @@ async def get_content(pool: asyncpg.Pool, content_id: str) -> dict[str, Any] | N
 
 CALENDAR_SQL = (
     "SELECT post_id, account_id, platform, post_type, status, left(text, 140) AS preview,"
-    " coalesce(published_at, scheduled_at) AS at FROM posts"
+    " coalesce(published_at, scheduled_at) AS at, version FROM posts"
     " WHERE site_id = $1 AND status IN ('scheduled', 'publishing', 'published', 'failed')"
     " AND coalesce(published_at, scheduled_at) >= $2 AND coalesce(published_at, scheduled_at) < $3 ORDER BY at, post_id"
 )

@@ -20,7 +20,7 @@ from adapters.kafka import Producer, send_all
 from adapters.post_states import Folded, Outcome, PostStateStore, remember
 from adapters.sites import SiteDirectory
 from commands import posts as decider
-from commands.exceptions import CommandRefused, InvalidTransition, PostNotFound
+from commands.exceptions import CommandRefused, InvalidTransition, PostNotFound, ScheduleConflict
 from domain.accounts import Site
 from domain.lifecycle import PostState
 from schemas import events as e
@@ -83,6 +83,7 @@ def refusal(err: CommandRefused, cmd: DecidePost) -> Outcome:
             "title": type(err).__name__,
             "detail": err.detail,
             "field": err.field,
+            **({"conflict": err.conflict} if isinstance(err, ScheduleConflict) else {}),
         },
     )
 

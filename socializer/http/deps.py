@@ -111,7 +111,14 @@ class Services:
         (result,) = await self.commands(who, [post_id], idempotency_key=idempotency_key, if_match=if_match, platform=platform, **action)
         if result.outcome == "refused":
             b = result.problem or {}
-            raise Problem(b.get("status", 409), b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
+            raise Problem(
+                b.get("status", 409),
+                b.get("title", "Refused"),
+                b.get("detail", ""),
+                code=b.get("code"),
+                field=b.get("field"),
+                extra={"conflict": b["conflict"]} if b.get("conflict") else None,
+            )
         if wait and result.events:
             await self.wait_for(result.events, "posts")
         return Accepted(
@@ -194,6 +201,8 @@ def _result(post_id: str, command_id: str, outcome: Outcome | None) -> CommandRe
     b = outcome.body
     if outcome.status != 202:
         problem = {"status": outcome.status, **{k: b.get(k) for k in ("title", "detail", "code", "field")}}
+        if b.get("conflict"):  # a schedule conflict: the post in the way and the next free slot
+            problem["conflict"] = b["conflict"]
         return CommandResult(post_id=post_id, outcome="refused", command_id=command_id, problem=problem)
     events = [Position(**p) for p in b.get("events", [])]
     return CommandResult(post_id=post_id, outcome="accepted", command_id=command_id, version=b.get("version"), events=events)

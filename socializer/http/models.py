@@ -107,6 +107,10 @@ class ProblemDetail(BaseModel):
     detail: str
     field: str | None = Field(None, description="the request field the problem is about")
     errors: list[dict[str, str | None]] | None = Field(None, description="every invalid field, for a 422")
+    conflict: dict[str, str | None] | None = Field(
+        None,
+        description="a schedule_conflict's post in the way (post_id, at), the reason (cap or cooldown), and next_free_slot (null: none within the horizon)",
+    )
 
 
 _WHAT = {
@@ -245,6 +249,7 @@ class CalendarPost(BaseModel):
     status: PostStatus
     preview: str
     at: datetime = Field(description="when it is scheduled, or was published")
+    version: int | None = Field(None, description="the post's version, for If-Match on a reschedule")
 
 
 class CalendarDay(BaseModel):

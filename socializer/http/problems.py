@@ -22,6 +22,7 @@ from commands.exceptions import (
     InvalidTransition,
     PostNotFound,
     ProjectNotFound,
+    ScheduleConflict,
 )
 
 PROBLEM = "application/problem+json"
@@ -36,22 +37,40 @@ class ORJSON(JSONResponse):
 
 
 def problem(
-    status: int, title: str, detail: str, *, field: str | None = None, code: str | None = None, errors: list[dict[str, Any]] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    code: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
+    """``extra``: members a problem of this type adds (RFC 9457 extensions), e.g. a schedule conflict's ``conflict``."""
     body: dict[str, Any] = {"type": f"https://socializer.dev/problems/{code or status}", "title": title, "status": status, "detail": detail}
     if field:
         body["field"] = field
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM)
 
 
 class Problem(Exception):
     """A refusal already shaped as a problem (the decide agent's answer to a command)."""
 
-    def __init__(self, status: int, title: str, detail: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
-        self.status, self.title, self.detail, self.code, self.field = status, title, detail, code, field
+        self.status, self.title, self.detail, self.code, self.field, self.extra = status, title, detail, code, field, extra
 
 
 def invalid_merge(err: ValidationError) -> Response:
@@ -120,11 +139,12 @@ def install(app: FastAPI) -> None:
         )
         if isinstance(err, ConnectionRefused):
             status = err.status
-        return problem(status, type(err).__name__, err.detail, field=err.field, code=err.code)
+        extra = {"conflict": err.conflict} if isinstance(err, ScheduleConflict) else None
+        return problem(status, type(err).__name__, err.detail, field=err.field, code=err.code, extra=extra)
 
     @app.exception_handler(Problem)
     async def shaped(_: Request, err: Problem) -> Response:
-        return problem(err.status, err.title, err.detail, field=err.field, code=err.code)
+        return problem(err.status, err.title, err.detail, field=err.field, code=err.code, extra=err.extra)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, err: Exception) -> Response:

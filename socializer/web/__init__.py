@@ -16,8 +16,10 @@ from starlette.responses import RedirectResponse, Response
 
 from socializer.web import auth, docs, home
 from socializer.web import automations as automation_pages
+from socializer.web import calendar as planner
 from socializer.web import inbox as inbox_pages
 from socializer.web import notifications as notification_pages
+from socializer.web import posts as post_pages
 from socializer.web import webhooks as webhook_pages
 from socializer.web.analytics import router as analytics_router
 from socializer.web.auth import SignInRequired
@@ -28,6 +30,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = [auth.router, docs.router, home.router]
 ROUTERS += [inbox_pages.router, automation_pages.router, notification_pages.router, webhook_pages.router]  # h22
 ROUTERS.append(analytics_router)  # issue 23: the analytics page
+ROUTERS += [planner.router, post_pages.router]  # calendar and posts (h20)
 
 # The dashboard's own pages allow nothing but this origin. The API documentation's two bundles set
 # styles and start a search worker at run time, so they alone may use inline styles and blob: workers.

@@ -72,6 +72,8 @@ CONNECT = {
         ("periods-x", "x", "periods-x", "personal", {}),
         ("periods-linkedin", "linkedin", "periods-org", "organization", {}),
     ],
+    # test_dashboard_calendar: an account with a cooldown (a drop too close to another post is a 409) and learned slots.
+    "dashcal": [("dashcal-x", "x", "dashcal-x", "personal", {"cooldown_hours": 4, "max_per_day": 3, "interval_minutes": None})],
 }
 SITES = {
     "sites": [
@@ -86,6 +88,7 @@ SITES = {
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
         {"site_id": "periods", "timezone": "Pacific/Auckland", "auto_social_publish": True},
+        {"site_id": "dashcal", "timezone": "America/New_York", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -193,6 +196,7 @@ class System:
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
                 "periods": await keys.create("periods"),
+                "dashcal": await keys.create("dashcal"),
             }
         finally:
             await pool.close()

@@ -118,6 +118,12 @@ async def test_a_manual_time_that_breaks_the_cap_is_refused_naming_the_post_and_
     refused = await decide.decide(decoded(cmd("one", schedule=later)), d)
     assert refused.status == 409 and refused.body["code"] == "schedule_conflict" and refused.body["field"] == "scheduled_at"
     assert "post p0" in refused.body["detail"] and "next free slot is 2026-11-24T09:00:00+00:00" in refused.body["detail"]
+    assert refused.body["conflict"] == {
+        "post_id": "p0",
+        "at": "2026-11-23T09:00:00+00:00",
+        "reason": "the account's cap of 1 per day is reached on 2026-11-23",
+        "next_free_slot": "2026-11-24T09:00:00+00:00",
+    }
 
     forced = await decide.decide(decoded(cmd("two", schedule=later.model_copy(update={"override": True}))), d)
     assert forced.status == 202
