@@ -65,6 +65,14 @@ class Browser:
         self.driver.quit()
         shutil.rmtree(self.profile, ignore_errors=True)
 
+    def reset(self) -> None:
+        """Forget the previous test: its cookies (its session), its console messages and its requests."""
+        self.driver.get("about:blank")
+        self.driver.delete_all_cookies()
+        self.driver.get_log("browser")
+        self.driver.get_log("performance")
+        self.requests.clear()
+
     # --- navigation -------------------------------------------------------------------------
     def open(self, path: str) -> None:
         self.driver.get(self.base + path)

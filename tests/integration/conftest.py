@@ -334,10 +334,18 @@ def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="session")
-def browser(system: System) -> Iterator[Any]:
-    """One headless Chromium for the dashboard's tests, signed in as nobody (each test signs in)."""
+def chromium(system: System) -> Iterator[Any]:
+    """One headless Chromium for the dashboard's tests (starting one costs seconds)."""
     from tests.integration.browser import Browser
 
     b = Browser(system.api)
     yield b
     b.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    """The shared Chromium, as new to each test: signed in as nobody, with no console message or
+    request of an earlier test left in its logs."""
+    chromium.reset()
+    return chromium
