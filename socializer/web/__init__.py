@@ -14,13 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from socializer.web import auth, docs, home
+from socializer.web import accounts, auth, docs, home, video
 from socializer.web.auth import SignInRequired
 
 STATIC = Path(__file__).parent / "static"
 
 # Each page's router; the pages of one area live in one module.
 ROUTERS = [auth.router, docs.router, home.router]
+ROUTERS += [video.router, accounts.router]  # h21: the Video Creator's pages, the accounts page
 
 # The dashboard's own pages allow nothing but this origin. The API documentation's two bundles set
 # styles and start a search worker at run time, so they alone may use inline styles and blob: workers.

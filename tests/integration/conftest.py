@@ -67,6 +67,17 @@ CONNECT = {
         ("dash-tiktok", "tiktok", "dash-tt", "personal", {}),
         ("dash-review", "linkedin", "dash-member", "personal", {"auto_publish": False}),
     ],
+    # The video pages' browser test (test_dashboard_video): the three platforms a video is posted to.
+    "dashvid": [
+        ("dv-youtube", "youtube", "dv-yt", "channel", {}),
+        ("dv-instagram", "instagram", "dv-ig", "business", {}),
+        ("dv-tiktok", "tiktok", "dv-tt", "personal", {}),
+    ],
+    # The accounts page's browser test (test_dashboard_accounts): it connects and re-authorises more itself.
+    "dashacct": [
+        ("da-linkedin", "linkedin", "da-org", "organization", {}),
+        ("da-facebook", "facebook", "da-fb", "page", {}),
+    ],
 }
 SITES = {
     "sites": [
@@ -80,6 +91,8 @@ SITES = {
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
+        {"site_id": "dashvid", "timezone": "America/New_York", "auto_social_publish": True},
+        {"site_id": "dashacct", "timezone": "Europe/Paris", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -185,6 +198,8 @@ class System:
                 "autochaos": await keys.create("autochaos"),
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
+                "dashvid": await keys.create("dashvid"),
+                "dashacct": await keys.create("dashacct"),
             }
         finally:
             await pool.close()
