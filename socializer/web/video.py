@@ -79,7 +79,7 @@ async def projects(
 ) -> Response:
     wanted = status if status in STATUSES else None
     items, total = await q.video_projects(svc.pool, site_id=who.site_id, status=wanted, limit=50, offset=offset)
-    return page(request, "video_projects.html", who, projects=items, total=total, status=wanted, statuses=STATUSES, offset=offset, limit=50)
+    return page(request, "video_projects.html", who, projects=items, total=total, chosen=wanted, statuses=STATUSES, offset=offset, limit=50)
 
 
 @router.get("/video/create")

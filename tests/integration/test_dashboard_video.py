@@ -131,6 +131,8 @@ async def test_a_video_is_made_reviewed_approved_and_played_from_its_pages(syste
         posts = await eventually(drafted, timeout=120, every=2, what="a video post per platform")
 
     # ---- the player plays the rendered video, with its captions from the same origin
+    refused = browser.console_errors()  # the two refusals above (the 404 and the 422) the browser logged
+    assert len(refused) == 2 and all("status of 4" in e for e in refused), refused
     browser.open(f"/video/projects/{pid}")
     assert browser.find("#project-status").text == "ready"
     player = browser.find("video#player")
