@@ -8,6 +8,8 @@ platform call are the adapters' business: no token is part of this model except 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.schedule import SlotPolicy
 from schemas.events import AccountSettings, SiteSettings
 
-__all__ = ["Account", "AccountSettings", "Site", "SiteSettings"]
+__all__ = ["Account", "AccountSettings", "Site", "SiteSettings", "settings_tag"]
 
 
 class Account(BaseModel):
@@ -52,3 +54,10 @@ class Site(SiteSettings):
     def policy(self, account: Account) -> SlotPolicy:
         """The account's slotting rules, in its own time zone or else the site's."""
         return SlotPolicy.of(account.settings, self.timezone)
+
+
+def settings_tag(settings: AccountSettings) -> str:
+    """An account's settings as an ETag: a change made on settings someone else changed since is refused
+    (If-Match), so two managers editing one account do not silently undo each other."""
+    canonical = json.dumps(settings.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

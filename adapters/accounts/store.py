@@ -14,7 +14,7 @@ from adapters import outbox
 from adapters.oauth import Discovered
 from adapters.vault.crypto import Secret
 from adapters.vault.store import TokenVault
-from domain.accounts import Account, AccountSettings
+from domain.accounts import Account, AccountSettings, settings_tag
 from schemas import events as e
 from schemas.registry import registry
 from schemas.topics import ACCOUNTS
@@ -66,6 +66,10 @@ def account_from_row(r: asyncpg.Record) -> Account:
 
 async def emit(conn: asyncpg.Connection, event: e.Event, account_id: str) -> None:
     await outbox.add(conn, ACCOUNTS, account_id, registry.envelope(event, source=SOURCE, subject=account_id))
+
+
+class StaleSettings(Exception):
+    """The account's settings changed since the version a change was made on."""
 
 
 class AccountStore:
@@ -180,8 +184,14 @@ class AccountStore:
         self._cache.clear()
         return account
 
-    async def update_settings(self, account: Account, settings: AccountSettings) -> Account:
+    async def update_settings(self, account: Account, settings: AccountSettings, *, expected_tag: str | None = None) -> Account:
+        """``expected_tag``: the settings' tag (:func:`domain.accounts.settings_tag`) the change was made on;
+        :class:`StaleSettings` (nothing written) if they changed since."""
         async with self.pool.acquire() as conn, conn.transaction():
+            if expected_tag is not None:
+                now = await conn.fetchval("SELECT settings FROM accounts WHERE account_id = $1 FOR UPDATE", account.account_id)
+                if settings_tag(AccountSettings.model_validate(now or {})) != expected_tag:
+                    raise StaleSettings(account.account_id)
             r = await conn.fetchrow(
                 f"UPDATE accounts SET settings = $2, updated_at = now() WHERE account_id = $1 RETURNING {COLUMNS}",
                 account.account_id,

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Security
+from fastapi import APIRouter, Header, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.responses import RedirectResponse
 
+from adapters.accounts.store import StaleSettings
 from adapters.api_keys import Caller
-from commands.exceptions import AccountNotFound, CommandRefused
-from domain.accounts import AccountSettings
+from commands.exceptions import AccountNotFound, CommandRefused, ConnectionRefused
+from domain.accounts import AccountSettings, settings_tag
 from projections import queries as q
 from schemas import commands as c
 from socializer.http.deps import Services, Svc, bearer, own_site, reader, relay_now, writer
@@ -58,9 +61,18 @@ async def accounts(
     return ORJSON({"count": len(rows), "results": [a.model_dump(mode="json") for a in rows]})
 
 
-@router.get("/accounts/{account_id}/", response_model=AccountOut, summary="One connected account (never tokens)")
+def _tagged(account: Any) -> dict[str, str]:
+    return {"ETag": f'"{settings_tag(account.settings)}"'}
+
+
+@router.get(
+    "/accounts/{account_id}/",
+    response_model=AccountOut,
+    summary="One connected account (never tokens); its ETag tags its settings, for If-Match on a settings change",
+)
 async def account(account_id: str, who: Caller = reader, svc: Services = Svc) -> Any:
-    return ORJSON((await own_account(svc, account_id, who)).model_dump(mode="json"))
+    found = await own_account(svc, account_id, who)
+    return ORJSON(found.model_dump(mode="json"), headers=_tagged(found))
 
 
 @router.get(
@@ -100,6 +112,7 @@ async def connect(platform: Connectable, body: ConnectRequest | None = None, who
     status_code=201,
     response_model=Connected,
     openapi_extra={"security": [{}, {"ApiKey": []}]},
+    responses={303: {"description": "a browser asking for HTML (no API key) is sent on to the dashboard's accounts page"}},
     summary="Where the provider sends the browser back: the one-time state authenticates it; an API key, if"
     " sent (a dashboard relaying the redirect), must be the same site's",
 )
@@ -113,7 +126,14 @@ async def callback(
     svc: Services = Svc,
 ) -> Any:
     who = await svc.keys.verify(creds.credentials) if creds else None
-    connected = await svc.connections.finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)
+    browser = creds is None and "text/html" in request.headers.get("accept", "")
+    try:
+        connected = await svc.connections.finish(platform, dict(request.query_params), caller_site=who.site_id if who else None)
+    except ConnectionRefused as err:
+        if not browser:
+            raise
+        # A person's browser, back from the provider's consent: the dashboard says what went wrong.
+        return RedirectResponse(f"/socializer/accounts?{urlencode({'platform': platform, 'error': err.detail})}", status_code=303)
     await relay_now(svc)
     offers = [
         Requeue(
@@ -124,6 +144,8 @@ async def callback(
         for a in connected
         if (ids := await q.failed_for_account(svc.pool, a.account_id))
     ]
+    if browser:  # the dashboard's accounts page shows what was connected
+        return RedirectResponse(f"/socializer/accounts?{urlencode({'platform': platform, 'connected': len(connected)})}", status_code=303)
     answer = Connected(count=len(connected), results=[AccountOut.model_validate(a.model_dump()) for a in connected], requeue=offers)
     return ORJSON(answer.model_dump(mode="json"), status_code=201)
 
@@ -169,16 +191,32 @@ class SettingsPatch(BaseModel):
     response_model=AccountOut,
     summary="Change posting settings: a field not sent is not changed (as PATCH)",
 )
-async def account_settings(account_id: str, body: SettingsPatch, who: Caller = writer, svc: Services = Svc) -> Any:
+async def account_settings(
+    account_id: str,
+    body: SettingsPatch,
+    who: Caller = writer,
+    svc: Services = Svc,
+    if_match: str | None = Header(
+        None,
+        alias="If-Match",
+        max_length=100,
+        description="the settings' tag (the account's ETag) the change was made on: another is a 409",
+    ),
+) -> Any:
     account = await own_account(svc, account_id, who)
     merged = {**account.settings.model_dump(), **body.model_dump(exclude_unset=True)}
     try:
         settings = AccountSettings.model_validate(merged)
     except ValidationError as err:
         return invalid_merge(err)
-    updated = await svc.accounts.update_settings(account, settings)
+    expected = if_match.strip().removeprefix("W/").strip('"') if if_match else None
+    try:
+        updated = await svc.accounts.update_settings(account, settings, expected_tag=expected)
+    except StaleSettings:
+        detail = f"account {account_id}'s settings changed since they were read: read them again"
+        raise Problem(409, "VersionConflict", detail, code="version_conflict", field="If-Match") from None
     await relay_now(svc)
-    return ORJSON(updated.model_dump(mode="json"))
+    return ORJSON(updated.model_dump(mode="json"), headers=_tagged(updated))
 
 
 @router.delete(

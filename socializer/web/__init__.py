@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from socializer.web import auth, docs, home
+from socializer.web import accounts, auth, docs, home, video
 from socializer.web import automations as automation_pages
 from socializer.web import calendar as planner
 from socializer.web import inbox as inbox_pages
@@ -27,10 +27,9 @@ from socializer.web.auth import SignInRequired
 STATIC = Path(__file__).parent / "static"
 
 # Each page's router; the pages of one area live in one module.
-ROUTERS = [auth.router, docs.router, home.router]
-ROUTERS += [inbox_pages.router, automation_pages.router, notification_pages.router, webhook_pages.router]  # h22
-ROUTERS.append(analytics_router)  # issue 23: the analytics page
-ROUTERS += [planner.router, post_pages.router]  # calendar and posts (h20)
+ROUTERS = [auth.router, docs.router, home.router, planner.router, post_pages.router, analytics_router]
+ROUTERS += [inbox_pages.router, automation_pages.router, notification_pages.router, webhook_pages.router]
+ROUTERS += [accounts.router, video.router]
 
 # The dashboard's own pages allow nothing but this origin. The API documentation's two bundles set
 # styles and start a search worker at run time, so they alone may use inline styles and blob: workers.

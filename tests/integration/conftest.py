@@ -74,6 +74,17 @@ CONNECT = {
     ],
     # test_dashboard_calendar: an account with a cooldown (a drop too close to another post is a 409) and learned slots.
     "dashcal": [("dashcal-x", "x", "dashcal-x", "personal", {"cooldown_hours": 4, "max_per_day": 3, "interval_minutes": None})],
+    # The video pages' browser test (test_dashboard_video): the three platforms a video is posted to.
+    "dashvid": [
+        ("dv-youtube", "youtube", "dv-yt", "channel", {}),
+        ("dv-instagram", "instagram", "dv-ig", "business", {}),
+        ("dv-tiktok", "tiktok", "dv-tt", "personal", {}),
+    ],
+    # The accounts page's browser test (test_dashboard_accounts): it connects and re-authorises more itself.
+    "dashacct": [
+        ("da-linkedin", "linkedin", "da-org", "organization", {}),
+        ("da-facebook", "facebook", "da-fb", "page", {}),
+    ],
 }
 SITES = {
     "sites": [
@@ -89,6 +100,8 @@ SITES = {
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
         {"site_id": "periods", "timezone": "Pacific/Auckland", "auto_social_publish": True},
         {"site_id": "dashcal", "timezone": "America/New_York", "auto_social_publish": True},
+        {"site_id": "dashvid", "timezone": "America/New_York", "auto_social_publish": True},
+        {"site_id": "dashacct", "timezone": "Europe/Paris", "auto_social_publish": True},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -197,6 +210,8 @@ class System:
                 "dash-read": await keys.create("dash", ("read",)),
                 "periods": await keys.create("periods"),
                 "dashcal": await keys.create("dashcal"),
+                "dashvid": await keys.create("dashvid"),
+                "dashacct": await keys.create("dashacct"),
             }
         finally:
             await pool.close()
