@@ -65,7 +65,7 @@ async def test_each_provider_connects_an_account_from_the_api_alone(system) -> N
         assert x.params["redirect_uri"] == f"{system.api}/api/v1/social/accounts/callback/x/"
         tt = await _start(c, "tiktok")  # publishing and insights by default; video.list finds and measures posts
         assert "client_key" in tt.params and "client_id" not in tt.params
-        assert set(tt.params["scope"].split(",")) == {"user.info.basic", "video.publish", "video.upload", "video.list"}
+        assert set(tt.params["scope"].split(",")) == {"user.info.basic", "user.info.stats", "video.publish", "video.upload", "video.list"}
         yt = await _start(c, "youtube", features=["publish"])
         assert yt.params["access_type"] == "offline" and "code_challenge" in yt.params
         li = await _start(c, "linkedin")
