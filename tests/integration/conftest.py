@@ -67,6 +67,11 @@ CONNECT = {
         ("dash-tiktok", "tiktok", "dash-tt", "personal", {}),
         ("dash-review", "linkedin", "dash-member", "personal", {"auto_publish": False}),
     ],
+    # test_import and test_queues (h24): imported rows and queue items are placed by their own times, an hour apart at most.
+    "bulk": [
+        ("bulk-x", "x", "bulk-x", "personal", {"auto_publish": False, "interval_minutes": None, "best_times": ["09:00", "15:00"]}),
+        ("bulk-linkedin", "linkedin", "bulk-org", "organization", {"auto_publish": False, "interval_minutes": None}),
+    ],
 }
 SITES = {
     "sites": [
@@ -80,6 +85,7 @@ SITES = {
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
+        {"site_id": "bulk", "timezone": "Europe/Berlin", "auto_social_publish": False},  # test_import, test_queues
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -185,6 +191,7 @@ class System:
                 "autochaos": await keys.create("autochaos"),
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
+                "bulk": await keys.create("bulk"),
             }
         finally:
             await pool.close()
