@@ -884,6 +884,7 @@ def main() -> None:
             "webhooks",
             "inbound",
             "automations",
+            "imports",
         ],
         action="append",
     )
@@ -940,6 +941,10 @@ def main() -> None:
             from bench.automations import bench_automations
 
             bench_automations(*((2.0, 5.0) if args.smoke else (5.0, 60.0)), tmp, line, VAULT_KEYS)
+        if not args.only or "imports" in args.only:
+            from bench.imports import bench_imports
+
+            bench_imports(50 if args.smoke else 1000, tmp, line, VAULT_KEYS)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

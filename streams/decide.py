@@ -178,5 +178,7 @@ def register(agent: Agent) -> None:
     async def one_event(message: Any) -> None:
         await fold(registry.decode(message.value or b""), d)
 
-    agent.consume(t.POST_COMMANDS, "decide", one_command)
+    # Each partition decided side by side: a post's commands share a partition, so they stay in order,
+    # and the post's lock orders them against its events folded meanwhile.
+    agent.consume(t.POST_COMMANDS, "decide", one_command, isolated=True)
     agent.consume(t.POSTS, "decide.fold", one_event)
