@@ -42,7 +42,9 @@ class RowErrorOut(BaseModel):
 
 
 class ImportProblem(ProblemDetail):
-    errors: list[RowErrorOut] | None = Field(None, description="every row's errors, at its row and column")  # type: ignore[assignment]
+    errors: list[RowErrorOut | dict[str, str | None]] | None = Field(  # type: ignore[assignment]
+        None, description="every row's errors, at its row and column (or, for a bad query parameter, the field)"
+    )
 
 
 class ImportedRow(BaseModel):
