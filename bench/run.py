@@ -935,6 +935,7 @@ def main() -> None:
             "inbound",
             "automations",
             "dashboard",
+            "imports",
         ],
         action="append",
     )
@@ -995,6 +996,10 @@ def main() -> None:
             from bench.month import bench_month
 
             bench_month(*((100, 3) if args.smoke else (500, 30)), line)
+        if not args.only or "imports" in args.only:
+            from bench.imports import bench_imports
+
+            bench_imports(50 if args.smoke else 1000, tmp, line, VAULT_KEYS)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -169,19 +169,18 @@ def handle(
         draft = _composed(cmd.platform, w, campaign=campaign, post_id=cmd.post_id)
         score, parts, reasons = virality(cmd.platform, action.post_type, draft)
         (drafted,) = create(action, platform=cmd.platform, post_id=cmd.post_id)
-        return [
-            drafted.model_copy(
-                update={
-                    "text": draft.text,
-                    "hashtags": draft.hashtags,
-                    "link_url": draft.link_url,
-                    "thread": draft.thread,
-                    "virality": score,
-                    "virality_parts": parts,
-                    "virality_reasons": reasons,
-                }
-            )
-        ]
+        drafted = drafted.model_copy(
+            update={
+                "text": draft.text,
+                "hashtags": draft.hashtags,
+                "link_url": draft.link_url,
+                "thread": draft.thread,
+                "virality": score,
+                "virality_parts": parts,
+                "virality_reasons": reasons,
+            }
+        )
+        return [drafted, *_placed(drafted, action.schedule, now, slots)] if action.schedule else [drafted]
     if state is None or state.site_id != cmd.site_id:  # another site's post does not exist for this caller
         raise PostNotFound(f"no post {cmd.post_id}", field="post_id")
     if isinstance(action, c.StartPublishing):
@@ -242,6 +241,16 @@ def handle(
                 virality_reasons=reasons,
             )
         ]
+    return events
+
+
+def _placed(drafted: e.Event, schedule: c.SchedulePost, now: datetime, slots: Slots | None) -> list[e.Event]:
+    """A post created with its time (an import's row): placed as a schedule command on the new draft would place it."""
+    state = fold(None, drafted)
+    assert state is not None
+    events = decide(state, schedule, now)
+    if events and isinstance(events[0], e.PostScheduled) and _check_slot(state, events[0].scheduled_at, schedule.override, slots):
+        events[0] = events[0].model_copy(update={"override": True})
     return events
 
 

@@ -38,6 +38,9 @@ class CreatePost(Command):
     link_url: str | None = None
     media_urls: list[str] = Field(default_factory=list)
     thread: list[str] | None = Field(None, description="X only: 2 to 10 posts, numbered for you; the link goes in the last")
+    schedule: SchedulePost | None = Field(
+        None, description="place it as it is created: at scheduled_at, or (no time) the account's next free best-time slot"
+    )
 
 
 class SchedulePost(Command):

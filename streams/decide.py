@@ -25,7 +25,7 @@ from domain.accounts import Site
 from domain.lifecycle import PostState
 from schemas import events as e
 from schemas import topics as t
-from schemas.commands import DecidePost, PublishPostNow, SchedulePost
+from schemas.commands import CreatePost, DecidePost, PublishPostNow, SchedulePost
 from schemas.envelope import derived_id, utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
@@ -50,6 +50,8 @@ class Deciding:
 def placed_at(cmd: DecidePost, now: datetime) -> datetime | None:
     """When a command places the post, if it names a time: publish now, schedule or approve at a time."""
     action = cmd.action
+    if isinstance(action, CreatePost):  # created with its time (an import's row)
+        return action.schedule.scheduled_at if action.schedule else None
     if isinstance(action, PublishPostNow):
         return now
     if isinstance(action, SchedulePost):  # approve is a schedule too
@@ -61,15 +63,16 @@ async def slots_for(cmd: DecidePost, state: PostState | None, d: Deciding, now: 
     """The account's rules and its other posts' times: what every command that places the post at a
     time is checked against (the one place they are gathered)."""
     at = placed_at(cmd, now)
-    if state is None or d.accounts is None or at is None:
+    account_id = state.account_id if state else cmd.create.account_id if cmd.create else None
+    if account_id is None or d.accounts is None or at is None:
         return None
-    account = await d.accounts.get(state.account_id)
+    account = await d.accounts.get(account_id)
     if account is None:
         return None
     site = (await d.sites.site(account.site_id) if d.sites else None) or Site(site_id=account.site_id)
     policy = site.policy(account)
     reach = timedelta(hours=max(policy.cooldown_hours, 24) + 24)
-    return decider.Slots(policy, tuple(await d.states.occupied(state.account_id, at - reach, at + reach)))
+    return decider.Slots(policy, tuple(await d.states.occupied(account_id, at - reach, at + reach)))
 
 
 def refusal(err: CommandRefused, cmd: DecidePost) -> Outcome:
@@ -176,5 +179,7 @@ def register(agent: Agent) -> None:
     async def one_event(message: Any) -> None:
         await fold(registry.decode(message.value or b""), d)
 
-    agent.consume(t.POST_COMMANDS, "decide", one_command)
+    # Each partition decided side by side: a post's commands share a partition, so they stay in order,
+    # and the post's lock orders them against its events folded meanwhile.
+    agent.consume(t.POST_COMMANDS, "decide", one_command, isolated=True)
     agent.consume(t.POSTS, "decide.fold", one_event)

@@ -183,15 +183,20 @@ class Agent:
 
         self.topics: dict[str, Any] = {name: topic(name) for name in t.ALL}
 
-    def consume(self, topic: str, name: str, handle: Callable[[Any], Awaitable[None]], *, concurrency: int = 1) -> None:
-        """Run ``handle(message)`` for every message of ``topic``; a message it cannot handle goes to ``<topic>.dlq``."""
+    def consume(
+        self, topic: str, name: str, handle: Callable[[Any], Awaitable[None]], *, concurrency: int = 1, isolated: bool = False
+    ) -> None:
+        """Run ``handle(message)`` for every message of ``topic``; a message it cannot handle goes to ``<topic>.dlq``.
+
+        ``isolated``: one actor per partition (Faust's ``isolated_partitions``): the partitions are handled
+        side by side, each still in order, so one key's messages never overtake each other."""
         source = self.topics[topic]
 
         async def consumer(stream: Any) -> None:
             await each(stream, agent=name, out=self.producer, handle=handle)
 
         consumer.__name__ = consumer.__qualname__ = name.replace(".", "_")
-        self.app.agent(source, name=name, concurrency=concurrency)(consumer)
+        self.app.agent(source, name=name, concurrency=concurrency, isolated_partitions=isolated)(consumer)
 
     def every(
         self, seconds: float, name: str, tick: Callable[[], Awaitable[Any]], *, on_leader: bool = False, first_at_start: bool = False

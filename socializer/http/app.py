@@ -50,6 +50,7 @@ from socializer.http import (
 from socializer.http.automation_runs import router as automation_runs_router
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
+from socializer.http.imports import router as imports_router
 from socializer.http.ops import Signals
 from socializer.observability import GROUPS, beat_until
 from socializer.settings import Settings
@@ -120,6 +121,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         automations.router,
         automation_runs_router,
         ops.router,
+        imports_router,
     ):
         app.include_router(router)
     web.install(app)

@@ -22,6 +22,7 @@ from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.events import PLATFORMS, Platform, PostStatus
 from socializer.http.deps import Services, Svc, own_site, page, reader, writer
+from socializer.http.imports import SchedulePreviewAnswer, preview_bulk_schedule
 from socializer.http.models import (
     PROBLEMS,
     Accepted,
@@ -186,15 +187,28 @@ async def reject_post(post_id: str, body: c.RejectPost | None = None, send: Send
     return await send(post_id, reject=body or c.RejectPost())
 
 
-@command_route(
+@router.post(
     "/posts/bulk-schedule/",
-    "Schedule many posts, auto-spaced over their accounts' best-time slots: every command sent at once, each post's outcome in `results`",
+    status_code=202,
+    response_model=Accepted,
+    summary="Schedule many posts, auto-spaced over their accounts' best-time slots: every command sent at once, each post's outcome in `results`",
+    responses={200: {"model": SchedulePreviewAnswer, "description": "dry_run: the time each post would get, or why it would be refused"}},
 )
 async def bulk_schedule(
-    body: BulkScheduleRequest, wait: bool = False, who: Caller = writer, svc: Services = Svc, idempotency_key: str | None = IdempotencyKey
+    body: BulkScheduleRequest,
+    wait: bool = False,
+    dry_run: bool = Query(False, description="answer what each post would get, and change nothing"),
+    who: Caller = writer,
+    svc: Services = Svc,
+    idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     if not body.auto_space and body.scheduled_at is None:
         return problem(422, "Invalid request", "scheduled_at: required when auto_space is false", field="scheduled_at")
+    if dry_run:
+        at = None if body.auto_space else body.scheduled_at
+        if at is not None and at.tzinfo is None:
+            return problem(422, "Invalid request", "scheduled_at: needs a time zone offset (RFC 3339)", field="scheduled_at")
+        return await preview_bulk_schedule(svc, who, list(dict.fromkeys(body.post_ids)), at, body.override)
     cmd = c.SchedulePost(scheduled_at=None if body.auto_space else body.scheduled_at, override=body.override)
     results = await svc.commands(who, list(dict.fromkeys(body.post_ids)), idempotency_key=idempotency_key, schedule=cmd)
     if all(r.problem and r.problem["status"] == 404 for r in results):  # not one post of this caller's

@@ -84,6 +84,10 @@ CONNECT = {
     "dashacct": [
         ("da-linkedin", "linkedin", "da-org", "organization", {}),
         ("da-facebook", "facebook", "da-fb", "page", {}),
+    # test_import and test_queues (h24): imported rows and queue items are placed by their own times, an hour apart at most.
+    "bulk": [
+        ("bulk-x", "x", "bulk-x", "personal", {"auto_publish": False, "interval_minutes": None, "best_times": ["09:00", "15:00"]}),
+        ("bulk-linkedin", "linkedin", "bulk-org", "organization", {"auto_publish": False, "interval_minutes": None}),
     ],
 }
 SITES = {
@@ -102,6 +106,7 @@ SITES = {
         {"site_id": "dashcal", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "dashvid", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "dashacct", "timezone": "Europe/Paris", "auto_social_publish": True},
+        {"site_id": "bulk", "timezone": "Europe/Berlin", "auto_social_publish": False},  # test_import, test_queues
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -212,6 +217,7 @@ class System:
                 "dashcal": await keys.create("dashcal"),
                 "dashvid": await keys.create("dashvid"),
                 "dashacct": await keys.create("dashacct"),
+                "bulk": await keys.create("bulk"),
             }
         finally:
             await pool.close()
