@@ -51,6 +51,7 @@ from socializer.http.automation_runs import router as automation_runs_router
 from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.http.ops import Signals
+from socializer.http.usage import router as usage_router
 from socializer.observability import GROUPS, beat_until
 from socializer.settings import Settings
 
@@ -120,6 +121,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         automations.router,
         automation_runs_router,
         ops.router,
+        usage_router,
     ):
         app.include_router(router)
     web.install(app)
