@@ -53,6 +53,7 @@ CONNECT = {
         ("chaos-facebook", "facebook", "chaos-fb", "page", CHAOS),
         ("chaos-instagram", "instagram", "chaos-ig", "business", CHAOS),
     ],
+    "usage": [("usage-x", "x", "usage-x", "personal", {})],  # test_usage: an account to generate posts for
     # test_webhooks: one account that publishes on its own, one whose drafts wait for review.
     "hooks": [
         ("hooks-x", "x", "hooks-x", "personal", {}),
@@ -80,6 +81,8 @@ SITES = {
         {"site_id": "notify", "timezone": "UTC", "auto_social_publish": True},
         {"site_id": "dash", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "autochaos", "timezone": "UTC", "auto_social_publish": False},  # test_zzz_automation_chaos: comments only
+        # test_usage: its credits are taken to zero; its one article becomes a video straight through.
+        {"site_id": "usage", "timezone": "UTC", "auto_social_publish": False, "video_enabled": True, "video_review": False},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -155,6 +158,8 @@ class System:
             "SOCIALIZER_SMTP_PORT": str(self.smtp_port),
             "SOCIALIZER_SMTP_TO": "ops@notify.example",
             "SOCIALIZER_SMTP_STARTTLS": "false",
+            # Every site opens its credit account with more than any test spends (test_usage takes its own to zero).
+            "SOCIALIZER_CREDIT_OPENING_GRANT": "1000000",
         }
         # Each process's own /metrics (the API serves its own on its port).
         self.metrics_ports = {role: free_port() for role in ("worker", "worker2", "video", "projector")}
@@ -185,6 +190,7 @@ class System:
                 "autochaos": await keys.create("autochaos"),
                 "dash": await keys.create("dash"),
                 "dash-read": await keys.create("dash", ("read",)),
+                "usage": await keys.create("usage"),  # test_usage's
             }
         finally:
             await pool.close()
