@@ -11,6 +11,7 @@ from projections.automation_log import AUTOMATION_LOG
 from projections.automations import AUTOMATIONS
 from projections.base import Projection, Statement
 from projections.inbox import INBOX
+from projections.usage import USAGE
 from schemas import events as e
 from schemas import topics as t
 from schemas.registry import Decoded, decode_upstream, unknown_fields
@@ -354,3 +355,4 @@ NOTIFICATIONS = NotificationsProjection(
 
 ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX, AUTOMATIONS)}
 ALL[AUTOMATION_LOG.name] = AUTOMATION_LOG  # issue 22: the automations' audit log and runs
+ALL[USAGE.name] = USAGE  # issue 25: the usage ledger (credits granted and charged, reservations, cost per post and video)

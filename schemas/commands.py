@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.automations import Definition
-from schemas.events import ContentPublished, Motion, Platform, PostType, SceneLayout, VideoAttachment, VideoPreset, VideoScript
+from schemas.events import (
+    ChargedSubject,
+    ChargeLine,
+    ContentPublished,
+    Motion,
+    Platform,
+    PostType,
+    SceneLayout,
+    VideoAttachment,
+    VideoPreset,
+    VideoScript,
+)
 
 
 class Command(BaseModel):
@@ -307,3 +319,22 @@ class DecideAutomation(Command):
         if len(given) != 1:
             raise ValueError("exactly one of create, edit, activate, pause, delete")
         return given[0]
+
+
+class DecideCredits(Command):
+    """A command on one site's credit account, for its single writer (the charge agent).
+
+    ``grant`` adds ``credits``; ``reserve`` holds ``lines`` for the charge ``charge_id`` (the id of
+    the event that caused the work) before the work starts; ``commit`` takes ``lines`` once it is
+    done; ``release`` gives a reservation back. ``command_id`` makes it idempotent."""
+
+    command_id: str = Field(min_length=1)
+    site_id: str = Field(min_length=1)
+    action: Literal["grant", "reserve", "commit", "release"]
+    charge_id: str = ""
+    credits: Decimal = Decimal(0)
+    lines: list[ChargeLine] = []
+    model: str = ""
+    subjects: list[ChargedSubject] = []
+    reason: str = ""
+    requested_by: str = ""

@@ -7,6 +7,7 @@ Consumers ignore unknown fields (``extra="ignore"``) so producers may add fields
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
@@ -867,3 +868,75 @@ class AutomationRunEnded(Event):
     automation_id: str
     reason: str
     at: datetime
+
+
+# ---------------------------------------------------------------------------- usage (credits)
+# A site's credit account is an aggregate (``social.usage``, keyed by site id) with one writer (the
+# charge agent). A charge is keyed by the id of the event that caused the work, so a redelivery is
+# the same charge. Credits are decimal strings on the wire (a hashtag set costs 0.5).
+
+
+class ChargeLine(Event):
+    """One operation's part of a charge (see ``domain.usage``)."""
+
+    operation: str
+    quantity: Decimal
+    credits: Decimal
+
+
+class ChargedSubject(Event):
+    """What a committed charge paid for: a post or a video project, its share, the model that worked."""
+
+    subject_id: str
+    kind: Literal["post", "video"]
+    credits: Decimal
+    model: str = ""
+
+
+class CreditsGranted(Event):
+    """Credits added to (or, negative, taken from) a site's account: the opening grant or an operator's."""
+
+    site_id: str
+    credits: Decimal
+    reason: str = ""
+    granted_by: str = ""
+
+
+class CreditsReserved(Event):
+    """Credits held for work about to start (the expensive call comes after this)."""
+
+    site_id: str
+    charge_id: str
+    credits: Decimal
+    lines: list[ChargeLine] = []
+
+
+class CreditsCommitted(Event):
+    """The work was done: ``credits`` taken (``reserved`` is what was held for it, now freed)."""
+
+    site_id: str
+    charge_id: str
+    credits: Decimal
+    reserved: Decimal = Decimal(0)
+    lines: list[ChargeLine] = []
+    model: str = ""
+    subjects: list[ChargedSubject] = []
+
+
+class CreditsReleased(Event):
+    """The work failed or made nothing: what was held goes back."""
+
+    site_id: str
+    charge_id: str
+    credits: Decimal
+    reason: str = ""
+
+
+class CreditsRefused(Event):
+    """Not enough credits: the work was not started."""
+
+    site_id: str
+    charge_id: str
+    credits: Decimal
+    available: Decimal
+    reason: str = ""

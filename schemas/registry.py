@@ -181,6 +181,12 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.command.decide_video.v1", c.DecideVideo),
     ("socializer.command.decide_automation.v1", c.DecideAutomation),
     ("socializer.engagement.followers_counted.v1", e.FollowersCounted),
+    ("socializer.credits.granted.v1", e.CreditsGranted),
+    ("socializer.credits.reserved.v1", e.CreditsReserved),
+    ("socializer.credits.committed.v1", e.CreditsCommitted),
+    ("socializer.credits.released.v1", e.CreditsReleased),
+    ("socializer.credits.refused.v1", e.CreditsRefused),
+    ("socializer.command.decide_credits.v1", c.DecideCredits),
 ]
 for _type, _model in _TYPES:
     registry.register(_type, _model)

@@ -17,6 +17,8 @@
 | social.automations.commands | automation_id | DecideAutomation: commands on an automation, for its single writer |
 | social.automations        | automation_id | AutomationCreated … AutomationDeleted                |
 | social.automation.runs    | run_id     | a person's run through a flow: AutomationRunStarted … AutomationRunEnded |
+| social.usage.commands     | site_id    | DecideCredits: grant, reserve, commit, release, for the account's single writer |
+| social.usage              | site_id    | CreditsGranted, CreditsReserved, CreditsCommitted, CreditsReleased, CreditsRefused |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 
@@ -40,6 +42,8 @@ INBOX = "social.inbox"
 AUTOMATION_COMMANDS = "social.automations.commands"
 AUTOMATIONS = "social.automations"
 AUTOMATION_RUNS = "social.automation.runs"
+USAGE_COMMANDS = "social.usage.commands"
+USAGE = "social.usage"
 
 CONSUMED = (
     CONTENT_PUBLISHED,
@@ -54,6 +58,7 @@ CONSUMED = (
     INBOX,
     AUTOMATION_COMMANDS,
     AUTOMATIONS,
+    USAGE_COMMANDS,
 )
 
 
@@ -80,5 +85,7 @@ ALL = (
     AUTOMATION_COMMANDS,
     AUTOMATIONS,
     AUTOMATION_RUNS,
+    USAGE_COMMANDS,
+    USAGE,
     *(dlq(t) for t in CONSUMED),
 )

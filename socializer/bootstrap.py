@@ -18,6 +18,7 @@ from adapters.accounts.store import AccountStore
 from adapters.accounts.tokens import TokenSource
 from adapters.automation_runs import PostgresAutomationRuns, SignedHooks
 from adapters.automations import MemoryAutomations, MemoryAutomationStates, PostgresAutomations, PostgresAutomationStates
+from adapters.credits import PostgresCreditStore
 from adapters.images.service import MediaService
 from adapters.images.store import LocalMediaStore, MediaStore, S3MediaStore
 from adapters.inbound import PostgresInbound
@@ -64,6 +65,7 @@ from streams import (
     adapt,
     answer,
     automate,
+    charge,
     decide,
     define,
     deliver,
@@ -107,6 +109,7 @@ AGENTS: dict[str, Register] = {
     "answer": answer.register,  # the inbox's replies, DMs and hides, each sent at most once when due
     "sweep": sweep.register,  # the leader lists comments and conversations a webhook may have dropped
     "automate": automate.register,  # comments and messages through the active automations: runs, their sends and waits
+    "charge": charge.register,  # the credit accounts' single writer: reservations, commits, releases, grants
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -157,6 +160,10 @@ def stream_settings(settings: Settings) -> StreamSettings:
         inbox_tick_seconds=s.inbox_tick_seconds,
         inbox_sweep_seconds=s.inbox_sweep_seconds,
         automation_tick_seconds=s.automation_tick_seconds,
+        charging=s.credit_charging,
+        credit_costs=s.credit_cost_table,
+        opening_grant=s.credit_opening_grant,
+        credit_wait_seconds=s.credit_wait_seconds,
     )
 
 
@@ -271,6 +278,7 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         automation_runs=PostgresAutomationRuns(pool),
         automation_sends=PostgresReplies(pool),
         automation_hooks=SignedHooks(pool, vault, webhook_sender(settings)),
+        credit_store=PostgresCreditStore(pool),
     )
 
 

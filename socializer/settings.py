@@ -7,6 +7,7 @@ An unset broker or database means "the embedded default" (Tansu and embedded Pos
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -169,6 +170,13 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(30.0, gt=0)
     smtp_on_resolve: bool = Field(False, description="an email when a notification resolves, too")
 
+    # The usage ledger (issue 25): AI and render work charges each site's credits by the cost table
+    # (domain.usage; a JSON object overrides prices per operation), from an opening grant.
+    credit_charging: bool = Field(True, description="charge sites' credits for AI and render work")
+    credit_costs: str = Field("", description='JSON overrides of the credit cost table, e.g. {"image": 5, "voice_minutes": 20}')
+    credit_opening_grant: Decimal = Field(Decimal(10_000), description="the credits a site's account opens with")
+    credit_wait_seconds: float = Field(30.0, gt=0)
+
     log_level: str = "WARNING"
     # Roles (worker, projector, api, sandbox) write JSON lines (agent, event_id, correlation_id); "text" for a terminal.
     # The operators' tools (tail, emit, replay, ...) always print plain text.
@@ -193,6 +201,20 @@ class Settings(BaseSettings):
 
         Policy.parse(v)
         return v
+
+    @field_validator("credit_costs")
+    @classmethod
+    def _costs(cls, v: str) -> str:
+        from domain.usage import parse_costs
+
+        parse_costs(v)  # a bad table fails at start-up, naming the operation
+        return v
+
+    @property
+    def credit_cost_table(self) -> dict[str, Decimal]:
+        from domain.usage import parse_costs
+
+        return parse_costs(self.credit_costs)
 
     def require(self, *names: str) -> None:
         """Fail at start-up naming the first missing variable (roles run against external services)."""

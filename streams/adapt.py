@@ -11,25 +11,31 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+from collections.abc import Mapping
 from concurrent.futures import Executor
+from decimal import Decimal
 from typing import Any
 
 from adapters.accounts import Accounts
+from adapters.credits import Credits
 from adapters.images import MediaRenderer
 from adapters.images.render import TooSmall
 from adapters.kafka import Producer, send_all
 from adapters.sites import SiteDirectory
+from adapters.transient import is_transient
 from commands.adapt import draft_posts, settle, targets, with_niche
 from domain.accounts import Site
 from domain.platforms import POSTING
 from domain.post.reading import Digest, read_article
 from domain.post.writer import AsyncWriter, Writer
+from domain.usage import DEFAULT_COSTS, merged, post_lines, total
 from schemas import topics as t
 from schemas.commands import GeneratePosts
 from schemas.envelope import derived_id
-from schemas.events import PostDrafted, PostSkipped
+from schemas.events import ChargedSubject, PostDrafted, PostSkipped
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
+from streams.charge import credits_for
 from streams.exceptions import Unprocessable
 from streams.intake import skip
 from streams.plumbing import Agent
@@ -91,6 +97,8 @@ async def handle(
     out: Producer,
     media: MediaRenderer | None = None,
     cpu: Executor | None = None,
+    credits: Credits | None = None,
+    costs: Mapping[str, Decimal] = DEFAULT_COSTS,
 ) -> list[PostDrafted]:
     decoded = registry.decode(value or b"")
     cmd = decoded.message
@@ -105,13 +113,22 @@ async def handle(
     writer, fallback = _campaign(writer, site.utm_campaign), _campaign(fallback, site.utm_campaign)  # type: ignore[assignment]
     connected = await accounts.for_site(site.site_id)
     site = site.model_copy(update={"accounts": [a for a in connected if a.platform in POSTING]})
-    if hasattr(writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
-        digest = await _cpu(cpu, read_article, cmd.article)
-        drafts, skips = await generate_posts_async(cmd, site, writer, fallback, digest)
-    else:
-        drafts, skips = await _cpu(cpu, draft_posts, cmd, site, writer)
-    if media is not None:
-        drafts = list(await asyncio.gather(*(with_media(media, d) for d in drafts)))
+    charge_id = decoded.envelope.id  # the charge is the command's: a redelivery is the same charge
+    estimate = [line for _, post_type in targets(cmd, site) for line in post_lines(costs, post_type, image=True)]
+    credits = credits if estimate else None  # nothing to write: nothing to charge
+    if credits is not None:  # held at the most it can cost (every post with an image), before the writer is called
+        held = await credits.reserve(site.site_id, charge_id, estimate, decoded.envelope)
+        if not held.held:  # before any writing: no half-done work
+            await skip(out, cmd.article.content_id, site.site_id, decoded.envelope, reason=held.reason or "not enough credits")
+            return []
+    try:
+        drafts, skips = await _draft(cmd, site, writer, fallback, media, cpu)
+    except Exception as err:
+        if credits is not None and not is_transient(err):
+            await credits.release(site.site_id, charge_id, f"{type(err).__name__}: {err}", decoded.envelope)
+        raise
+    if credits is not None:
+        await _commit(credits, costs, site.site_id, charge_id, drafts, decoded, rendered=media is not None)
     env = decoded.envelope
     await send_all(
         out,
@@ -135,6 +152,42 @@ async def handle(
     return drafts
 
 
+async def _draft(
+    cmd: GeneratePosts, site: Site, writer: Any, fallback: Writer, media: MediaRenderer | None, cpu: Executor | None
+) -> tuple[list[PostDrafted], list[PostSkipped]]:
+    if hasattr(writer, "awrite"):  # a remote (LLM) writer, checked and backed by the rule writer
+        digest = await _cpu(cpu, read_article, cmd.article)
+        drafts, skips = await generate_posts_async(cmd, site, writer, fallback, digest)
+    else:
+        drafts, skips = await _cpu(cpu, draft_posts, cmd, site, writer)
+    if media is not None:
+        drafts = list(await asyncio.gather(*(with_media(media, d) for d in drafts)))
+    return drafts, skips
+
+
+async def _commit(
+    credits: Credits,
+    costs: Mapping[str, Decimal],
+    site_id: str,
+    charge_id: str,
+    drafts: list[PostDrafted],
+    decoded: Any,
+    *,
+    rendered: bool,
+) -> None:
+    """What the drafts really cost (an image only when one was made for the post: a source image
+    passed on as it is costs nothing); nothing drafted: released."""
+    if not drafts:
+        await credits.release(site_id, charge_id, "no post drafted", decoded.envelope)
+        return
+    per = [(d, post_lines(costs, d.post_type, image=rendered and bool(d.media_plan and d.media_urls))) for d in drafts]
+    subjects = [ChargedSubject(subject_id=d.post_id, kind="post", credits=total(lines), model=d.writer) for d, lines in per]
+    models = sorted({d.writer for d in drafts})
+    await credits.commit(
+        site_id, charge_id, merged(line for _, lines in per for line in lines), decoded.envelope, model=",".join(models), subjects=subjects
+    )
+
+
 def _campaign(writer: Any, campaign: str | None) -> Any:
     """The writer as the site wants its links tagged: a copy with the site's ``utm_campaign``."""
     if campaign and getattr(writer, "campaign", campaign) != campaign:
@@ -145,6 +198,7 @@ def _campaign(writer: Any, campaign: str | None) -> Any:
 
 def register(agent: Agent) -> None:
     d = agent.deps
+    credits = credits_for(agent)
 
     async def one(message: Any) -> None:
         await handle(
@@ -156,6 +210,8 @@ def register(agent: Agent) -> None:
             out=agent.producer,
             media=d.media,
             cpu=d.cpu,
+            credits=credits,
+            costs=d.settings.credit_costs,
         )
 
     # Two in flight keep both pool processes busy; drafts of one article are idempotent, so order

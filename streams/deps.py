@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from adapters.accounts import Accounts, Tokens
 from adapters.automation_runs import AutomationHooks, AutomationRunStore, AutomationSends
 from adapters.automations import AutomationDirectory, AutomationStateStore
+from adapters.credits import Credits, CreditStore
 from adapters.images import MediaRenderer
 from adapters.inbound import InboundDirectory
 from adapters.learning import Learning
@@ -28,6 +30,7 @@ from adapters.voice.speech_api import SpeechApi
 from adapters.webhooks import WebhookSender, WebhookStore
 from domain.post.writer import AsyncWriter, Writer
 from domain.publishing import Policy
+from domain.usage import DEFAULT_COSTS, OPENING_GRANT
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class StreamSettings:
     inbox_tick_seconds: float = 0.5  # how often a worker looks for replies due
     inbox_sweep_seconds: float = 300.0  # how often the leader lists comments and conversations a webhook may have dropped
     automation_tick_seconds: float = 0.5  # how often a worker resumes the automation runs whose wait is over
+    charging: bool = False  # AI and render work charges sites' credits (issue 25: the usage ledger)
+    credit_costs: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_COSTS))
+    opening_grant: Decimal = OPENING_GRANT
+    credit_wait_seconds: float = 30.0  # how long work waits for its reservation's answer before it is held and tried again
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -95,3 +102,5 @@ class Deps:
     automation_runs: AutomationRunStore | None = None  # the automation runs' states (one writer per run); None: no automate agent
     automation_sends: AutomationSends | None = None  # the reply attempts as automations use them (Postgres: the replies' store)
     automation_hooks: AutomationHooks | None = None  # the webhook node's signed caller; None: webhook nodes record a failure
+    credit_store: CreditStore | None = None  # the credit accounts' single writer's states; None: no charge agent here
+    credits: Credits | None = None  # a fixed credits port (tests); None: the broker's when settings.charging

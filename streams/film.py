@@ -7,20 +7,25 @@ videos. Intake dead-letters what is malformed; here such a message is passed ove
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+from adapters.credits import Credits
 from adapters.kafka import Producer, send_all
 from adapters.sites import SiteDirectory
 from adapters.voice import Synthesizer, VoiceUnavailable, voice_for
 from adapters.writer.llm import LLMWriter
 from commands import video
 from domain.platforms import preset
+from domain.usage import DEFAULT_COSTS, price, total
 from schemas import commands as c
 from schemas import events as e
 from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.exceptions import SchemaError
 from schemas.registry import decode_upstream, registry
+from streams.charge import credits_for
 from streams.plumbing import Agent
 
 SOURCE = "socializer/film"
@@ -32,7 +37,13 @@ def project_id(site_id: str, content_id: str, preset: str) -> str:
 
 
 async def handle(
-    value: bytes | None, sites: SiteDirectory, synth: Synthesizer, out: Producer, narrator: LLMWriter | None = None
+    value: bytes | None,
+    sites: SiteDirectory,
+    synth: Synthesizer,
+    out: Producer,
+    narrator: LLMWriter | None = None,
+    credits: Credits | None = None,
+    costs: Mapping[str, Decimal] = DEFAULT_COSTS,
 ) -> c.DecideVideo | None:
     """The command sent to the project's writer (None: no video for this article). Its id derives
     from the article's delivery: a redelivered article is the same command, answered once."""
@@ -46,7 +57,13 @@ async def handle(
     if site is None or not site.video_enabled:
         return None
     pid = project_id(site.site_id, article.content_id, site.video_preset)
+    cause = decoded.envelope
+    charge_id = derived_id(cause.id, pid, "script")  # the article's delivery: a redelivery is the same charge
+    script_cost = [price(costs, "video_script")]
+    if credits is not None and not (await credits.reserve(site.site_id, charge_id, script_cost, cause)).held:
+        return None  # no project at all: the refusal, with its reason, is on social.usage
     music = str(site.video_music_url) if site.video_music_url else None
+    script = None
     try:
         voice = voice_for(synth, article.language)
     except VoiceUnavailable as err:  # created failed at its voice: never English phonemes read over another language
@@ -64,7 +81,12 @@ async def handle(
             script=script,
             note=note,
         )
-    cause = decoded.envelope
+    if credits is not None and start.failed:
+        await credits.release(site.site_id, charge_id, start.failed, cause)
+    elif credits is not None:
+        model = narrator.model if narrator is not None and script is not None else "rules"
+        subject = e.ChargedSubject(subject_id=pid, kind="video", credits=total(script_cost), model=model)
+        await credits.commit(site.site_id, charge_id, script_cost, cause, model=model, subjects=[subject])
     command_id = derived_id(cause.id, pid, "start")
     cmd = c.DecideVideo(command_id=command_id, project_id=pid, site_id=site.site_id, requested_by="film", create=start)
     env = registry.envelope(
@@ -86,7 +108,9 @@ def register(agent: Agent) -> None:
 
     narrator = agent.deps.writer if isinstance(agent.deps.writer, LLMWriter) else None
 
+    credits, costs = credits_for(agent), agent.deps.settings.credit_costs
+
     async def one(message: Any) -> None:
-        await handle(message.value, agent.deps.sites, synth, agent.producer, narrator)
+        await handle(message.value, agent.deps.sites, synth, agent.producer, narrator, credits, costs)
 
     agent.consume(t.CONTENT_PUBLISHED, "film", one)

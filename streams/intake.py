@@ -58,8 +58,9 @@ async def handle(value: bytes | None, sites: SiteDirectory, out: Producer, *, st
     return unknown
 
 
-async def skip(out: Producer, content_id: str, site_id: str, cause: Envelope) -> None:
-    ev = ContentSkipped(content_id=content_id, site_id=site_id, reason=f"site {site_id} has social posting off (social_enabled: false)")
+async def skip(out: Producer, content_id: str, site_id: str, cause: Envelope, *, reason: str = "") -> None:
+    reason = reason or f"site {site_id} has social posting off (social_enabled: false)"
+    ev = ContentSkipped(content_id=content_id, site_id=site_id, reason=reason)
     env = registry.envelope(
         ev,
         source=SOURCE,

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from adapters.credits import Credits
 from adapters.kafka import Producer, send_all
 from adapters.metrics import RENDER_STAGE_SECONDS
 from adapters.transient import is_transient
@@ -26,12 +28,14 @@ from adapters.video.ffmpeg import RenderFailed
 from adapters.video.studio import render_project
 from adapters.voice import VoiceUnavailable
 from adapters.voice.speech_api import SpeechApi
+from domain.usage import DEFAULT_COSTS, Line, total, video_lines
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import RenderVideo
 from schemas.envelope import Envelope, derived_id
 from schemas.exceptions import InvalidEvent
 from schemas.registry import registry
+from streams.charge import credits_for
 from streams.plumbing import Agent
 
 SOURCE = "socializer/render"
@@ -48,6 +52,17 @@ class Rendering:
     every: float = PROGRESS_EVERY
     speech: SpeechApi | None = None  # the API voice's settings, for the render process to build its client
     outbound_allow: str = ""  # the kinds of private address its image and music fetches may reach (adapters.netguard)
+    credits: Credits | None = None  # None: renders charge nothing
+    costs: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_COSTS))
+
+
+def _lines(costs: Mapping[str, Decimal], job: RenderVideo, voice_seconds: float | None = None) -> list[Line]:
+    """What the job costs: its voice by the started minute (estimated from the script's words until
+    the audio is made) unless it only prepares pictures, and the render when it makes the video."""
+    if voice_seconds is None:
+        words = sum(len(section.text.split()) for section in job.script.sections)
+        voice_seconds = words / job.script.words_per_second
+    return video_lines(costs, voice_seconds=voice_seconds if job.until != "visuals" else None, render=job.until == "video")
 
 
 async def handle(value: bytes | None, r: Rendering) -> e.Event:
@@ -56,6 +71,12 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
     if not isinstance(job, RenderVideo):
         raise InvalidEvent(f"envelope.type: expected RenderVideo, got {decoded.envelope.type!r}")
     cause = decoded.envelope
+    if r.credits is not None:  # held before the voice and the render start; the job's id is the charge's
+        held = await r.credits.reserve(job.site_id, cause.id, _lines(r.costs, job), cause)
+        if not held.held:
+            refused = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage="voice", reason=held.reason)
+            await _announce(r.out, refused, job.project_id, cause, "credits")
+            return refused
     progress = Path(r.store) / ".progress" / f"{derived_id(cause.id, 'progress')}.json"
     await asyncio.to_thread(_fresh, progress)  # file I/O off the event loop
     run = functools.partial(
@@ -102,8 +123,23 @@ async def handle(value: bytes | None, r: Rendering) -> e.Event:
         result = e.VideoProjectFailed(project_id=job.project_id, revision=job.revision, stage=_stage(stage), reason=reason)
     finally:
         await asyncio.to_thread(progress.unlink, missing_ok=True)
+    if r.credits is not None:
+        await _settle(r, job, cause, result)
     await _announce(r.out, result, job.project_id, cause, type(result).__name__)
     return result
+
+
+async def _settle(r: Rendering, job: RenderVideo, cause: Envelope, result: e.Event) -> None:
+    """A failed job releases what it held; a made one takes what it really cost (the audio's length)."""
+    assert r.credits is not None
+    if isinstance(result, e.VideoProjectFailed):
+        await r.credits.release(job.site_id, cause.id, f"{result.stage}: {result.reason}", cause)
+        return
+    seconds = getattr(result, "seconds", None)
+    lines = _lines(r.costs, job, seconds if isinstance(seconds, int | float) else None)
+    model = f"voice:{job.voice_id}" + (" + ffmpeg" if job.until == "video" else "")
+    subject = e.ChargedSubject(subject_id=job.project_id, kind="video", credits=total(lines), model=model)
+    await r.credits.commit(job.site_id, cause.id, lines, cause, model=model, subjects=[subject])
 
 
 def _stage(stage: str) -> e.VideoStage:
@@ -155,7 +191,14 @@ def register(agent: Agent) -> None:
         return  # this worker renders no video
     s = d.settings
     r = Rendering(
-        out=agent.producer, store=s.video_dir, media_url=s.video_media_url, cpu=d.cpu, speech=s.speech, outbound_allow=s.outbound_allow
+        out=agent.producer,
+        store=s.video_dir,
+        media_url=s.video_media_url,
+        cpu=d.cpu,
+        speech=s.speech,
+        outbound_allow=s.outbound_allow,
+        credits=credits_for(agent),
+        costs=s.credit_costs,
     )
 
     async def one(message: Any) -> None:

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from importlib import metadata
 
+from socializer.cli import credits
 from socializer.cli.errors import quiet_clients, run
 from socializer.cli.roles import cmd_api, cmd_migrate, cmd_projector, cmd_sandbox, cmd_worker
 from socializer.cli.tools import cmd_apikey, cmd_emit, cmd_redrive, cmd_replay, cmd_schemas, cmd_tail, cmd_vault
@@ -15,6 +16,7 @@ from socializer.cli.up import cmd_demo, cmd_up
 # The operators' tools: short-lived clients whose failures are the one line ``errors.run`` prints,
 # so the broker client's own logging of each failed connection attempt is not wanted on their stderr.
 TOOLS = {cmd_tail, cmd_emit, cmd_replay, cmd_redrive, cmd_apikey, cmd_vault, cmd_schemas, cmd_demo}
+TOOLS.add(credits.cmd_credits)
 
 
 def version() -> str:
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     sc = sub.add_parser("schemas", help="export the JSON Schema of every event and command type")
     sc.add_argument("--out", help="directory to write one file per type (default: print)")
     sc.set_defaults(fn=cmd_schemas)
+    credits.add_parser(sub)
     args = p.parse_args(argv)
     with quiet_clients() if args.fn in TOOLS else nullcontext():
         run(args.fn, args)

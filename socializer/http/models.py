@@ -164,6 +164,8 @@ class PostOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     slot_why: SlotWhy | None = Field(None, description="why the scheduler chose its time (learned or pinned), if it chose it")
+    credits_used: str = Field("0", description="the credits its writing and image cost (a decimal string; GET /api/v1/usage/)")
+    model: str = Field("", description="the model that wrote it (the LLM's name, or rules)")
 
 
 class PostDetail(PostOut):

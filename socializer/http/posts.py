@@ -16,6 +16,7 @@ from commands.exceptions import CommandRefused, PostNotFound
 from domain.accounts import Site
 from domain.platforms import POSTING
 from domain.post.rules import RuleWriter
+from domain.usage import post_lines
 from projections import queries as q
 from schemas import commands as c
 from schemas import topics as t
@@ -35,6 +36,7 @@ from socializer.http.models import (
     SkippedPost,
 )
 from socializer.http.problems import ORJSON, Problem, problem
+from socializer.http.usage import CREDITS, require_credits, with_costs
 
 reads = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
@@ -65,7 +67,7 @@ async def list_posts(
         limit=limit,
         offset=offset,
     )
-    return ORJSON(page(request, items, total, limit, offset))
+    return ORJSON(page(request, await with_costs(svc, items, "post_id"), total, limit, offset))
 
 
 @reads.get("/posts/{post_id}/", response_model=PostDetail, summary="One post; its ETag is its version, for If-Match on the commands")
@@ -73,17 +75,17 @@ async def get_post(post_id: str, who: Caller = reader, svc: Services = Svc) -> A
     row = await q.get_post(svc.pool, post_id)
     if row is None or row["site_id"] != who.site_id:
         raise PostNotFound(f"no post {post_id}", field="post_id")
-    return ORJSON(row, headers={"ETag": f'"{row["version"]}"'})
+    return ORJSON((await with_costs(svc, [row], "post_id"))[0], headers={"ETag": f'"{row["version"]}"'})
 
 
 # ---------- commands ----------
-@router.post("/posts/generate/", status_code=202, response_model=Accepted, summary="Adapt one article into posts")
+@router.post("/posts/generate/", status_code=202, response_model=Accepted, responses=CREDITS, summary="Adapt one article into posts")
 async def generate(body: GenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
     position, ids, skips = await generate_for(svc, body.content_id, body, who)
     return Accepted(events=[position], post_ids=ids, skipped=skips)
 
 
-@router.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, summary="Adapt several articles")
+@router.post("/posts/bulk-generate/", status_code=202, response_model=Accepted, responses=CREDITS, summary="Adapt several articles")
 async def bulk_generate(body: BulkGenerateRequest, who: Caller = writer, svc: Services = Svc) -> Any:
     made = [await generate_for(svc, cid, body, who) for cid in body.content_ids]
     return Accepted(
@@ -239,6 +241,10 @@ async def generate_for(
     targeted = (site or Site(site_id=who.site_id)).model_copy(update={"accounts": connected})
     _, skips = await asyncio.to_thread(draft_posts, cmd, targeted, RuleWriter())
     missing = {s.post_id for s in skips}
+    costs = svc.settings.credit_cost_table
+    least = [line for _, kind in targets(cmd, targeted) for line in post_lines(costs, kind, image=False)]
+    if least:  # before anything is sent: no half-done work
+        await require_credits(svc, who.site_id, least, f"adapting {content_id}")
     ids = [i for i in (post_id_for(content_id, a.account_id, kind) for a, kind in targets(cmd, targeted)) if i not in missing]
     said = [
         SkippedPost(post_id=s.post_id, account_id=s.account_id, platform=s.platform, post_type=s.post_type, reason=s.reason) for s in skips

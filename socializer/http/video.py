@@ -20,6 +20,7 @@ from adapters.voice import VoiceUnavailable, voice_for
 from commands import video
 from commands.exceptions import InvalidTransition, ProjectNotFound
 from domain.platforms import preset as preset_of
+from domain.usage import price
 from domain.video.scenes import layout_problem
 from domain.video.script import from_doc, tokens
 from projections import analytics as pa
@@ -32,6 +33,7 @@ from socializer.http import analytics
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS, Change, PeriodOut, Position
 from socializer.http.problems import ORJSON, Problem
+from socializer.http.usage import CREDITS, require_credits, with_costs
 
 router = APIRouter(prefix="/api/v1/video", responses=PROBLEMS)
 
@@ -106,6 +108,8 @@ class ProjectOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = Field(0, description="how many lifecycle events the project had: its ETag, and what If-Match sends back")
+    credits_used: str = Field("0", description="the credits its script, voice and renders cost (a decimal string)")
+    model: str = Field("", description="what did the latest work: the script's model, or the voice and ffmpeg")
 
 
 class ProjectPage(BaseModel):
@@ -171,7 +175,7 @@ async def list_projects(
     svc: Services = Svc,
 ) -> Any:
     items, total = await q.video_projects(svc.pool, site_id=who.site_id, status=status, limit=limit, offset=offset)
-    return ORJSON(page(request, items, total, limit, offset))
+    return ORJSON(page(request, await with_costs(svc, items, "project_id"), total, limit, offset))
 
 
 def _etag(row: dict[str, Any]) -> dict[str, str]:
@@ -181,12 +185,13 @@ def _etag(row: dict[str, Any]) -> dict[str, str]:
 @router.get("/projects/{project_id}/", response_model=ProjectOut, summary="One project: its status, stages, progress and what it made")
 async def get_project(project_id: str = ProjectId, who: Caller = reader, svc: Services = Svc) -> Any:
     row = await _row(svc, project_id, who)
-    return ORJSON(row, headers=_etag(row))
+    return ORJSON((await with_costs(svc, [row], "project_id"))[0], headers=_etag(row))
 
 
 @router.get("/projects/{project_id}/script/", response_model=ScriptOut, summary="The project's current script, section by section")
 async def get_script(project_id: str = ProjectId, who: Caller = reader, svc: Services = Svc) -> Any:
     row = await _row(svc, project_id, who, script=True)
+    await require_credits(svc, who.site_id, [price(svc.settings.credit_cost_table, "video_script")], "a new script")
     if row["script"] is None:
         raise ProjectNotFound(f"video project {project_id} has no script yet", field="project_id")
     doc = VideoScript.model_validate(row["script"])
@@ -279,12 +284,19 @@ def _given(command: c.Command) -> Callable[[], Awaitable[c.Command]]:
     return made
 
 
-@router.post("/projects/", status_code=202, response_model=ProjectAccepted, summary="Start a video project from a published article")
+@router.post(
+    "/projects/",
+    status_code=202,
+    response_model=ProjectAccepted,
+    responses=CREDITS,
+    summary="Start a video project from a published article",
+)
 async def create_project(
     body: c.CreateVideoProject, who: Caller = writer, svc: Services = Svc, idempotency_key: str | None = IdempotencyKey
 ) -> Any:
     """The script is drafted at once; with ``review`` it waits for approval, else the video is rendered."""
     article = await svc.article(body.content_id, who)
+    await require_credits(svc, who.site_id, [price(svc.settings.credit_cost_table, "video_script")], "a video project")
     try:
         voice = voice_for(svc.voices, article.language, body.voice_id)
     except VoiceUnavailable as err:
@@ -326,6 +338,7 @@ async def delete_project(
 @router.post(
     "/projects/{project_id}/generate-script/",
     status_code=202,
+    responses=CREDITS,
     response_model=ProjectAccepted,
     summary="Draft the whole script again from the article",
 )
@@ -420,6 +433,7 @@ async def approve_script(
 @router.post(
     "/projects/{project_id}/regenerate-section/{section_id}/",
     status_code=202,
+    responses=CREDITS,
     response_model=ProjectAccepted,
     summary="Write one section again from the article; only its segment is rendered again",
 )
@@ -432,6 +446,7 @@ async def regenerate_section(
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     row = await _row(svc, project_id, who)
+    await require_credits(svc, who.site_id, [price(svc.settings.credit_cost_table, "video_script")], "a new section")
     article = await svc.article(row["content_id"], who)
     regenerate = _given(c.RegenerateVideoSection(article=article, section_id=section_id))
     return await _ask(

@@ -53,6 +53,7 @@ CONNECT = {
         ("chaos-facebook", "facebook", "chaos-fb", "page", CHAOS),
         ("chaos-instagram", "instagram", "chaos-ig", "business", CHAOS),
     ],
+    "usage": [("usage-x", "x", "usage-x", "personal", {})],  # test_usage: an account to generate posts for
     # test_webhooks: one account that publishes on its own, one whose drafts wait for review.
     "hooks": [
         ("hooks-x", "x", "hooks-x", "personal", {}),
@@ -84,6 +85,7 @@ CONNECT = {
     "dashacct": [
         ("da-linkedin", "linkedin", "da-org", "organization", {}),
         ("da-facebook", "facebook", "da-fb", "page", {}),
+    ],
     # test_import and test_queues (h24): imported rows and queue items are placed by their own times, an hour apart at most.
     "bulk": [
         ("bulk-x", "x", "bulk-x", "personal", {"auto_publish": False, "interval_minutes": None, "best_times": ["09:00", "15:00"]}),
@@ -107,6 +109,8 @@ SITES = {
         {"site_id": "dashvid", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "dashacct", "timezone": "Europe/Paris", "auto_social_publish": True},
         {"site_id": "bulk", "timezone": "Europe/Berlin", "auto_social_publish": False},  # test_import, test_queues
+        # test_usage: its credits are taken to zero; its one article becomes a video straight through.
+        {"site_id": "usage", "timezone": "UTC", "auto_social_publish": False, "video_enabled": True, "video_review": False},
     ]
 }
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
@@ -183,6 +187,8 @@ class System:
             "SOCIALIZER_SMTP_PORT": str(self.smtp_port),
             "SOCIALIZER_SMTP_TO": "ops@notify.example",
             "SOCIALIZER_SMTP_STARTTLS": "false",
+            # Every site opens its credit account with more than any test spends (test_usage takes its own to zero).
+            "SOCIALIZER_CREDIT_OPENING_GRANT": "1000000",
         }
         # Each process's own /metrics (the API serves its own on its port).
         self.metrics_ports = {role: free_port() for role in ("worker", "worker2", "video", "projector")}
@@ -218,6 +224,7 @@ class System:
                 "dashvid": await keys.create("dashvid"),
                 "dashacct": await keys.create("dashacct"),
                 "bulk": await keys.create("bulk"),
+                "usage": await keys.create("usage"),  # test_usage's
             }
         finally:
             await pool.close()
