@@ -24,7 +24,9 @@ def main() -> None:
     from socializer.settings import Settings
     from streams.app import create_app, quiet_loggers
 
-    settings = Settings(log_level="WARNING")
+    # The stage alone: the usage ledger's writer (the `charge` agent) is not in this worker, and a
+    # reservation would wait for it; the figure is the adaptation's, without the credit round trip.
+    settings = Settings(log_level="WARNING", credit_charging=False)
     cpu = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) if mode == "adapt" else None
     deps = memory_deps(stream_settings(settings), cpu=cpu)
     if mode == "adapt":
