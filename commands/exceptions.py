@@ -70,3 +70,7 @@ class ConnectionRefused(CommandRefused):
         super().__init__(detail, field=field)
         self.code = code
         self.status = status
+
+
+class QueueNotFound(CommandRefused):
+    code = "queue_not_found"

@@ -11,6 +11,7 @@ from projections.automation_log import AUTOMATION_LOG
 from projections.automations import AUTOMATIONS
 from projections.base import Projection, Statement
 from projections.inbox import INBOX
+from projections.queues import QUEUES
 from projections.usage import USAGE
 from schemas import events as e
 from schemas import topics as t
@@ -356,3 +357,4 @@ NOTIFICATIONS = NotificationsProjection(
 ALL = {p.name: p for p in (CONTENT, POSTS, ENGAGEMENT, ACCOUNT_HISTORY, VIDEO_PROJECTS, NOTIFICATIONS, INBOX, AUTOMATIONS)}
 ALL[AUTOMATION_LOG.name] = AUTOMATION_LOG  # issue 22: the automations' audit log and runs
 ALL[USAGE.name] = USAGE  # issue 25: the usage ledger (credits granted and charged, reservations, cost per post and video)
+ALL[QUEUES.name] = QUEUES  # issue 25: recurring and evergreen queues

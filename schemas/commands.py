@@ -338,3 +338,81 @@ class DecideCredits(Command):
     subjects: list[ChargedSubject] = []
     reason: str = ""
     requested_by: str = ""
+
+
+# ---------------------------------------------------------------------------- queues (issue 25)
+class AddQueueItem(Command):
+    item_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
+    text: str = Field(min_length=1, max_length=63206)
+    link_url: str | None = Field(None, max_length=2000)
+    priority: bool = False
+
+
+class CreateQueue(Command):
+    """A queue for one account: ``rrule`` (RFC 5545, such as ``FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0``)
+    evaluated in ``tzid`` from ``starts_at`` on; ``fifo`` posts its items, ``evergreen`` re-posts the
+    article ``content_id``'s best-performing posts."""
+
+    account_id: str = Field(min_length=1, max_length=200)
+    name: str = Field("", max_length=200)
+    kind: Literal["fifo", "evergreen"] = "fifo"
+    rrule: str = Field(min_length=1, max_length=500)
+    tzid: str = Field(min_length=1, max_length=64)
+    starts_at: datetime | None = Field(None, description="the first occurrence is not before it (default: now)")
+    content_id: str | None = Field(None, max_length=200, description="evergreen: the article whose best posts are re-posted")
+    min_gap_hours: float = Field(0.0, ge=0, le=24 * 366, description="evergreen: at least this long between two of its posts")
+    items: list[AddQueueItem] = Field(default_factory=list, max_length=50, description="fifo: its first items, in order")
+
+
+class PrioritiseQueueItem(Command):
+    item_id: str = Field(min_length=1, max_length=200)
+    priority: bool = True
+
+
+class PauseQueue(Command):
+    pass
+
+
+class ResumeQueue(Command):
+    pass
+
+
+class EvergreenCandidate(Command):
+    post_id: str
+    text: str
+    score: float
+    link_url: str | None = None
+
+
+class FireOccurrence(Command):
+    """The timer's: the occurrence ``occurrence`` is due; ``candidates`` (evergreen) are the article's
+    published posts with their engagement, as the read model had them."""
+
+    occurrence: datetime
+    candidates: list[EvergreenCandidate] = Field(default_factory=list)
+
+
+class DecideQueue(Command):
+    """A command on one queue, for its single writer (the enqueue agent). Exactly one of ``create``,
+    ``add``, ``prioritise``, ``pause``, ``resume``, ``fire``; ``expected_version`` (``If-Match``) is the
+    version the caller decided on."""
+
+    command_id: str = Field(min_length=1)
+    queue_id: str = Field(min_length=1)
+    site_id: str = Field(min_length=1)
+    expected_version: int | None = None
+    requested_by: str = ""
+    platform: Platform | None = None  # with ``create``: the account's platform, checked by the API
+    create: CreateQueue | None = None
+    add: AddQueueItem | None = None
+    prioritise: PrioritiseQueueItem | None = None
+    pause: PauseQueue | None = None
+    resume: ResumeQueue | None = None
+    fire: FireOccurrence | None = None
+
+    @property
+    def action(self) -> Command:
+        given = [c for c in (self.create, self.add, self.prioritise, self.pause, self.resume, self.fire) if c is not None]
+        if len(given) != 1:
+            raise ValueError("exactly one of create, add, prioritise, pause, resume, fire")
+        return given[0]

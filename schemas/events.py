@@ -940,3 +940,84 @@ class CreditsRefused(Event):
     credits: Decimal
     available: Decimal
     reason: str = ""
+
+
+# ---------------------------------------------------------------------------- queues (issue 25)
+# A queue is an aggregate (``social.queues``, keyed by queue id) with one writer (``streams/enqueue.py``):
+# a recurrence rule for one account and what it posts at each occurrence (its items first-in first-out,
+# a priority item first; or, evergreen, an article's best-performing posts).
+
+QueueKind = Literal["fifo", "evergreen"]
+
+
+class QueueCreated(Event):
+    """A queue, active from ``starts_at``: ``rrule`` (RFC 5545, evaluated in ``tzid``) says when it posts."""
+
+    queue_id: str
+    site_id: str
+    account_id: str
+    platform: Platform
+    name: str = ""
+    kind: QueueKind = "fifo"
+    rrule: str
+    tzid: str
+    starts_at: datetime
+    content_id: str | None = None  # evergreen: the article whose best posts are re-posted
+    min_gap_hours: float = 0.0  # evergreen: at least this long between two of the queue's posts
+    created_by: str = ""
+
+
+class QueueItemAdded(Event):
+    queue_id: str
+    site_id: str
+    item_id: str
+    text: str
+    link_url: str | None = None
+    priority: bool = False
+
+
+class QueueItemPrioritised(Event):
+    """An item's priority set (``priority``) or cleared: a priority item goes before the others."""
+
+    queue_id: str
+    site_id: str
+    item_id: str
+    priority: bool
+
+
+class QueuePaused(Event):
+    queue_id: str
+    site_id: str
+
+
+class QueueResumed(Event):
+    """Active again; the occurrences missed while paused are not caught up (``since`` on)."""
+
+    queue_id: str
+    site_id: str
+    since: datetime
+
+
+class QueueOccurrenceFired(Event):
+    """An occurrence became a post: ``post_id`` is derived from the queue and the occurrence, so the
+    posts' writer creates it once however often this is delivered."""
+
+    queue_id: str
+    site_id: str
+    account_id: str
+    platform: Platform
+    occurrence: datetime
+    post_id: str
+    text: str
+    link_url: str | None = None
+    item_id: str | None = None  # fifo: the item taken off the queue
+    source_post_id: str | None = None  # evergreen: the post whose text is re-posted
+
+
+class QueueOccurrenceSkipped(Event):
+    """An occurrence that made no post (``reason``: ``empty``, ``gap``, ``no_candidate``)."""
+
+    queue_id: str
+    site_id: str
+    occurrence: datetime
+    reason: str

@@ -187,6 +187,14 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.credits.released.v1", e.CreditsReleased),
     ("socializer.credits.refused.v1", e.CreditsRefused),
     ("socializer.command.decide_credits.v1", c.DecideCredits),
+    ("socializer.queue.created.v1", e.QueueCreated),
+    ("socializer.queue.item_added.v1", e.QueueItemAdded),
+    ("socializer.queue.item_prioritised.v1", e.QueueItemPrioritised),
+    ("socializer.queue.paused.v1", e.QueuePaused),
+    ("socializer.queue.resumed.v1", e.QueueResumed),
+    ("socializer.queue.occurrence_fired.v1", e.QueueOccurrenceFired),
+    ("socializer.queue.occurrence_skipped.v1", e.QueueOccurrenceSkipped),
+    ("socializer.command.decide_queue.v1", c.DecideQueue),
 ]
 for _type, _model in _TYPES:
     registry.register(_type, _model)

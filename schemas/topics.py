@@ -19,6 +19,8 @@
 | social.automation.runs    | run_id     | a person's run through a flow: AutomationRunStarted … AutomationRunEnded |
 | social.usage.commands     | site_id    | DecideCredits: grant, reserve, commit, release, for the account's single writer |
 | social.usage              | site_id    | CreditsGranted, CreditsReserved, CreditsCommitted, CreditsReleased, CreditsRefused |
+| social.queues.commands    | queue_id   | DecideQueue: create, add, prioritise, pause, resume, fire, for the queue's single writer |
+| social.queues             | queue_id   | QueueCreated … QueueOccurrenceFired / QueueOccurrenceSkipped |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 
@@ -44,6 +46,8 @@ AUTOMATIONS = "social.automations"
 AUTOMATION_RUNS = "social.automation.runs"
 USAGE_COMMANDS = "social.usage.commands"
 USAGE = "social.usage"
+QUEUE_COMMANDS = "social.queues.commands"
+QUEUES = "social.queues"
 
 CONSUMED = (
     CONTENT_PUBLISHED,
@@ -88,4 +92,8 @@ ALL = (
     USAGE_COMMANDS,
     USAGE,
     *(dlq(t) for t in CONSUMED),
+    QUEUE_COMMANDS,
+    dlq(QUEUE_COMMANDS),
+    QUEUES,
+    dlq(QUEUES),
 )

@@ -42,6 +42,7 @@ from adapters.post_states import MemoryPostStates, PostgresPostStates
 from adapters.postgres import LazyPool
 from adapters.published import MemoryPublished, PostgresPublished
 from adapters.publishing import MemoryAttempts, PostgresAttempts
+from adapters.queues import MemoryEngagements, MemoryQueueStates, PostgresEngagements, PostgresQueueStates
 from adapters.replies import PostgresReplies
 from adapters.scheduling import MemorySlots, PostgresSlots
 from adapters.sites import MemorySites, PostgresSites, read_seed
@@ -71,12 +72,14 @@ from streams import (
     deliver,
     direct,
     engagement,
+    enqueue,
     film,
     intake,
     mail,
     notify,
     publish,
     receive,
+    recur,
     refresh,
     relay,
     render,
@@ -110,6 +113,8 @@ AGENTS: dict[str, Register] = {
     "sweep": sweep.register,  # the leader lists comments and conversations a webhook may have dropped
     "automate": automate.register,  # comments and messages through the active automations: runs, their sends and waits
     "charge": charge.register,  # the credit accounts' single writer: reservations, commits, releases, grants
+    "enqueue": enqueue.register,  # the queues' single writer: create, items, priority, pause, resume, occurrences fired
+    "recur": recur.register,  # the leader turns queues' due occurrences into fire commands; fired ones into posts
 }
 # The video worker's (``socializer worker --video``): articles into narrated videos, apart from the posts.
 VIDEO_AGENTS: dict[str, Register] = {
@@ -164,6 +169,8 @@ def stream_settings(settings: Settings) -> StreamSettings:
         credit_costs=s.credit_cost_table,
         opening_grant=s.credit_opening_grant,
         credit_wait_seconds=s.credit_wait_seconds,
+        queue_tick_seconds=s.queue_tick_seconds,
+        queue_lead_seconds=s.queue_lead_seconds,
     )
 
 
@@ -279,6 +286,8 @@ def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
         automation_sends=PostgresReplies(pool),
         automation_hooks=SignedHooks(pool, vault, webhook_sender(settings)),
         credit_store=PostgresCreditStore(pool),
+        queue_states=PostgresQueueStates(pool),
+        engagements=PostgresEngagements(pool),
     )
 
 
@@ -353,6 +362,8 @@ def memory_deps(settings: StreamSettings, **ports: Any) -> Deps:
     given.setdefault("video_states", MemoryVideoStates(given["post_states"].outcomes))  # one outcomes table
     given.setdefault("automations", MemoryAutomations())
     given.setdefault("automation_states", MemoryAutomationStates(given["post_states"].outcomes, given["automations"]))
+    given.setdefault("queue_states", MemoryQueueStates(given["post_states"].outcomes))
+    given.setdefault("engagements", MemoryEngagements())
     return Deps(settings=settings, **given)
 
 

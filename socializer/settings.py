@@ -193,6 +193,10 @@ class Settings(BaseSettings):
     role_down_seconds: float = Field(30.0, gt=0)
     # This instance's name among its role's (unset: the host's name, a container's id under compose).
     instance: str | None = None
+    # Queues (issue 25): how often the leader looks for due occurrences, and how far ahead one
+    # becomes a scheduled post.
+    queue_tick_seconds: float = Field(5.0, gt=0)
+    queue_lead_seconds: float = Field(600.0, ge=0, le=3000)
 
     @field_validator("outbound_allow")
     @classmethod

@@ -22,6 +22,7 @@ from adapters.platforms.base import PlatformClient
 from adapters.post_states import PostStateStore
 from adapters.published import PublishedPosts
 from adapters.publishing import AttemptStore
+from adapters.queues import Engagements, QueueStateStore
 from adapters.scheduling import SlotStore
 from adapters.sites import SiteDirectory
 from adapters.video_states import VideoStateStore
@@ -66,6 +67,8 @@ class StreamSettings:
     credit_costs: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_COSTS))
     opening_grant: Decimal = OPENING_GRANT
     credit_wait_seconds: float = 30.0  # how long work waits for its reservation's answer before it is held and tried again
+    queue_tick_seconds: float = 5.0  # how often the leader looks for queues' due occurrences
+    queue_lead_seconds: float = 600.0  # how far ahead an occurrence becomes a scheduled post
     strict_upstream: bool = False  # an upstream event with fields ContentPublished does not know is dead-lettered  # an OpenAI-compatible speech API beside the offline voice
 
 
@@ -103,4 +106,6 @@ class Deps:
     automation_sends: AutomationSends | None = None  # the reply attempts as automations use them (Postgres: the replies' store)
     automation_hooks: AutomationHooks | None = None  # the webhook node's signed caller; None: webhook nodes record a failure
     credit_store: CreditStore | None = None  # the credit accounts' single writer's states; None: no charge agent here
+    queue_states: QueueStateStore | None = None  # the queues' single writer's states; None: no enqueue or recur agent here
+    engagements: Engagements | None = None  # an article's best-performing posts, for evergreen queues
     credits: Credits | None = None  # a fixed credits port (tests); None: the broker's when settings.charging

@@ -52,6 +52,7 @@ from socializer.http.connections import Connections
 from socializer.http.deps import Bus, Services
 from socializer.http.imports import router as imports_router
 from socializer.http.ops import Signals
+from socializer.http.queues import router as queues_router
 from socializer.http.usage import router as usage_router
 from socializer.observability import GROUPS, beat_until
 from socializer.settings import Settings
@@ -124,6 +125,7 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
         ops.router,
         imports_router,
         usage_router,
+        queues_router,
     ):
         app.include_router(router)
     web.install(app)

@@ -1,0 +1,248 @@
+"""A queue's decisions, from the queue's own state: created, items added and prioritised, paused and
+resumed, and each due occurrence fired into a post (or skipped, saying why).
+
+    active ──pause──▶ paused ──resume──▶ active (the occurrences missed while paused are not caught up)
+
+``version`` is 1 when created and one more per accepted command that changes what a person sees
+(an item, a priority, a pause, a resume); firing an occurrence changes none, so a person's If-Match
+is not made stale by the timer. An occurrence is fired at most once: one at or before the last
+fired or skipped is no news (nothing emitted). Pure: :func:`handle` is the queues' single writer's
+one entry (``streams/enqueue.py``), deciding against the state :func:`fold` made of the queue's events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from commands.exceptions import InvalidContent, InvalidTransition, QueueNotFound, VersionConflict
+from domain.queues import Candidate, InvalidRule, Item, best_candidate, gap_ok, next_item, recurrence
+from schemas import commands as c
+from schemas import events as e
+from schemas.envelope import derived_id
+
+__all__ = ["Queue", "fold", "from_json", "handle", "post_id_of", "to_json"]
+
+MAX_ITEMS = 1000
+
+
+@dataclass(frozen=True)
+class Queue:
+    queue_id: str
+    site_id: str
+    account_id: str
+    platform: e.Platform
+    name: str
+    kind: e.QueueKind
+    rrule: str
+    tzid: str
+    starts_at: datetime
+    content_id: str | None
+    min_gap_hours: float
+    status: Literal["active", "paused"] = "active"
+    version: int = 1
+    items: tuple[Item, ...] = ()
+    seq: int = 0  # items ever added: the next one's place in arrival order
+    since: datetime | None = None  # occurrences at or before this are done (fired, skipped, or missed while paused)
+    last_posted_at: datetime | None = None
+    last_text: str | None = None
+    posted: int = 0
+    seen_items: frozenset[str] = field(default_factory=frozenset)  # every item id ever added: an id is not reused
+
+
+def post_id_of(queue_id: str, occurrence: datetime) -> str:
+    """The post an occurrence becomes: the same for a redelivered tick, a retried command or a restart."""
+    return derived_id("post", "queue", queue_id, occurrence.astimezone(UTC).isoformat())
+
+
+def handle(state: Queue | None, cmd: c.DecideQueue, now: datetime) -> list[e.Event]:
+    action = cmd.action
+    qid, site = cmd.queue_id, cmd.site_id
+    if isinstance(action, c.CreateQueue):
+        return _create(state, cmd, action, now)
+    if state is None or state.site_id != site:  # another site's queue does not exist here
+        raise QueueNotFound(f"no queue {qid}", field="queue_id")
+    if cmd.expected_version is not None and cmd.expected_version != state.version:
+        raise VersionConflict(f"queue {qid} is at version {state.version}, not {cmd.expected_version}: read it again", field="If-Match")
+    if isinstance(action, c.AddQueueItem):
+        if state.kind != "fifo":
+            raise InvalidContent("an evergreen queue re-posts its article's best posts: it takes no items", field="kind")
+        if action.item_id in state.seen_items:
+            raise InvalidTransition(f"item {action.item_id} was added already", field="item_id")
+        if len(state.items) >= MAX_ITEMS:
+            raise InvalidContent(f"a queue holds at most {MAX_ITEMS} items", field="item_id")
+        return [
+            e.QueueItemAdded(
+                queue_id=qid, site_id=site, item_id=action.item_id, text=action.text, link_url=action.link_url, priority=action.priority
+            )
+        ]
+    if isinstance(action, c.PrioritiseQueueItem):
+        if not any(i.item_id == action.item_id for i in state.items):
+            raise InvalidTransition(f"no item {action.item_id} waiting in queue {qid}", field="item_id")
+        return [e.QueueItemPrioritised(queue_id=qid, site_id=site, item_id=action.item_id, priority=action.priority)]
+    if isinstance(action, c.PauseQueue):
+        if state.status == "paused":
+            raise InvalidTransition(f"queue {qid} is paused already", field="status")
+        return [e.QueuePaused(queue_id=qid, site_id=site)]
+    if isinstance(action, c.ResumeQueue):
+        if state.status == "active":
+            raise InvalidTransition(f"queue {qid} is active already", field="status")
+        return [e.QueueResumed(queue_id=qid, site_id=site, since=now)]
+    if isinstance(action, c.FireOccurrence):
+        return _fire(state, action)
+    raise InvalidTransition(f"unknown command {type(action).__name__}", field="action")
+
+
+def _create(state: Queue | None, cmd: c.DecideQueue, action: c.CreateQueue, now: datetime) -> list[e.Event]:
+    if state is not None:
+        raise InvalidTransition(f"queue {cmd.queue_id} exists already", field="queue_id")
+    if cmd.platform is None:
+        raise InvalidContent("the account's platform is needed", field="account_id")
+    starts = action.starts_at or now
+    try:
+        recurrence(action.rrule, action.tzid, starts)
+    except InvalidRule as err:
+        raise InvalidContent(err.detail, field=err.field) from err
+    if action.kind == "evergreen" and not action.content_id:
+        raise InvalidContent("an evergreen queue re-posts an article's best posts: name the article", field="content_id")
+    if action.items and action.kind != "fifo":
+        raise InvalidContent("an evergreen queue re-posts its article's best posts: it takes no items", field="items")
+    ids = [i.item_id for i in action.items]
+    if len(set(ids)) != len(ids):
+        raise InvalidContent("each item needs its own item_id", field="items")
+    added = [
+        e.QueueItemAdded(
+            queue_id=cmd.queue_id, site_id=cmd.site_id, item_id=i.item_id, text=i.text, link_url=i.link_url, priority=i.priority
+        )
+        for i in action.items
+    ]
+    return [
+        e.QueueCreated(
+            queue_id=cmd.queue_id,
+            site_id=cmd.site_id,
+            account_id=action.account_id,
+            platform=cmd.platform,
+            name=action.name,
+            kind=action.kind,
+            rrule=action.rrule.strip().removeprefix("RRULE:"),
+            tzid=action.tzid,
+            starts_at=starts,
+            content_id=action.content_id,
+            min_gap_hours=action.min_gap_hours,
+            created_by=cmd.requested_by,
+        ),
+        *added,
+    ]
+
+
+def _fire(q: Queue, action: c.FireOccurrence) -> list[e.Event]:
+    at = action.occurrence
+    if q.status != "active" or (q.since is not None and at <= q.since) or at < q.starts_at:
+        return []  # paused, or done already: a redelivered tick or a retried command is no news
+    base = {"queue_id": q.queue_id, "site_id": q.site_id}
+    if q.kind == "fifo":
+        item = next_item(q.items)
+        if item is None:
+            return [e.QueueOccurrenceSkipped(**base, occurrence=at, reason="empty")]
+        return [_fired(q, at, item.text, item.link_url, item_id=item.item_id)]
+    if not gap_ok(q.last_posted_at, at, timedelta(hours=q.min_gap_hours)):
+        return [e.QueueOccurrenceSkipped(**base, occurrence=at, reason="gap")]
+    cands = [Candidate(x.post_id, x.text, x.score, x.link_url) for x in action.candidates]
+    best = best_candidate(cands, q.last_text)
+    if best is None:
+        return [e.QueueOccurrenceSkipped(**base, occurrence=at, reason="no_candidate")]
+    return [_fired(q, at, best.text, best.link_url, source_post_id=best.post_id)]
+
+
+def _fired(q: Queue, at: datetime, text: str, link: str | None, **which: str) -> e.QueueOccurrenceFired:
+    return e.QueueOccurrenceFired(
+        queue_id=q.queue_id,
+        site_id=q.site_id,
+        account_id=q.account_id,
+        platform=q.platform,
+        occurrence=at,
+        post_id=post_id_of(q.queue_id, at),
+        text=text,
+        link_url=link,
+        **which,
+    )
+
+
+def fold(state: Queue | None, event: e.Event) -> Queue | None:
+    """The queue after one more of its events (its creation starts it)."""
+    match event:
+        case e.QueueCreated():
+            if state is not None:
+                return state
+            return Queue(
+                event.queue_id,
+                event.site_id,
+                event.account_id,
+                event.platform,
+                event.name,
+                event.kind,
+                event.rrule,
+                event.tzid,
+                event.starts_at,
+                event.content_id,
+                event.min_gap_hours,
+            )
+        case e.QueueItemAdded() if state is not None:
+            item = Item(event.item_id, event.text, state.seq, event.link_url, event.priority)
+            return replace(
+                state,
+                items=(*state.items, item),
+                seq=state.seq + 1,
+                version=state.version + 1,
+                seen_items=state.seen_items | {event.item_id},
+            )
+        case e.QueueItemPrioritised() if state is not None:
+            items = tuple(replace(i, priority=event.priority) if i.item_id == event.item_id else i for i in state.items)
+            return replace(state, items=items, version=state.version + 1)
+        case e.QueuePaused() if state is not None:
+            return replace(state, status="paused", version=state.version + 1)
+        case e.QueueResumed() if state is not None:
+            return replace(state, status="active", version=state.version + 1, since=_later(state.since, event.since))
+        case e.QueueOccurrenceFired() if state is not None:
+            return replace(
+                state,
+                items=tuple(i for i in state.items if i.item_id != event.item_id),
+                since=_later(state.since, event.occurrence),
+                last_posted_at=event.occurrence,
+                last_text=event.text,
+                posted=state.posted + 1,
+            )
+        case e.QueueOccurrenceSkipped() if state is not None:
+            return replace(state, since=_later(state.since, event.occurrence))
+    return state
+
+
+def _later(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None or b > a else a
+
+
+def to_json(q: Queue) -> dict[str, Any]:
+    """The queue as its writer keeps it between commands (and the timer reads it)."""
+    d = asdict(q)
+    d["seen_items"] = sorted(q.seen_items)
+    for k in ("starts_at", "since", "last_posted_at"):
+        d[k] = d[k].isoformat() if d[k] is not None else None
+    return d
+
+
+def from_json(d: dict[str, Any]) -> Queue:
+    def when(k: str) -> datetime | None:
+        return datetime.fromisoformat(d[k]) if d.get(k) else None
+
+    starts = when("starts_at")
+    assert starts is not None
+    rest: dict[str, Any] = {k: v for k, v in d.items() if k not in ("items", "seen_items", "starts_at", "since", "last_posted_at")}
+    return Queue(
+        **rest,
+        starts_at=starts,
+        since=when("since"),
+        last_posted_at=when("last_posted_at"),
+        items=tuple(Item(**i) for i in d.get("items", [])),
+        seen_items=frozenset(d.get("seen_items", [])),
+    )
