@@ -45,6 +45,7 @@ class Ghost:
     account_id: str
     platform: str
     why: str
+    handle: str = ""  # what the manager knows the account by; the id when it has none
 
 
 @dataclass
@@ -199,7 +200,7 @@ async def proposed(svc: Services, site_id: str, tz: str, accounts: list[Any], po
                 pick = learned_slot(policy, account.platform, taken, now, beliefs, rng)
             except NoFreeSlot:
                 break
-            out.append(Ghost(pick.at, account.account_id, account.platform, explain(pick, beliefs.n, policy.pinned)))
+            out.append(Ghost(pick.at, account.account_id, account.platform, explain(pick, beliefs.n, policy.pinned), account.handle))
             taken.append(pick.at)
     return out
 
