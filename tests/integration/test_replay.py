@@ -31,7 +31,8 @@ async def test_replay_gives_an_identical_read_model(system) -> None:  # type: ig
             "inbox",
             "automations",
             "automation_log",
-        )  # topics this test may leave empty (test_inbox replays the inbox, the automations tests the automations)
+            "queues",
+        )  # topics this test may leave empty (test_inbox replays the inbox, the automations tests the automations, test_queues the queues)
     after = await system.sql("SELECT post_id, status, text FROM posts ORDER BY post_id")
     assert len(after) >= len(before) and {r["post_id"] for r in before} <= {r["post_id"] for r in after}
 
