@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from aiokafka import AIOKafkaProducer
 
 from adapters.postgres import migrate
 from schemas import topics
+from schemas.commands import CancelPost, DecidePost
 from schemas.events import ContentPublished
 from schemas.registry import registry
 from socializer.devstack import Embedded, create_topics, free_port, signal_group, spawn, start_broker, start_postgres, wait_port
@@ -110,9 +112,13 @@ SITES = {
         {"site_id": "dashacct", "timezone": "Europe/Paris", "auto_social_publish": True},
         {"site_id": "bulk", "timezone": "Europe/Berlin", "auto_social_publish": False},  # test_import, test_queues
         # test_usage: its credits are taken to zero; its one article becomes a video straight through.
+        # test_audience, test_automation_runs: their Instagram accounts' comments only.
+        {"site_id": "audience", "timezone": "UTC", "auto_social_publish": False},
+        {"site_id": "autorun", "timezone": "UTC", "auto_social_publish": False},
         {"site_id": "usage", "timezone": "UTC", "auto_social_publish": False, "video_enabled": True, "video_review": False},
     ]
 }
+PARTITIONS = 4  # of every topic
 VAULT_KEYS = "it1:" + base64.b64encode(b"integration-test-master-key-32b!").decode()
 
 
@@ -124,7 +130,7 @@ class Infra:
         self.pg_port, self.pg_data = free_port(), root / "pg" / "data"
         self.dsn = start_postgres(self.pg_port, self.pg_data, self.stack)
         asyncio.run(migrate(self.dsn))
-        asyncio.run(create_topics(self.broker, topics.ALL, 4))
+        asyncio.run(create_topics(self.broker, topics.ALL, PARTITIONS))
 
     def restart_postgres(self, down_seconds: float, while_down: Callable[[], Any] | None = None) -> None:
         """Stop the database (fast shutdown: every connection is cut), run ``while_down``, start it again."""
@@ -225,6 +231,8 @@ class System:
                 "dashacct": await keys.create("dashacct"),
                 "bulk": await keys.create("bulk"),
                 "usage": await keys.create("usage"),  # test_usage's
+                "audience": await keys.create("audience"),
+                "autorun": await keys.create("autorun"),
             }
         finally:
             await pool.close()
@@ -281,6 +289,29 @@ class System:
                 await producer.send_and_wait(topics.CONTENT_PUBLISHED, env.encode(), key=article.content_id.encode(), headers=env.headers())
         finally:
             await producer.stop()
+
+    async def settled(self, timeout: float = 90) -> None:
+        """Wait until a worker answers on every partition of the posts' commands: after a restart the
+        consumer group rebalances (the killed member is dropped only when its session times out), and
+        the next test's work must not wait behind that in its own time limit."""
+        probes = [f"settled-{uuid.uuid4().hex}" for _ in range(PARTITIONS)]
+        producer = AIOKafkaProducer(bootstrap_servers=self.infra.broker, enable_idempotence=False)
+        await producer.start()
+        try:
+            for partition, cid in enumerate(probes):
+                cmd = DecidePost(command_id=cid, post_id=cid, site_id="itest", cancel=CancelPost(reason="probe"))
+                env = registry.envelope(cmd, source="tests/settled", subject=cid)
+                await producer.send_and_wait(
+                    topics.POST_COMMANDS, env.encode(), key=cid.encode(), partition=partition, headers=env.headers()
+                )
+        finally:
+            await producer.stop()
+
+        async def answered() -> bool:
+            rows = await self.sql("SELECT count(*) AS n FROM command_outcomes WHERE command_id = ANY($1::text[])", probes)
+            return bool(rows[0]["n"] == len(probes))
+
+        await eventually(answered, timeout=timeout, what="a worker answering on every partition after the restart")
 
     def client(self, site: str = "itest", **kw: Any) -> httpx.AsyncClient:
         """An HTTP client of the API holding ``site``'s key (read+write unless ``scopes`` says otherwise)."""

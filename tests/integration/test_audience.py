@@ -28,6 +28,7 @@ from tests.integration.conftest import FAST, eventually
 pytestmark = [
     pytest.mark.integration,
 ]
+SITE = "audience"  # a site of its own: its Instagram account adds no post to the other tests' articles
 API = "/api/v1/social/inbox/"
 N = 200
 DROP = 0.1
@@ -46,7 +47,7 @@ async def _published(system: Any, account_id: str, post_id: str, media: str) -> 
         for ev in (
             e.PostDrafted(
                 post_id=post_id,
-                site_id="itest",
+                site_id=SITE,
                 account_id=account_id,
                 platform="instagram",
                 post_type="announcement",
@@ -69,7 +70,7 @@ async def _published(system: Any, account_id: str, post_id: str, media: str) -> 
 
 @pytest.fixture(scope="module")
 async def audience(system: Any) -> AsyncIterator[Audience]:
-    r = await system.connect("itest", "instagram", "audience-ig", "business", settings=FAST, features=["publish", "analytics", "inbox"])
+    r = await system.connect(SITE, "instagram", "audience-ig", "business", settings=FAST, features=["publish", "analytics", "inbox"])
     assert r.status_code == 201, r.text
     [acct] = r.json()["results"]
     account_id, ig_user = acct["account_id"], acct["platform_account_id"]
@@ -104,6 +105,7 @@ async def audience(system: Any) -> AsyncIterator[Audience]:
             system.env.clear()
             system.env.update(before)
             system.start("worker")
+            await system.settled()
             await sbx.put("/_sandbox/talk/faults", json={"seed": "sandbox"})
             await sbx.delete("/_sandbox/webhooks/instagram")
 
@@ -135,7 +137,7 @@ async def test_every_comment_reaches_the_inbox_once_though_a_tenth_of_the_webhoo
     dropped = [d for d in ours if d["state"] == "dropped"]
     assert len(ours) == N and 0.05 * N <= len(dropped) <= 0.15 * N  # about a tenth, by the seed
 
-    async with system.client() as c:
+    async with system.client(SITE) as c:
 
         async def all_in() -> list[dict[str, Any]] | None:
             items = await _inbox(c, audience.media)
@@ -172,7 +174,7 @@ async def test_a_private_reply_goes_out_once_and_a_second_is_refused_with_the_re
         assert r.status_code == 201, r.text
         cid = r.json()["comment"]["id"]
     iid = item_id("instagram", "comment", cid)
-    async with system.client() as c:
+    async with system.client(SITE) as c:
 
         async def found() -> bool:
             return (await c.get(f"{API}{iid}/")).status_code == 200
@@ -218,7 +220,7 @@ async def test_hiding_a_comment_hides_it_on_the_platform(system: Any, audience: 
     iid = item_id("instagram", "comment", cid)
     st = system.sandbox.app.state.talk.st
     assert st.comments[cid].hidden is False
-    async with system.client() as c:
+    async with system.client(SITE) as c:
 
         async def found() -> bool:
             return (await c.get(f"{API}{iid}/")).status_code == 200

@@ -23,6 +23,7 @@ from schemas.registry import registry
 from tests.integration.conftest import FAST, eventually
 
 pytestmark = [pytest.mark.integration]
+SITE = "autorun"  # a site of its own: its Instagram account adds no post to the other tests' articles
 API = "/api/v1/social/automations/"
 OTHER_SITE = "hooks"  # another site of the suite, with its own key
 
@@ -38,7 +39,7 @@ async def _published(system: Any, account_id: str, post_id: str, media: str) -> 
     try:
         for ev in (
             e.PostDrafted(
-                post_id=post_id, site_id="itest", account_id=account_id, platform="instagram", post_type="announcement", text="Sale"
+                post_id=post_id, site_id=SITE, account_id=account_id, platform="instagram", post_type="announcement", text="Sale"
             ),
             e.PostPublished(
                 post_id=post_id,
@@ -57,7 +58,7 @@ async def _published(system: Any, account_id: str, post_id: str, media: str) -> 
 
 @pytest.fixture(scope="module")
 async def shop(system: Any) -> AsyncIterator[Shop]:
-    r = await system.connect("itest", "instagram", "automation-ig", "business", settings=FAST, features=["publish", "analytics", "inbox"])
+    r = await system.connect(SITE, "instagram", "automation-ig", "business", settings=FAST, features=["publish", "analytics", "inbox"])
     assert r.status_code == 201, r.text
     [acct] = r.json()["results"]
     post_id = "automation-" + uuid.uuid4().hex[:8]
@@ -125,7 +126,7 @@ async def test_a_promo_comment_gets_one_private_and_one_public_reply_and_their_e
         ],
         "start": "thanks",
     }
-    async with system.client() as c, httpx.AsyncClient(base_url=system.sandbox.url, timeout=15) as sbx:
+    async with system.client(SITE) as c, httpx.AsyncClient(base_url=system.sandbox.url, timeout=15) as sbx:
         aid = await _active(c, definition)
         try:
             said = await _talk(sbx, post_id=shop.media, kind="comment", text="Promo please!", author="mila")
@@ -201,7 +202,7 @@ async def test_a_dm_flow_waits_for_the_answer_and_sends_the_resource_the_keyword
         ],
         "start": "ask",
     }
-    async with system.client() as c, httpx.AsyncClient(base_url=system.sandbox.url, timeout=15) as sbx:
+    async with system.client(SITE) as c, httpx.AsyncClient(base_url=system.sandbox.url, timeout=15) as sbx:
         aid = await _active(c, definition)
         try:
             first = await _talk(sbx, account=shop.ig_user, kind="message", text="Can I get the guide?", author="noor")

@@ -118,6 +118,7 @@ async def engage(system: Any) -> AsyncIterator[Engage]:
         system.env.clear()
         system.env.update(before)
         system.start("worker")
+        await system.settled()
 
 
 async def test_a_snapshot_that_fell_due_while_the_worker_was_down_is_read_within_a_minute_of_its_start(system, engage) -> None:  # type: ignore[no-untyped-def]

@@ -167,7 +167,9 @@ async def test_a_script_in_review_is_edited_voiced_regenerated_approved_and_rend
         ready = await eventually(settled, timeout=300, every=2, what="the video")
         assert ready["status"] == "ready" and ready["problems"] == [] and ready["revision"] == 3, ready
         assert set(ready["timings"]) == {"voice", "visuals", "render", "join"}
-        assert ready["made"]["voice"] == 1  # only the regenerated call to action was voiced again
+        # Only the regenerated call to action may be voiced again (none when an earlier project of the
+        # run already voiced the same words: the voice is kept by its narration and voice).
+        assert ready["made"].get("voice", 0) <= 1, ready["made"]
         assert ready["layouts"][0] == "key_sentence" and ready["layouts"][-1] == "cta"  # the person's choice was kept
         renders = (await api.get(f"{base}/renders/")).json()
         assert renders["count"] == 1 and renders["results"][0]["revision"] == 3
