@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
+from pygments.token import Token
 
 from domain.platforms import Box
-from domain.video.legibility import scrim
+from domain.video.legibility import legible, scrim
 from domain.video.scenes import Scene
 from domain.video.timeline import FPS
 
@@ -36,6 +37,36 @@ COUNT_FRAMES = 18  # a statistic's count-up, in frames
 def font(px: int, kind: Literal["bold", "regular", "mono"] = "bold") -> ImageFont.FreeTypeFont:
     name = {"bold": "DejaVuSansCondensed-Bold.ttf", "regular": "DejaVuSansCondensed.ttf", "mono": "DejaVuSansMono.ttf"}[kind]
     return ImageFont.truetype(str(FONTS / name), px)
+
+
+CODE_THEME = "monokai"
+
+
+def rgb(spec: str) -> tuple[int, int, int]:
+    """The first ``#rgb`` or ``#rrggbb`` colour of a Pygments style spec (``bg:`` ones excluded)."""
+    word = next(w for w in spec.split() if w.startswith("#"))[1:]
+    if len(word) == 3:
+        word = "".join(c * 2 for c in word)
+    return int(word[0:2], 16), int(word[2:4], 16), int(word[4:6], 16)
+
+
+@lru_cache(maxsize=1)
+def code_style() -> type:
+    """``CODE_THEME`` with every token's colour brought to 4.5:1 against what is behind it (the
+    theme's background, or the token's own ``bg:``), so that a comment is as legible as the code."""
+    from pygments.style import Style
+    from pygments.styles import get_style_by_name
+
+    base = get_style_by_name(CODE_THEME)
+    behind = rgb(base.background_color)
+
+    def fixed(spec: str) -> str:
+        own = [w[3:] for w in spec.split() if w.startswith("bg:#")]
+        under = rgb(own[0]) if own else behind
+        return " ".join("#{:02x}{:02x}{:02x}".format(*legible(rgb(w), under)) if w.startswith("#") else w for w in spec.split())
+
+    styles = {token: fixed(spec) for token, spec in base.styles.items()}
+    return type("LegibleCode", (Style,), {"name": "legible-code", "background_color": base.background_color, "styles": styles})
 
 
 @dataclass(frozen=True)
@@ -339,7 +370,7 @@ class Drawer:
                 font_name="DejaVu Sans Mono",
                 font_size=max(8, round(30 * self.unit)),
                 line_numbers=False,
-                style="monokai",
+                style=code_style(),
                 image_pad=round(24 * self.unit),
                 line_pad=round(6 * self.unit),
             ),
@@ -355,7 +386,7 @@ class Drawer:
             a.left + (a.width - shot.width) // 2,
             a.top + (a.height - shot.height) // 3,
             at.get(0, 0.0),
-            TEXT,
+            rgb(code_style().styles[Token]),
         )
 
     def _image(self, scene: Scene, at: dict[int, float], key: str, a: Box, drawn: Drawn, image: bytes | None) -> None:

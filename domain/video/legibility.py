@@ -77,3 +77,20 @@ def scrim(text: Sequence[int], background: Sequence[Sequence[int]], *, colour: S
         if worst_contrast(text, under) >= MIN_CONTRAST:
             return a
     return 0.9
+
+
+def legible(colour: Sequence[int], background: Sequence[int], minimum: float = MIN_CONTRAST) -> tuple[int, int, int]:
+    """``colour`` moved toward white (on a dark background) or black (on a light one) by the least
+    step of 5 % that reaches ``minimum`` against ``background``: a theme's hue kept where it can be read."""
+    behind = luminance(background)
+    toward = (255, 255, 255) if behind < 0.18 else (0, 0, 0)
+    for step in range(21):
+        a = step / 20
+        moved = (
+            round(colour[0] * (1 - a) + toward[0] * a),
+            round(colour[1] * (1 - a) + toward[1] * a),
+            round(colour[2] * (1 - a) + toward[2] * a),
+        )
+        if ratio(luminance(moved), behind) >= minimum:
+            return moved
+    return toward

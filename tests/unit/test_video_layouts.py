@@ -114,8 +114,6 @@ def test_the_longest_text_of_every_layout_stays_inside_the_safe_area_and_is_legi
     mask = text_pixels(shown, bare)
     assert mask.sum() > 200, "the text was drawn"
     assert outside(mask, BOX) == 0
-    if layout == "code":
-        return  # syntax colours are Pygments' monokai: checked as a picture, not as body text
     for colour, box in drawn.colours:
         region = shown[box.top : box.bottom, box.left : box.right]
         distance = np.abs(region - np.array(colour)).max(axis=-1)
@@ -191,3 +189,14 @@ def test_the_same_scene_renders_to_the_same_bytes(tmp_path: Path) -> None:
         run(layouts.segment_command(ffmpeg(), drawn, 0.8, W, H, str(out)))
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_every_colour_of_the_code_theme_reads_at_4_5_to_1_against_what_is_behind_it() -> None:
+    style = layouts.code_style()
+    behind = layouts.rgb(style.background_color)
+    coloured = {token: spec for token, spec in style.styles.items() if "#" in spec.replace("bg:#", "")}
+    assert len(coloured) > 10  # comments, keywords, strings, numbers, names...
+    for token, spec in coloured.items():
+        own = [w[3:] for w in spec.split() if w.startswith("bg:#")]
+        under = layouts.rgb(own[0]) if own else behind
+        assert worst_contrast(layouts.rgb(spec), [under]) >= 4.5, (token, spec)

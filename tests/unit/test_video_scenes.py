@@ -8,7 +8,7 @@ import pytest
 
 from domain.platforms import PRESETS, safe_area, shared_safe_area
 from domain.video.captions import Page, Word
-from domain.video.legibility import caption_problems, caption_px, luminance, ratio, scrim, worst_contrast
+from domain.video.legibility import caption_problems, caption_px, legible, luminance, ratio, scrim, worst_contrast
 from domain.video.outline import outline
 from domain.video.scenes import LAYOUTS, MAX_ITEMS, layout_problem, most_distinct, options, plan, problems
 from domain.video.script import draft_script, with_layout
@@ -116,3 +116,15 @@ def test_legibility_numbers() -> None:
     assert caption_problems([Page((Word("Replays", 0, 0.3), Word("rebuild", 0.3, 0.5), Word("everything", 0.5, 0.9)))], short=True)
     fast = [Page(tuple(Word(w, i * 0.05, i * 0.05 + 0.05) for i, w in enumerate("a sentence read far too fast".split())))]
     assert caption_problems(fast, short=False) and caption_problems(fast[:0], short=False) == []
+
+
+def test_a_colour_too_faint_for_its_background_is_moved_just_far_enough() -> None:
+    dark, light = (39, 40, 34), (250, 250, 245)
+    faint = (117, 113, 94)  # an old theme's comment grey: about 3:1 on the dark background
+    assert ratio(luminance(faint), luminance(dark)) < 4.5
+    lifted = legible(faint, dark)
+    assert ratio(luminance(lifted), luminance(dark)) >= 4.5 and lifted > faint  # lighter, not white
+    assert lifted != (255, 255, 255)
+    assert legible((248, 248, 242), dark) == (248, 248, 242)  # legible already: unchanged
+    darkened = legible((200, 200, 60), light)
+    assert ratio(luminance(darkened), luminance(light)) >= 4.5 and sum(darkened) < sum((200, 200, 60))
