@@ -59,6 +59,17 @@ async def differences(conn: asyncpg.Connection, projection: Projection) -> dict[
     return out
 
 
+async def differing(conn: asyncpg.Connection, projection: Projection, limit: int = 3) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """A few rows only the live table has and only the rebuilt one has, per table: what to look at."""
+    out: dict[str, dict[str, list[dict[str, object]]]] = {}
+    for t in projection.tables:
+        live = await conn.fetch(f"SELECT * FROM (SELECT * FROM {t} EXCEPT ALL SELECT * FROM {t}{SUFFIX}) a LIMIT {limit}")
+        rebuilt = await conn.fetch(f"SELECT * FROM (SELECT * FROM {t}{SUFFIX} EXCEPT ALL SELECT * FROM {t}) b LIMIT {limit}")
+        if live or rebuilt:
+            out[t] = {"live": [dict(r) for r in live], "rebuilt": [dict(r) for r in rebuilt]}
+    return out
+
+
 class _Reader:
     def __init__(self, bootstrap: str, projection: Projection) -> None:
         self.consumer = AIOKafkaConsumer(
@@ -147,7 +158,10 @@ async def replay(
             await reader.apply_until(conn, targets, names, report, progress, sum(off + 1 for off in targets.values()))
             report.differences = await differences(conn, projection)
             if require_identical and any(report.differences.values()):
-                raise ReplayMismatch(f"{projection.name}: rebuilt copy differs from the live one: {report.differences}")
+                sample = await differing(conn, projection)
+                raise ReplayMismatch(
+                    f"{projection.name}: rebuilt copy differs from the live one: {report.differences}; first rows: {sample}"
+                )
             if swap:
                 for t in projection.tables:
                     await conn.execute(f"ALTER TABLE {t} RENAME TO {t}__old; ALTER TABLE {t}{SUFFIX} RENAME TO {t}; DROP TABLE {t}__old")

@@ -372,6 +372,12 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 60, every: fl
     raise AssertionError(f"timed out after {timeout}s waiting for {what or check}: last={last!r}")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The token-leak scan stops every role to read the whole run's logs: it runs after every test
+    that needs them, whatever their names sort to."""
+    items.sort(key=lambda item: item.path.name == "test_zz_token_leaks.py")
+
+
 @pytest.fixture(scope="session")
 def system(infra: Infra, sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     sysm = System(infra, sandbox, tmp_path_factory.mktemp("system"))
