@@ -103,6 +103,13 @@ def is_echo(author_id: str, account_platform_id: str, flagged: bool) -> bool:
     return flagged or (bool(author_id) and author_id == account_platform_id)
 
 
+def comment_key(platform: str, comment_id: str) -> str:
+    """The partition key of a comment's events: the comment itself, however it arrived. Every delivery
+    of one comment (a webhook with or without its post, the sweep) lands in one partition in the order
+    it came, so a replay folds them as the live projector did (the first delivery makes the row)."""
+    return f"{platform}:comment:{comment_id}"
+
+
 def comment_event_id(platform: str, comment_id: str) -> str:
     """The event id of a comment, however it arrived (webhook, sweep): one comment, one event."""
     return derived_id(platform, "comment", comment_id)

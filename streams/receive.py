@@ -21,7 +21,7 @@ from typing import Any
 from adapters.inbound import InboundDirectory
 from adapters.kafka import Producer, send_all
 from domain import inbound as d
-from domain.inbox import comment_event_id, message_event_id
+from domain.inbox import comment_event_id, comment_key, message_event_id
 from schemas import events as e
 from schemas import topics as t
 from schemas.envelope import Envelope
@@ -65,7 +65,7 @@ async def events(received: e.InboundReceived, directory: InboundDirectory) -> li
                     created_at=item.created_at,
                     echo=item.echo,
                 )
-                out.append((platform_post_id or item.comment_id, eid, ev))
+                out.append((comment_key(item.platform, item.comment_id), eid, ev))
             else:
                 ev = e.MessageReceived(
                     platform=item.platform,

@@ -1,7 +1,7 @@
 """sweep: what a webhook dropped, caught by listing. The leader lists, per account, the comments on
 its posts of the last days and its recent conversations through the platform adapters, and puts
 each as ``CommentReceived`` / ``MessageReceived`` on ``social.inbox`` under the same derived id a
-webhook delivery gets (:func:`domain.inbox.comment_event_id`): what was already there is a
+webhook delivery gets (:func:`domain.inbox.comment_event_id`), keyed as it is (:func:`domain.inbox.comment_key`): what was already there is a
 duplicate the inbox folds once. Our own comments and messages are marked ``echo``."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from adapters.accounts import Tokens
 from adapters.kafka import Producer, send_all
 from adapters.ports import responder
 from adapters.published import PublishedPosts
-from domain.inbox import comment_event_id, is_echo, message_event_id
+from domain.inbox import comment_event_id, comment_key, is_echo, message_event_id
 from schemas import events as e
 from schemas import topics as t
 from schemas.envelope import Envelope, utcnow
@@ -86,7 +86,8 @@ async def _account(s: Sweeping, account_id: str, posts: list[Any], now: datetime
                 echo=is_echo(c.author_id, me, False),
             )
             eid = comment_event_id(account.platform, c.comment_id)
-            items.append((p.platform_post_id, registry.envelope(ev, source=SOURCE, subject=p.platform_post_id, id=eid)))
+            key = comment_key(account.platform, c.comment_id)
+            items.append((key, registry.envelope(ev, source=SOURCE, subject=p.platform_post_id, id=eid)))
     try:
         messages = await client.list_messages(account, now - s.lookback)
     except x.ScopeMissing:

@@ -16,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from selenium.webdriver.support.ui import WebDriverWait
 
-from domain.inbox import comment_event_id, item_id, message_event_id
+from domain.inbox import comment_event_id, comment_key, item_id, message_event_id
 from schemas import events as e
 from schemas import topics
 from schemas.registry import registry
@@ -31,7 +31,7 @@ AUTOMATIONS = "/api/v1/social/automations/"
 async def _produce(system: System, ev: e.CommentReceived | e.MessageReceived) -> None:
     """As the webhook receiver or the sweep would: the item on ``social.inbox``, named by its ids."""
     if isinstance(ev, e.CommentReceived):
-        key, eid = ev.platform_post_id, comment_event_id(ev.platform, ev.comment_id)
+        key, eid = comment_key(ev.platform, ev.comment_id), comment_event_id(ev.platform, ev.comment_id)
     else:
         key, eid = ev.conversation_id, message_event_id(ev.platform, ev.message_id)
     producer = AIOKafkaProducer(bootstrap_servers=system.infra.broker, enable_idempotence=False)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from domain.inbox import comment_event_id, item_id
+from domain.inbox import comment_event_id, comment_key, item_id
 from projections.inbox import INBOX
 from projections.replay import replay
 from schemas import events as e
@@ -31,7 +31,9 @@ async def _produce(system: Any, ev: e.CommentReceived, times: int = 1) -> None:
     try:
         env = registry.envelope(ev, source="tests/webhooks", subject=ev.platform_post_id, id=comment_event_id(ev.platform, ev.comment_id))
         for _ in range(times):
-            await producer.send_and_wait(topics.INBOX, env.encode(), key=ev.platform_post_id.encode(), headers=env.headers())
+            await producer.send_and_wait(
+                topics.INBOX, env.encode(), key=comment_key(ev.platform, ev.comment_id).encode(), headers=env.headers()
+            )
     finally:
         await producer.stop()
 

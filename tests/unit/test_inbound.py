@@ -13,6 +13,7 @@ import pytest
 from adapters.inbound import MemoryInbound, OwnAccount
 from adapters.kafka import MemoryProducer
 from domain import inbound as d
+from domain.inbox import comment_key
 from schemas import events as e
 from schemas import topics as t
 from schemas.registry import registry
@@ -252,7 +253,9 @@ async def test_one_delivery_sent_five_times_is_one_comment_on_the_inbox_topic_un
         "17890000000000001",
     )
     [env] = out.envelopes(t.INBOX)
-    assert env.subject == "17890000000000001"  # keyed by the post's platform id
+    assert env.subject == "17890000000000001"  # about the post's platform id
+    # keyed by the comment itself: the sweep's delivery of it lands in the same partition
+    assert [m.key for topic, m in out.sent if topic == t.INBOX] == [comment_key("instagram", comment.comment_id).encode()]
 
 
 async def test_a_resend_the_agent_did_not_remember_carries_the_same_event_id() -> None:
