@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from domain.exceptions import DomainError
+from domain.inbox import meta_thread
 
 Platform = Literal["facebook", "instagram", "x", "tiktok", "linkedin"]
 PLATFORMS: tuple[Platform, ...] = ("facebook", "instagram", "x", "tiktok", "linkedin")
@@ -308,7 +309,7 @@ def _meta_message(platform: Platform, account: str, m: dict[str, Any]) -> Messag
     return Message(
         platform,
         account,
-        f"{account}-{user}",
+        meta_thread(account, user),
         _id(msg.get("mid"), "messaging.message.mid"),
         sender,
         _when(m.get("timestamp")),

@@ -103,6 +103,14 @@ def is_echo(author_id: str, account_platform_id: str, flagged: bool) -> bool:
     return flagged or (bool(author_id) and author_id == account_platform_id)
 
 
+def meta_thread(account_id: str, user_id: str) -> str:
+    """A Messenger or Instagram conversation as its webhooks and its listing both name it: the
+    account's id and the person's. A webhook carries only sender and recipient, never the listing's
+    conversation id (``t_…``), so the listing's messages are named this way too: one thread, one
+    partition, whichever way a message arrived."""
+    return f"{account_id}-{user_id}"
+
+
 def comment_key(platform: str, comment_id: str) -> str:
     """The partition key of a comment's events: the comment itself, however it arrived. Every delivery
     of one comment (a webhook with or without its post, the sweep) lands in one partition in the order

@@ -17,6 +17,7 @@ from adapters.exceptions import PlatformError, Rejected, ScopeMissing, Unavailab
 from adapters.platforms.base import HttpPlatform
 from adapters.ports import Metrics, OutgoingPost, OutgoingReply, PublishedRef, SeenComment, SeenMessage
 from domain.accounts import Account
+from domain.inbox import meta_thread
 
 GRAPH_VERSION = "v21.0"
 MAX_COMMENT_PAGES = 50  # a sweep reads at most 5,000 comments of one post
@@ -277,6 +278,9 @@ class FacebookClient(HttpPlatform):
 
     async def _conversation(self, account: Account, conv: dict[str, Any], since: datetime) -> list[SeenMessage]:
         people = tuple(str(p.get("id", "")) for p in (conv.get("participants") or {}).get("data", []))
+        me = account.platform_account_id
+        other = next((p for p in people if p and p != me), "")
+        thread = meta_thread(me, other) if other else str(conv["id"])  # as the webhooks name it
         resp = await self.request(
             "GET",
             f"/{conv['id']}/messages",
@@ -293,7 +297,7 @@ class FacebookClient(HttpPlatform):
             out.append(
                 SeenMessage(
                     message_id=str(m["id"]),
-                    conversation_id=str(conv["id"]),
+                    conversation_id=thread,
                     sender_id=str(who.get("id", "")),
                     sender_name=str(who.get("name") or who.get("username") or ""),
                     text=str(m.get("message", "")),

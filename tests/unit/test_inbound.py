@@ -13,7 +13,7 @@ import pytest
 from adapters.inbound import MemoryInbound, OwnAccount
 from adapters.kafka import MemoryProducer
 from domain import inbound as d
-from domain.inbox import comment_key
+from domain.inbox import comment_key, meta_thread
 from schemas import events as e
 from schemas import topics as t
 from schemas.registry import registry
@@ -151,6 +151,7 @@ def test_instagram_messages_echoes_and_story_replies() -> None:
     [m] = d.parse("instagram", p.raw(p.ig_message()).decode())
     assert isinstance(m, d.Message)
     assert (m.sender_id, m.conversation_id, m.echo, m.kind) == ("5566778899", "17841400000000001-5566778899", False, "message")
+    assert m.conversation_id == meta_thread("17841400000000001", "5566778899")  # as the listing names it too
     [echo] = d.parse("instagram", p.raw(p.ig_message(echo=True)).decode())
     assert isinstance(echo, d.Message) and echo.echo and echo.conversation_id == m.conversation_id
     [story] = d.parse("instagram", p.raw(p.ig_message(story="18000000000000009")).decode())

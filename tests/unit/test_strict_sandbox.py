@@ -25,6 +25,7 @@ from adapters.uploads import MemorySessions, OutgoingVideo, VideoFile, tag_for
 from adapters.uploads.youtube import YouTubeUploader
 from commands import publish as attempt
 from domain.accounts import Account
+from domain.inbox import meta_thread
 from domain.publishing import Policy
 from sandbox.oauth import identity
 from sandbox.scopes import ALL, YT
@@ -341,3 +342,20 @@ async def test_a_refused_thumbnail_and_captions_are_warnings_on_a_published_vide
         assert old.warnings == []  # an event from before the field decodes with none
     finally:
         httpx.post(f"{site.url}/_sandbox/uploads", json={"youtube_verified": True}).raise_for_status()
+
+
+# ---------------------------------------------------------------- Meta's conversations
+async def test_a_listed_instagram_conversation_is_named_as_its_webhooks_name_it(site: ServedSandbox, http: httpx.AsyncClient) -> None:
+    """A webhook names a DM's thread by the account and the person (it carries no conversation id);
+    the listing's ``t_…`` id is mapped to the same name, so one conversation is one thread."""
+    acct = account(site, "instagram", "dm-listing")
+    said = await http.post(
+        f"{site.url}/_sandbox/talk",
+        json={"platform": "instagram", "kind": "message", "account": acct.platform_account_id, "author": "fan", "text": "Is it out?"},
+    )
+    assert said.status_code == 201, said.text
+    sent = said.json()["message"]
+    assert sent["conversation_id"] != meta_thread(acct.platform_account_id, sent["sender_id"])  # the platform's own id differs
+    ig = InstagramClient(http, site.base("instagram"))
+    [m] = [m for m in await ig.list_messages(acct, NOW - timedelta(hours=1)) if m.message_id == sent["id"]]
+    assert m.conversation_id == meta_thread(acct.platform_account_id, sent["sender_id"]) and m.sender_id == sent["sender_id"]
