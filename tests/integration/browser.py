@@ -23,6 +23,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -95,6 +96,14 @@ class Browser:
 
     def wait_for(self, css: str, timeout: float = 30) -> WebElement:
         return WebDriverWait(self.driver, timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+    def follow(self, css: str, timeout: float = 30) -> None:
+        """Click what navigates (a link, a form's button) and wait for the next page: the page being
+        left still matches its own elements until it is gone, so waiting for one would race the load."""
+        leaving = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.driver, timeout).until(staleness_of(leaving))
+        WebDriverWait(self.driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def script(self, source: str, *args: Any) -> Any:
         return self.driver.execute_script(source, *args)
