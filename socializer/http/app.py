@@ -134,7 +134,8 @@ def create_api(settings: Settings, oauth: dict[str, Any], voices: Synthesizer, n
 
 
 def _problems_as_problem_json(app: FastAPI) -> None:
-    """Error responses are documented as what they are: ``application/problem+json``, not JSON."""
+    """Error responses are documented as what they are: ``application/problem+json``, not JSON; but
+    a status that carries the route's own body (``/healthz``'s 503 is its report, degraded) stays JSON."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -142,9 +143,11 @@ def _problems_as_problem_json(app: FastAPI) -> None:
             spec = build()
             for ops in spec.get("paths", {}).values():
                 for op in ops.values():
-                    for code, resp in op.get("responses", {}).items():
+                    answers = op.get("responses", {})
+                    own = answers.get("200", {}).get("content", {}).get("application/json", {}).get("schema")
+                    for code, resp in answers.items():
                         content = resp.get("content", {})
-                        if code[:1] in ("4", "5") and "application/json" in content:
+                        if code[:1] in ("4", "5") and "application/json" in content and content["application/json"].get("schema") != own:
                             content["application/problem+json"] = content.pop("application/json")
             app.openapi_schema = spec
         return app.openapi_schema
