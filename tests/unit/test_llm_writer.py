@@ -139,7 +139,7 @@ async def test_an_overlong_answer_is_fitted_not_rejected(llm: FakeLLM) -> None:
     "mode,reason", [("garbage", "not the JSON asked for"), ("error", "answered 503"), ("slow", "no answer from the model endpoint")]
 )
 async def test_failures_fall_back_to_the_rule_writer_with_the_reason(llm: FakeLLM, mode: str, reason: str) -> None:
-    posts = await run(llm, mode, timeout=1.0)
+    posts = await run(llm, mode, timeout=0.3)
     assert posts and all(p.writer == "rules" for p in posts)
     assert all(reason in (p.writer_note or "") for p in posts)
     assert all("sk-test-secret" not in (p.writer_note or "") for p in posts)

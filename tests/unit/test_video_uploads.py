@@ -152,10 +152,15 @@ async def test_each_fault_100_times_across_the_platforms_makes_no_duplicate(site
     platforms = ("youtube", "instagram", "tiktok")
     outcomes: dict[str, int] = {}
     refused: list[str] = []
-    try:
-        for n in range(100):
-            platform = platforms[n % 3]
-            after = 0 if mode == "quota" else rng.randrange(chunks(platform))
+    # Where each fault strikes is drawn in upload order, then each platform's uploads run in turn while
+    # the three platforms run side by side (a fault is armed per platform, so lanes never share one).
+    plans = [(n, platforms[n % 3]) for n in range(100)]
+    afters = [0 if mode == "quota" else rng.randrange(chunks(platform)) for n, platform in plans]
+
+    async def lane(platform: str) -> None:
+        for (n, p), after in zip(plans, afters, strict=True):
+            if p != platform:
+                continue
             where = f"seed {seed!r}: upload {n}, {platform}, {mode!r} after chunk {after}"
             try:
                 outcome, sent, wire = await one(site, platform, mode, n, after, data, clip)
@@ -163,10 +168,13 @@ async def test_each_fault_100_times_across_the_platforms_makes_no_duplicate(site
                 err.add_note(where)  # which upload, so the failure can be replayed
                 raise
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            refused += [f"{where}: {r}" for r in wire.refused]
+            refused.extend(f"{where}: {r}" for r in wire.refused)
             # A resume re-sends at most one chunk; an expired session took its bytes with it (a new one starts at 0).
             resent = sent - SIZE - (SIZE if mode == "expire" else 0)
             assert resent <= chunk_of(platform), f"{where}: re-sent {resent} bytes"
+
+    try:
+        await asyncio.gather(*(lane(p) for p in platforms))
     finally:
         clip.close()
     assert refused == [], f"seed {seed!r}"  # the adapters never send what the platforms refuse as malformed
