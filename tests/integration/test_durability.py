@@ -1,7 +1,11 @@
 """The embedded default keeps its data: ``socializer up`` stopped with SIGTERM, and then every one
 of its processes killed with SIGKILL at once (broker, object store, database, roles), comes back
 with every post, account, API key and topic record, publishes nothing a second time, and its read
-models replay identical from the topics."""
+models replay identical from the topics. On the way, ``up`` shows it supervises its roles: it prints
+the dashboard's address first, a killed worker (and its pool) is replaced, and on SIGTERM every
+process it started (pools and database backends included) is gone within seconds.
+
+One ``up`` serves all of it: each start of the embedded default costs the suite most of a minute."""
 
 from __future__ import annotations
 
@@ -58,12 +62,25 @@ class Up:
             assert self.proc.poll() is None and time.monotonic() < deadline, self.output()
             time.sleep(0.3)
 
+    def workers(self) -> list[psutil.Process]:
+        """The ``socializer worker`` processes ``up`` runs now (not the video worker)."""
+        assert self.proc is not None
+        out = []
+        for p in psutil.Process(self.proc.pid).children(recursive=True):
+            try:
+                if p.cmdline()[-2:] == ["socializer", "worker"]:
+                    out.append(p)
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
     def output(self) -> str:
         return (self.root / f"up{self.runs}.log").read_text()
 
     def sigterm(self) -> None:
         assert self.proc is not None
         family = psutil.Process(self.proc.pid).children(recursive=True)
+        assert len(family) >= 7  # object store, broker, database (and its backends), sandbox, projector, API, workers
         self.proc.send_signal(signal.SIGTERM)
         assert self.proc.wait(60) == 0
         _, alive = psutil.wait_procs(family, timeout=15)
@@ -145,11 +162,39 @@ def assert_published_once(up: Up) -> None:
     assert seen and max(seen.values()) == 1, [k for k, n in seen.items() if n > 1]
 
 
+def until(check: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def assert_supervised(up: Up) -> None:
+    """The dashboard's address comes first; a killed worker's pool goes with it and ``up`` starts another."""
+    addresses = [
+        ln.split()[0] for ln in up.output().splitlines() if ln[:10].rstrip() in ("dashboard", "broker", "database", "sandbox", "api")
+    ]
+    assert addresses[0] == "dashboard", addresses
+    assert f"dashboard http://127.0.0.1:{up.api}/socializer/dashboard   (sign in with the site's API key)" in up.output()
+    (first,) = until(up.workers, 60, "the worker")
+    pool = until(lambda: first.children(recursive=True), 90, "the worker's pool processes")
+    first.kill()
+    _, left = psutil.wait_procs(pool, timeout=15)
+    assert left == []  # a killed worker's pool goes with it
+    until(lambda: [w for w in up.workers() if w.pid != first.pid], 60, "a restarted worker")
+    assert up.proc is not None and up.proc.poll() is None
+    assert httpx.get(f"http://127.0.0.1:{up.api}/healthz", timeout=10).status_code in (200, 503)
+    assert "worker1 exited with -9; restarting" in up.output()
+
+
 def test_up_keeps_every_record_across_sigterm_and_sigkill(tmp_path: Path) -> None:
     up = Up(tmp_path)
     up.start()
     try:
         posts = up.wait_published(at_least=3)
+        assert_supervised(up)
         accounts, key = up.accounts(), up.key()
         history = asyncio.run(records(up.broker))
         assert sum(map(len, history.values())) > 50
