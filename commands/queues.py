@@ -3,6 +3,11 @@ resumed, and each due occurrence fired into a post (or skipped, saying why).
 
     active ──pause──▶ paused ──resume──▶ active (the occurrences missed while paused are not caught up)
 
+What an occurrence fired can come back refused by the posts' writer (``refuse``, sent by the recur
+agent with the writer's reason): it is not counted as posted, and its item returns held with the
+reason, passed over by later occurrences, so a post that would be refused again does not block the
+queue or vanish from it.
+
 ``version`` is 1 when created and one more per accepted command that changes what a person sees
 (an item, a priority, a pause, a resume); firing an occurrence changes none, so a person's If-Match
 is not made stale by the timer. An occurrence is fired at most once: one at or before the last
@@ -22,9 +27,10 @@ from schemas import commands as c
 from schemas import events as e
 from schemas.envelope import derived_id
 
-__all__ = ["Queue", "fold", "from_json", "handle", "post_id_of", "to_json"]
+__all__ = ["Queue", "Taken", "fold", "from_json", "handle", "post_id_of", "to_json"]
 
 MAX_ITEMS = 1000
+TAKEN = 20  # fired occurrences a refusal can still come back for (the answer comes within seconds)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,18 @@ class Queue:
     last_text: str | None = None
     posted: int = 0
     seen_items: frozenset[str] = field(default_factory=frozenset)  # every item id ever added: an id is not reused
+    taken: tuple[Taken, ...] = ()  # the latest occurrences fired, until the posts' writer's answer could come back
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A fired occurrence as it left the queue: what a refusal of its post puts back."""
+
+    post_id: str
+    occurrence: datetime
+    item: Item | None
+    prior_posted_at: datetime | None
+    prior_text: str | None
 
 
 def post_id_of(queue_id: str, occurrence: datetime) -> str:
@@ -91,6 +109,8 @@ def handle(state: Queue | None, cmd: c.DecideQueue, now: datetime) -> list[e.Eve
         return [e.QueueResumed(queue_id=qid, site_id=site, since=now)]
     if isinstance(action, c.FireOccurrence):
         return _fire(state, action)
+    if isinstance(action, c.RefuseOccurrence):
+        return _refuse(state, action)
     raise InvalidTransition(f"unknown command {type(action).__name__}", field="action")
 
 
@@ -155,6 +175,29 @@ def _fire(q: Queue, action: c.FireOccurrence) -> list[e.Event]:
     return [_fired(q, at, best.text, best.link_url, source_post_id=best.post_id)]
 
 
+def _refuse(q: Queue, action: c.RefuseOccurrence) -> list[e.Event]:
+    taken = next((x for x in q.taken if x.post_id == action.post_id), None)
+    if taken is None:
+        return []  # refused before (a retried command), or not this queue's post: no news
+    item = taken.item
+    return [
+        e.QueueOccurrenceRefused(
+            queue_id=q.queue_id,
+            site_id=q.site_id,
+            occurrence=taken.occurrence,
+            post_id=taken.post_id,
+            item_id=item.item_id if item else None,
+            text=item.text if item else "",
+            link_url=item.link_url if item else None,
+            seq=item.seq if item else 0,
+            priority=item.priority if item else False,
+            code=action.code,
+            reason=action.reason or "the post was refused",
+            field=action.field,
+        )
+    ]
+
+
 def _fired(q: Queue, at: datetime, text: str, link: str | None, **which: str) -> e.QueueOccurrenceFired:
     return e.QueueOccurrenceFired(
         queue_id=q.queue_id,
@@ -205,6 +248,8 @@ def fold(state: Queue | None, event: e.Event) -> Queue | None:
         case e.QueueResumed() if state is not None:
             return replace(state, status="active", version=state.version + 1, since=_later(state.since, event.since))
         case e.QueueOccurrenceFired() if state is not None:
+            took = next((i for i in state.items if i.item_id == event.item_id), None) if event.item_id else None
+            went = Taken(event.post_id, event.occurrence, took, state.last_posted_at, state.last_text)
             return replace(
                 state,
                 items=tuple(i for i in state.items if i.item_id != event.item_id),
@@ -212,6 +257,21 @@ def fold(state: Queue | None, event: e.Event) -> Queue | None:
                 last_posted_at=event.occurrence,
                 last_text=event.text,
                 posted=state.posted + 1,
+                taken=(*state.taken, went)[-TAKEN:],
+            )
+        case e.QueueOccurrenceRefused() if state is not None:
+            taken = next((x for x in state.taken if x.post_id == event.post_id), None)
+            if taken is None:
+                return state
+            back = (replace(taken.item, held=event.reason),) if taken.item else ()
+            latest = state.last_posted_at == taken.occurrence  # nothing went since: the last post is the one before
+            return replace(
+                state,
+                items=tuple(sorted((*state.items, *back), key=lambda i: i.seq)),
+                posted=state.posted - 1,
+                last_posted_at=taken.prior_posted_at if latest else state.last_posted_at,
+                last_text=taken.prior_text if latest else state.last_text,
+                taken=tuple(x for x in state.taken if x.post_id != event.post_id),
             )
         case e.QueueOccurrenceSkipped() if state is not None:
             return replace(state, since=_later(state.since, event.occurrence))
@@ -228,6 +288,9 @@ def to_json(q: Queue) -> dict[str, Any]:
     d["seen_items"] = sorted(q.seen_items)
     for k in ("starts_at", "since", "last_posted_at"):
         d[k] = d[k].isoformat() if d[k] is not None else None
+    for t in d["taken"]:
+        for k in ("occurrence", "prior_posted_at"):
+            t[k] = t[k].isoformat() if t[k] is not None else None
     return d
 
 
@@ -237,7 +300,18 @@ def from_json(d: dict[str, Any]) -> Queue:
 
     starts = when("starts_at")
     assert starts is not None
-    rest: dict[str, Any] = {k: v for k, v in d.items() if k not in ("items", "seen_items", "starts_at", "since", "last_posted_at")}
+    rest: dict[str, Any] = {k: v for k, v in d.items() if k not in ("items", "seen_items", "starts_at", "since", "last_posted_at", "taken")}
+
+    def taken(t: dict[str, Any]) -> Taken:
+        prior = t.get("prior_posted_at")
+        return Taken(
+            t["post_id"],
+            datetime.fromisoformat(t["occurrence"]),
+            Item(**t["item"]) if t.get("item") else None,
+            datetime.fromisoformat(prior) if prior else None,
+            t.get("prior_text"),
+        )
+
     return Queue(
         **rest,
         starts_at=starts,
@@ -245,4 +319,5 @@ def from_json(d: dict[str, Any]) -> Queue:
         last_posted_at=when("last_posted_at"),
         items=tuple(Item(**i) for i in d.get("items", [])),
         seen_items=frozenset(d.get("seen_items", [])),
+        taken=tuple(taken(t) for t in d.get("taken", [])),
     )

@@ -109,18 +109,21 @@ def recurrence(rule: str, tzid: str, starts_at: datetime) -> Recurrence:
 # ---------------------------------------------------------------- what is posted next
 @dataclass(frozen=True)
 class Item:
-    """A post waiting in a first-in first-out queue; ``seq`` is its place in arrival order."""
+    """A post waiting in a first-in first-out queue; ``seq`` is its place in arrival order. ``held``: why
+    the posts' writer refused it when it went (it stays, shown with the reason, and is not posted again)."""
 
     item_id: str
     text: str
     seq: int
     link_url: str | None = None
     priority: bool = False
+    held: str = ""
 
 
 def next_item(items: Iterable[Item]) -> Item | None:
-    """The first priority item (in arrival order), else the first item: FIFO with a priority override."""
-    return min(items, key=lambda i: (not i.priority, i.seq), default=None)
+    """The first priority item (in arrival order), else the first item: FIFO with a priority override;
+    a held item is passed over."""
+    return min((i for i in items if not i.held), key=lambda i: (not i.priority, i.seq), default=None)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ class QueuesProjection(Projection):
                 return [("status", (m.queue_id, at, eid, "active"))]
             case e.QueueOccurrenceFired():
                 return [("fired", (m.queue_id, at, eid, m.item_id or "", m.occurrence, m.post_id))]
+            case e.QueueOccurrenceRefused():
+                item = (m.item_id, m.text, m.link_url, m.seq, m.reason, m.priority) if m.item_id else None
+                return [("refused_item" if item else "refused", (m.queue_id, at, eid, *(item or ())))]
             case e.QueueOccurrenceSkipped():
                 return [("skipped", (m.queue_id, at, eid, m.occurrence, m.reason))]
         return []
@@ -69,6 +72,13 @@ QUEUES = QueuesProjection(
             " last_post_id = $6",
             "$3",
         ),
+        # A refused post does not count as posted; its item comes back, held with the reason, in its place.
+        "refused": _upd("posted = posted - 1, skipped = skipped + 1, last_skip = 'refused'", "$3"),
+        "refused_item": _upd(
+            "items = items || jsonb_build_array(jsonb_build_object('item_id', $4::text, 'text', $5::text, 'link_url', $6::text,"
+            " 'priority', $9::boolean, 'seq', $7::int, 'held', $8::text)), posted = posted - 1, skipped = skipped + 1, last_skip = 'refused'",
+            "$3",
+        ),
         "skipped": _upd("skipped = skipped + 1, last_occurrence = greatest(last_occurrence, $4), last_skip = $5", "$3"),
     },
 )
@@ -83,7 +93,7 @@ _COLUMNS = (
 def _row(r: Any) -> dict[str, Any]:
     d = dict(r)
     items = d["items"] if isinstance(d["items"], list) else []
-    d["items"] = sorted(items, key=lambda i: (not i.get("priority"), i.get("seq", 0)))  # the order they will be posted in
+    d["items"] = sorted(items, key=lambda i: (bool(i.get("held")), not i.get("priority"), i.get("seq", 0)))  # the order they go in
     return d
 
 

@@ -392,10 +392,21 @@ class FireOccurrence(Command):
     candidates: list[EvergreenCandidate] = Field(default_factory=list)
 
 
+class RefuseOccurrence(Command):
+    """The recur agent's: the posts' writer refused the post an occurrence became (``code``, ``reason``,
+    ``field`` from its outcome), so the occurrence posted nothing."""
+
+    occurrence: datetime
+    post_id: str = Field(min_length=1)
+    code: str = ""
+    reason: str = Field("", max_length=2000)
+    field: str | None = None
+
+
 class DecideQueue(Command):
     """A command on one queue, for its single writer (the enqueue agent). Exactly one of ``create``,
-    ``add``, ``prioritise``, ``pause``, ``resume``, ``fire``; ``expected_version`` (``If-Match``) is the
-    version the caller decided on."""
+    ``add``, ``prioritise``, ``pause``, ``resume``, ``fire``, ``refuse``; ``expected_version``
+    (``If-Match``) is the version the caller decided on."""
 
     command_id: str = Field(min_length=1)
     queue_id: str = Field(min_length=1)
@@ -409,10 +420,11 @@ class DecideQueue(Command):
     pause: PauseQueue | None = None
     resume: ResumeQueue | None = None
     fire: FireOccurrence | None = None
+    refuse: RefuseOccurrence | None = None
 
     @property
     def action(self) -> Command:
-        given = [c for c in (self.create, self.add, self.prioritise, self.pause, self.resume, self.fire) if c is not None]
+        given = [c for c in (self.create, self.add, self.prioritise, self.pause, self.resume, self.fire, self.refuse) if c is not None]
         if len(given) != 1:
-            raise ValueError("exactly one of create, add, prioritise, pause, resume, fire")
+            raise ValueError("exactly one of create, add, prioritise, pause, resume, fire, refuse")
         return given[0]

@@ -1014,6 +1014,25 @@ class QueueOccurrenceFired(Event):
     source_post_id: str | None = None  # evergreen: the post whose text is re-posted
 
 
+class QueueOccurrenceRefused(Event):
+    """The posts' writer refused the post an occurrence became (``code``, ``reason``, ``field``): it
+    counts as not posted, and a fifo item comes back to the queue held with the reason (it is not
+    posted again as it is, since it would be refused again; the person sees why and adds it anew)."""
+
+    queue_id: str
+    site_id: str
+    occurrence: datetime
+    post_id: str
+    item_id: str | None = None
+    text: str = ""
+    link_url: str | None = None
+    seq: int = 0  # the item's place in arrival order, kept
+    priority: bool = False
+    code: str = ""
+    reason: str = ""
+    field: str | None = None
+
+
 class QueueOccurrenceSkipped(Event):
     """An occurrence that made no post (``reason``: ``empty``, ``gap``, ``no_candidate``)."""
 

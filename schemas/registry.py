@@ -194,6 +194,7 @@ _TYPES: list[tuple[str, type[BaseModel]]] = [
     ("socializer.queue.resumed.v1", e.QueueResumed),
     ("socializer.queue.occurrence_fired.v1", e.QueueOccurrenceFired),
     ("socializer.queue.occurrence_skipped.v1", e.QueueOccurrenceSkipped),
+    ("socializer.queue.occurrence_refused.v1", e.QueueOccurrenceRefused),
     ("socializer.command.decide_queue.v1", c.DecideQueue),
 ]
 for _type, _model in _TYPES:

@@ -19,8 +19,8 @@
 | social.automation.runs    | run_id     | a person's run through a flow: AutomationRunStarted … AutomationRunEnded |
 | social.usage.commands     | site_id    | DecideCredits: grant, reserve, commit, release, for the account's single writer |
 | social.usage              | site_id    | CreditsGranted, CreditsReserved, CreditsCommitted, CreditsReleased, CreditsRefused |
-| social.queues.commands    | queue_id   | DecideQueue: create, add, prioritise, pause, resume, fire, for the queue's single writer |
-| social.queues             | queue_id   | QueueCreated … QueueOccurrenceFired / QueueOccurrenceSkipped |
+| social.queues.commands    | queue_id   | DecideQueue: create, add, prioritise, pause, resume, fire, refuse, for the queue's single writer |
+| social.queues             | queue_id   | QueueCreated … QueueOccurrenceFired / …Skipped / …Refused |
 | <any of the above>.dlq    | original   | the original bytes and headers + dlq-* reason headers|
 """
 

@@ -10,6 +10,11 @@ What the writer fired (``QueueOccurrenceFired`` on ``social.queues``) becomes a 
 with its schedule, for the posts' single writer: the post id is derived from the queue and the
 occurrence, so a redelivered event or a restart creates no second post. Missed occurrences (the
 system was down) are not caught up: the latest one due is posted, once, now.
+
+The agent then waits for the posts' writer's answer (by command id): a refusal (the item's text is
+more than the platform takes, say) goes back to the queues' writer as a ``refuse`` command with the
+writer's reason, so the queue does not count a post that never was, and keeps the item, held. No
+answer yet is an outage: the event is held and tried again, sending the same command.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.kafka import Producer, send_all
+from adapters.outcomes import OutcomeWaiter
 from adapters.queues import Engagements, QueueStateStore
 from commands import queues as decider
 from domain.queues import Recurrence
@@ -41,7 +47,9 @@ class Recurring:
     states: QueueStateStore
     engagements: Engagements
     out: Producer
+    outcomes: OutcomeWaiter | None = None  # the posts' writer's answers (None: fire and forget)
     lead: timedelta = timedelta(minutes=10)
+    answer_seconds: float = 30.0
     clock: Callable[[], datetime] = utcnow
 
 
@@ -123,7 +131,46 @@ async def post(decoded: Decoded, r: Recurring) -> c.DecidePost | None:
         causationid=decoded.envelope.id,
     )
     await send_all(r.out, t.POST_COMMANDS, [(ev.post_id, env)], wait=False)
+    if r.outcomes is not None:
+        await _answered(decoded, ev, cmd, r.outcomes, r)
     return cmd
+
+
+def refuse_command(ev: e.QueueOccurrenceFired, body: dict[str, Any]) -> c.DecideQueue:
+    """The queue's writer told that the post ``ev`` fired was refused, with the posts' writer's words."""
+    field = body.get("field")
+    return c.DecideQueue(
+        command_id=derived_id("queue-refuse", ev.queue_id, ev.post_id),
+        queue_id=ev.queue_id,
+        site_id=ev.site_id,
+        requested_by="recur",
+        refuse=c.RefuseOccurrence(
+            occurrence=ev.occurrence,
+            post_id=ev.post_id,
+            code=str(body.get("code") or ""),
+            reason=str(body.get("detail") or body.get("title") or "refused")[:2000],
+            field=str(field) if field else None,
+        ),
+    )
+
+
+async def _answered(decoded: Decoded, ev: e.QueueOccurrenceFired, cmd: c.DecidePost, outcomes: OutcomeWaiter, r: Recurring) -> None:
+    got = (await outcomes.wait([cmd.command_id], r.answer_seconds)).get(cmd.command_id)
+    if got is None:  # the writer is down or behind: held and tried again (the same command, answered once)
+        raise TimeoutError(f"no answer from the posts' writer to {cmd.command_id} within {r.answer_seconds:.0f} s")
+    if got.status < 400:
+        return
+    refuse = refuse_command(ev, got.body)
+    env = registry.envelope(
+        refuse,
+        source=SOURCE,
+        subject=ev.queue_id,
+        id=derived_id(refuse.command_id, "envelope"),
+        correlationid=decoded.envelope.correlationid or decoded.envelope.id,
+        causationid=decoded.envelope.id,
+    )
+    log.info("queue %s: the post of %s was refused (%s)", ev.queue_id, ev.occurrence.isoformat(), refuse.refuse and refuse.refuse.code)
+    await send_all(r.out, t.QUEUE_COMMANDS, [(ev.queue_id, env)])
 
 
 def register(agent: Agent) -> None:
@@ -131,7 +178,7 @@ def register(agent: Agent) -> None:
     if deps.queue_states is None or deps.engagements is None:
         return
     s = deps.settings
-    r = Recurring(deps.queue_states, deps.engagements, agent.producer, lead=timedelta(seconds=s.queue_lead_seconds))
+    r = Recurring(deps.queue_states, deps.engagements, agent.producer, deps.outcomes, lead=timedelta(seconds=s.queue_lead_seconds))
 
     async def one_event(message: Any) -> None:
         await post(registry.decode(message.value or b""), r)

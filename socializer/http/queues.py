@@ -48,6 +48,7 @@ class QueueItemOut(BaseModel):
     link_url: str | None = None
     priority: bool = False
     seq: int
+    held: str = Field("", description="why the posts' writer refused this item when it went: it waits, passed over, for a person")
 
 
 class QueueOut(BaseModel):
@@ -64,7 +65,7 @@ class QueueOut(BaseModel):
     min_gap_hours: float
     status: Literal["active", "paused"]
     version: int = Field(description="moves with every item, priority, pause and resume: the ETag, and what If-Match sends back")
-    items: list[QueueItemOut] = Field(description="the waiting items in the order they will be posted (priority first)")
+    items: list[QueueItemOut] = Field(description="the waiting items in the order they will be posted (priority first), then the held ones")
     posted: int
     skipped: int
     last_occurrence: datetime | None = None

@@ -1,7 +1,9 @@
 """Queues through the real roles (issue 25): a bad RRULE or time zone is a 422 naming the field; a
 queue is created (Idempotency-Key: a retry is the first answer), read, paused and resumed under
 If-Match, given items with a priority; its near-due occurrence becomes one post, scheduled at the
-occurrence's local time, made once however often the leader's timer looks."""
+occurrence's local time, made once however often the leader's timer looks. A queue whose item the
+posts' writer refuses (more than X takes) counts nothing as posted and keeps the item, held with the
+writer's reason."""
 
 from __future__ import annotations
 
@@ -77,6 +79,13 @@ async def test_a_near_due_occurrence_becomes_one_post_and_the_queue_is_managed_u
         again = await api.post(BASE, json=body, headers={"Idempotency-Key": "queue-daily-tip"})
         assert again.status_code == 201 and again.json()["queue_id"] == qid and again.json()["command_id"] == created.json()["command_id"]
 
+        # a second queue at the same time, whose only item is more than X takes: the posts' writer refuses it
+        long_text = "Tip zero: " + "write less. " * 30
+        refusing = body | {"name": "Too long", "items": [{"item_id": "tip-long", "text": long_text}]}
+        made = await decided(lambda: api.post(BASE, json=refusing, headers={"Idempotency-Key": "queue-too-long"}))
+        assert made.status_code == 201, made.text
+        refusing_id = made.json()["queue_id"]
+
         # the occurrence, 45 s away, is within the lead: the leader fires it into one post
         post_id = post_id_of(qid, when)
 
@@ -108,6 +117,16 @@ async def test_a_near_due_occurrence_becomes_one_post_and_the_queue_is_managed_u
         listed = await api.get(BASE)
         assert listed.status_code == 200 and qid in [q["queue_id"] for q in listed.json()["results"]]
 
+        async def held() -> dict | None:  # type: ignore[type-arg]
+            r = (await api.get(f"{BASE}{refusing_id}/")).json()
+            return r if r["last_skip"] == "refused" else None
+
+        refused = await eventually(held, timeout=60, every=0.5, what="the refused post to come back to its queue")
+        assert (refused["posted"], refused["skipped"]) == (0, 1), refused
+        [kept] = refused["items"]
+        assert kept["item_id"] == "tip-long" and kept["text"] == long_text and "280" in kept["held"], kept
+        assert (await api.get(f"/api/v1/social/posts/{post_id_of(refusing_id, when)}/")).status_code == 404
+
         stale = await api.post(f"{BASE}{qid}/pause/", headers={"If-Match": '"1"'})
         assert stale.status_code == 409 and stale.json()["field"] == "If-Match", stale.text
         paused = await api.post(f"{BASE}{qid}/pause/", headers={"If-Match": etag})
@@ -138,6 +157,8 @@ async def test_a_near_due_occurrence_becomes_one_post_and_the_queue_is_managed_u
     async with system.client("bulk") as api:
         after = (await api.get(f"{BASE}{qid}/")).json()
         assert (after["posted"], after["skipped"], after["last_post_id"]) == (1, 0, post_id)
+        still = (await api.get(f"{BASE}{refusing_id}/")).json()
+        assert (still["posted"], still["skipped"], [i["held"] != "" for i in still["items"]]) == (0, 1, [True])
         posts = await api.get("/api/v1/social/posts/", params={"platform": "x", "limit": 1000})
         assert [p["post_id"] for p in posts.json()["results"] if p["text"] == post["text"]] == [post_id]
 

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.kafka import MemoryProducer
+from adapters.outcomes import MemoryOutcomes
+from adapters.post_states import Outcome
 from adapters.queues import BestPost, MemoryEngagements, MemoryQueueStates
 from commands import queues as decider
 from commands.exceptions import InvalidContent, InvalidTransition, QueueNotFound, VersionConflict
@@ -334,3 +336,91 @@ def test_every_queue_event_becomes_a_statement_with_as_many_arguments_as_its_sql
 def test_a_rule_of_its_frequency_alone_or_with_parts_is_accepted(rule: str) -> None:
     start = datetime(2027, 1, 4, 9, tzinfo=ZoneInfo("Europe/Berlin"))
     assert recurrence(rule, "Europe/Berlin", start).next_after(start) is not None
+
+
+# ---------------------------------------------------------------- a post the posts' writer refuses
+def refuse(post_id: str, occurrence: datetime, n: int = 30) -> c.DecideQueue:
+    return cmd(n, refuse=c.RefuseOccurrence(occurrence=occurrence, post_id=post_id, code="too_long", reason="over 280", field="text"))
+
+
+def test_a_refused_post_is_not_counted_and_its_item_comes_back_held_and_passed_over() -> None:
+    q, _ = run(None, cmd(1, platform="x", create=c.CreateQueue(account_id="acc-x", rrule=WEEKLY_9, tzid="UTC", starts_at=at(2026, 3, 1))))
+    q, _ = run(q, cmd(2, add=c.AddQueueItem(item_id="a", text="first")))
+    q, _ = run(q, cmd(3, add=c.AddQueueItem(item_id="b", text="x" * 300, priority=True)))
+    q, [fired] = run(q, cmd(4, fire=c.FireOccurrence(occurrence=at(2026, 3, 2, 9))))
+    assert isinstance(fired, e.QueueOccurrenceFired) and fired.item_id == "b" and q is not None and q.posted == 1
+
+    q, [refused] = run(q, refuse(fired.post_id, fired.occurrence))
+    assert isinstance(refused, e.QueueOccurrenceRefused)
+    assert (refused.item_id, refused.seq, refused.priority, refused.reason, refused.field) == ("b", 1, True, "over 280", "text")
+    assert q is not None and q.posted == 0 and q.last_posted_at is None and q.since == at(2026, 3, 2, 9)  # the occurrence is done
+    assert [(i.item_id, i.held) for i in q.items] == [("a", ""), ("b", "over 280")]
+    assert decider.handle(q, refuse(fired.post_id, fired.occurrence, 31), NOW) == []  # told again: no news
+    assert decider.from_json(decider.to_json(q)) == q
+
+    q, [second] = run(q, cmd(5, fire=c.FireOccurrence(occurrence=at(2026, 3, 9, 9))))
+    assert isinstance(second, e.QueueOccurrenceFired) and second.item_id == "a"  # the held item is passed over
+    q, [third] = run(q, cmd(6, fire=c.FireOccurrence(occurrence=at(2026, 3, 16, 9))))
+    assert isinstance(third, e.QueueOccurrenceSkipped) and third.reason == "empty"  # only a held item is left
+    assert decider.handle(q, refuse("post-of-another-queue", at(2026, 3, 16, 9), 32), NOW) == []
+
+
+def test_a_refused_evergreen_post_gives_its_gap_back() -> None:
+    create = c.CreateQueue(
+        account_id="acc-x",
+        rrule="FREQ=DAILY;BYHOUR=9",
+        tzid="UTC",
+        starts_at=at(2026, 3, 1),
+        kind="evergreen",
+        content_id="art",
+        min_gap_hours=48,
+    )
+    q, _ = run(None, cmd(1, platform="x", create=create))
+    cands = [c.EvergreenCandidate(post_id="p1", text="best", score=9.0)]
+    q, [fired] = run(q, cmd(2, fire=c.FireOccurrence(occurrence=at(2026, 3, 2, 9), candidates=cands)))
+    assert isinstance(fired, e.QueueOccurrenceFired)
+    q, [refused] = run(q, refuse(fired.post_id, fired.occurrence))
+    assert isinstance(refused, e.QueueOccurrenceRefused) and refused.item_id is None
+    assert q is not None and q.posted == 0 and q.last_posted_at is None and q.last_text is None
+    q, [again] = run(q, cmd(3, fire=c.FireOccurrence(occurrence=at(2026, 3, 3, 9), candidates=cands)))
+    assert isinstance(again, e.QueueOccurrenceFired)  # within 48 h of the refused one: that one never went
+
+
+async def test_the_timer_waits_for_the_posts_writer_and_sends_a_refusal_back_to_the_queue() -> None:
+    out, answers = MemoryProducer(), {}
+    r = recur.Recurring(MemoryQueueStates(), MemoryEngagements(), out, MemoryOutcomes(answers), answer_seconds=0.05, clock=lambda: NOW)
+    fired = e.QueueOccurrenceFired(
+        queue_id="q1", site_id="s1", account_id="acc-x", platform="x", occurrence=NOW, post_id="post-q1", text="x" * 300, item_id="b"
+    )
+    decoded = registry.decode(registry.envelope(fired, source="tests", subject="q1").encode())
+    with pytest.raises(TimeoutError):  # no answer yet: an outage, held and tried again
+        await recur.post(decoded, r)
+    sent = recur.post_command(fired, NOW)
+    answers[sent.command_id] = Outcome(422, {"post_id": "post-q1", "code": "invalid_content", "detail": "X takes 280", "field": "text"})
+    await recur.post(decoded, r)
+    await recur.post(decoded, r)  # redelivered: the same refusal, which the writer answers once
+    refusals = out.messages(t.QUEUE_COMMANDS)
+    assert len(refusals) == 2 and refusals[0] == refusals[1]
+    told = refusals[0]
+    assert isinstance(told, c.DecideQueue) and told.refuse is not None
+    assert (told.refuse.post_id, told.refuse.reason, told.refuse.field, told.refuse.code) == (
+        "post-q1",
+        "X takes 280",
+        "text",
+        "invalid_content",
+    )
+
+    answers[sent.command_id] = Outcome(202, {"post_id": "post-q1", "status": "scheduled"})
+    await recur.post(decoded, r)
+    assert len(out.messages(t.QUEUE_COMMANDS)) == 2  # accepted: nothing for the queue
+
+
+def test_the_read_model_puts_a_refused_item_back_held_after_the_waiting_ones() -> None:
+    refused = e.QueueOccurrenceRefused(
+        queue_id="q1", site_id="s1", occurrence=NOW, post_id="p", item_id="b", text="long", seq=1, priority=True, reason="X takes 280"
+    )
+    [(name, params)] = QUEUES.statements(registry.decode(registry.envelope(refused, source="tests", subject="q1").encode()))
+    assert name == "refused_item" and params[3:] == ("b", "long", None, 1, "X takes 280", True)
+    bare = refused.model_copy(update={"item_id": None})
+    [(name, _)] = QUEUES.statements(registry.decode(registry.envelope(bare, source="tests", subject="q1").encode()))
+    assert name == "refused"
