@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from commands.exceptions import InvalidContent, InvalidTransition, QueueNotFound, VersionConflict
+from domain.exceptions import ContentRefused
+from domain.post.manual import Written, compose_manual
 from domain.queues import Candidate, InvalidRule, Item, best_candidate, gap_ok, next_item, recurrence
 from schemas import commands as c
 from schemas import events as e
@@ -90,11 +92,8 @@ def handle(state: Queue | None, cmd: c.DecideQueue, now: datetime) -> list[e.Eve
             raise InvalidTransition(f"item {action.item_id} was added already", field="item_id")
         if len(state.items) >= MAX_ITEMS:
             raise InvalidContent(f"a queue holds at most {MAX_ITEMS} items", field="item_id")
-        return [
-            e.QueueItemAdded(
-                queue_id=qid, site_id=site, item_id=action.item_id, text=action.text, link_url=action.link_url, priority=action.priority
-            )
-        ]
+        postable(state.platform, action)
+        return [_added(qid, site, action)]
     if isinstance(action, c.PrioritiseQueueItem):
         if not any(i.item_id == action.item_id for i in state.items):
             raise InvalidTransition(f"no item {action.item_id} waiting in queue {qid}", field="item_id")
@@ -131,12 +130,9 @@ def _create(state: Queue | None, cmd: c.DecideQueue, action: c.CreateQueue, now:
     ids = [i.item_id for i in action.items]
     if len(set(ids)) != len(ids):
         raise InvalidContent("each item needs its own item_id", field="items")
-    added = [
-        e.QueueItemAdded(
-            queue_id=cmd.queue_id, site_id=cmd.site_id, item_id=i.item_id, text=i.text, link_url=i.link_url, priority=i.priority
-        )
-        for i in action.items
-    ]
+    for n, i in enumerate(action.items):
+        postable(cmd.platform, i, at=f"items[{n}].")
+    added = [_added(cmd.queue_id, cmd.site_id, i) for i in action.items]
     return [
         e.QueueCreated(
             queue_id=cmd.queue_id,
@@ -165,7 +161,7 @@ def _fire(q: Queue, action: c.FireOccurrence) -> list[e.Event]:
         item = next_item(q.items)
         if item is None:
             return [e.QueueOccurrenceSkipped(**base, occurrence=at, reason="empty")]
-        return [_fired(q, at, item.text, item.link_url, item_id=item.item_id)]
+        return [_fired(q, at, item.text, item.link_url, item_id=item.item_id, media_urls=list(item.media_urls))]
     if not gap_ok(q.last_posted_at, at, timedelta(hours=q.min_gap_hours)):
         return [e.QueueOccurrenceSkipped(**base, occurrence=at, reason="gap")]
     cands = [Candidate(x.post_id, x.text, x.score, x.link_url) for x in action.candidates]
@@ -173,6 +169,26 @@ def _fire(q: Queue, action: c.FireOccurrence) -> list[e.Event]:
     if best is None:
         return [e.QueueOccurrenceSkipped(**base, occurrence=at, reason="no_candidate")]
     return [_fired(q, at, best.text, best.link_url, source_post_id=best.post_id)]
+
+
+def postable(platform: str, item: c.AddQueueItem, at: str = "") -> None:
+    """The item as its post will be checked (the post validator, for the queue's platform): what it
+    would refuse at the occurrence is a 422 naming the field now."""
+    try:
+        compose_manual(
+            platform,
+            Written("announcement", item.text, link_url=item.link_url, media_urls=tuple(item.media_urls)),
+            campaign="queue",
+            content="q" * 12,  # utm_content is the post's 12-character code
+        )
+    except ContentRefused as err:
+        raise InvalidContent(err.detail, field=at + err.field) from None
+
+
+def _added(qid: str, site: str, i: c.AddQueueItem) -> e.QueueItemAdded:
+    return e.QueueItemAdded(
+        queue_id=qid, site_id=site, item_id=i.item_id, text=i.text, link_url=i.link_url, priority=i.priority, media_urls=i.media_urls
+    )
 
 
 def _refuse(q: Queue, action: c.RefuseOccurrence) -> list[e.Event]:
@@ -191,6 +207,7 @@ def _refuse(q: Queue, action: c.RefuseOccurrence) -> list[e.Event]:
             link_url=item.link_url if item else None,
             seq=item.seq if item else 0,
             priority=item.priority if item else False,
+            media_urls=list(item.media_urls) if item else [],
             code=action.code,
             reason=action.reason or "the post was refused",
             field=action.field,
@@ -198,7 +215,7 @@ def _refuse(q: Queue, action: c.RefuseOccurrence) -> list[e.Event]:
     ]
 
 
-def _fired(q: Queue, at: datetime, text: str, link: str | None, **which: str) -> e.QueueOccurrenceFired:
+def _fired(q: Queue, at: datetime, text: str, link: str | None, **which: Any) -> e.QueueOccurrenceFired:
     return e.QueueOccurrenceFired(
         queue_id=q.queue_id,
         site_id=q.site_id,
@@ -232,7 +249,7 @@ def fold(state: Queue | None, event: e.Event) -> Queue | None:
                 event.min_gap_hours,
             )
         case e.QueueItemAdded() if state is not None:
-            item = Item(event.item_id, event.text, state.seq, event.link_url, event.priority)
+            item = Item(event.item_id, event.text, state.seq, event.link_url, event.priority, media_urls=tuple(event.media_urls))
             return replace(
                 state,
                 items=(*state.items, item),
@@ -294,6 +311,10 @@ def to_json(q: Queue) -> dict[str, Any]:
     return d
 
 
+def _item(d: dict[str, Any]) -> Item:
+    return Item(**(d | {"media_urls": tuple(d.get("media_urls") or ())}))
+
+
 def from_json(d: dict[str, Any]) -> Queue:
     def when(k: str) -> datetime | None:
         return datetime.fromisoformat(d[k]) if d.get(k) else None
@@ -307,7 +328,7 @@ def from_json(d: dict[str, Any]) -> Queue:
         return Taken(
             t["post_id"],
             datetime.fromisoformat(t["occurrence"]),
-            Item(**t["item"]) if t.get("item") else None,
+            _item(t["item"]) if t.get("item") else None,
             datetime.fromisoformat(prior) if prior else None,
             t.get("prior_text"),
         )
@@ -317,7 +338,7 @@ def from_json(d: dict[str, Any]) -> Queue:
         starts_at=starts,
         since=when("since"),
         last_posted_at=when("last_posted_at"),
-        items=tuple(Item(**i) for i in d.get("items", [])),
+        items=tuple(_item(i) for i in d.get("items", [])),
         seen_items=frozenset(d.get("seen_items", [])),
         taken=tuple(taken(t) for t in d.get("taken", [])),
     )

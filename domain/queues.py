@@ -118,6 +118,7 @@ class Item:
     link_url: str | None = None
     priority: bool = False
     held: str = ""
+    media_urls: tuple[str, ...] = ()
 
 
 def next_item(items: Iterable[Item]) -> Item | None:

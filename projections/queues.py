@@ -30,7 +30,7 @@ class QueuesProjection(Projection):
                 row = (m.queue_id, m.site_id, m.account_id, m.platform, m.name, m.kind, m.rrule, m.tzid, m.starts_at)
                 return [("created", (*row, m.content_id, m.min_gap_hours, m.created_by, at, eid))]
             case e.QueueItemAdded():
-                return [("added", (m.queue_id, at, eid, m.item_id, m.text, m.link_url, m.priority))]
+                return [("added", (m.queue_id, at, eid, m.item_id, m.text, m.link_url, m.priority, m.media_urls))]
             case e.QueueItemPrioritised():
                 return [("prioritised", (m.queue_id, at, eid, m.item_id, m.priority))]
             case e.QueuePaused():
@@ -40,7 +40,7 @@ class QueuesProjection(Projection):
             case e.QueueOccurrenceFired():
                 return [("fired", (m.queue_id, at, eid, m.item_id or "", m.occurrence, m.post_id))]
             case e.QueueOccurrenceRefused():
-                item = (m.item_id, m.text, m.link_url, m.seq, m.reason, m.priority) if m.item_id else None
+                item = (m.item_id, m.text, m.link_url, m.seq, m.reason, m.priority, m.media_urls) if m.item_id else None
                 return [("refused_item" if item else "refused", (m.queue_id, at, eid, *(item or ())))]
             case e.QueueOccurrenceSkipped():
                 return [("skipped", (m.queue_id, at, eid, m.occurrence, m.reason))]
@@ -57,7 +57,7 @@ QUEUES = QueuesProjection(
         " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'active',1,$12,$13,$13,ARRAY[$14::text]) ON CONFLICT (queue_id) DO NOTHING",
         "added": _upd(
             "items = items || jsonb_build_array(jsonb_build_object('item_id', $4::text, 'text', $5::text, 'link_url', $6::text,"
-            " 'priority', $7::boolean, 'seq', item_seq)), item_seq = item_seq + 1, version = version + 1",
+            " 'priority', $7::boolean, 'seq', item_seq, 'media_urls', to_jsonb($8::text[]))), item_seq = item_seq + 1, version = version + 1",
             "$3",
         ),
         "prioritised": _upd(
@@ -76,7 +76,7 @@ QUEUES = QueuesProjection(
         "refused": _upd("posted = posted - 1, skipped = skipped + 1, last_skip = 'refused'", "$3"),
         "refused_item": _upd(
             "items = items || jsonb_build_array(jsonb_build_object('item_id', $4::text, 'text', $5::text, 'link_url', $6::text,"
-            " 'priority', $9::boolean, 'seq', $7::int, 'held', $8::text)), posted = posted - 1, skipped = skipped + 1, last_skip = 'refused'",
+            " 'priority', $9::boolean, 'seq', $7::int, 'held', $8::text, 'media_urls', to_jsonb($10::text[]))), posted = posted - 1, skipped = skipped + 1, last_skip = 'refused'",
             "$3",
         ),
         "skipped": _upd("skipped = skipped + 1, last_occurrence = greatest(last_occurrence, $4), last_skip = $5", "$3"),

@@ -342,9 +342,13 @@ class DecideCredits(Command):
 
 # ---------------------------------------------------------------------------- queues (issue 25)
 class AddQueueItem(Command):
+    """An item, checked when it is added against the rules its post will be checked against (the
+    queue's platform: length, links, media), so a refusal is a 422 now, not a held item later."""
+
     item_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
     text: str = Field(min_length=1, max_length=63206)
     link_url: str | None = Field(None, max_length=2000)
+    media_urls: list[str] = Field(default_factory=list, max_length=10, description="images or a video: Instagram and TikTok need one")
     priority: bool = False
 
 

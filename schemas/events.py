@@ -974,6 +974,7 @@ class QueueItemAdded(Event):
     text: str
     link_url: str | None = None
     priority: bool = False
+    media_urls: list[str] = Field(default_factory=list)
 
 
 class QueueItemPrioritised(Event):
@@ -1012,6 +1013,7 @@ class QueueOccurrenceFired(Event):
     link_url: str | None = None
     item_id: str | None = None  # fifo: the item taken off the queue
     source_post_id: str | None = None  # evergreen: the post whose text is re-posted
+    media_urls: list[str] = Field(default_factory=list)
 
 
 class QueueOccurrenceRefused(Event):
@@ -1028,6 +1030,7 @@ class QueueOccurrenceRefused(Event):
     link_url: str | None = None
     seq: int = 0  # the item's place in arrival order, kept
     priority: bool = False
+    media_urls: list[str] = Field(default_factory=list)
     code: str = ""
     reason: str = ""
     field: str | None = None

@@ -111,6 +111,7 @@ def post_command(ev: e.QueueOccurrenceFired, now: datetime) -> c.DecidePost:
             text=ev.text,
             site_id=ev.site_id,
             link_url=ev.link_url,
+            media_urls=list(ev.media_urls),
             schedule=c.SchedulePost(scheduled_at=max(ev.occurrence, now), override=True),
         ),
     )

@@ -126,7 +126,14 @@ class ReelsUploader(HttpPlatform):
                 message, code = self._error_text(resp)
                 if code == "2207020":
                     return False
-                raise Rejected(self.platform, message, code=code, status=resp.status_code)
+                # A chunk whose answer timed out may still have landed after the offset was asked:
+                # the server then refuses the resend at the old offset. Its offset says so; resume there.
+                confirmed = await self._offset(account, s)
+                if confirmed == offset or recoveries >= RECOVERIES:
+                    raise Rejected(self.platform, message, code=code, status=resp.status_code)
+                recoveries += 1
+                offset = confirmed
+                continue
             recoveries += 1
             if recoveries > RECOVERIES:
                 raise Unavailable(self.platform, "the upload keeps being interrupted; the container is kept for the next try")

@@ -46,6 +46,7 @@ class QueueItemOut(BaseModel):
     item_id: str
     text: str
     link_url: str | None = None
+    media_urls: list[str] = Field(default_factory=list)
     priority: bool = False
     seq: int
     held: str = Field("", description="why the posts' writer refused this item when it went: it waits, passed over, for a person")
@@ -100,6 +101,7 @@ class QueueDecided(BaseModel):
 class ItemIn(BaseModel):
     text: str = Field(min_length=1, max_length=63206)
     link_url: str | None = Field(None, max_length=2000)
+    media_urls: list[str] = Field(default_factory=list, max_length=10, description="images or a video: Instagram and TikTok need one")
     priority: bool = Field(False, description="goes before every item without priority")
     item_id: str | None = Field(
         None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$", description="default: derived from the Idempotency-Key, else new"
@@ -257,7 +259,7 @@ async def add_item(
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     item_id = body.item_id or (derived_id("queue-item", who.site_id, queue_id, idempotency_key) if idempotency_key else str(uuid.uuid4()))
-    add = c.AddQueueItem(item_id=item_id, text=body.text, link_url=body.link_url, priority=body.priority)
+    add = c.AddQueueItem(item_id=item_id, text=body.text, link_url=body.link_url, media_urls=body.media_urls, priority=body.priority)
     return await _ask(svc, who, queue_id, "add", add, ok=201, if_match=if_match, idempotency_key=idempotency_key)
 
 

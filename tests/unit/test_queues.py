@@ -346,7 +346,8 @@ def refuse(post_id: str, occurrence: datetime, n: int = 30) -> c.DecideQueue:
 def test_a_refused_post_is_not_counted_and_its_item_comes_back_held_and_passed_over() -> None:
     q, _ = run(None, cmd(1, platform="x", create=c.CreateQueue(account_id="acc-x", rrule=WEEKLY_9, tzid="UTC", starts_at=at(2026, 3, 1))))
     q, _ = run(q, cmd(2, add=c.AddQueueItem(item_id="a", text="first")))
-    q, _ = run(q, cmd(3, add=c.AddQueueItem(item_id="b", text="x" * 300, priority=True)))
+    # added before the add-time check knew what the writer refuses (the check now says 422: see below)
+    q = decider.fold(q, e.QueueItemAdded(queue_id="q1", site_id="s1", item_id="b", text="x" * 300, priority=True))
     q, [fired] = run(q, cmd(4, fire=c.FireOccurrence(occurrence=at(2026, 3, 2, 9))))
     assert isinstance(fired, e.QueueOccurrenceFired) and fired.item_id == "b" and q is not None and q.posted == 1
 
@@ -420,7 +421,41 @@ def test_the_read_model_puts_a_refused_item_back_held_after_the_waiting_ones() -
         queue_id="q1", site_id="s1", occurrence=NOW, post_id="p", item_id="b", text="long", seq=1, priority=True, reason="X takes 280"
     )
     [(name, params)] = QUEUES.statements(registry.decode(registry.envelope(refused, source="tests", subject="q1").encode()))
-    assert name == "refused_item" and params[3:] == ("b", "long", None, 1, "X takes 280", True)
+    assert name == "refused_item" and params[3:] == ("b", "long", None, 1, "X takes 280", True, [])
     bare = refused.model_copy(update={"item_id": None})
     [(name, _)] = QUEUES.statements(registry.decode(registry.envelope(bare, source="tests", subject="q1").encode()))
     assert name == "refused"
+
+
+def test_an_item_its_post_would_be_refused_for_is_refused_as_it_is_added_naming_its_field() -> None:
+    x = c.CreateQueue(account_id="acc-x", rrule=WEEKLY_9, tzid="UTC", starts_at=at(2026, 3, 1))
+    with pytest.raises(InvalidContent) as err:
+        run(
+            None,
+            cmd(
+                1,
+                platform="x",
+                create=x.model_copy(
+                    update={"items": [c.AddQueueItem(item_id="a", text="ok"), c.AddQueueItem(item_id="b", text="x" * 281)]}
+                ),
+            ),
+        )
+    assert err.value.field == "items[1].text" and "over x's 280" in err.value.detail
+    q, _ = run(None, cmd(1, platform="x", create=x))
+    with pytest.raises(InvalidContent) as err:
+        decider.handle(q, cmd(2, add=c.AddQueueItem(item_id="a", text="x" * 281)), NOW)
+    assert err.value.field == "text"
+    link = "https://blog.example.com/2026/03/a-long-article-slug-about-queues-and-schedules"  # X counts a link as 23
+    assert decider.handle(q, cmd(3, add=c.AddQueueItem(item_id="a", text="y" * 250, link_url=link)), NOW)
+
+    ig, _ = run(None, cmd(1, qid="q2", platform="instagram", create=x.model_copy(update={"account_id": "acc-ig"})))
+    with pytest.raises(InvalidContent) as err:
+        decider.handle(ig, cmd(2, qid="q2", add=c.AddQueueItem(item_id="a", text="A photo")), NOW)
+    assert err.value.field == "media_urls"
+    ig, [added] = run(ig, cmd(3, qid="q2", add=c.AddQueueItem(item_id="a", text="A photo", media_urls=["https://img.example/a.jpg"])))
+    assert ig is not None and ig.items[0].media_urls == ("https://img.example/a.jpg",)
+    ig, [fired] = run(ig, cmd(4, qid="q2", fire=c.FireOccurrence(occurrence=at(2026, 3, 2, 9))))
+    assert isinstance(fired, e.QueueOccurrenceFired) and fired.media_urls == ["https://img.example/a.jpg"]
+    post = recur.post_command(fired, NOW)
+    assert post.create is not None and post.create.media_urls == ["https://img.example/a.jpg"]  # the post carries its image
+    assert decider.from_json(decider.to_json(ig)) == ig
