@@ -9,7 +9,8 @@ why it was refused, is recorded by command id for the API to answer with.
 
 This writer is the only one of ``social.automations``: it folds its own events as it appends them,
 remembering their ids, and the fold below drops them when they come back from the log (it folds
-what this writer's state lacks after a crash between the append and the save).
+what this writer's state lacks after a crash between the append and the save). How it decides and
+folds it shares with the queues' writer (``streams.single_writer``); what is its own is below.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.automations import AutomationStateStore, AutomationTxn, StoredAutomation
-from adapters.kafka import Producer, send_all
+from adapters.kafka import Producer
 from adapters.post_states import Outcome
 from commands import automations as decider
 from commands.exceptions import AutomationNotFound, CommandRefused, InvalidTransition
@@ -29,9 +30,10 @@ from schemas import events as e
 from schemas import topics as t
 from schemas.automations import Definition
 from schemas.commands import DecideAutomation
-from schemas.envelope import derived_id, utcnow
+from schemas.envelope import utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
+from streams import single_writer
 from streams.plumbing import Agent
 
 SOURCE = "socializer/define"
@@ -79,54 +81,16 @@ def accepted(cmd: DecideAutomation, state: decider.Automation | None, events: li
     return Outcome(202, body)
 
 
+WRITER = single_writer.Writer(SOURCE, t.AUTOMATIONS, MOST_EVENTS, decider, load=state_of, dump=stored, refusal=refusal, accepted=accepted)
+
+
 async def decide(decoded: Decoded, d: Defining) -> Outcome:
     cmd = decoded.message
     if not isinstance(cmd, DecideAutomation):
         raise InvalidEvent(f"envelope.type: expected DecideAutomation, got {decoded.envelope.type!r}")
     txn: AutomationTxn
     async with d.states.automation(cmd.automation_id) as txn:
-        known = await txn.outcome(cmd.command_id)
-        if known is not None:
-            return known  # a redelivered or retried command: the first answer
-        state = state_of(cmd.automation_id, txn.stored)
-        mine = {derived_id(cmd.command_id, str(i)) for i in range(MOST_EVENTS)}
-        if mine & set(txn.stored.applied):
-            outcome = accepted(cmd, state, [])  # decided before a crash: its events are on the log and folded
-        else:
-            try:
-                events = decider.handle(state, cmd, d.clock())
-            except CommandRefused as err:
-                outcome = refusal(err, cmd, state)
-            else:
-                env = decoded.envelope
-                items = [
-                    (
-                        cmd.automation_id,
-                        registry.envelope(
-                            ev,
-                            source=SOURCE,
-                            subject=cmd.automation_id,
-                            id=derived_id(cmd.command_id, str(i)),  # re-decided after a crash: the same ids, dropped as repeats
-                            correlationid=env.correlationid or env.id,
-                            causationid=env.id,
-                        ),
-                    )
-                    for i, ev in enumerate(events)
-                ]
-                # On the log before the state moves (the runs read the state: nothing acts on an
-                # activation the log does not have).
-                positions = await send_all(d.out, t.AUTOMATIONS, items)
-                for ev in events:
-                    state = decider.fold(state, ev)
-                if state is not None:
-                    await txn.save(stored(state, txn.stored.remember([env_.id for _, env_ in items])))
-                said = [
-                    {"event_id": env_.id, "type": env_.type, "topic": p.topic, "partition": p.partition, "offset": p.offset}
-                    for (_, env_), p in zip(items, positions, strict=True)
-                ]
-                outcome = accepted(cmd, state, said)
-        await txn.record(cmd.command_id, outcome)
-    return outcome
+        return await single_writer.decide(WRITER, txn, cmd.automation_id, cmd, decoded.envelope, d.out, d.clock())
 
 
 async def fold(decoded: Decoded, d: Defining) -> None:
@@ -134,13 +98,8 @@ async def fold(decoded: Decoded, d: Defining) -> None:
     event, aid = decoded.message, getattr(decoded.message, "automation_id", None)
     if not isinstance(event, e.Event) or not isinstance(aid, str):
         raise InvalidEvent(f"envelope.type: {decoded.envelope.type!r} does not belong on {t.AUTOMATIONS}")
-    eid = decoded.envelope.id
     async with d.states.automation(aid) as txn:
-        if eid in txn.stored.applied:
-            return
-        state = decider.fold(state_of(aid, txn.stored), event)
-        if state is not None:
-            await txn.save(stored(state, txn.stored.remember([eid])))
+        await single_writer.fold(WRITER, txn, aid, decoded.envelope.id, event)
 
 
 def register(agent: Agent) -> None:

@@ -21,9 +21,10 @@ import logging
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from adapters.aggregates import remember
 from adapters.kafka import Producer, send_all
 from adapters.post_states import Outcome
-from adapters.video_states import Stored, VideoStateStore, remember
+from adapters.video_states import Stored, VideoStateStore
 from commands import video
 from commands.exceptions import CommandRefused, InvalidTransition, ProjectNotFound
 from schemas import events as e
@@ -32,7 +33,7 @@ from schemas.commands import DecideVideo
 from schemas.envelope import Envelope, derived_id
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
-from streams import plumbing
+from streams import plumbing, single_writer
 from streams.plumbing import Agent
 
 SOURCE = "socializer/direct"
@@ -191,11 +192,7 @@ async def _carry_out(d: Directing, txn: Any, held: Held, cmd: DecideVideo, decis
         return accepted(cmd, held.current, [])
     held = Held(held.settled, [*held.pending, *((env.id, ev) for (_, env), ev in zip(items, decision.events, strict=True))])
     await txn.save(stored(held, txn.stored.applied))
-    events = [
-        {"event_id": env.id, "type": env.type, "topic": p.topic, "partition": p.partition, "offset": p.offset}
-        for (_, env), p in zip(items, positions, strict=True)
-    ]
-    return accepted(cmd, held.current, events)
+    return accepted(cmd, held.current, single_writer.said(items, positions))
 
 
 async def caught_up(d: Directing, project_id: str, version: int) -> None:

@@ -5,7 +5,8 @@ add an item, prioritise, pause, resume) and the timer's (``recur``: fire a due o
 is decided by :func:`commands.queues.handle` under the queue's lock, against the state folded from the
 queue's own events on ``social.queues``. What a command produced, or why it was refused, is recorded
 by command id for the API to answer with. Like ``define``, it folds its own events as it appends them
-(remembering their ids), and the fold below drops them when they come back from the log.
+(remembering their ids), and the fold below drops them when they come back from the log; the two
+share how (``streams.single_writer``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters.kafka import Producer, send_all
+from adapters.kafka import Producer
 from adapters.post_states import Outcome
 from adapters.queues import QueueStateStore, StoredQueue
 from commands import queues as decider
@@ -24,9 +25,10 @@ from commands.exceptions import CommandRefused, InvalidTransition, QueueNotFound
 from schemas import events as e
 from schemas import topics as t
 from schemas.commands import DecideQueue
-from schemas.envelope import derived_id, utcnow
+from schemas.envelope import utcnow
 from schemas.exceptions import InvalidEvent
 from schemas.registry import Decoded, registry
+from streams import single_writer
 from streams.plumbing import Agent
 
 SOURCE = "socializer/enqueue"
@@ -41,7 +43,8 @@ class Enqueuing:
     clock: Callable[[], datetime] = utcnow
 
 
-def state_of(s: StoredQueue) -> decider.Queue | None:
+def state_of(queue_id: str, s: StoredQueue) -> decider.Queue | None:
+    """The queue as its decider folds it (its JSON names its id)."""
     return decider.from_json(s.state) if s.state is not None else None
 
 
@@ -75,51 +78,15 @@ def accepted(cmd: DecideQueue, q: decider.Queue | None, events: list[dict[str, A
     return Outcome(202, body)
 
 
+WRITER = single_writer.Writer(SOURCE, t.QUEUES, MOST_EVENTS, decider, load=state_of, dump=stored, refusal=refusal, accepted=accepted)
+
+
 async def decide(decoded: Decoded, d: Enqueuing) -> Outcome:
     cmd = decoded.message
     if not isinstance(cmd, DecideQueue):
         raise InvalidEvent(f"envelope.type: expected DecideQueue, got {decoded.envelope.type!r}")
     async with d.states.queue(cmd.queue_id) as txn:
-        known = await txn.outcome(cmd.command_id)
-        if known is not None:
-            return known  # a redelivered or retried command: the first answer
-        q = state_of(txn.stored)
-        mine = {derived_id(cmd.command_id, str(i)) for i in range(MOST_EVENTS)}
-        if mine & set(txn.stored.applied):
-            outcome = accepted(cmd, q, [])  # decided before a crash: its events are on the log and folded
-        else:
-            try:
-                events = decider.handle(q, cmd, d.clock())
-            except CommandRefused as err:
-                outcome = refusal(err, cmd, q)
-            else:
-                env = decoded.envelope
-                items = [
-                    (
-                        cmd.queue_id,
-                        registry.envelope(
-                            ev,
-                            source=SOURCE,
-                            subject=cmd.queue_id,
-                            id=derived_id(cmd.command_id, str(i)),  # re-decided after a crash: the same ids, dropped as repeats
-                            correlationid=env.correlationid or env.id,
-                            causationid=env.id,
-                        ),
-                    )
-                    for i, ev in enumerate(events)
-                ]
-                positions = await send_all(d.out, t.QUEUES, items)  # on the log before the state moves
-                for ev in events:
-                    q = decider.fold(q, ev)
-                if q is not None and events:
-                    await txn.save(stored(q, txn.stored.remember([env_.id for _, env_ in items])))
-                said = [
-                    {"event_id": env_.id, "type": env_.type, "topic": p.topic, "partition": p.partition, "offset": p.offset}
-                    for (_, env_), p in zip(items, positions, strict=True)
-                ]
-                outcome = accepted(cmd, q, said)
-        await txn.record(cmd.command_id, outcome)
-    return outcome
+        return await single_writer.decide(WRITER, txn, cmd.queue_id, cmd, decoded.envelope, d.out, d.clock())
 
 
 async def fold(decoded: Decoded, d: Enqueuing) -> None:
@@ -127,13 +94,8 @@ async def fold(decoded: Decoded, d: Enqueuing) -> None:
     event, qid = decoded.message, getattr(decoded.message, "queue_id", None)
     if not isinstance(event, e.Event) or not isinstance(qid, str):
         raise InvalidEvent(f"envelope.type: {decoded.envelope.type!r} does not belong on {t.QUEUES}")
-    eid = decoded.envelope.id
     async with d.states.queue(qid) as txn:
-        if eid in txn.stored.applied:
-            return
-        q = decider.fold(state_of(txn.stored), event)
-        if q is not None:
-            await txn.save(stored(q, txn.stored.remember([eid])))
+        await single_writer.fold(WRITER, txn, qid, decoded.envelope.id, event)
 
 
 def register(agent: Agent) -> None:

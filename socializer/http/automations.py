@@ -21,20 +21,15 @@ from schemas import commands as c
 from schemas import topics as t
 from schemas.automations import Definition
 from schemas.envelope import derived_id
+from socializer.http.asking import Aggregate, IdempotencyKey, ask
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS, Position
-from socializer.http.problems import ORJSON, Problem
+from socializer.http.problems import ORJSON
 
 router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 Status = Literal["draft", "active", "paused"]
 AutomationId = Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
-IdempotencyKey = Header(
-    None,
-    alias="Idempotency-Key",
-    max_length=200,
-    description="a retried request with the same key gets the first answer, and changes nothing",
-)
 IfMatch = Header(
     None, alias="If-Match", max_length=100, description="the automation's version (its ETag) the change was made on: another is a 409"
 )
@@ -102,62 +97,16 @@ async def get_automation(automation_id: str = AutomationId, who: Caller = reader
 
 
 # ---------------------------------------------------------------- deciding
-async def _ask(
-    svc: Services,
-    who: Caller,
-    automation_id: str,
-    kind: str,
-    action: c.Command,
-    *,
-    ok: int = 200,
-    if_match: str | None = None,
-    idempotency_key: str | None = None,
-) -> Any:
-    """Send one command to the automations' writer and answer with what it decided."""
-    expected = _version(if_match) if if_match else None
-    key = idempotency_key
-    command_id = derived_id("automation-command", who.site_id, key, kind, automation_id) if key else str(uuid.uuid4())
-    outcome = (await svc.outcomes.wait([command_id], 0)).get(command_id) if key else None
-    if outcome is None:
-        cmd = c.DecideAutomation(
-            command_id=command_id,
-            automation_id=automation_id,
-            site_id=who.site_id,
-            expected_version=expected,
-            requested_by=who.key_id,
-            **{kind: action},
-        )
-        await svc.bus.append(t.AUTOMATION_COMMANDS, automation_id, cmd, id=derived_id(command_id, "envelope"))
-        outcome = (await svc.outcomes.wait([command_id], svc.settings.command_deadline_seconds)).get(command_id)
-    if outcome is None:  # decided later; the automation will show it
-        out = AutomationDecided(automation_id=automation_id, site_id=who.site_id, status="pending", command_id=command_id)
-        return ORJSON(out.model_dump(mode="json"), 202)
-    b = outcome.body
-    if outcome.status != 202:
-        raise Problem(outcome.status, b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
-    positions = [Position(**p) for p in b.get("events", [])]
-    await svc.wait_for(positions, "automations")  # read your writes: the read model shows the decision
-    out = AutomationDecided(
-        automation_id=automation_id,
-        site_id=who.site_id,
-        status=b["status"],
-        version=b["version"],
-        name=b.get("name"),
-        definition=b.get("definition"),
-        command_id=command_id,
-        events=positions,
-    )
-    return ORJSON(out.model_dump(mode="json", exclude_none=True), ok, headers={"ETag": f'"{b["version"]}"'})
-
-
-def _version(if_match: str) -> int:
-    """``If-Match: "7"`` (the ETag a read returned), or a bare number."""
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit() or len(raw) > 9:
-        raise Problem(
-            400, "Invalid request", "If-Match: the automation's version, as its ETag gave it", code="invalid_request", field="If-Match"
-        )
-    return int(raw)
+AUTOMATIONS = Aggregate(
+    noun="automation",
+    ids="automation-command",
+    key="automation_id",
+    command=c.DecideAutomation,
+    topic=t.AUTOMATION_COMMANDS,
+    projection="automations",
+    answer=AutomationDecided,
+    copies=("version", "name", "definition"),
+)
 
 
 @router.post(
@@ -172,7 +121,7 @@ async def create_automation(
 ) -> Any:
     automation_id = derived_id("automation", who.site_id, idempotency_key) if idempotency_key else str(uuid.uuid4())
     create = c.CreateAutomation(definition=body)
-    return await _ask(svc, who, automation_id, "create", create, ok=201, idempotency_key=idempotency_key)
+    return await ask(svc, who, AUTOMATIONS, automation_id, "create", create, ok=201, idempotency_key=idempotency_key)
 
 
 @router.put(
@@ -190,7 +139,7 @@ async def edit_automation(
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     edit = c.EditAutomation(definition=body)
-    return await _ask(svc, who, automation_id, "edit", edit, if_match=if_match, idempotency_key=idempotency_key)
+    return await ask(svc, who, AUTOMATIONS, automation_id, "edit", edit, if_match=if_match, idempotency_key=idempotency_key)
 
 
 def _transition(path: str, kind: str, action: c.Command, summary: str, method: str = "post") -> None:
@@ -201,7 +150,7 @@ def _transition(path: str, kind: str, action: c.Command, summary: str, method: s
         if_match: str | None = IfMatch,
         idempotency_key: str | None = IdempotencyKey,
     ) -> Any:
-        return await _ask(svc, who, automation_id, kind, action, if_match=if_match, idempotency_key=idempotency_key)
+        return await ask(svc, who, AUTOMATIONS, automation_id, kind, action, if_match=if_match, idempotency_key=idempotency_key)
 
     run.__name__ = f"{kind}_automation"
     getattr(router, method)(f"/automations/{{automation_id}}/{path}", response_model=AutomationDecided, responses=PENDING, summary=summary)(

@@ -22,6 +22,7 @@ from projections import queues as q
 from schemas import commands as c
 from schemas import topics as t
 from schemas.envelope import derived_id, utcnow
+from socializer.http.asking import Aggregate, IdempotencyKey, ask
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS, Position
 from socializer.http.problems import ORJSON, Problem
@@ -30,12 +31,6 @@ router = APIRouter(prefix="/api/v1/social", responses=PROBLEMS)
 
 QueueId = Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
 ItemId = Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
-IdempotencyKey = Header(
-    None,
-    alias="Idempotency-Key",
-    max_length=200,
-    description="a retried request with the same key gets the first answer, and changes nothing",
-)
 IfMatch = Header(
     None, alias="If-Match", max_length=100, description="the queue's version (its ETag) the change was made on: another is a 409"
 )
@@ -149,65 +144,16 @@ async def get_queue(queue_id: str = QueueId, who: Caller = reader, svc: Services
 
 
 # ---------------------------------------------------------------- deciding
-async def _ask(
-    svc: Services,
-    who: Caller,
-    queue_id: str,
-    kind: str,
-    action: c.Command,
-    *,
-    ok: int = 200,
-    if_match: str | None = None,
-    idempotency_key: str | None = None,
-    platform: str | None = None,
-) -> Any:
-    """Send one command to the queues' writer and answer with what it decided."""
-    expected = _version(if_match) if if_match else None
-    key = idempotency_key
-    command_id = derived_id("queue-command", who.site_id, key, kind, queue_id) if key else str(uuid.uuid4())
-    outcome = (await svc.outcomes.wait([command_id], 0)).get(command_id) if key else None
-    if outcome is None:
-        cmd = c.DecideQueue.model_validate(
-            {
-                "command_id": command_id,
-                "queue_id": queue_id,
-                "site_id": who.site_id,
-                "expected_version": expected,
-                "requested_by": who.key_id,
-                "platform": platform,
-                kind: action,
-            }
-        )
-        await svc.bus.append(t.QUEUE_COMMANDS, queue_id, cmd, id=derived_id(command_id, "envelope"))
-        outcome = (await svc.outcomes.wait([command_id], svc.settings.command_deadline_seconds)).get(command_id)
-    if outcome is None:
-        out = QueueDecided(queue_id=queue_id, site_id=who.site_id, status="pending", command_id=command_id)
-        return ORJSON(out.model_dump(mode="json"), 202)
-    b = outcome.body
-    if outcome.status != 202:
-        raise Problem(outcome.status, b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
-    positions = [Position(**p) for p in b.get("events", [])]
-    await svc.wait_for(positions, "queues")  # read your writes
-    out = QueueDecided(
-        queue_id=queue_id,
-        site_id=who.site_id,
-        status=b["status"],
-        version=b["version"],
-        items=b.get("items"),
-        posted=b.get("posted"),
-        command_id=command_id,
-        events=positions,
-    )
-    return ORJSON(out.model_dump(mode="json", exclude_none=True), ok, headers={"ETag": f'"{b["version"]}"'})
-
-
-def _version(if_match: str) -> int:
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit() or len(raw) > 9:
-        raise Problem(
-            400, "Invalid request", "If-Match: the queue's version, as its ETag gave it", code="invalid_request", field="If-Match"
-        )
-    return int(raw)
+QUEUES = Aggregate(
+    noun="queue",
+    ids="queue-command",
+    key="queue_id",
+    command=c.DecideQueue,
+    topic=t.QUEUE_COMMANDS,
+    projection="queues",
+    answer=QueueDecided,
+    copies=("version", "items", "posted"),
+)
 
 
 @router.post(
@@ -244,7 +190,7 @@ async def create_queue(body: c.CreateQueue, who: Caller = writer, svc: Services 
             field="account_id",
         )
     queue_id = derived_id("queue", who.site_id, idempotency_key) if idempotency_key else str(uuid.uuid4())
-    return await _ask(svc, who, queue_id, "create", body, ok=201, idempotency_key=idempotency_key, platform=found.platform)
+    return await ask(svc, who, QUEUES, queue_id, "create", body, ok=201, idempotency_key=idempotency_key, platform=found.platform)
 
 
 @router.post(
@@ -260,7 +206,7 @@ async def add_item(
 ) -> Any:
     item_id = body.item_id or (derived_id("queue-item", who.site_id, queue_id, idempotency_key) if idempotency_key else str(uuid.uuid4()))
     add = c.AddQueueItem(item_id=item_id, text=body.text, link_url=body.link_url, media_urls=body.media_urls, priority=body.priority)
-    return await _ask(svc, who, queue_id, "add", add, ok=201, if_match=if_match, idempotency_key=idempotency_key)
+    return await ask(svc, who, QUEUES, queue_id, "add", add, ok=201, if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -279,7 +225,7 @@ async def prioritise_item(
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     action = c.PrioritiseQueueItem(item_id=item_id, priority=priority)
-    return await _ask(svc, who, queue_id, "prioritise", action, if_match=if_match, idempotency_key=idempotency_key)
+    return await ask(svc, who, QUEUES, queue_id, "prioritise", action, if_match=if_match, idempotency_key=idempotency_key)
 
 
 def _transition(path: str, kind: str, action: c.Command, summary: str) -> None:
@@ -290,7 +236,7 @@ def _transition(path: str, kind: str, action: c.Command, summary: str) -> None:
         if_match: str | None = IfMatch,
         idempotency_key: str | None = IdempotencyKey,
     ) -> Any:
-        return await _ask(svc, who, queue_id, kind, action, if_match=if_match, idempotency_key=idempotency_key)
+        return await ask(svc, who, QUEUES, queue_id, kind, action, if_match=if_match, idempotency_key=idempotency_key)
 
     run.__name__ = f"{kind}_queue"
     router.post(f"/queues/{{queue_id}}/{path}", response_model=QueueDecided, responses=PENDING, summary=summary)(run)

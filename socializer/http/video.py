@@ -30,6 +30,7 @@ from schemas import topics as t
 from schemas.envelope import derived_id
 from schemas.events import ContentPublished, Motion, SceneLayout, VideoPreset, VideoScript
 from socializer.http import analytics
+from socializer.http.asking import Aggregate, ask
 from socializer.http.deps import Services, Svc, page, reader, writer
 from socializer.http.models import PROBLEMS, Change, PeriodOut, Position
 from socializer.http.problems import ORJSON, Problem
@@ -222,66 +223,36 @@ async def renders(project_id: str = ProjectId, who: Caller = reader, svc: Servic
 
 
 # ---------------------------------------------------------------- deciding
+PROJECTS = Aggregate(
+    noun="project",
+    name="video project",
+    ids="video-command",
+    key="project_id",
+    command=c.DecideVideo,
+    topic=t.VIDEO_COMMANDS,
+    projection="video_projects",
+    answer=ProjectAccepted,
+    copies=("revision", "version"),
+    deadline=COMMAND_DEADLINE,
+    etag=False,
+    digits=None,
+)
+
+
 async def _ask(
     svc: Services,
     who: Caller,
-    project_id: str,
+    row: dict[str, Any],
     kind: str,
-    action: Callable[[], Awaitable[c.Command]],
+    action: c.Command | Callable[[], Awaitable[c.Command]],
     *,
-    seen: int | None = None,
-    if_match: str | None = None,
-    idempotency_key: str | None = None,
+    if_match: str | None,
+    idempotency_key: str | None,
 ) -> Any:
-    """Send one command to the project's writer and answer with what it decided. ``seen``: the
-    version the caller read (the writer decides on no older state); ``action`` is made only if the
-    command was not decided before (a retry with the same Idempotency-Key gets the first answer)."""
-    expected = _version(if_match) if if_match else None
-    if expected is not None and seen is not None and expected > seen:  # no read ever showed it
-        detail = f"video project {project_id} has no version {expected} (it is at {seen}): read it again"
-        raise Problem(409, "VersionConflict", detail, code="version_conflict", field="If-Match")
-    command_id = derived_id("video-command", who.site_id, idempotency_key, kind, project_id) if idempotency_key else str(uuid.uuid4())
-    outcome = (await svc.outcomes.wait([command_id], 0)).get(command_id) if idempotency_key else None
-    if outcome is None:
-        cmd = c.DecideVideo(
-            command_id=command_id,
-            project_id=project_id,
-            site_id=who.site_id,
-            expected_version=expected,
-            seen_version=seen,
-            requested_by=who.key_id,
-            **{kind: await action()},
-        )
-        await svc.bus.append(t.VIDEO_COMMANDS, project_id, cmd, id=derived_id(command_id, "envelope"))
-        outcome = (await svc.outcomes.wait([command_id], COMMAND_DEADLINE)).get(command_id)
-    if outcome is None:  # decided later; the project will show it
-        return ORJSON(ProjectAccepted(project_id=project_id, status="pending", command_id=command_id).model_dump(mode="json"), 202)
-    b = outcome.body
-    if outcome.status != 202:
-        raise Problem(outcome.status, b.get("title", "Refused"), b.get("detail", ""), code=b.get("code"), field=b.get("field"))
-    positions = [Position(**p) for p in b.get("events", [])]
-    await svc.wait_for(positions, "video_projects")  # read your writes: the read model shows the decision
-    out = ProjectAccepted(
-        project_id=project_id, status=b["status"], revision=b["revision"], version=b["version"], command_id=command_id, events=positions
-    )
-    return ORJSON(out.model_dump(mode="json"), 202)
-
-
-def _version(if_match: str) -> int:
-    """``If-Match: "7"`` (the ETag a read returned), or a bare number."""
-    raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise Problem(
-            400, "Invalid request", "If-Match: the project's version, as its ETag gave it", code="invalid_request", field="If-Match"
-        )
-    return int(raw)
-
-
-def _given(command: c.Command) -> Callable[[], Awaitable[c.Command]]:
-    async def made() -> c.Command:
-        return command
-
-    return made
+    """Send one command on the project as the caller read it (``row``): the writer decides on no older
+    version, and an If-Match no read showed is a 409."""
+    pid, seen = row["project_id"], row["version"]
+    return await ask(svc, who, PROJECTS, pid, kind, action, ok=202, seen=seen, if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -317,7 +288,7 @@ async def create_project(
             note=note,
         )
 
-    return await _ask(svc, who, project_id, "create", start, idempotency_key=idempotency_key)
+    return await ask(svc, who, PROJECTS, project_id, "create", start, ok=202, idempotency_key=idempotency_key)
 
 
 @router.delete(
@@ -331,8 +302,7 @@ async def delete_project(
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     row = await _row(svc, project_id, who)
-    cancel = _given(c.CancelVideoProject())
-    return await _ask(svc, who, project_id, "cancel", cancel, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
+    return await _ask(svc, who, row, "cancel", c.CancelVideoProject(), if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -356,7 +326,7 @@ async def generate_script(
         script, note = await _narrated(svc, article, row["form"], (row["script"] or {}).get("words_per_second", 2.6))
         return c.RedraftVideoScript(article=article, script=script, note=note)
 
-    return await _ask(svc, who, project_id, "redraft", redraft, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
+    return await _ask(svc, who, row, "redraft", redraft, if_match=if_match, idempotency_key=idempotency_key)
 
 
 async def _narrated(svc: Services, article: ContentPublished, form: Literal["short", "long"], wps: float) -> tuple[VideoScript | None, str]:
@@ -382,7 +352,7 @@ async def edit_script(
 ) -> Any:
     row = await _row(svc, project_id, who, script=True)
     _check_layouts(body, row)
-    return await _ask(svc, who, project_id, "edit", _given(body), seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
+    return await _ask(svc, who, row, "edit", body, if_match=if_match, idempotency_key=idempotency_key)
 
 
 def _check_layouts(body: c.EditVideoScript, row: dict[str, Any]) -> None:
@@ -426,8 +396,7 @@ async def approve_script(
     idempotency_key: str | None = IdempotencyKey,
 ) -> Any:
     row = await _row(svc, project_id, who)
-    approve = _given(body or c.ApproveVideoScript())
-    return await _ask(svc, who, project_id, "approve", approve, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
+    return await _ask(svc, who, row, "approve", body or c.ApproveVideoScript(), if_match=if_match, idempotency_key=idempotency_key)
 
 
 @router.post(
@@ -448,10 +417,8 @@ async def regenerate_section(
     row = await _row(svc, project_id, who)
     await require_credits(svc, who.site_id, [price(svc.settings.credit_cost_table, "video_script")], "a new section")
     article = await svc.article(row["content_id"], who)
-    regenerate = _given(c.RegenerateVideoSection(article=article, section_id=section_id))
-    return await _ask(
-        svc, who, project_id, "regenerate", regenerate, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key
-    )
+    regenerate = c.RegenerateVideoSection(article=article, section_id=section_id)
+    return await _ask(svc, who, row, "regenerate", regenerate, if_match=if_match, idempotency_key=idempotency_key)
 
 
 def _stage_route(path: str, until: video.Until, summary: str) -> None:
@@ -463,8 +430,7 @@ def _stage_route(path: str, until: video.Until, summary: str) -> None:
         idempotency_key: str | None = IdempotencyKey,
     ) -> Any:
         row = await _row(svc, project_id, who)
-        produce = _given(c.ProduceVideo(until=until))
-        return await _ask(svc, who, project_id, "produce", produce, seen=row["version"], if_match=if_match, idempotency_key=idempotency_key)
+        return await _ask(svc, who, row, "produce", c.ProduceVideo(until=until), if_match=if_match, idempotency_key=idempotency_key)
 
     run.__name__ = path.replace("-", "_")
     router.post(f"/projects/{{project_id}}/{path}/", status_code=202, response_model=ProjectAccepted, summary=summary)(run)
