@@ -123,15 +123,7 @@ async def post(decoded: Decoded, r: Recurring) -> c.DecidePost | None:
     if not isinstance(ev, e.QueueOccurrenceFired):
         return None
     cmd = post_command(ev, r.clock())
-    env = registry.envelope(
-        cmd,
-        source=SOURCE,
-        subject=ev.post_id,
-        id=derived_id(cmd.command_id, "envelope"),
-        correlationid=decoded.envelope.correlationid or decoded.envelope.id,
-        causationid=decoded.envelope.id,
-    )
-    await send_all(r.out, t.POST_COMMANDS, [(ev.post_id, env)], wait=False)
+    await send_all(r.out, t.POST_COMMANDS, [(ev.post_id, _caused(cmd, cmd.command_id, ev.post_id, decoded))], wait=False)
     if r.outcomes is not None:
         await _answered(decoded, ev, cmd, r.outcomes, r)
     return cmd
@@ -162,16 +154,21 @@ async def _answered(decoded: Decoded, ev: e.QueueOccurrenceFired, cmd: c.DecideP
     if got.status < 400:
         return
     refuse = refuse_command(ev, got.body)
-    env = registry.envelope(
-        refuse,
-        source=SOURCE,
-        subject=ev.queue_id,
-        id=derived_id(refuse.command_id, "envelope"),
-        correlationid=decoded.envelope.correlationid or decoded.envelope.id,
-        causationid=decoded.envelope.id,
-    )
     log.info("queue %s: the post of %s was refused (%s)", ev.queue_id, ev.occurrence.isoformat(), refuse.refuse and refuse.refuse.code)
-    await send_all(r.out, t.QUEUE_COMMANDS, [(ev.queue_id, env)])
+    await send_all(r.out, t.QUEUE_COMMANDS, [(ev.queue_id, _caused(refuse, refuse.command_id, ev.queue_id, decoded))])
+
+
+def _caused(cmd: Any, command_id: str, subject: str, cause: Decoded) -> Any:
+    """A command this agent sends because of ``cause``: its envelope's id derived from the command's
+    (a redelivery sends the same), correlated with what caused it."""
+    return registry.envelope(
+        cmd,
+        source=SOURCE,
+        subject=subject,
+        id=derived_id(command_id, "envelope"),
+        correlationid=cause.envelope.correlationid or cause.envelope.id,
+        causationid=cause.envelope.id,
+    )
 
 
 def register(agent: Agent) -> None:
