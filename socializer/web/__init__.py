@@ -20,6 +20,7 @@ from socializer.web import calendar as planner
 from socializer.web import inbox as inbox_pages
 from socializer.web import notifications as notification_pages
 from socializer.web import posts as post_pages
+from socializer.web import queues as queue_pages
 from socializer.web import webhooks as webhook_pages
 from socializer.web.analytics import router as analytics_router
 from socializer.web.auth import SignInRequired
@@ -27,7 +28,7 @@ from socializer.web.auth import SignInRequired
 STATIC = Path(__file__).parent / "static"
 
 # Each page's router; the pages of one area live in one module.
-ROUTERS = [auth.router, docs.router, home.router, planner.router, post_pages.router, analytics_router]
+ROUTERS = [auth.router, docs.router, home.router, planner.router, post_pages.router, queue_pages.router, analytics_router]
 ROUTERS += [inbox_pages.router, automation_pages.router, notification_pages.router, webhook_pages.router]
 ROUTERS += [accounts.router, video.router]
 

@@ -88,6 +88,11 @@ CONNECT = {
         ("da-linkedin", "linkedin", "da-org", "organization", {}),
         ("da-facebook", "facebook", "da-fb", "page", {}),
     ],
+    # The queues pages' browser test (test_dashboard_queues): an X account and a LinkedIn page to queue posts for.
+    "dashq": [
+        ("dq-x", "x", "dq-x", "personal", {}),
+        ("dq-linkedin", "linkedin", "dq-org", "organization", {}),
+    ],
     # test_import and test_queues (h24): imported rows and queue items are placed by their own times, an hour apart at most.
     "bulk": [
         ("bulk-x", "x", "bulk-x", "personal", {"auto_publish": False, "interval_minutes": None, "best_times": ["09:00", "15:00"]}),
@@ -110,6 +115,7 @@ SITES = {
         {"site_id": "dashcal", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "dashvid", "timezone": "America/New_York", "auto_social_publish": True},
         {"site_id": "dashacct", "timezone": "Europe/Paris", "auto_social_publish": True},
+        {"site_id": "dashq", "timezone": "America/Los_Angeles", "auto_social_publish": True},  # test_dashboard_queues
         {"site_id": "bulk", "timezone": "Europe/Berlin", "auto_social_publish": False},  # test_import, test_queues
         # test_usage: its credits are taken to zero; its one article becomes a video straight through.
         # test_audience, test_automation_runs: their Instagram accounts' comments only.
@@ -229,6 +235,8 @@ class System:
                 "dashcal": await keys.create("dashcal"),
                 "dashvid": await keys.create("dashvid"),
                 "dashacct": await keys.create("dashacct"),
+                "dashq": await keys.create("dashq"),
+                "dashq-read": await keys.create("dashq", ("read",)),
                 "bulk": await keys.create("bulk"),
                 "usage": await keys.create("usage"),  # test_usage's
                 "audience": await keys.create("audience"),
