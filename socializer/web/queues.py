@@ -25,7 +25,7 @@ from socializer.web.render import page
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 NEXT = 5  # occurrences shown ahead, as the API shows them
-HOME = "/socializer/dashboard/queues"
+HOME = "/socializer/queues"
 
 _DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
 _WEEKDAYS = tuple(_DAYS)

@@ -22,7 +22,7 @@ from tests.integration.conftest import System, eventually
 
 pytestmark = pytest.mark.integration
 API = "/api/v1/social/queues/"
-PAGES = "/socializer/dashboard/queues"
+PAGES = "/socializer/queues"
 # Occurrences that cannot fall inside a test run: 29 February, or a weekly rule from 2030 on.
 LEAP_DAY = "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=9;BYMINUTE=0"
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=9;BYMINUTE=0"
@@ -123,6 +123,12 @@ async def test_a_queue_made_on_the_page_is_listed_and_its_prioritised_item_goes_
     WebDriverWait(browser.driver, 30).until(lambda d: "text" in browser.find("#i-text-error").text)
     assert browser.find("#i-text").get_attribute("aria-invalid") == "true"
     assert all("422" in m for m in browser.console_errors())
+    # More than X takes: refused as it is added, at its field (not held later at its occurrence)
+    browser.find("#i-text").send_keys("Tip zero: " + "write less. " * 30)
+    browser.find("#item-form button[type=submit]").click()
+    WebDriverWait(browser.driver, 30).until(lambda d: "over x's 280" in browser.find("#i-text-error").text)
+    assert all("422" in m for m in browser.console_errors())
+    browser.find("#i-text").clear()
     for text in ("Tip one: write the headline last.", "Tip two: one idea per post."):
         browser.find("#i-text").send_keys(text)
         browser.follow("#item-form button[type=submit]", timeout=90)

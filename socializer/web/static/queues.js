@@ -4,7 +4,7 @@
 "use strict";
 (() => {
   const API = "/api/v1/social/queues/";
-  const PAGES = "/socializer/dashboard/queues/";
+  const PAGES = "/socializer/queues/";
 
   // Retried with the same Idempotency-Key while the queues' writer answers 202 "pending".
   async function decided(method, url, body, opts) {
@@ -125,6 +125,8 @@
       const body = { text: String(data.get("text") || ""), priority: data.get("priority") === "on" };
       const link = String(data.get("link_url") || "").trim();
       if (link) body.link_url = link;
+      const media = String(data.get("media_urls") || "").split("\n").map((s) => s.trim()).filter(Boolean);
+      if (media.length) body.media_urls = media;
       const button = add.querySelector("button[type=submit]");
       button.disabled = true;
       const r = await act("items/", body, { idempotencyKey: key }, "Added");
