@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from domain.accounts import Account
 from domain.engagement import Metrics
@@ -168,6 +168,7 @@ class SeenComment:
     created_at: datetime
     parent_id: str = ""
     author_name: str = ""
+    kind: Literal["comment", "mention"] = "comment"  # as the platform's webhook would call it (X: a mention in our thread)
 
 
 @dataclass(frozen=True)

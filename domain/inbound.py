@@ -357,6 +357,15 @@ def parse_x(doc: dict[str, Any]) -> list[Item]:
     return out
 
 
+def x_kind(me: str, author: str, replied_to: str, in_reply_to_user: str, mentioned: set[str]) -> Kind | None:
+    """What a tweet is to the account ``me``, one answer for the webhook and the sweep (so one tweet is
+    one inbox item): a reply to us (or our own reply) is a comment; another tweet that mentions us (a
+    reply to someone else in our thread carries the thread's @names) is a mention; None: neither."""
+    if in_reply_to_user == me or (author == me and replied_to):
+        return "comment"
+    return "mention" if me in mentioned else None
+
+
 def _x_tweet(me: str, tw: dict[str, Any]) -> Comment | None:
     if tw.get("retweeted_status"):
         return None
@@ -367,11 +376,8 @@ def _x_tweet(me: str, tw: dict[str, Any]) -> Comment | None:
     echo = author == me
     if echo and not replied_to:
         return None  # our own post, not a reply: the publish path knows it
-    if str(tw.get("in_reply_to_user_id_str") or "") == me or (echo and replied_to):
-        kind: Kind = "comment"
-    elif me in mentioned:
-        kind = "mention"
-    else:
+    kind = x_kind(me, author, replied_to, str(tw.get("in_reply_to_user_id_str") or ""), mentioned)
+    if kind is None:
         return None
     text = (tw.get("extended_tweet") or {}).get("full_text") if tw.get("truncated") else tw.get("text")
     created = _when(tw["timestamp_ms"]) if tw.get("timestamp_ms") else datetime.strptime(tw["created_at"], X_TIME)

@@ -83,6 +83,7 @@ async def _account(s: Sweeping, account_id: str, posts: list[Any], now: datetime
                 author_name=c.author_name,
                 text=c.text,
                 created_at=c.created_at,
+                kind=c.kind,
                 echo=is_echo(c.author_id, me, False),
             )
             eid = comment_event_id(account.platform, c.comment_id)

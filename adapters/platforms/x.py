@@ -11,6 +11,7 @@ from adapters.exceptions import Rejected
 from adapters.platforms.base import HttpPlatform
 from adapters.ports import Metrics, OutgoingPost, OutgoingReply, PublishedRef, SeenComment, SeenMessage
 from domain.accounts import Account
+from domain.inbound import x_kind
 
 # Pages of 100 read back when looking for a post: an attempt's window holds far fewer of one account's tweets.
 TIMELINE_PAGES = 5
@@ -195,25 +196,32 @@ class XClient(HttpPlatform):
         return None
 
     async def list_comments(self, account: Account, post_id: str) -> list[SeenComment]:
-        """Replies to one of our tweets: recent search by its conversation (the last 7 days)."""
+        """Replies to one of our tweets: recent search by its conversation (the last 7 days). Each is
+        named as the Account Activity webhook names it (:func:`domain.inbound.x_kind`): a reply to
+        someone else in the thread that @mentions us is a mention there, and so here."""
         params = {
             "query": f"conversation_id:{post_id}",
             "max_results": "100",
-            "post.fields": "created_at,conversation_id",
-            "expansions": "author_id",
+            "post.fields": "created_at,conversation_id,entities",
+            "expansions": "author_id,in_reply_to_user_id,referenced_posts",
         }
         resp = await self.request("GET", "/2/tweets/search/recent", params=params, headers=_auth(account))
+        me = account.platform_account_id
         out = []
         for t in resp.json().get("data", []):
             parent = next((r.get("id", "") for r in t.get("referenced_tweets") or [] if r.get("type") == "replied_to"), "")
+            author = str(t.get("author_id", ""))
+            mentioned = {str(m.get("id", "")) for m in (t.get("entities") or {}).get("mentions") or []}
+            kind = x_kind(me, author, parent, str(t.get("in_reply_to_user_id") or ""), mentioned) or "comment"
             out.append(
                 SeenComment(
                     comment_id=t["id"],
                     post_id=post_id,
-                    author_id=str(t.get("author_id", "")),
+                    author_id=author,
                     text=str(t.get("text", "")),
                     created_at=_when(t.get("created_at")),
                     parent_id=parent if parent != post_id else "",
+                    kind="mention" if kind == "mention" else "comment",
                 )
             )
         return out

@@ -313,6 +313,8 @@ def _x(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
             t["in_reply_to_user_id"] = parent.author_id if parent else c.account
         if "referenced_posts" in expand and reply_to:
             t["referenced_tweets"] = [{"type": "replied_to", "id": reply_to}]
+        if "entities" in wanted:  # the @name of the account it is addressed to, as the webhook's user_mentions
+            t["entities"] = {"mentions": [{"start": 0, "end": 0, "username": c.account, "id": c.account}]}
         return t
 
     def includes(request: Request, page: list[Comment]) -> dict[str, Any]:

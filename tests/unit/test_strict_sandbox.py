@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from adapters.accounts import MemoryAccounts, MemoryTokens
@@ -359,3 +360,39 @@ async def test_a_listed_instagram_conversation_is_named_as_its_webhooks_name_it(
     ig = InstagramClient(http, site.base("instagram"))
     [m] = [m for m in await ig.list_messages(acct, NOW - timedelta(hours=1)) if m.message_id == sent["id"]]
     assert m.conversation_id == meta_thread(acct.platform_account_id, sent["sender_id"]) and m.sender_id == sent["sender_id"]
+
+
+# ---------------------------------------------------------------- X: one tweet, one inbox item
+async def test_an_x_reply_is_named_alike_by_the_webhook_and_the_sweep(site: ServedSandbox, http: httpx.AsyncClient) -> None:
+    """The sweep lists a thread's replies by conversation; the Account Activity webhook tells a reply
+    to us as a comment and a reply to someone else (which carries our @name) as a mention. The sweep
+    names each the same way, so a tweet told both ways is one inbox item, not a comment and a mention."""
+    from domain.inbound import Comment as Told
+    from domain.inbound import parse
+    from sandbox.talk import payload
+
+    acct = account(site, "x", "thread-owner")
+    me = acct.platform_account_id
+    made = await http.post(f"{site.url}/_sandbox/posts", json={"platform": "x", "account": me, "text": "Our thread"})
+    assert made.status_code == 201, made.text
+    tweet = made.json()["id"]
+
+    async def say(**body: Any) -> str:
+        r = await http.post(f"{site.url}/_sandbox/talk", json={"platform": "x", "post_id": tweet, **body})
+        assert r.status_code == 201, r.text
+        return str(r.json()["comment"]["id"])
+
+    top = await say(kind="comment", author="ana", text="Great thread")
+    nested = await say(kind="comment", author="bob", text="@ana agreed", parent_id=top)
+    mention = await say(kind="mention", author="cy", text="@ana @thread_owner see this", parent_id=top)
+
+    st = site.app.state.talk.st
+    told: dict[str, str] = {}
+    for cid in (top, nested, mention):
+        for item in parse("x", orjson.dumps(payload(st, "x", st.comments[cid], "client")).decode()):
+            assert isinstance(item, Told)
+            told[item.comment_id] = item.kind
+    x = clients_for(site.base, http)["x"]
+    swept = {c.comment_id: c.kind for c in await x.list_comments(acct, tweet)}
+    assert told == {top: "comment", nested: "mention", mention: "mention"}
+    assert swept == told
