@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import sys
 import threading
@@ -194,53 +193,30 @@ async def raw_calls(sandbox: Sandbox, sbx: httpx.AsyncClient, media: str, ig_use
 
 
 def bench_automations(rate: float, seconds: float, tmp: Path, line: Line, vault_keys: str) -> None:
-    from adapters.api_keys import ApiKeys
-    from adapters.postgres import create_pool, migrate
-    from schemas import topics
+    from bench.roles import roles
     from socializer.bootstrap import sandbox_apps
-    from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+    from socializer.devstack import free_port
     from socializer.settings import Settings
 
     n = max(2, int(rate * seconds))
-    stack = Embedded()
     sandbox = Sandbox(free_port()).start()
+    sites = tmp / "auto-sites.json"
+    sites.write_text(json.dumps({"sites": [{"site_id": SITE, "timezone": "UTC", "auto_social_publish": False}]}))
+    extra = {"SOCIALIZER_SANDBOX_PORT": str(sandbox.port), "SOCIALIZER_SITES_FILE": str(sites), "SOCIALIZER_OUTBOUND_ALLOW": "loopback"}
     try:
-        broker = start_broker(free_port(), tmp / "auto", stack)
-        dsn = start_postgres(free_port(), tmp / "auto-pg" / "data", stack)
-        asyncio.run(migrate(dsn))
-        asyncio.run(create_topics(broker, topics.ALL, 4))
-        api_port = free_port()
-        sites = tmp / "auto-sites.json"
-        sites.write_text(json.dumps({"sites": [{"site_id": SITE, "timezone": "UTC", "auto_social_publish": False}]}))
-        env = {
-            **os.environ,
-            "SOCIALIZER_BROKER": broker,
-            "SOCIALIZER_DATABASE_URL": dsn,
-            "SOCIALIZER_API_PORT": str(api_port),
-            "SOCIALIZER_SANDBOX_PORT": str(sandbox.port),
-            "SOCIALIZER_SITES_FILE": str(sites),
-            "SOCIALIZER_VAULT_KEYS": vault_keys,
-            "SOCIALIZER_LOG_LEVEL": "WARNING",
-            "SOCIALIZER_MEDIA_DIR": str(tmp / "auto-media"),
-            "SOCIALIZER_OUTBOUND_ALLOW": "loopback",
-        }
+        system = roles("auto", tmp, vault_keys, env=extra)
+    except BaseException:
+        sandbox.stop()
+        raise
+    stack, api_port = system.stack, system.api_port
+    try:
         for provider, (cid, secret, uris) in sandbox_apps(Settings(api_port=api_port, sandbox_port=sandbox.port)).items():
             httpx.post(
                 f"{sandbox.url}/_sandbox/oauth/clients",
                 json={"provider": provider, "client_id": cid, "client_secret": secret, "redirect_uris": uris},
             ).raise_for_status()
-        for role in ("projector", "worker", "api"):
-            stack.procs.append(spawn([sys.executable, "-m", "socializer", role], tmp / f"auto-{role}.log", env=env))
-        wait_port(api_port, 60)
-
-        async def key() -> str:
-            pool = await create_pool(dsn, max_size=1)
-            try:
-                return await ApiKeys(pool).create(SITE)
-            finally:
-                await pool.close()
-
-        auth = {"Authorization": f"Bearer {asyncio.run(key())}"}
+        system.serve("projector", "worker", "api")
+        auth = {"Authorization": f"Bearer {asyncio.run(system.api_key(SITE))}"}
 
         async def run() -> tuple[list[float], list[float], int]:
             async with (

@@ -8,10 +8,8 @@ on ``social.posts``, as adapt drafts them, and edited and scheduled through the 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,11 +17,11 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from adapters.postgres import create_pool, migrate
+from bench.roles import roles
 from schemas import events as e
 from schemas import topics
 from schemas.registry import registry
-from socializer.devstack import Embedded, create_topics, free_port, signal_group, spawn, start_broker, start_postgres, wait_port
+from socializer.devstack import signal_group
 
 SITE = "bench-cmd"
 
@@ -68,45 +66,14 @@ async def until_known(client: httpx.AsyncClient, post_ids: list[str]) -> None:
 
 
 def bench_commands(n: int, bulk: int, tmp: Path, line: Any, vault_keys: str) -> None:
-    stack = Embedded()
+    system = roles("cmd", tmp, vault_keys, extra_topics=("bench.ack",), env={"SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6"})
+    stack, broker, port = system.stack, system.broker, system.api_port
     try:
-        broker = start_broker(free_port(), tmp / "cmd", stack)
-        dsn = start_postgres(free_port(), tmp / "cmd-pg" / "data", stack)
-        asyncio.run(migrate(dsn))
-        asyncio.run(create_topics(broker, (*topics.ALL, "bench.ack"), 4))
-        port = free_port()
-        env = {
-            **os.environ,
-            "SOCIALIZER_BROKER": broker,
-            "SOCIALIZER_DATABASE_URL": dsn,
-            "SOCIALIZER_API_PORT": str(port),
-            "SOCIALIZER_VAULT_KEYS": vault_keys,
-            "SOCIALIZER_LOG_LEVEL": "WARNING",
-            "SOCIALIZER_SESSION_TIMEOUT_SECONDS": "6",
-            "SOCIALIZER_MEDIA_DIR": str(tmp / "cmd-media"),
-        }
-
-        def role(name: str) -> Any:
-            proc = spawn([sys.executable, "-m", "socializer", name], tmp / f"cmd-{name}.log", env=env)
-            stack.procs.append(proc)
-            return proc
-
-        role("projector")
-        worker = role("worker")
-        role("api")
-        wait_port(port, 60)
+        system.start("projector")
+        worker = system.start("worker")
+        system.serve("api")
         ack = asyncio.run(broker_ack(broker, n))
-
-        async def key() -> str:
-            from adapters.api_keys import ApiKeys
-
-            pool = await create_pool(dsn, max_size=1)
-            try:
-                return await ApiKeys(pool).create(SITE)
-            finally:
-                await pool.close()
-
-        auth = {"Authorization": f"Bearer {asyncio.run(key())}"}
+        auth = {"Authorization": f"Bearer {asyncio.run(system.api_key(SITE))}"}
 
         async def run() -> tuple[list[float], float, float, int, float]:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=auth, timeout=30) as c:
@@ -134,7 +101,7 @@ def bench_commands(n: int, bulk: int, tmp: Path, line: Any, vault_keys: str) -> 
                 t0 = time.perf_counter()
                 pending_req = asyncio.create_task(c.post("/api/v1/social/posts/bulk-schedule/", json={"post_ids": restart}))
                 await asyncio.sleep(0.5)
-                role("worker")
+                system.start("worker")
                 r = await pending_req
                 restart_s = time.perf_counter() - t0
                 assert r.status_code == 202, r.text

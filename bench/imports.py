@@ -9,8 +9,6 @@ single writer, and the import answers once each has been decided.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +17,8 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from adapters.postgres import create_pool, migrate
-from schemas import topics
-from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+from adapters.postgres import create_pool
+from bench.roles import roles
 
 SITE = "bench-import"
 ACCOUNTS = (("bench-imp-x", "x"), ("bench-imp-li", "linkedin"))
@@ -71,25 +68,10 @@ async def seed(dsn: str) -> str:
 
 
 def bench_imports(n: int, tmp: Path, line: Any, vault_keys: str) -> None:
-    stack = Embedded()
+    system = roles("imp", tmp, vault_keys, extra_topics=("bench.import",))
+    stack, broker, dsn, port = system.stack, system.broker, system.dsn, system.api_port
     try:
-        broker = start_broker(free_port(), tmp / "imp", stack)
-        dsn = start_postgres(free_port(), tmp / "imp-pg" / "data", stack)
-        asyncio.run(migrate(dsn))
-        asyncio.run(create_topics(broker, (*topics.ALL, "bench.import"), 4))
-        port = free_port()
-        env = {
-            **os.environ,
-            "SOCIALIZER_BROKER": broker,
-            "SOCIALIZER_DATABASE_URL": dsn,
-            "SOCIALIZER_API_PORT": str(port),
-            "SOCIALIZER_VAULT_KEYS": vault_keys,
-            "SOCIALIZER_LOG_LEVEL": "WARNING",
-            "SOCIALIZER_MEDIA_DIR": str(tmp / "imp-media"),
-        }
-        for name in ("projector", "worker", "api"):
-            stack.procs.append(spawn([sys.executable, "-m", "socializer", name], tmp / f"imp-{name}.log", env=env))
-        wait_port(port, 60)
+        system.serve("projector", "worker", "api")
         auth = {"Authorization": f"Bearer {asyncio.run(seed(dsn))}", "content-type": "text/csv"}
         raw = asyncio.run(bare_records(broker, n))
         body = csv_rows(n)

@@ -13,7 +13,6 @@ serves the baseline.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -97,27 +96,14 @@ async def warm(port: int) -> None:
 
 
 def bench_inbound(rate: int, seconds: float, tmp: Path, line: Line, vault_keys: str) -> None:
-    from adapters.postgres import migrate
-    from schemas import topics
-    from socializer.devstack import Embedded, create_topics, free_port, spawn, start_broker, start_postgres, wait_port
+    from bench.roles import roles
+    from socializer.devstack import free_port, wait_port
 
-    stack = Embedded()
+    system = roles("inbound", tmp, vault_keys, quiet=False)
+    stack, api, bare = system.stack, system.api_port, free_port()
     try:
-        broker = start_broker(free_port(), tmp / "inbound", stack)
-        dsn = start_postgres(free_port(), tmp / "inbound-pg" / "data", stack)
-        asyncio.run(migrate(dsn))
-        asyncio.run(create_topics(broker, topics.ALL, 4))
-        api, bare = free_port(), free_port()
-        env = {
-            **os.environ,
-            "SOCIALIZER_BROKER": broker,
-            "SOCIALIZER_DATABASE_URL": dsn,
-            "SOCIALIZER_API_PORT": str(api),
-            "SOCIALIZER_VAULT_KEYS": vault_keys,
-        }
-        stack.procs.append(spawn([sys.executable, "-m", "socializer", "api"], tmp / "inbound-api.log", env=env))
-        stack.procs.append(spawn([sys.executable, "-m", "bench.inbound", "bare", str(bare)], tmp / "inbound-bare.log", env=env))
-        wait_port(api, 60)
+        system.start("bare", "bench.inbound", "bare", str(bare))
+        system.serve("api")
         wait_port(bare, 60)
         results = {}
         for name, port in (("raw", bare), ("ours", api)):
