@@ -21,8 +21,19 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(typ, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, schema="pg_catalog")
 
 
+async def release_connection(conn: asyncpg.Connection) -> None:
+    """What a connection going back to the pool must shed: a transaction left open (ours end with
+    ``conn.transaction()``; this is for the exception). asyncpg's default reset also unlocks session
+    advisory locks, closes cursors, unlistens and resets settings, one round trip on every release,
+    which doubled the cost of a short query (272 µs against 140 µs a ``SELECT 1`` here). No pooled
+    connection takes such session state: locks are ``pg_advisory_xact_lock``, and the migrations' lock
+    and the outcomes' ``LISTEN`` hold connections of their own."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection)
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=release_connection)
 
 
 def migration_files() -> list[tuple[str, str]]:
