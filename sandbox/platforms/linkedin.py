@@ -5,7 +5,9 @@ statistics (organizations only) and member post analytics (members only), each b
   an organization's posts listed with ``r_organization_social`` (learn.microsoft.com/linkedin/marketing/
   community-management/shares/posts-api, "Permissions");
 - ``organizationalEntityShareStatistics``: ``r_organization_social``, for organization URNs only
-  (learn.microsoft.com/linkedin/marketing/community-management/organizations/share-statistics);
+  (learn.microsoft.com/linkedin/marketing/community-management/organizations/share-statistics), and,
+  as the follower count (``networkSizes``), only for a member who is the organization's ADMINISTRATOR
+  ("Restricted to organizations in which the authenticated member has the following role");
 - ``memberCreatorPostAnalytics?q=entity``: ``r_member_postAnalytics``, a member's own posts, one
   ``queryType`` a call (learn.microsoft.com/linkedin/marketing/community-management/members/post-statistics).
 """
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 
 from sandbox.oauth import _bearer, identity
 from sandbox.platforms import Plumbing
+from sandbox.scopes import refusal
 from sandbox.state import Post, SandboxState
 
 
@@ -111,6 +114,12 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
         ]
         return JSONResponse({"elements": els, "paging": {"start": 0, "count": len(els)}})
 
+    def li_admin(request: Request, org: str, what: str) -> Response | None:
+        """The member behind the token must be an ADMINISTRATOR of ``org``: else LinkedIn's 403."""
+        g = st.oauth.valid(_bearer(request), ("linkedin",))
+        administered = {f"urn:li:organization:{o['id']}" for o in identity("linkedin", g.user)["organizations"]} if g else set()
+        return None if org in administered else refusal("linkedin", "", what)
+
     @app.get("/linkedin/rest/networkSizes/{urn}")
     async def li_network_size(urn: str, request: Request, edgeType: str = "") -> Response:  # noqa: N803 - the API's name
         """An organization's follower count (Organization Lookup API, "Retrieve Organization Follower Count")."""
@@ -127,6 +136,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
                 },
                 status_code=400,
             )
+        if (no := li_admin(request, org, "networkSizes.GET")) is not None:
+            return no
         return JSONResponse({"firstDegreeSize": st.followers("linkedin", org)})
 
     @app.get("/linkedin/rest/organizationalEntityShareStatistics")
@@ -146,6 +157,8 @@ def install(app: FastAPI, st: SandboxState, wire: Plumbing) -> None:
                 },
                 status_code=400,
             )
+        if (no := li_admin(request, org, what)) is not None:
+            return no
         urns = [unquote(u) for u in shares.removeprefix("List(").removesuffix(")").split(",") if u]
         els = []
         for urn in urns:

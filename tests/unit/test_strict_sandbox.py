@@ -299,6 +299,32 @@ async def test_linkedin_member_statistics_come_through_the_member_endpoint(site:
     assert err.value.scope == "r_member_postAnalytics"
 
 
+async def test_an_organizations_statistics_and_followers_are_for_its_administrators_only(
+    site: ServedSandbox, http: httpx.AsyncClient
+) -> None:
+    li = clients_for(site.base, http)["linkedin"]
+    org = account(site, "linkedin", "org-admin")
+    ref = await li.create_post(org, OutgoingPost(post_id="p", text="the organization's post"))
+    assert (await li.fetch_metrics(org, [ref.platform_post_id]))[ref.platform_post_id].impressions > 0  # its administrator
+    assert await li.count_followers(org) is not None
+
+    # Another member's token, with every scope, on the same organization: LinkedIn's 403
+    stranger = org.model_copy(update={"access_token": grant(site, "linkedin", "not-an-admin")})
+    headers = {"Authorization": f"Bearer {stranger.access_token}", "LinkedIn-Version": "202511"}
+    stats = await http.get(
+        f"{site.base('linkedin')}/rest/organizationalEntityShareStatistics",
+        params={"q": "organizationalEntity", "organizationalEntity": org.platform_account_id, "shares": f"List({ref.platform_post_id})"},
+        headers=headers,
+    )
+    size = await http.get(
+        f"{site.base('linkedin')}/rest/networkSizes/{org.platform_account_id}",
+        params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"},
+        headers=headers,
+    )
+    for refused in (stats, size):
+        assert refused.status_code == 403 and refused.json()["code"] == "ACCESS_DENIED", refused.text
+
+
 # ---------------------------------------------------------------- YouTube's finishing steps
 async def test_a_refused_thumbnail_and_captions_are_warnings_on_a_published_video(site: ServedSandbox, http: httpx.AsyncClient) -> None:
     httpx.post(f"{site.url}/_sandbox/uploads", json={"youtube_verified": False}).raise_for_status()
