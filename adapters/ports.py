@@ -212,7 +212,7 @@ def responder(client: object) -> Responder | None:
 @runtime_checkable
 class FollowerCounter(Protocol):
     """A platform that reports how many follow an account (X, a LinkedIn organization, a Facebook
-    page, an Instagram professional account, TikTok)."""
+    page, an Instagram professional account, TikTok, a YouTube channel's subscribers)."""
 
     async def count_followers(self, account: Account) -> int | None:
         """The account's followers now; None where the platform reports none for this kind of account."""
@@ -220,8 +220,11 @@ class FollowerCounter(Protocol):
 
 
 def follower_counter(client: object) -> FollowerCounter | None:
-    """The client that counts an account's followers: the client itself, or the post client inside a video wrapper."""
+    """The client that counts an account's followers: the client itself, else inside a video wrapper
+    its post client, else its uploader (YouTube's, which has no post client)."""
     if isinstance(client, FollowerCounter):
         return client
-    inner = getattr(client, "inner", None)
-    return inner if isinstance(inner, FollowerCounter) else None
+    for part in (getattr(client, "inner", None), getattr(client, "uploader", None)):
+        if isinstance(part, FollowerCounter):
+            return part
+    return None

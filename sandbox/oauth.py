@@ -194,7 +194,8 @@ def _bearer(request: Request) -> str | None:
 
 
 def install(app: FastAPI, server: OAuthServer, followers: Callable[[str, str], int] | None = None) -> None:
-    """``followers(platform, account)``: the count the profile endpoints report (X's public_metrics, TikTok's follower_count)."""
+    """``followers(platform, account)``: the count the profile endpoints report (X's public_metrics,
+    TikTok's follower_count, YouTube's subscriberCount)."""
     """Add every provider's authorization-server routes and the operator endpoints to ``app``."""
 
     def client_of(provider: str, client_id: str | None) -> Client | None:
@@ -565,18 +566,28 @@ def install(app: FastAPI, server: OAuthServer, followers: Callable[[str, str], i
     @app.get("/youtube/youtube/v3/channels", include_in_schema=False)
     async def yt_channels(g: Grant = bearer("youtube"), part: str = "", mine: bool = False) -> Response:
         me = identity("youtube", g.user)
-        items = (
-            [
+        parts = {p.strip() for p in part.split(",") if p.strip()}
+        if not parts or parts - {"id", "snippet", "statistics"}:
+            return JSONResponse(
                 {
-                    "kind": "youtube#channel",
-                    "etag": "sandbox",
-                    "id": me["channel"],
-                    "snippet": {"title": me["title"], "customUrl": "@" + g.user},
-                }
-            ]
-            if mine
-            else []
-        )
+                    "error": {
+                        "code": 400,
+                        "message": "'part' is required and takes id, snippet, statistics here",
+                        "errors": [{"message": "Required parameter: part", "domain": "global", "reason": "required"}],
+                    }
+                },
+                status_code=400,
+            )
+        channel: dict[str, Any] = {"kind": "youtube#channel", "etag": "sandbox", "id": me["channel"]}
+        if "snippet" in parts:
+            channel["snippet"] = {"title": me["title"], "customUrl": "@" + g.user}
+        if "statistics" in parts:
+            # Counts are strings; a subscriber count is rounded down to three significant figures
+            # (YouTube Data API revision history, September 2019), for the channel's owner too.
+            subs = followers("youtube", me["channel"]) if followers else 0
+            shown = subs - subs % (10 ** max(0, len(str(subs)) - 3))
+            channel["statistics"] = {"viewCount": "0", "subscriberCount": str(shown), "hiddenSubscriberCount": False, "videoCount": "0"}
+        items = [channel] if mine else []
         return JSONResponse(
             {"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items}
         )

@@ -236,6 +236,16 @@ class YouTubeUploader(HttpPlatform):
                 return PublishedRef(vid, f"https://www.youtube.com/watch?v={vid}")
         return None
 
+    async def count_followers(self, account: Account) -> int | None:
+        """The channel's subscribers: channels.list part=statistics mine=true (rounded down to three
+        significant figures by YouTube); None when the channel hides its count."""
+        resp = await self.request("GET", "/youtube/v3/channels?part=statistics&mine=true", headers=self._auth(account))
+        items = resp.json().get("items") or []
+        stats = items[0].get("statistics", {}) if items else {}
+        if not stats or stats.get("hiddenSubscriberCount"):
+            return None
+        return int(stats.get("subscriberCount", 0))
+
     async def fetch_metrics(self, account: Account, ids: list[str]) -> dict[str, Metrics]:
         out: dict[str, Metrics] = {}
         for i in range(0, len(ids), 50):

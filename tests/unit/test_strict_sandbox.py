@@ -325,6 +325,26 @@ async def test_an_organizations_statistics_and_followers_are_for_its_administrat
         assert refused.status_code == 403 and refused.json()["code"] == "ACCESS_DENIED", refused.text
 
 
+async def test_a_youtube_channels_subscribers_are_counted_rounded_as_youtube_rounds_them(
+    site: ServedSandbox, http: httpx.AsyncClient
+) -> None:
+    from adapters.ports import follower_counter
+    from adapters.uploads.client import uploaders_for, with_videos
+
+    channel = account(site, "youtube", "subscribed")
+    platforms = with_videos(clients_for(site.base, http), uploaders_for(site.base, http), MemorySessions(), http)
+    counter = follower_counter(platforms["youtube"])
+    assert counter is not None  # YouTube has no post client: its uploader counts
+    n = await counter.count_followers(channel)
+    exact = site.app.state.talk.st.followers("youtube", channel.platform_account_id)
+    assert n is not None and n <= exact and len(str(n).rstrip("0")) <= 3 and exact - n < 10 ** max(0, len(str(exact)) - 3)
+
+    bad = await http.get(
+        f"{site.base('youtube')}/youtube/v3/channels", params={"mine": "true"}, headers={"Authorization": f"Bearer {channel.access_token}"}
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["errors"][0]["reason"] == "required"  # part is required
+
+
 # ---------------------------------------------------------------- YouTube's finishing steps
 async def test_a_refused_thumbnail_and_captions_are_warnings_on_a_published_video(site: ServedSandbox, http: httpx.AsyncClient) -> None:
     httpx.post(f"{site.url}/_sandbox/uploads", json={"youtube_verified": False}).raise_for_status()
