@@ -47,8 +47,13 @@ async def test_two_concurrent_edits_make_one_event_and_one_409(system) -> None: 
             f"/api/v1/social/posts/{post_id}/schedule/", headers={"If-Match": '"1"'}, json={"scheduled_at": "2099-01-01T09:00:00Z"}
         )
         assert stale.status_code == 409 and stale.json()["field"] == "version"
-        current = await c.get(f"/api/v1/social/posts/{post_id}/")
-        assert current.headers["etag"] == '"2"' and current.json()["version"] == 2
+
+        async def edited() -> object:  # the edit's 202 does not wait for the read model (?wait=true would)
+            r = await c.get(f"/api/v1/social/posts/{post_id}/")
+            return r if r.json()["version"] == 2 else None
+
+        current = await eventually(edited, timeout=30, what="the read model to show the edit")
+        assert current.headers["etag"] == '"2"'
         fresh = await c.post(
             f"/api/v1/social/posts/{post_id}/schedule/",
             headers={"If-Match": current.headers["etag"]},
