@@ -75,6 +75,17 @@ class Recurrence:
         return o.astimezone(UTC) if o is not None else None
 
 
+def upcoming(rule: Recurrence, starts_at: datetime, last: datetime | None, now: datetime, n: int) -> list[datetime]:
+    """The next ``n`` occurrences after ``now`` and after the last one done (an occurrence at
+    ``starts_at`` counts): what a person is shown as coming."""
+    after = max(now, last or starts_at - timedelta(seconds=1))
+    out: list[datetime] = []
+    while len(out) < n and (o := rule.next_after(after)) is not None:
+        out.append(o)
+        after = o
+    return out
+
+
 def recurrence(rule: str, tzid: str, starts_at: datetime) -> Recurrence:
     """A checked :class:`Recurrence`, or :class:`InvalidRule` naming ``rrule``, ``tzid`` or ``starts_at``."""
     if starts_at.tzinfo is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from adapters.api_keys import Caller
 from commands.exceptions import QueueNotFound
 from domain.platforms import POSTING
-from domain.queues import InvalidRule, recurrence
+from domain.queues import InvalidRule, recurrence, upcoming
 from projections import queues as q
 from schemas import commands as c
 from schemas import topics as t
@@ -108,12 +108,7 @@ PENDING: dict[int | str, dict[str, Any]] = {202: {"model": QueueDecided, "descri
 
 def _next(row: dict[str, Any]) -> list[datetime]:
     rule = recurrence(row["rrule"], row["tzid"], row["starts_at"])
-    after = max(utcnow(), row["last_occurrence"] or row["starts_at"] - timedelta(seconds=1))
-    out: list[datetime] = []
-    while len(out) < NEXT and (o := rule.next_after(after)) is not None:
-        out.append(o)
-        after = o
-    return out
+    return upcoming(rule, row["starts_at"], row["last_occurrence"], utcnow(), NEXT)
 
 
 def _out(row: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ first), what it posted last, and its actions. Every change goes through the API'
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from domain.platforms import POSTING
-from domain.queues import InvalidRule, recurrence
+from domain.queues import InvalidRule, recurrence, upcoming
 from projections import queries as pq
 from projections import queues as q
 from schemas.envelope import utcnow
@@ -134,12 +134,7 @@ def next_occurrences(row: dict[str, Any], now: datetime | None = None, n: int = 
         rule = recurrence(row["rrule"], row["tzid"], row["starts_at"])
     except InvalidRule:
         return []
-    after = max(now or utcnow(), row["last_occurrence"] or row["starts_at"] - timedelta(seconds=1))
-    out: list[datetime] = []
-    while len(out) < n and (o := rule.next_after(after)) is not None:
-        out.append(o)
-        after = o
-    return out
+    return upcoming(rule, row["starts_at"], row["last_occurrence"], now or utcnow(), n)
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
