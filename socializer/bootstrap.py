@@ -234,7 +234,9 @@ VIDEO_FETCH_WAIT_MS = 500
 
 def worker_deps(settings: Settings, *, video: bool = False) -> Deps:
     assert settings.database_url, "database_url is required by the worker"
-    pool = LazyPool(settings.database_url, max_size=6)
+    # Transactions that may take a second connection while they hold one: the posts' writer's, one a
+    # partition, and the automations' (automate.AT_ONCE); two more, so one of them can always go on.
+    pool = LazyPool(settings.database_url, max_size=settings.topic_partitions + 4)
     http = platform_http(settings)
     # One set of rate windows for the process: every platform client and uploader sends through ``http``.
     attach(http, RateWindows(max_wait=settings.rate_window_max_wait_seconds))

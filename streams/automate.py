@@ -15,6 +15,7 @@ wait for :mod:`streams.answer`. A timer resumes the runs whose wait is over.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,10 @@ from streams.plumbing import Agent
 
 SOURCE = "socializer/automate"
 BATCH = 100
+# Runs' transactions open at the same time in one worker (its partitions' actors and the timer): each
+# holds a connection and may take one more for the account's lock; the worker's pool is sized for
+# these beside the posts' writer's (socializer.bootstrap.worker_deps). Sends go after, outside them.
+AT_ONCE = 2
 log = logging.getLogger("socializer.automate")
 
 
@@ -55,7 +60,7 @@ class Automating:
     hooks: AutomationHooks | None = None
     answering: answer.Answering | None = None  # sends a reply due now at once (None: the answer agent's tick does)
     clock: Callable[[], datetime] = utcnow
-    prompt: list[str] = field(default_factory=list)  # reply ids due now, sent after the run's transaction
+    at_once: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AT_ONCE))
 
 
 def run_id(a: ActiveAutomation, platform: str, user_id: str, trigger_event_id: str) -> str:
@@ -83,10 +88,11 @@ async def on_inbox(decoded: Decoded, d: Automating) -> None:
     eid = item_id(m.platform, m.kind if comment else "message", pid)  # the inbox item's id, as the inbox names it
     now = d.clock()
     answered: set[str] = set()
+    prompt: list[str] = []  # reply ids due now, sent once the runs' transactions are done
     if isinstance(m, e.MessageReceived):
         news = r.Answer(eid, m.text, m.created_at, m.conversation_id)
         for w in await d.runs.waiting(m.account_id, m.sender_id):
-            if await apply(d, w.run_id, w.automation_id, news, eid, now, None):
+            if await apply(d, w.run_id, w.automation_id, news, eid, now, None, prompt):
                 answered.add(w.automation_id)
     for a in await d.automations.active(m.site_id):
         if a.automation_id in answered:
@@ -116,25 +122,34 @@ async def on_inbox(decoded: Decoded, d: Automating) -> None:
             started_at=now,
             item_at=m.created_at,
         )
-        await apply(d, rid, a.automation_id, r.Start(), eid, now, facts)
-    await _send_prompt(d)
+        await apply(d, rid, a.automation_id, r.Start(), eid, now, facts, prompt)
+    await _send_prompt(d, prompt)
 
 
 async def tick(d: Automating, limit: int = BATCH) -> int:
     """Resume the runs whose wait is over (a delay, an answer that did not come)."""
     now = d.clock()
     due = await d.runs.due(now, limit)
+    prompt: list[str] = []
     for w in due:
-        await apply(d, w.run_id, w.automation_id, r.Timer(), "", now, None)
-    await _send_prompt(d)
+        await apply(d, w.run_id, w.automation_id, r.Timer(), "", now, None, prompt)
+    await _send_prompt(d, prompt)
     return len(due)
 
 
 async def apply(
-    d: Automating, rid: str, automation_id: str, stimulus: r.Stimulus, stimulus_id: str, now: datetime, facts: r.Facts | None
+    d: Automating,
+    rid: str,
+    automation_id: str,
+    stimulus: r.Stimulus,
+    stimulus_id: str,
+    now: datetime,
+    facts: r.Facts | None,
+    prompt: list[str],
 ) -> bool:
-    """One stimulus on one run, under the run's lock; True when the run was waiting for an answer and took this one."""
-    async with d.runs.run(rid) as txn:
+    """One stimulus on one run, under the run's lock; True when the run was waiting for an answer and
+    took this one. A send due now is added to ``prompt``, the caller's to send after the transaction."""
+    async with d.at_once, d.runs.run(rid) as txn:
         state = txn.state
         if isinstance(stimulus, r.Start):
             if state is not None or facts is None:
@@ -160,7 +175,7 @@ async def apply(
         for o in step.out:
             if isinstance(o, r.Send):
                 assert active is not None
-                events.append(await _send(d, active, step.state, o, stimulus_id, now))
+                events.append(await _send(d, active, step.state, o, stimulus_id, now, prompt))
             elif isinstance(o, r.CallWebhook):
                 events.append(await _call(d, step.state, o, stimulus_id, now))
             else:
@@ -188,7 +203,9 @@ def _item(s: r.RunState, send: r.Send) -> tuple[ItemFacts, str]:
     return ItemFacts("message", at, f.user_id, False, s.last_message_at), s.conversation_id or f.thread
 
 
-async def _send(d: Automating, a: ActiveAutomation, s: r.RunState, send: r.Send, stimulus_id: str, now: datetime) -> e.Event:
+async def _send(
+    d: Automating, a: ActiveAutomation, s: r.RunState, send: r.Send, stimulus_id: str, now: datetime, prompt: list[str]
+) -> e.Event:
     f = s.facts
     rid = send_id(f.run_id, send.node_id, stimulus_id)
 
@@ -236,7 +253,7 @@ async def _send(d: Automating, a: ActiveAutomation, s: r.RunState, send: r.Send,
     attempt = got.attempt
     go_at = datetime.fromisoformat(str(attempt.payload["go_at"]))
     if go_at <= now and attempt.state == "retry":
-        d.prompt.append(rid)
+        prompt.append(rid)
     return e.AutomationSendQueued(
         run_id=f.run_id,
         automation_id=f.automation_id,
@@ -271,10 +288,9 @@ async def _call(d: Automating, s: r.RunState, call: r.CallWebhook, stimulus_id: 
     )
 
 
-async def _send_prompt(d: Automating) -> None:
+async def _send_prompt(d: Automating, due: list[str]) -> None:
     """Send the replies due now that this agent queued, each claimed first (the answer agent's sweep
     skips a claimed row, and this skips one the sweep claimed): never both."""
-    due, d.prompt = d.prompt, []
     s = d.answering
     if s is None:
         return
@@ -315,5 +331,8 @@ def register(agent: Agent) -> None:
         while await tick(d) >= BATCH:
             pass
 
-    agent.consume(t.INBOX, "automate", one)
+    # One actor per partition: a worker holding several works them side by side, each in order (a
+    # person's messages in one conversation keep theirs); runs and sends are locked per run and per
+    # account, as between two workers.
+    agent.consume(t.INBOX, "automate", one, isolated=True)
     agent.every(deps.settings.automation_tick_seconds, "automate.due", due)

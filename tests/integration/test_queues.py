@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
+from adapters.postgres import init_connection
 from commands.queues import post_id_of
 from projections.base import apply_statements, live_names
 from projections.queues import QUEUES
@@ -158,6 +159,7 @@ async def test_a_near_due_occurrence_becomes_one_post_and_the_queue_is_managed_u
         assert [p["post_id"] for p in posts.json()["results"] if p["text"] == post["text"]] == [post_id]
 
     await the_read_model_takes_a_refusal_back(system)
+    await an_evergreen_queue_reposts_the_best_post_the_read_models_know(system)
     report = await replay(system.infra.dsn, system.infra.broker, QUEUES, swap=True, require_identical=True)
     assert report.swapped and report.events >= 8 and not any(report.differences.values()), report.summary()
 
@@ -194,3 +196,83 @@ async def the_read_model_takes_a_refusal_back(system) -> None:  # type: ignore[n
         ("a", "", False, ["https://img.example/a.png"]),
         ("b", "no", True, []),
     ]
+
+
+async def an_evergreen_queue_reposts_the_best_post_the_read_models_know(system) -> None:  # type: ignore[no-untyped-def]
+    """Evergreen through Postgres: an article's published posts and their engagement, made by the
+    posts and engagement projections' own statements, are what the timer's ``best_posts`` reads; the
+    writer fires the best, and the next time, the next best (never the same text twice in a row). In
+    a transaction rolled back: the live read models stay as the topics made them."""
+    from adapters.kafka import MemoryProducer
+    from adapters.queues import MemoryQueueStates, PostgresEngagements
+    from commands import queues as decider
+    from projections.read_models import ENGAGEMENT, POSTS
+    from schemas import commands as c
+    from schemas import topics as t
+    from streams import enqueue, recur
+
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    site, account, article = "evergreen-site", "evergreen-acct", "evergreen-article"
+    liked = {"eg-1": 3, "eg-2": 40, "eg-3": 12}  # likes: eg-2 first, then eg-3
+    events: list[tuple[object, object]] = []
+    for pid, likes in liked.items():
+        events += [
+            (
+                POSTS,
+                e.PostDrafted(
+                    post_id=pid,
+                    site_id=site,
+                    account_id=account,
+                    platform="x",
+                    post_type="announcement",
+                    text=f"Text {pid}",
+                    content_id=article,
+                ),
+            ),
+            (POSTS, e.PostPublished(post_id=pid, account_id=account, platform="x", platform_post_id=f"tw-{pid}", published_at=at)),
+            (
+                ENGAGEMENT,
+                e.EngagementRecorded(
+                    post_id=pid,
+                    site_id=site,
+                    account_id=account,
+                    platform="x",
+                    platform_post_id=f"tw-{pid}",
+                    likes=likes,
+                    impressions=1000,
+                    fetched_at=at,
+                ),
+            ),
+        ]
+    conn = await asyncpg.connect(system.infra.dsn)
+    await init_connection(conn)  # the JSON codecs every pooled connection has
+    try:
+        tr = conn.transaction()
+        await tr.start()
+        try:
+            for projection, ev in events:
+                decoded = registry.decode(registry.envelope(ev, source="tests", subject="evergreen").encode())  # type: ignore[arg-type]
+                await apply_statements(conn, projection, projection.statements(decoded), live_names(projection))  # type: ignore[arg-type,attr-defined]
+            states, out = MemoryQueueStates(), MemoryProducer()
+            writer = enqueue.Enqueuing(states=states, out=out, clock=lambda: at)
+            create = c.CreateQueue(
+                account_id=account, rrule="FREQ=DAILY;BYHOUR=9", tzid="UTC", starts_at=at, kind="evergreen", content_id=article
+            )
+            made = c.DecideQueue(command_id="eg-create", queue_id="eg-q", site_id=site, platform="x", create=create)
+            assert (
+                await enqueue.decide(registry.decode(registry.envelope(made, source="tests", subject="eg-q").encode()), writer)
+            ).status == 202
+            fired: list[str] = []
+            for day in (0, 1):
+                now = at + timedelta(days=day) - timedelta(minutes=5)
+                timer = recur.Recurring(states, PostgresEngagements(conn), out, clock=lambda now=now: now)  # type: ignore[misc]
+                assert await recur.tick(timer) == 1
+                for message in [m for k, m in out.sent if k == t.QUEUE_COMMANDS][day:]:
+                    await enqueue.decide(message.decoded(), writer)
+                fired = [m.source_post_id for m in out.messages(t.QUEUES) if isinstance(m, e.QueueOccurrenceFired)]
+        finally:
+            await tr.rollback()
+    finally:
+        await conn.close()
+    assert fired == ["eg-2", "eg-3"]  # the best, then (not the same text twice in a row) the next best
+    assert decider.from_json(states.rows["eg-q"].state or {}).posted == 2
