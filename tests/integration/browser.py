@@ -150,6 +150,15 @@ class Browser:
             )
         )
 
+    def owes(self, shot: str) -> None:
+        """What every page owes: nothing asked of another host, no serious or critical accessibility
+        violation, under 300 KB, no script error, and its screenshot kept (not blank)."""
+        assert self.foreign_requests() == []
+        assert self.axe() == []
+        assert 0 < self.page_weight() < 300_000
+        assert self.console_errors() == []
+        self.screenshot(shot)
+
     def screenshot(self, name: str) -> Path:
         """Keep a screenshot of the whole page; a blank one (a single colour) is a failure."""
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -79,14 +79,6 @@ async def _listed(system: System, iid: str) -> dict[str, Any]:
         return await eventually(found, timeout=60, what=f"{iid} in the inbox")
 
 
-def _checks(browser: Browser, shot: str) -> None:
-    assert browser.foreign_requests() == []
-    assert browser.axe() == []
-    assert browser.page_weight() < 300_000
-    assert browser.console_errors() == []
-    browser.screenshot(shot)
-
-
 async def test_the_inbox_filters_and_a_reply_from_the_thread_reaches_the_platform(system: System, browser: Browser) -> None:
     iid, _ = await _x_comment(system, "Does this work offline too?")
     conversation = "dash-conv-" + uuid.uuid4().hex[:8]
@@ -120,7 +112,7 @@ async def test_the_inbox_filters_and_a_reply_from_the_thread_reaches_the_platfor
     rows = {r.get_attribute("data-item-id"): r.text for r in browser.find_all("tr.inbox-item")}
     assert "Does this work offline too?" in rows[iid] and "unanswered" in rows[iid]
     assert "Rita Reader" in rows[mid]
-    _checks(browser, "inbox")
+    browser.owes("inbox")
 
     # The filters: messages only, then X only.
     browser.open("/socializer/inbox?kind=message")
@@ -134,7 +126,7 @@ async def test_the_inbox_filters_and_a_reply_from_the_thread_reaches_the_platfor
     browser.find(f'tr[data-item-id="{iid}"] a').click()
     browser.wait_for("#reply-form")
     assert "Does this work offline too?" in browser.find(".thread-item.current").text
-    _checks(browser, "inbox-thread")
+    browser.owes("inbox-thread")
     # A reply the platform would refuse is refused before any call, the reason shown at the field.
     browser.find("#reply-text").send_keys("x" * 300)
     browser.find("#reply-form button[type=submit]").click()
@@ -169,7 +161,7 @@ async def test_an_automation_made_on_the_page_is_activated_there_and_shows_its_r
     WebDriverWait(browser.driver, 90).until(lambda d: "/socializer/automations/" in d.current_url)
     aid = browser.find("#automation").get_attribute("data-automation-id")
     assert browser.find("#automation-status").get_attribute("data-status") == "draft"
-    _checks(browser, "automation")
+    browser.owes("automation")
 
     # Edit as JSON: a new version, through PUT with If-Match.
     definition = json.loads(browser.find("#definition-json").get_attribute("value"))
@@ -200,12 +192,12 @@ async def test_an_automation_made_on_the_page_is_activated_there_and_shows_its_r
     assert "mila" in browser.find("tr.run").text.lower()
     assert browser.find("tr.send .badge").get_attribute("data-status") == "sent"
     assert "SPRING26" in browser.find("tr.send").text
-    _checks(browser, "automation-runs")
+    browser.owes("automation-runs")
 
     browser.open("/socializer/automations?status=active")
     row = browser.find(f'tr.automation-row[data-automation-id="{aid}"]')
     assert "Dashboard promo" in row.text and row.find_element("css selector", ".badge").get_attribute("data-status") == "active"
-    _checks(browser, "automations")
+    browser.owes("automations")
 
     # An active automation's edit is checked: an unknown placeholder is refused, the field named.
     browser.open(f"/socializer/automations/{aid}")

@@ -50,14 +50,6 @@ def receiver() -> Iterator[str]:
     server.server_close()
 
 
-def _checks(browser: Browser, shot: str) -> None:
-    assert browser.foreign_requests() == []
-    assert browser.axe() == []
-    assert browser.page_weight() < 300_000
-    assert browser.console_errors() == []
-    browser.screenshot(shot)
-
-
 async def test_an_endpoint_added_on_the_page_is_listed_delivered_to_rotated_and_deleted(
     system: System, browser: Browser, receiver: str
 ) -> None:
@@ -85,7 +77,7 @@ async def test_an_endpoint_added_on_the_page_is_listed_delivered_to_rotated_and_
         row = browser.find(f'tr.endpoint[data-endpoint-id="{wid}"]')
         assert url in row.text and row.find_element("css selector", ".badge").get_attribute("data-status") == "enabled"
         assert secret not in browser.driver.page_source and "whsec_" not in browser.driver.page_source
-        _checks(browser, "webhooks")
+        browser.owes("webhooks")
 
         # Its page: a test event, delivered (200, one attempt).
         row.find_element("css selector", "a").click()
@@ -104,7 +96,7 @@ async def test_an_endpoint_added_on_the_page_is_listed_delivered_to_rotated_and_
         assert shown.find_element("css selector", ".attempts").text == "1"
         assert "webhook.test" in shown.text and _Answer.got.get("/ok", 0) >= 1
         assert "whsec_" not in browser.driver.page_source
-        _checks(browser, "webhook")
+        browser.owes("webhook")
 
         # Rotate: a new secret, shown once; the old one signs beside it for 24 h.
         browser.script("window.confirm = () => true;")
@@ -151,7 +143,7 @@ async def test_a_disabled_endpoint_is_a_notification_marked_read_on_the_page(sys
             assert note["title"] in row.text and "open" in row.text
             assert row.find_element("css selector", ".email").text, "where its email went (or that none was sent)"
             assert browser.find("#email-channel").text.startswith("to ")
-            _checks(browser, "notifications")
+            browser.owes("notifications")
             row.find_element("css selector", "button.mark-read").click()
             browser.wait_for(f'tr.notification[data-notification-id="{note["notification_id"]}"] .read-mark')
             got = (await c.get(NOTES, params={"kind": "webhook_disabled", "unread": "false"})).json()["results"]

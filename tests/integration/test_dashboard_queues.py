@@ -28,14 +28,6 @@ LEAP_DAY = "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=9;BYMINUTE=0"
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=9;BYMINUTE=0"
 
 
-def _checks(browser: Browser, shot: str) -> None:
-    assert browser.foreign_requests() == []
-    assert browser.axe() == []
-    assert browser.page_weight() < 300_000
-    assert browser.console_errors() == []
-    browser.screenshot(shot)
-
-
 async def _decided(send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
     """A command's answer once the queues' writer decided (the first may find it still joining)."""
 
@@ -79,7 +71,7 @@ async def test_a_queue_made_on_the_page_is_listed_and_its_prioritised_item_goes_
     assert browser.find("h1").text == "Queues"
     assert browser.find('nav[aria-label="Main"] a[aria-current="page"]').text == "Queues"
     assert browser.find("#q-tzid").get_attribute("value") == "America/Los_Angeles", "the site's zone by default"
-    _checks(browser, "queues-form")
+    browser.owes("queues-form")
 
     # An RRULE the API refuses: its 422 at the field, nothing made.
     name = f"Leap-day tips {uuid.uuid4().hex[:6]}"
@@ -115,7 +107,7 @@ async def test_a_queue_made_on_the_page_is_listed_and_its_prioritised_item_goes_
     assert "29 Feb" in row.find_element("css selector", ".next").text
     assert row.find_element("css selector", "[data-status]").get_attribute("data-status") == "active"
     assert (row.find_element("css selector", ".items").text, row.find_element("css selector", ".posted").text) == ("0", "0")
-    _checks(browser, "queues")
+    browser.owes("queues")
 
     # Its page: an empty text is the API's 422 at its field; two items; the second given priority goes first.
     browser.follow(f'tr.queue-row[data-queue-id="{qid}"] a')
@@ -142,7 +134,7 @@ async def test_a_queue_made_on_the_page_is_listed_and_its_prioritised_item_goes_
     read = await _read(system, qid)
     assert [i["item_id"] for i in read["items"]] == [order[1], order[0]] and read["version"] == 4
     assert browser.find("#queue").get_attribute("data-version") == "4"
-    _checks(browser, "queue")
+    browser.owes("queue")
 
 
 async def test_a_pause_on_a_stale_version_shows_the_409_then_pause_and_resume_work(system: System, browser: Browser) -> None:
@@ -172,7 +164,7 @@ async def test_a_pause_on_a_stale_version_shows_the_409_then_pause_and_resume_wo
     assert "none while paused" in browser.find("#queue-next").text
     assert browser.find("#resume-button").is_enabled() and not browser.find("#pause-button").is_enabled()
     assert (await _read(system, qid))["status"] == "paused"
-    _checks(browser, "queue-paused")
+    browser.owes("queue-paused")
     browser.follow("#resume-button", timeout=90)
     assert browser.find("#queue-status").get_attribute("data-status") == "active"
     assert len(browser.find_all("#queue-next li")) == 5
@@ -201,7 +193,7 @@ async def test_another_sites_queue_is_not_found_and_a_read_only_key_sees_no_acti
     assert [r.find_element("css selector", ".item-text").text for r in browser.find_all("tr.queue-item")] == ["One", "Two"]
     for action in ("#pause-button", "#resume-button", "#item-form", ".priority-button", "#queue button", "main form"):
         assert not browser.find_all(action), f"{action} is offered to a read-only key"
-    _checks(browser, "queue-read-only")
+    browser.owes("queue-read-only")
 
 
 async def test_what_a_queue_posted_links_to_the_posts_page(system: System, browser: Browser) -> None:
@@ -232,7 +224,7 @@ async def test_what_a_queue_posted_links_to_the_posts_page(system: System, brows
     assert [r.find_element("css selector", ".item-text").text for r in browser.find_all("tr.queue-item")] == ["Waits for tomorrow"]
     link = browser.find("#last-post a")
     assert link.text == "Queued on the page's behalf" and link.get_attribute("href").endswith(f"/socializer/posts/{q['last_post_id']}")
-    _checks(browser, "queue-posted")
+    browser.owes("queue-posted")
     browser.follow("#last-post a")
     assert browser.driver.current_url.endswith(f"/socializer/posts/{q['last_post_id']}")
     assert "Queued on the page's behalf" in browser.find("main").text
