@@ -42,12 +42,13 @@ class Roles:
             self.start(role)
         wait_port(self.api_port, 60)
 
-    async def api_key(self, site: str) -> str:
+    async def api_key(self, site: str, *scopes: str) -> str:
+        """A key of ``site`` (its default scopes, or ``scopes``)."""
         from adapters.api_keys import ApiKeys
 
         pool = await create_pool(self.dsn, max_size=1)
         try:
-            return await ApiKeys(pool).create(site)
+            return await (ApiKeys(pool).create(site, scopes) if scopes else ApiKeys(pool).create(site))
         finally:
             await pool.close()
 

@@ -62,7 +62,6 @@ from socializer.devstack import (
     start_broker,
     start_object_store,
     start_postgres,
-    wait_port,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,34 +286,15 @@ def p99(samples: list[float]) -> float:
 
 
 def bench_calendar(n: int, tmp: Path) -> None:
-    stack = Embedded()
+    from bench.roles import roles
+
+    system = roles("cal", tmp, VAULT_KEYS, quiet=False)
+    stack, dsn, port = system.stack, system.dsn, system.api_port
     try:
-        broker = start_broker(free_port(), tmp / "cal", stack)
-        dsn = start_postgres(free_port(), tmp / "cal-pg" / "data", stack)
-        asyncio.run(migrate(dsn))
         asyncio.run(seed_posts(dsn, n))
-        port = free_port()
-        env = {
-            **os.environ,
-            "SOCIALIZER_BROKER": broker,
-            "SOCIALIZER_DATABASE_URL": dsn,
-            "SOCIALIZER_API_PORT": str(port),
-            "SOCIALIZER_VAULT_KEYS": VAULT_KEYS,
-        }
-        stack.procs.append(spawn([sys.executable, "-m", "socializer", "api"], tmp / "cal-api.log", env=env))
-        wait_port(port, 60)
+        system.serve("api")
         url = f"http://127.0.0.1:{port}/api/v1/social/calendar/?site_id=bench-7&month=2026-06"
-
-        async def api_key() -> str:
-            from adapters.api_keys import ApiKeys
-
-            pool = await create_pool(dsn, max_size=1)
-            try:
-                return await ApiKeys(pool).create("bench-7", ("read",))
-            finally:
-                await pool.close()
-
-        auth = f"Bearer {asyncio.run(api_key())}"
+        auth = f"Bearer {asyncio.run(system.api_key('bench-7', 'read'))}"
 
         async def raw_p99() -> float:
             conn = await asyncpg.connect(dsn)
